@@ -1,0 +1,109 @@
+"""Data passed between the refine steps.
+
+Contract: steps exchange these plain dataclasses, never Prefect or Invoke objects, so a
+flow (orchestration) or a benchmark can call each step on its own. Frames carry three
+provenance columns (``SOURCE_FILE``, ``SOURCE_SHEET``, ``SOURCE_ROW``; rows are 1-based as
+a spreadsheet user counts them) from ingest to the merge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SOURCE_FILE = "__source_file"
+SOURCE_SHEET = "__source_sheet"
+SOURCE_ROW = "__source_row"
+EXTRA_EMAILS = "__extra_emails"
+EXTRA_PHONES = "__extra_phones"
+PROVENANCE_COLUMNS = (SOURCE_FILE, SOURCE_SHEET, SOURCE_ROW)
+
+
+@dataclass(frozen=True)
+class Issue:
+    severity: str
+    rule: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    field: str = ""
+    value: str = ""
+
+    def where(self) -> str:
+        parts = [self.file or "", f"sheet {self.sheet}" if self.sheet else "",
+                 f"row {self.row}" if self.row is not None else ""]
+        return ", ".join(p for p in parts if p)
+
+    def one_line(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class SheetReport:
+    """What happened to one sheet (or CSV/Parquet file) of the input."""
+
+    file: str
+    sheet: str
+    status: str  # "used" | "skipped" | "failed"
+    reason: str = ""
+    header_row: int | None = None
+    rows_in: int = 0
+    rows_out: int = 0
+    mapped_columns: dict[str, str] = field(default_factory=dict)
+    unmapped_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SourceFrame:
+    """One usable sheet after ingest and column mapping: canonical columns + provenance."""
+
+    file: str
+    sheet: str
+    frame: pd.DataFrame
+    report: SheetReport
+
+
+@dataclass
+class PreparedSource:
+    """One input file after ingest, mapping, joins and normalisation (the per-file unit)."""
+
+    path: Path
+    relative: str
+    frames: list[SourceFrame]
+    sheets: list[SheetReport]
+    issues: list[Issue]
+
+
+@dataclass
+class RefineOptions:
+    input_dir: Path
+    output_path: Path
+    profile_name: str = "generic"
+    profile_search_paths: tuple[Path, ...] = ()
+    archive: bool = False
+    since: Any = None  # datetime.date | None
+    strict: bool = False
+
+
+@dataclass
+class RefineResult:
+    options: RefineOptions
+    refined: pd.DataFrame
+    provenance: pd.DataFrame
+    issues: list[Issue]
+    sheets: list[SheetReport]
+    inputs: list[Path]
+    rows_in: int
+    duplicates_merged: int
+    outputs: dict[str, Path] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
