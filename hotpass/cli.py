@@ -1,0 +1,122 @@
+"""The ``hotpass`` command line.
+
+Contract: one click group, ``main``, with a subcommand per job. Every command imports
+its heavy modules (pandas, the refine pipeline, Prefect) inside its body so ``hotpass
+--help`` stays fast. A ``HotpassError`` becomes ``hotpass: error: <one line>`` on stderr
+and its exit code; nothing else is printed for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from hotpass import __version__
+from hotpass.errors import HotpassError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HotpassError as exc:
+            click.echo(f"hotpass: error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hotpass")
+def main() -> None:
+    """Hotpass: messy spreadsheet collections in, one governed dataset out."""
+
+
+@main.command()
+def version() -> None:
+    """Print the Hotpass version."""
+    click.echo(__version__)
+
+
+def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date like 2024-11-01") from None
+
+
+@main.command()
+@click.option("--input-dir", type=click.Path(path_type=Path), help="Folder of workbooks "
+              "(.xlsx, .xlsm, .csv, .parquet); default HOTPASS_INPUT_DIR or ./data.")
+@click.option("--output-path", type=click.Path(path_type=Path), help="Refined workbook to "
+              "write (.xlsx); .csv, .parquet and the quality report go beside it. "
+              "Default HOTPASS_OUTPUT_PATH or dist/refined.xlsx.")
+@click.option("--profile", "profile_name", help="Industry profile (generic, aviation, ...); "
+              "default HOTPASS_PROFILE or generic.")
+@click.option("--profile-search-path", multiple=True, type=click.Path(path_type=Path),
+              help="Extra folder to look for <profile>.yaml in (repeatable).")
+@click.option("--archive", is_flag=True, help="Also write a zip of the outputs with "
+              "manifest.json and SHA256SUMS.")
+@click.option("--since", callback=_parse_since, help="Only read files modified after this "
+              "date (YYYY-MM-DD).")
+@click.option("--strict", is_flag=True, help="Exit 2 on any error-severity issue; write "
+              "nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on "
+              "stdout.")
+def refine(input_dir, output_path, profile_name, profile_search_path, archive, since, strict,
+           as_json) -> None:
+    """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
+    from hotpass.refine.model import RefineOptions
+    from hotpass.refine.pipeline import run_refine
+    from hotpass.settings import HotpassSettings
+
+    settings = HotpassSettings()
+    output = Path(output_path or settings.output_path)
+    if output.suffix.lower() != ".xlsx":
+        raise HotpassError(f"--output-path {output}: must end in .xlsx")
+    options = RefineOptions(
+        input_dir=Path(input_dir or settings.input_dir), output_path=output,
+        profile_name=profile_name or settings.profile,
+        profile_search_paths=tuple(profile_search_path) + tuple(settings.profile_search_path),
+        archive=archive, since=since, strict=strict)
+    from hotpass.progress import terminal_progress
+
+    with terminal_progress(enabled=not as_json) as progress:
+        result = run_refine(options, progress=progress)
+    summary = _summary(result)
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        return
+    totals = summary["totals"]
+    click.echo(
+        f"Refined {totals['rows_in']} rows from {totals['files']} file(s) into "
+        f"{totals['records_out']} records ({totals['duplicates_merged']} duplicates merged); "
+        f"{totals['errors']} errors, {totals['warnings']} warnings.")
+    for kind, path in summary["outputs"].items():
+        click.echo(f"  {kind:<12} {path}")
+
+
+def _summary(result) -> dict:
+    by_severity = {"error": 0, "warning": 0, "info": 0}
+    for issue in result.issues:
+        by_severity[issue.severity] = by_severity.get(issue.severity, 0) + 1
+    return {
+        "version": __version__,
+        "profile": result.options.profile_name,
+        "totals": {
+            "files": len(result.inputs), "rows_in": result.rows_in,
+            "records_out": len(result.refined), "duplicates_merged": result.duplicates_merged,
+            "errors": by_severity["error"], "warnings": by_severity["warning"],
+            "info": by_severity["info"],
+        },
+        "outputs": {k: str(v) for k, v in result.outputs.items()},
+        "stage_seconds": result.stage_seconds,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

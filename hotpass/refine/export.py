@@ -1,0 +1,179 @@
+"""Write the refined dataset: one workbook for people, CSV and Parquet for machines.
+
+Contract: ``write_refined_outputs`` writes ``<output>.xlsx`` (sheets "Refined Data",
+"Quality Summary", "Issues", "Provenance") plus ``<output>.csv`` and ``<output>.parquet``
+holding the refined data only, as one atomic batch: if any write fails, no output is
+created or changed. Every text cell that a spreadsheet would run as a formula is
+neutralised first (``neutralise_formulas``), so all three files hold the same values. CSV
+and Parquet are byte-identical for the same frame.
+
+Pitfalls: xlsx is written in constant-memory mode, so rows go out strictly in order and
+nothing can be styled after it is written. Excel truncates a cell at 32,767 characters
+while CSV/Parquet keep the full text. Integers and floats are written as numbers, every
+other value as text (``str``), nulls as empty cells.
+"""
+
+from __future__ import annotations
+
+import numbers
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xlsxwriter
+from pandas.api.types import is_object_dtype, is_string_dtype
+
+from hotpass.errors import HotpassError
+from hotpass.fileio import AtomicBatch
+from hotpass.refine.model import Issue
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+ISSUE_COLUMNS = ("severity", "rule", "message", "file", "sheet", "row", "field", "value")
+WORKBOOK_OPTIONS = {
+    "strings_to_urls": False,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "constant_memory": True,
+}
+_HEADER_FORMAT = {"bold": True, "bg_color": "#DCE6F1", "bottom": 1}
+_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 8, 60, 200
+
+# A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets...
+_FORMULA_START = r"[=+\-@\t\r]"
+# ...unless it is plainly a number or phone (no letters, so no function can be called).
+_PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*$"
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy where text cells that would run as formulas are prefixed with ``'``."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if not (is_object_dtype(column) or is_string_dtype(column)):
+            continue
+        text = column.astype("string")
+        risky = text.str.match(_FORMULA_START, na=False) & ~text.str.fullmatch(
+            _PLAIN_NUMBER, na=False
+        )
+        positions = np.flatnonzero(risky.to_numpy(dtype=bool))
+        if not len(positions):
+            continue
+        values = column.to_numpy(dtype=object, copy=True)
+        for position in positions:
+            if isinstance(values[position], str):  # object columns may mix in numbers
+                values[position] = "'" + values[position]
+        out[name] = pd.Series(values, index=out.index, dtype=column.dtype, name=name)
+    return out
+
+
+def issues_frame(issues: list[Issue]) -> pd.DataFrame:
+    """One row per issue, columns ``ISSUE_COLUMNS``; ``row`` is an int or empty."""
+    records = [[getattr(issue, column) for column in ISSUE_COLUMNS] for issue in issues]
+    return pd.DataFrame(records, columns=list(ISSUE_COLUMNS), dtype=object)
+
+
+def write_refined_outputs(
+    output_path: Path,
+    refined: pd.DataFrame,
+    provenance: pd.DataFrame,
+    issues: list[Issue],
+    quality_summary: pd.DataFrame,
+) -> dict[str, Path]:
+    """Write the xlsx, CSV and Parquet outputs atomically; return their paths by format."""
+    output_path = Path(output_path)
+    if output_path.suffix.lower() != ".xlsx":
+        raise HotpassError(f"{output_path}: the output file must end in .xlsx")
+    sheets = {
+        "Refined Data": neutralise_formulas(refined),
+        "Quality Summary": neutralise_formulas(quality_summary),
+        "Issues": neutralise_formulas(issues_frame(issues)),
+        "Provenance": neutralise_formulas(provenance),
+    }
+    for sheet_name, frame in sheets.items():
+        _check_fits_excel(output_path, sheet_name, frame)
+    paths = {
+        "xlsx": output_path,
+        "csv": output_path.with_suffix(".csv"),
+        "parquet": output_path.with_suffix(".parquet"),
+    }
+    with AtomicBatch() as batch:
+        write_csv(sheets["Refined Data"], batch.path_for(paths["csv"]))
+        write_parquet(sheets["Refined Data"], batch.path_for(paths["parquet"]))
+        write_xlsx(sheets, batch.path_for(paths["xlsx"]))
+    return paths
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8, ``\\n`` line ends, no index: the same frame always gives the same bytes."""
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """No index, no timestamps in the metadata: the same frame gives the same bytes."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, path)
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """One worksheet per frame: styled frozen header, autofilter, fitted column widths."""
+    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    try:
+        header_format = workbook.add_format(_HEADER_FORMAT)
+        for sheet_name, frame in sheets.items():
+            _write_sheet(workbook.add_worksheet(sheet_name), frame, header_format)
+    finally:
+        workbook.close()
+
+
+def _check_fits_excel(output_path: Path, sheet_name: str, frame: pd.DataFrame) -> None:
+    rows, columns = len(frame) + 1, len(frame.columns)
+    if rows > EXCEL_MAX_ROWS:
+        raise HotpassError(
+            f"{output_path}: sheet '{sheet_name}' needs {rows:,} rows (with header); "
+            f"Excel allows {EXCEL_MAX_ROWS:,} per sheet"
+        )
+    if columns > EXCEL_MAX_COLUMNS:
+        raise HotpassError(
+            f"{output_path}: sheet '{sheet_name}' has {columns:,} columns; "
+            f"Excel allows {EXCEL_MAX_COLUMNS:,}"
+        )
+
+
+def _write_sheet(worksheet, frame: pd.DataFrame, header_format) -> None:
+    headers = [str(name) for name in frame.columns]
+    columns = [_cell_values(frame.iloc[:, index]) for index in range(len(headers))]
+    worksheet.freeze_panes(1, 0)
+    if headers:
+        worksheet.autofilter(0, 0, max(len(frame), 1), len(headers) - 1)
+    for index, (header, values) in enumerate(zip(headers, columns, strict=True)):
+        worksheet.set_column(index, index, _column_width(header, values))
+        worksheet.write_string(0, index, header, header_format)
+    write_row = worksheet.write_row
+    for row_number, row in enumerate(zip(*columns, strict=True), start=1):
+        write_row(row_number, 0, row)
+
+
+def _cell_values(column: pd.Series) -> list:
+    """Python values for one column: int/float as numbers, None for null, else ``str``."""
+    values = column.astype(object).where(column.notna(), None).tolist()
+    return [
+        value if value is None or type(value) in (str, int, float) else _as_cell(value)
+        for value in values
+    ]
+
+
+def _as_cell(value: object) -> str | int | float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
+
+
+def _column_width(header: str, values: list) -> int:
+    step = max(len(values) // _WIDTH_SAMPLE, 1)
+    sample = [len(str(value)) for value in values[::step][:_WIDTH_SAMPLE] if value is not None]
+    widest = max([len(header), *sample])
+    return min(max(widest + 2, _WIDTH_MIN), _WIDTH_MAX)
+

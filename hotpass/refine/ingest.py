@@ -1,0 +1,208 @@
+"""Ingest: find input files and read every sheet as raw rows.
+
+Contract: ``discover_inputs`` lists the supported files under a folder (sorted, optional
+``since`` filter on modification date). ``read_sheets`` yields ``RawSheet`` objects whose
+``rows`` start at spreadsheet row 1 (nothing above the data is trimmed, so row numbers in
+issues match what a user sees in Excel). Any reason a file cannot be read becomes an
+``InputError`` whose message names the file.
+
+Pitfalls: python-calamine trims leading empty rows unless ``skip_empty_area=False``;
+an encrypted .xlsx is an OLE container, not a zip, so it fails as "corrupt" unless we
+look first; the stdlib csv reader's field limit is how we refuse giant cells cheaply.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotpass.errors import InputError
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass
+class RawSheet:
+    name: str
+    rows: list[list[object]]
+    header_known: bool = False  # parquet: row 0 is the header for sure
+
+
+def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]:
+    if not input_dir.exists():
+        raise InputError(f"--input-dir {input_dir}: no such directory")
+    if not input_dir.is_dir():
+        raise InputError(f"--input-dir {input_dir}: not a directory")
+    found = sorted(
+        path
+        for path in input_dir.rglob("*")
+        if path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not path.name.startswith(("~$", "."))
+        and (path.is_file() or path.is_symlink())
+    )
+    if not found:
+        raise InputError(
+            f"--input-dir {input_dir}: no .xlsx, .xlsm, .csv or .parquet files found"
+        )
+    if since is None:
+        return found
+    cutoff = dt.datetime.combine(since, dt.time.min).timestamp()
+    recent = [p for p in found if _mtime(p) > cutoff]
+    if not recent:
+        raise InputError(f"--since {since}: no input under {input_dir} was modified after it")
+    return recent
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # keep it, so reading it reports the real problem
+
+
+def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
+    """Yield every sheet of ``path``; ``label`` is how messages name the file."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            yield _read_csv(path, label)
+        elif suffix == ".parquet":
+            yield _read_parquet(path, label)
+        else:
+            yield from _read_workbook(path, label)
+    except InputError:
+        raise
+    except PermissionError as exc:
+        raise InputError(f"{label}: cannot read file: permission denied") from exc
+    except FileNotFoundError as exc:
+        raise InputError(f"{label}: cannot read file: it does not exist (broken link?)") from exc
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read file: {exc.strerror or exc}") from exc
+
+
+def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(OLE_MAGIC):
+        if _is_encrypted(path):
+            raise InputError(f"{label}: workbook is password-protected; save it unencrypted")
+        raise InputError(f"{label}: legacy .xls content with an .xlsx name; save it as .xlsx")
+    if not magic.startswith(ZIP_MAGIC):
+        raise InputError(f"{label}: not a readable workbook (corrupt or not an Excel file)")
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = list(workbook.sheet_names)
+    except Exception as exc:  # calamine raises its own error types
+        raise InputError(f"{label}: not a readable workbook ({_first_line(exc)})") from exc
+    for name in names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"{label}, sheet {name}: unreadable ({_first_line(exc)})") from exc
+        _check_cell_sizes(rows, f"{label}, sheet {name}")
+        yield RawSheet(name=name, rows=rows)
+
+
+def _is_encrypted(path: Path) -> bool:
+    import msoffcrypto
+
+    try:
+        with path.open("rb") as handle:
+            return bool(msoffcrypto.OfficeFile(handle).is_encrypted())
+    except Exception:
+        return False
+
+
+def _check_cell_sizes(rows: list[list[object]], where: str) -> None:
+    for row_index, row in enumerate(rows, start=1):
+        for col_index, value in enumerate(row):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise InputError(
+                    f"{where}, row {row_index}: cell {column_letter(col_index)} holds "
+                    f"{len(value):,} characters (limit {MAX_CELL_CHARS:,})"
+                )
+
+
+def _read_csv(path: Path, label: str) -> RawSheet:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if "\x00" in text[:4096]:
+        raise InputError(f"{label}: not a text CSV file (binary content)")
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    try:
+        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+    except csv.Error:
+        pass
+    previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        rows: list[list[object]] = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise InputError(
+            f"{label}, row {reader.line_num}: {_first_line(exc)} "
+            f"(cells are limited to {MAX_CELL_CHARS:,} characters)"
+        ) from exc
+    finally:
+        csv.field_size_limit(previous_limit)
+    return RawSheet(name="", rows=rows)
+
+
+def _read_parquet(path: Path, label: str) -> RawSheet:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(f"{label}: not a readable Parquet file ({_first_line(exc)})") from exc
+    frame = table.to_pandas().astype(object)
+    rows = [list(table.column_names)] + frame.where(frame.notna(), None).values.tolist()
+    _check_cell_sizes(rows, label)
+    return RawSheet(name="", rows=rows, header_known=True)
+
+
+def cell_text(value: object) -> str | None:
+    """One cell as clean text: floats that are whole numbers lose their ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.replace("\u00a0", " ").strip()
+        return text or None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time.min:
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value).strip() or None
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

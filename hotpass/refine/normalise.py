@@ -1,0 +1,257 @@
+"""Normalise: clean every mapped column according to its field kind in the profile.
+
+Contract: ``normalise_frame(frame, profile)`` returns a new frame with canonical values
+(emails lower-case and split, phones E.164, websites ``https://host``, names tidied,
+regions from the alias map, dates ISO ``YYYY-MM-DD``) plus the issues found, each naming
+file, sheet and row. Extra emails/phones from a multi-valued cell go to the
+``EXTRA_EMAILS``/``EXTRA_PHONES`` columns (``;``-joined) so no contact is lost.
+
+Pitfalls: each distinct raw value is cleaned once (``_clean_unique``): real exports repeat
+values heavily and phonenumbers/email-validator cost ~20 us per call. Spreadsheet phones
+arrive as floats (``27821234567.0``) and lose the leading ``+``; retry with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from functools import partial
+from urllib.parse import urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from hotpass.profiles import FieldSpec, Profile
+from hotpass.refine.model import (
+    EXTRA_EMAILS,
+    EXTRA_PHONES,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    SOURCE_SHEET,
+    Issue,
+)
+
+# A cleaner returns (values kept, problems as (rule, offending text)).
+Cleaned = tuple[list[str], list[tuple[str, str]]]
+
+_EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
+_PHONE_SPLIT = re.compile(r"\s*(?:[;,|]|\s/\s|/(?=\s*[+0(])|\bor\b|\band\b)\s*", re.I)
+_JUNK = {"n/a", "na", "none", "nil", "-", "--", "tbc", "unknown", "null", "?", "0"}
+_HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SMALL_WORDS = {"and", "of", "the", "for", "de", "van", "der", "du", "la"}
+_UPPER_TOKENS = {"cc", "npc", "soc", "plc", "llc", "sa", "za", "it", "ict", "hr", "ngo", "ii"}
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def clean_emails(raw: str) -> Cleaned:
+    kept: list[str] = []
+    problems: list[tuple[str, str]] = []
+    if _tidy(raw).lower() in _JUNK:
+        return kept, problems
+    for token in _EMAIL_SPLIT.split(_tidy(raw)):
+        token = token.strip("<>()[]\"'.:").lower()
+        token = token.removeprefix("mailto:")
+        if not token:
+            continue
+        if "@" not in token:
+            rule = "email.url" if re.search(r"^(https?:|www\.)|\.[a-z]{2,}(/|$)", token) else (
+                "email.invalid"
+            )
+            problems.append((rule, token))
+            continue
+        try:
+            email = validate_email(token, check_deliverability=False).normalized.lower()
+        except EmailNotValidError:
+            problems.append(("email.invalid", token))
+            continue
+        if email not in kept:
+            kept.append(email)
+    return kept, problems
+
+
+def clean_phones(raw: str, region: str) -> Cleaned:
+    kept: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for part in _PHONE_SPLIT.split(_tidy(raw)):
+        part = part.strip()
+        if not part or part.lower() in _JUNK:
+            continue
+        if re.fullmatch(r"\d+\.0+", part):
+            part = part.split(".")[0]
+        number = _parse_phone(part, region)
+        if number is None:
+            problems.append(("phone.invalid", part))
+        elif number not in kept:
+            kept.append(number)
+    return kept, problems
+
+
+def _parse_phone(text: str, region: str) -> str | None:
+    candidates = [text]
+    digits = re.sub(r"\D", "", text)
+    if not text.startswith("+") and len(digits) >= 11 and not digits.startswith("0"):
+        candidates.append("+" + digits)
+    for candidate in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def clean_website(raw: str) -> Cleaned:
+    text = _tidy(raw).lower()
+    if text in _JUNK:
+        return [], []
+    if "@" in text and "/" not in text:
+        return [], [("website.invalid", text)]
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", text):
+        text = "http://" + text
+    try:
+        host = (urlsplit(text).hostname or "").rstrip(".")
+    except ValueError:
+        host = ""
+    host = host.removeprefix("www.")
+    if not _HOST.match(host):
+        return [], [("website.invalid", _tidy(raw))]
+    return [f"https://{host}"], []
+
+
+def tidy_name(raw: str) -> Cleaned:
+    text = _tidy(raw).strip(" ,;")
+    if not text or text.lower() in _JUNK:
+        return [], []
+    if text.isupper() or text.islower():
+        text = " ".join(_title_word(w, i) for i, w in enumerate(text.split(" ")))
+    text = re.sub(r"\(\s*pty\s*\)", "(Pty)", text, flags=re.I)
+    return [text], []
+
+
+def _title_word(word: str, position: int) -> str:
+    lower = word.lower()
+    if position and lower in _SMALL_WORDS:
+        return lower
+    if lower.strip("().") in _UPPER_TOKENS:
+        return word.upper()
+    return re.sub(r"[a-z]", lambda m: m.group(0).upper(), lower, count=1)
+
+
+def clean_region(raw: str, aliases: dict[str, str], allowed: list[str] | None) -> Cleaned:
+    key = re.sub(r"[^a-z0-9]+", " ", _tidy(raw).lower()).strip()
+    if not key or key in _JUNK:
+        return [], []
+    canonical = {re.sub(r"[^a-z0-9]+", " ", a.lower()).strip(): a for a in allowed or []}
+    for table in (canonical, {k.lower(): v for k, v in aliases.items()}):
+        if key in table:
+            return [table[key]], []
+    value = tidy_name(raw)[0][0]
+    return [value], ([("region.unknown", _tidy(raw))] if allowed else [])
+
+
+def clean_date(raw: str, day_first: bool) -> Cleaned:
+    text = _tidy(raw)
+    if not text or text.lower() in _JUNK:
+        return [], []
+    if re.fullmatch(r"\d{5}(\.\d+)?", text) and 20000 <= float(text) <= 80000:
+        return [(_EXCEL_EPOCH + dt.timedelta(days=int(float(text)))).isoformat()], []
+    iso = re.match(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?$", text)
+    if iso:
+        try:
+            return [dt.date.fromisoformat(iso.group(1)).isoformat()], []
+        except ValueError:
+            return [], [("date.invalid", text)]
+    from dateutil import parser as date_parser
+
+    try:
+        parsed = date_parser.parse(text, dayfirst=day_first, default=dt.datetime(2000, 1, 1))
+    except (ValueError, OverflowError):
+        return [], [("date.invalid", text)]
+    return [parsed.date().isoformat()], []
+
+
+def clean_identifier(raw: str) -> Cleaned:
+    text = re.sub(r"\s+", "", _tidy(raw)).upper()
+    return ([text], []) if text and text.lower() not in _JUNK else ([], [])
+
+
+def clean_text(raw: str, allowed: list[str] | None) -> Cleaned:
+    text = _tidy(raw)
+    if not text:
+        return [], []
+    if allowed:
+        by_key = {a.lower(): a for a in allowed}
+        return [by_key.get(text.lower(), text)], []
+    return [text], []
+
+
+def cleaner_for(spec: FieldSpec, profile: Profile) -> Callable[[str], Cleaned]:
+    kind = spec.kind
+    if kind == "email":
+        return clean_emails
+    if kind == "phone":
+        return partial(clean_phones, region=profile.locale.default_region)
+    if kind == "website":
+        return clean_website
+    if kind in ("name", "person"):
+        return tidy_name
+    if kind == "region":
+        return partial(clean_region, aliases=profile.region_aliases, allowed=spec.allowed_values)
+    if kind == "date":
+        return partial(clean_date, day_first=profile.locale.day_first)
+    if kind == "identifier":
+        return clean_identifier
+    return partial(clean_text, allowed=spec.allowed_values)
+
+
+def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Issue]]
+    out = frame.copy()
+    issues: list[Issue] = []
+    for field, spec in profile.fields.items():
+        if field not in out.columns:
+            continue
+        results = _clean_unique(out[field], cleaner_for(spec, profile))
+        cleaned = out[field].map(lambda v, r=results: r[v][0] if v in r else None)
+        out[field] = cleaned.map(lambda kept: kept[0] if kept else None)
+        if spec.kind in ("email", "phone"):
+            extra = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
+            out[extra] = cleaned.map(lambda kept: "; ".join(kept[1:]) if kept and len(kept) > 1
+                                     else None)
+        issues.extend(_issues_for(frame, field, results, profile))
+    return out, issues
+
+
+def _clean_unique(series, cleaner: Callable[[str], Cleaned]) -> dict[str, Cleaned]:
+    return {value: cleaner(value) for value in series.dropna().unique()}
+
+
+def _issues_for(frame, field: str, results: dict[str, Cleaned], profile: Profile) -> list[Issue]:
+    bad = {value for value, (_, problems) in results.items() if problems}
+    if not bad:
+        return []
+    rows = frame.loc[frame[field].isin(bad), [field, SOURCE_FILE, SOURCE_SHEET, SOURCE_ROW]]
+    issues = []
+    for value, file, sheet, row in rows.itertuples(index=False, name=None):
+        for rule, token in results[value][1]:
+            issues.append(Issue(
+                severity=profile.severity(rule), rule=rule, field=field, value=token,
+                message=_MESSAGES[rule].format(field=field, value=token),
+                file=file, sheet=sheet, row=int(row),
+            ))
+    return issues
+
+
+_MESSAGES = {
+    "email.invalid": "{field}: '{value}' is not an email address; left out",
+    "email.url": "{field}: '{value}' is a web address, not an email; left out",
+    "phone.invalid": "{field}: '{value}' is not a valid phone number; left out",
+    "website.invalid": "{field}: '{value}' is not a web address; left out",
+    "region.unknown": "{field}: '{value}' is not a known region; kept as written",
+    "date.invalid": "{field}: '{value}' is not a date; left out",
+}

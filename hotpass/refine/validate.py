@@ -1,0 +1,58 @@
+"""Validate: check refined records against the profile's contract.
+
+Contract: ``validate_records(merged, profile)`` returns issues for required fields that
+are empty and values outside a field's ``allowed_values``, each naming the source file,
+sheet and row the value (or the record) came from, with the profile's severity for the
+rule. Format rules (email, phone, website, date) are enforced while normalising, where
+the offending raw text is still at hand. ``merge.conflict`` issues list fields whose
+merged sources disagreed.
+"""
+
+from __future__ import annotations
+
+from hotpass.profiles import Profile
+from hotpass.refine.merge import Merged
+from hotpass.refine.model import Issue
+
+
+def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
+    refined = merged.refined
+    issues: list[Issue] = []
+    for field, spec in profile.fields.items():
+        if field not in refined.columns:
+            if spec.required:
+                issues.append(Issue(
+                    severity=profile.severity("required.missing"), rule="required.missing",
+                    field=field, message=f"{field}: required, but no input column maps to it",
+                ))
+            continue
+        column = refined[field]
+        if spec.required:
+            for record in refined.loc[column.isna(), "organization_id"]:
+                file, sheet, row = merged.primary_source[record]
+                issues.append(Issue(
+                    severity=profile.severity("required.missing"), rule="required.missing",
+                    field=field, file=file, sheet=sheet, row=row,
+                    message=f"{field}: required but empty (record {record})",
+                ))
+        if spec.allowed_values and spec.kind != "region":  # regions: checked per row already
+            allowed = set(spec.allowed_values)
+            outside = refined.loc[column.notna() & ~column.isin(allowed),
+                                  ["organization_id", field]]
+            for record, value in outside.itertuples(index=False, name=None):
+                file, sheet, row = merged.field_sources.get(
+                    (record, field), merged.primary_source[record])
+                issues.append(Issue(
+                    severity=profile.severity("allowed.value"), rule="allowed.value",
+                    field=field, value=str(value),
+                    file=file, sheet=sheet, row=row,
+                    message=f"{field}: '{value}' is not one of {', '.join(spec.allowed_values)}",
+                ))
+    for (record, field), values in merged.conflicts.items():
+        file, sheet, row = merged.field_sources.get((record, field), merged.primary_source[record])
+        issues.append(Issue(
+            severity=profile.severity("merge.conflict"), rule="merge.conflict", field=field,
+            file=file, sheet=sheet, row=row, value=" | ".join(values),
+            message=f"{field}: sources disagree ({len(values)} values); kept the one from here",
+        ))
+    return issues

@@ -1,0 +1,35 @@
+"""Application settings: the one owner of ``HOTPASS_*`` configuration.
+
+Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
+``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
+JSON list or ``:``-separated paths) and a ``.env`` file in the working directory. CLI
+flags override settings; settings override the defaults below.
+
+Pitfalls: importing pydantic-settings costs ~0.1 s, so the CLI imports this module only
+inside commands, never at ``--help``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class HotpassSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTPASS_", env_file=".env", extra="ignore")
+
+    input_dir: Path = Path("data")
+    output_path: Path = Path("dist/refined.xlsx")
+    profile: str = "generic"
+    profile_search_path: Annotated[list[Path], NoDecode] = []
+
+    @field_validator("profile_search_path", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(p) for p in value.split(os.pathsep) if p.strip()]
+        return value
