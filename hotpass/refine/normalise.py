@@ -218,13 +218,19 @@ def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Iss
             continue
         results = _clean_unique(out[field], cleaner_for(spec, profile))
         cleaned = out[field].map(lambda v, r=results: r[v][0] if v in r else None)
-        out[field] = cleaned.map(lambda kept: kept[0] if kept else None)
+        out[field] = _objects(cleaned.map(lambda kept: kept[0] if kept else None))
         if spec.kind in ("email", "phone"):
             extra = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
-            out[extra] = cleaned.map(lambda kept: "; ".join(kept[1:]) if kept and len(kept) > 1
-                                     else None)
+            out[extra] = _objects(cleaned.map(
+                lambda kept: "; ".join(kept[1:]) if kept and len(kept) > 1 else None))
         issues.extend(_issues_for(frame, field, results, profile))
     return out, issues
+
+
+def _objects(series):
+    """Object dtype with None for missing (pandas turns a mapped None into NaN)."""
+    series = series.astype(object)
+    return series.where(series.notna(), None)
 
 
 def _clean_unique(series, cleaner: Callable[[str], Cleaned]) -> dict[str, Cleaned]:

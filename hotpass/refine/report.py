@@ -1,0 +1,256 @@
+"""The quality report: what came in, what came out, how complete it is, what is wrong.
+
+Contract: ``build_quality_report`` returns a JSON-able dict (plain str/int/float/list/dict)
+that holds no wall-clock timestamp, so the same run gives the same report apart from
+``stage_seconds``. Every issue value and message in it passes through ``mask_text`` so
+the report can be shared without leaking contact details. ``quality_summary_frame``
+flattens it for the workbook, ``render_markdown`` for people, and
+``write_quality_report`` writes ``quality-report.json`` and ``quality-report.md``
+atomically.
+
+Pitfalls: a fill rate counts a cell as filled when it is not null and not blank text.
+Phone masking finds runs of 8+ digits (with spaces, dots, dashes, brackets), so long
+numeric ids are masked too; date-shaped runs (2024-03-04, 04/03/2024) are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hotpass.fileio import AtomicBatch
+from hotpass.profiles import Profile
+from hotpass.refine.model import Issue, SheetReport
+
+SEVERITIES = ("error", "warning", "info")
+SAMPLE_ISSUES = 50
+REPORT_JSON = "quality-report.json"
+REPORT_MD = "quality-report.md"
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_DATE_SHAPED = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
+_MIN_PHONE_DIGITS = 8
+_BAR_WIDTH = 10
+
+
+def mask_email(email: str) -> str:
+    """``jane.doe@acme.co.za`` -> ``j***@acme.co.za``; no ``@`` -> ``***``."""
+    local, at, domain = email.strip().rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def mask_phone(phone: str) -> str:
+    """``+27821234567`` -> ``+27*******67``: keep ``+``, two leading and two last digits."""
+    digits = re.sub(r"\D", "", phone)
+    plus = "+" if phone.strip().startswith("+") else ""
+    if len(digits) <= 4:
+        return plus + "*" * len(digits)
+    return f"{plus}{digits[:2]}{'*' * (len(digits) - 4)}{digits[-2:]}"
+
+
+def mask_text(text: str) -> str:
+    """Mask every email address and phone-like digit run inside free text."""
+    masked = _EMAIL.sub(lambda match: mask_email(match.group()), text)
+    return _PHONE_RUN.sub(_mask_phone_match, masked)
+
+
+def _mask_phone_match(match: re.Match[str]) -> str:
+    run = match.group()
+    if _DATE_SHAPED.fullmatch(run) or sum(c.isdigit() for c in run) < _MIN_PHONE_DIGITS:
+        return run
+    return mask_phone(run)
+
+
+def build_quality_report(
+    *,
+    profile: Profile,
+    sheets: list[SheetReport],
+    refined: pd.DataFrame,
+    issues: list[Issue],
+    rows_in: int,
+    duplicates_merged: int,
+    inputs: list[str],
+    stage_seconds: dict[str, float],
+    hotpass_version: str,
+) -> dict[str, Any]:
+    """Summarise one refine run as a JSON-able dict (see the module docstring)."""
+    by_severity = {severity: 0 for severity in SEVERITIES}
+    for issue in issues:
+        by_severity[issue.severity] = by_severity.get(issue.severity, 0) + 1
+    statuses = [sheet.status for sheet in sheets]
+    return {
+        "profile": profile.name,
+        "version": hotpass_version,
+        "inputs": sorted(inputs),
+        "totals": {
+            "files": len(inputs),
+            "sheets_used": statuses.count("used"),
+            "sheets_skipped": statuses.count("skipped"),
+            "sheets_failed": statuses.count("failed"),
+            "rows_in": int(rows_in),
+            "records_out": len(refined),
+            "duplicates_merged": int(duplicates_merged),
+            "issues": by_severity,
+        },
+        "sources": [_source_entry(sheet) for sheet in sheets],
+        "fill_rates": fill_rates(refined),
+        "issues_by_rule": _issues_by_rule(issues),
+        "sample_issues": [_masked_issue(issue) for issue in issues[:SAMPLE_ISSUES]],
+        "stage_seconds": {stage: round(float(s), 3) for stage, s in stage_seconds.items()},
+    }
+
+
+def fill_rates(frame: pd.DataFrame) -> dict[str, float]:
+    """Share of filled cells per column (0..1, 4 places); 0.0 for an empty frame."""
+    rates: dict[str, float] = {}
+    for name in frame.columns:
+        column = frame[name]
+        filled = column.notna() & (column.astype("string").str.strip() != "")
+        rates[str(name)] = round(float(filled.mean()), 4) if len(column) else 0.0
+    return rates
+
+
+def _source_entry(sheet: SheetReport) -> dict[str, Any]:
+    return {
+        "file": sheet.file,
+        "sheet": sheet.sheet,
+        "status": sheet.status,
+        "reason": mask_text(sheet.reason),
+        "header_row": sheet.header_row,
+        "rows_in": int(sheet.rows_in),
+        "rows_out": int(sheet.rows_out),
+        "mapped_columns": dict(sheet.mapped_columns),
+        "unmapped_columns": list(sheet.unmapped_columns),
+    }
+
+
+def _issues_by_rule(issues: list[Issue]) -> dict[str, dict[str, Any]]:
+    rank = {severity: index for index, severity in enumerate(SEVERITIES)}
+    summary: dict[str, dict[str, Any]] = {}
+    for issue in issues:
+        entry = summary.setdefault(issue.rule, {"severity": issue.severity, "count": 0})
+        entry["count"] += 1
+        if rank.get(issue.severity, 99) < rank.get(entry["severity"], 99):
+            entry["severity"] = issue.severity
+    return dict(sorted(summary.items()))
+
+
+def _masked_issue(issue: Issue) -> dict[str, Any]:
+    entry = issue.to_dict()
+    entry["message"] = mask_text(issue.message)
+    entry["value"] = mask_text(str(issue.value))
+    return entry
+
+
+def quality_summary_frame(report: dict[str, Any]) -> pd.DataFrame:
+    """The report as a ``section, metric, value`` table of strings (the workbook sheet)."""
+    totals = report["totals"]
+    rows: list[tuple[str, str, str]] = [
+        ("Run", "profile", report["profile"]),
+        ("Run", "hotpass version", report["version"]),
+    ]
+    rows += [("Totals", key, str(value)) for key, value in totals.items() if key != "issues"]
+    rows += [("Issues by severity", key, str(value)) for key, value in totals["issues"].items()]
+    rows += [("Fill rate", column, f"{rate:.1%}") for column, rate in report["fill_rates"].items()]
+    rows += [
+        ("Issues by rule", rule, f"{entry['count']} ({entry['severity']})")
+        for rule, entry in report["issues_by_rule"].items()
+    ]
+    rows += [
+        ("Sources", f"{source['file']} / {source['sheet']}", _source_outcome(source))
+        for source in report["sources"]
+    ]
+    return pd.DataFrame(rows, columns=["section", "metric", "value"], dtype=object)
+
+
+def _source_outcome(source: dict[str, Any]) -> str:
+    if source["status"] != "used":
+        return f"{source['status']}: {source['reason']}".rstrip(": ")
+    return f"used: {source['rows_in']} rows in, {source['rows_out']} rows out"
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """A human-readable report: totals, sources, fill rates, issues, skipped sheets."""
+    totals = report["totals"]
+    lines = [
+        f"# Hotpass quality report — profile `{report['profile']}`",
+        "",
+        f"Hotpass {report['version']}.",
+        "",
+        "## Totals",
+        "",
+        *_table(["Metric", "Value"], [
+            *[[key.replace("_", " "), value] for key, value in totals.items() if key != "issues"],
+            *[[f"{severity} issues", count] for severity, count in totals["issues"].items()],
+        ]),
+        "",
+        "## Sources",
+        "",
+        *_table(
+            ["File", "Sheet", "Status", "Header row", "Rows in", "Rows out", "Mapped", "Unmapped"],
+            [
+                [s["file"], s["sheet"], s["status"], s["header_row"] or "", s["rows_in"],
+                 s["rows_out"], ", ".join(f"{k} → {v}" for k, v in s["mapped_columns"].items()),
+                 ", ".join(s["unmapped_columns"])]
+                for s in report["sources"]
+            ],
+        ),
+        "",
+        "## Fill rates",
+        "",
+        *_table(["Column", "Filled"], [
+            [f"`{column}`", _bar(rate)] for column, rate in report["fill_rates"].items()
+        ]),
+        "",
+        "## Issues by rule",
+        "",
+    ]
+    if report["issues_by_rule"]:
+        lines += _table(["Rule", "Severity", "Count"], [
+            [f"`{rule}`", entry["severity"], entry["count"]]
+            for rule, entry in report["issues_by_rule"].items()
+        ])
+    else:
+        lines.append("No issues.")
+    skipped = [s for s in report["sources"] if s["status"] != "used"]
+    lines += ["", "## Skipped sheets", ""]
+    if skipped:
+        lines += [f"- {s['file']} / {s['sheet']} ({s['status']}): {s['reason'] or 'no reason given'}"
+                  for s in skipped]
+    else:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def _bar(rate: float) -> str:
+    filled = round(rate * _BAR_WIDTH)
+    return f"{'█' * filled}{'░' * (_BAR_WIDTH - filled)} {rate:.0%}"
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = [_table_row(headers), "|" + "|".join("---" for _ in headers) + "|"]
+    return lines + [_table_row(row) for row in rows]
+
+
+def _table_row(cells: list[Any]) -> str:
+    text = [str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") for cell in cells]
+    return "| " + " | ".join(text) + " |"
+
+
+def write_quality_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    """Write ``quality-report.json`` (sorted keys, indent 2) and ``.md`` as one batch."""
+    paths = {"report_json": Path(out_dir) / REPORT_JSON, "report_md": Path(out_dir) / REPORT_MD}
+    document = json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    with AtomicBatch() as batch:
+        batch.path_for(paths["report_json"]).write_text(document, "utf-8", newline="\n")
+        batch.path_for(paths["report_md"]).write_text(
+            render_markdown(report), "utf-8", newline="\n"
+        )
+    return paths

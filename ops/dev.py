@@ -1,0 +1,30 @@
+"""Developer tasks: tests and lint, as CI and the Makefile call them."""
+
+from __future__ import annotations
+
+from invoke import task
+
+from ops.shell import run_step
+
+
+@task(help={
+    "k": "Only run tests matching this pytest -k expression.",
+    "serial": "Run in one process instead of pytest -n auto.",
+    "dry_run": "Print the command without running it.",
+})
+def test(c, k="", serial=False, dry_run=False):
+    """Run the whole test suite (the README's test command)."""
+    command = "python -m pytest" + ("" if serial else " -n auto")
+    if k:
+        command += f" -k '{k}'"
+    run_step(c, command, dry_run=dry_run)
+
+
+@task(help={
+    "fix": "Apply ruff's safe fixes.",
+    "dry_run": "Print the command without running it.",
+})
+def lint(c, fix=False, dry_run=False):
+    """Lint the code with ruff."""
+    run_step(c, "ruff check" + (" --fix" if fix else "") + " hotpass ops tests tasks.py",
+             dry_run=dry_run)

@@ -1,0 +1,28 @@
+"""Refine tasks: the main job as Invoke targets (``invoke refine``)."""
+
+from __future__ import annotations
+
+from invoke import Collection, task
+
+from ops.shell import run_step
+
+
+@task(help={
+    "input_dir": "Folder of workbooks to refine (default: the bundled sample data in data/).",
+    "output_path": "Refined workbook to write (default dist/refined.xlsx).",
+    "profile": "Industry profile name (generic, aviation).",
+    "archive": "Also write the zip bundle with manifest.json and SHA256SUMS.",
+    "strict": "Fail (exit 2) on any error-severity issue, writing nothing.",
+    "dry_run": "Print the command without running it.",
+})
+def refine(c, input_dir="data", output_path="dist/refined.xlsx", profile="generic",
+           archive=False, strict=False, dry_run=False):
+    """Run `hotpass refine` on a folder (bundled sample data by default)."""
+    flags = " --archive" if archive else ""
+    flags += " --strict" if strict else ""
+    run_step(c, f"hotpass refine --input-dir {input_dir} --output-path {output_path} "
+                f"--profile {profile}{flags}", dry_run=dry_run)
+
+
+ns = Collection("refine")
+ns.add_task(refine, default=True)
