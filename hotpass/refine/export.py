@@ -87,13 +87,14 @@ def write_refined_outputs(
     if output_path.suffix.lower() != ".xlsx":
         raise HotpassError(f"{output_path}: the output file must end in .xlsx")
     sheets = {
-        "Refined Data": neutralise_formulas(refined),
-        "Quality Summary": neutralise_formulas(quality_summary),
-        "Issues": neutralise_formulas(issues_frame(issues)),
-        "Provenance": neutralise_formulas(provenance),
+        "Refined Data": refined,
+        "Quality Summary": quality_summary,
+        "Issues": issues_frame(issues),
+        "Provenance": provenance,
     }
     for sheet_name, frame in sheets.items():
         _check_fits_excel(output_path, sheet_name, frame)
+    sheets = {sheet_name: neutralise_formulas(frame) for sheet_name, frame in sheets.items()}
     paths = {
         "xlsx": output_path,
         "csv": output_path.with_suffix(".csv"),

@@ -1,0 +1,94 @@
+"""``--archive``: one zip holding a run's outputs, a manifest and checksums.
+
+Contract: ``build_archive`` writes a deflated zip (atomically) whose members, in sorted
+order, are every output file (stored under its base name), ``manifest.json`` (hotpass
+version, profile, row counts, created_at, and path/sha256/bytes of every input and
+output) and ``SHA256SUMS`` in ``sha256sum`` format covering every other member, so
+``unzip x.zip && sha256sum -c SHA256SUMS`` verifies the bundle.
+
+Pitfalls: outputs are stored by base name, so two outputs with the same name, or one
+named like a generated member, are refused. Input paths are recorded relative to
+``input_root`` (an input outside it keeps its full path). ``created_at`` makes every
+archive differ; compare manifests by their other keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hotpass.errors import HotpassError
+from hotpass.fileio import atomic_path, sha256_file
+
+MANIFEST = "manifest.json"
+CHECKSUMS = "SHA256SUMS"
+_MEMBER_MODE = 0o644 << 16
+
+
+def build_archive(
+    *,
+    archive_path: Path,
+    outputs: dict[str, Path],
+    inputs: list[Path],
+    input_root: Path,
+    profile_name: str,
+    row_counts: dict[str, int],
+    hotpass_version: str,
+) -> Path:
+    """Zip the outputs with a manifest and SHA256SUMS; return ``archive_path``."""
+    members = _output_members(outputs)
+    manifest = {
+        "hotpass_version": hotpass_version,
+        "profile": profile_name,
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "row_counts": {key: int(value) for key, value in sorted(row_counts.items())},
+        "inputs": sorted(
+            (_file_entry("path", _relative(path, input_root), path) for path in inputs),
+            key=lambda entry: entry["path"],
+        ),
+        "outputs": [_file_entry("name", name, path) for name, path in members.items()],
+    }
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    sums = {entry["name"]: entry["sha256"] for entry in manifest["outputs"]}
+    sums[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
+    checksums = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    generated = {MANIFEST: manifest_bytes, CHECKSUMS: checksums.encode("utf-8")}
+    stamp = datetime.now(UTC).timetuple()[:6]
+    with atomic_path(archive_path) as temp, zipfile.ZipFile(
+        temp, "w", compression=zipfile.ZIP_DEFLATED
+    ) as archive:
+        for name in sorted([*members, *generated]):
+            if name in members:
+                archive.write(members[name], arcname=name)
+            else:
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = _MEMBER_MODE
+                archive.writestr(info, generated[name])
+    return Path(archive_path)
+
+
+def _output_members(outputs: dict[str, Path]) -> dict[str, Path]:
+    members: dict[str, Path] = {}
+    for path in map(Path, outputs.values()):
+        name = path.name
+        if name in members or name in (MANIFEST, CHECKSUMS):
+            raise HotpassError(f"--archive: two members would be named '{name}' ({path})")
+        if "\n" in name or "\\" in name:
+            raise HotpassError(f"--archive: {path}: file name cannot be listed in {CHECKSUMS}")
+        members[name] = path
+    return dict(sorted(members.items()))
+
+
+def _file_entry(key: str, label: str, path: Path) -> dict[str, str | int]:
+    return {key: label, "sha256": sha256_file(path), "bytes": Path(path).stat().st_size}
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_posix()

@@ -1,0 +1,186 @@
+"""Refined outputs: workbook layout, formula neutralising, determinism, atomicity."""
+
+from __future__ import annotations
+
+import time
+
+import openpyxl
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from hotpass.errors import HotpassError
+from hotpass.refine.export import (
+    EXCEL_MAX_ROWS,
+    ISSUE_COLUMNS,
+    neutralise_formulas,
+    write_refined_outputs,
+)
+from hotpass.refine.model import Issue
+
+SHEETS = ["Refined Data", "Quality Summary", "Issues", "Provenance"]
+
+
+def refined_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "organization_name": ["Acme (Pty) Ltd", "=HYPERLINK(\"http://x\")", "Beta"],
+            "contact_phone": ["+27821234567", None, "-12.5"],
+            "notes": ["@SUM(A1)", "plain", None],
+            "source_count": [2, 1, 1],
+        }
+    )
+
+
+def provenance_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "record": [0, 1, 2],
+            "source_file": ["crm.xlsx", "register.csv", "crm.xlsx"],
+            "source_row": [2, 7, 3],
+        }
+    )
+
+
+def summary_frame() -> pd.DataFrame:
+    return pd.DataFrame({"section": ["Totals"], "metric": ["rows_in"], "value": ["4"]})
+
+
+ISSUES = [
+    Issue("warning", "email.invalid", "bad email", "crm.xlsx", "Orgs", 4, "contact_email",
+          "=cmd|' /C calc'!A0"),
+    Issue("info", "column.unmapped", "column 'Misc' not mapped", "register.csv"),
+]
+
+
+def write(tmp_path, name="out.xlsx", refined=None, provenance=None):
+    return write_refined_outputs(
+        tmp_path / name,
+        refined_frame() if refined is None else refined,
+        provenance_frame() if provenance is None else provenance,
+        ISSUES,
+        summary_frame(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=SUM(A1:A2)", "'=SUM(A1:A2)"),
+        ("+cmd", "'+cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=1", "'\t=1"),
+        ("\rx", "'\rx"),
+        ("+27821234567", "+27821234567"),
+        ("+1 (555) 123-4567", "+1 (555) 123-4567"),
+        ("-12.5", "-12.5"),
+        ("Acme = best", "Acme = best"),
+    ],
+)
+def test_neutralise_formulas_prefixes_only_formula_like_text(value, expected):
+    frame = pd.DataFrame({"text": [value]})
+    assert neutralise_formulas(frame)["text"].tolist() == [expected]
+
+
+def test_neutralise_formulas_keeps_nulls_numbers_and_the_input_frame():
+    frame = pd.DataFrame(
+        {"mixed": pd.Series(["=1", -5, None], dtype=object), "count": [-1, 2, 3]}
+    )
+    out = neutralise_formulas(frame)
+    assert out["mixed"].tolist() == ["'=1", -5, None]
+    assert out["count"].tolist() == [-1, 2, 3]
+    assert frame["mixed"].tolist() == ["=1", -5, None]
+
+
+def test_workbook_has_sheets_headers_frozen_panes_and_filters(tmp_path):
+    paths = write(tmp_path)
+    assert paths == {
+        "xlsx": tmp_path / "out.xlsx",
+        "csv": tmp_path / "out.csv",
+        "parquet": tmp_path / "out.parquet",
+    }
+    workbook = openpyxl.load_workbook(paths["xlsx"])
+    assert workbook.sheetnames == SHEETS
+    data = workbook["Refined Data"]
+    assert [cell.value for cell in data[1]] == list(refined_frame().columns)
+    assert data["A1"].font.bold and data["A1"].fill.fgColor.rgb.endswith("DCE6F1")
+    for name in SHEETS:
+        assert workbook[name].freeze_panes == "A2"
+    assert data.auto_filter.ref == "A1:D4"
+    assert workbook["Issues"].auto_filter.ref == "A1:H3"
+    assert [cell.value for cell in workbook["Issues"][1]] == list(ISSUE_COLUMNS)
+
+
+def test_workbook_cells_are_neutralised_typed_and_empty_for_null(tmp_path):
+    workbook = openpyxl.load_workbook(write(tmp_path)["xlsx"])
+    rows = list(workbook["Refined Data"].iter_rows(min_row=2, values_only=True))
+    assert rows == [
+        ("Acme (Pty) Ltd", "+27821234567", "'@SUM(A1)", 2),
+        ("'=HYPERLINK(\"http://x\")", None, "plain", 1),
+        ("Beta", "-12.5", None, 1),
+    ]
+    issues = list(workbook["Issues"].iter_rows(min_row=2, values_only=True))
+    assert issues[0] == ("warning", "email.invalid", "bad email", "crm.xlsx", "Orgs", 4,
+                         "contact_email", "'=cmd|' /C calc'!A0")
+    assert issues[1][5] is None
+
+
+def test_csv_and_parquet_hold_the_same_neutralised_refined_data(tmp_path):
+    paths = write(tmp_path)
+    from_csv = pd.read_csv(paths["csv"], dtype=str, keep_default_na=False)
+    from_parquet = pd.read_parquet(paths["parquet"])
+    assert from_csv["organization_name"].tolist()[1] == "'=HYPERLINK(\"http://x\")"
+    assert from_parquet["notes"].tolist()[0] == "'@SUM(A1)"
+    assert from_parquet["contact_phone"].tolist()[0] == "+27821234567"
+    assert list(from_parquet.columns) == list(refined_frame().columns)
+    assert pq.read_schema(paths["parquet"]).field("source_count").type == "int64"
+
+
+def test_column_widths_are_clamped(tmp_path):
+    refined = pd.DataFrame({"id": ["a"], "long_text": ["x" * 500]})
+    sheet = openpyxl.load_workbook(write(tmp_path, refined=refined)["xlsx"])["Refined Data"]
+    assert sheet.column_dimensions["A"].width == pytest.approx(8, abs=1)
+    assert sheet.column_dimensions["B"].width == pytest.approx(60, abs=1)
+
+
+def test_csv_and_parquet_bytes_are_identical_across_runs(tmp_path):
+    first = write(tmp_path / "one")
+    time.sleep(1.1)  # a timestamp in either format would now differ
+    second = write(tmp_path / "two")
+    for kind in ("csv", "parquet"):
+        assert first[kind].read_bytes() == second[kind].read_bytes()
+    assert first["csv"].read_bytes().count(b"\r") == 0
+
+
+def test_sheet_over_excel_limit_raises_before_writing(tmp_path):
+    (tmp_path / "out.csv").write_text("old csv")
+    too_long = pd.DataFrame({"record": [None] * EXCEL_MAX_ROWS})
+    with pytest.raises(HotpassError, match="sheet 'Provenance' needs 1,048,577 rows"):
+        write(tmp_path, provenance=too_long)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    assert (tmp_path / "out.csv").read_text() == "old csv"
+
+
+def test_failed_xlsx_write_leaves_no_new_output_and_old_ones_untouched(tmp_path):
+    for suffix in ("xlsx", "csv", "parquet"):
+        (tmp_path / f"out.{suffix}").write_text(f"old {suffix}")
+    # xlsxwriter rejects infinite numbers; CSV and Parquet (written first) accept them.
+    provenance = pd.DataFrame({"score": [1.0, float("inf"), 2.0]})
+    with pytest.raises(TypeError):
+        write(tmp_path, provenance=provenance)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.parquet", "out.xlsx"]
+    for suffix in ("xlsx", "csv", "parquet"):
+        assert (tmp_path / f"out.{suffix}").read_text() == f"old {suffix}"
+
+
+def test_failed_first_run_creates_nothing(tmp_path):
+    with pytest.raises(TypeError):
+        write(tmp_path, provenance=pd.DataFrame({"score": [float("-inf")]}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_path_must_be_xlsx(tmp_path):
+    with pytest.raises(HotpassError, match=r"must end in \.xlsx"):
+        write(tmp_path, name="out.csv")
+    assert list(tmp_path.iterdir()) == []
