@@ -39,6 +39,7 @@ from hotpass.sample_words import (
 
 CREATED = dt.datetime(2024, 7, 1, 9, 0, 0)  # fixed workbook property => identical bytes
 SUFFIXES = ("(Pty) Ltd", "(Pty) Ltd", "Pty Ltd", "Ltd", "CC", "", "")
+DISTINCT_NAME_LIMIT = 84.0  # distinct entities' names stay below this ratio
 MOBILE = ("060", "061", "066", "071", "072", "073", "076", "078", "079", "082", "083", "084")
 LANDLINE = ("010", "011", "012", "021", "031", "041", "051")
 EXTRA_COLUMNS = {"register": "Internal Ref", "crm_orgs": "Account Owner",
@@ -126,7 +127,7 @@ class _Maker:
                         for p in province}
         self.words = (surnames(), places(), distinctive_words(),
                       dissimilar(SECTORS["aviation" if self.aviation else "generic"]))
-        self.names: set[str] = set()
+        self.names: dict[tuple[str, ...], list[str]] = {}  # word pair -> names
         self.used: set[str] = set()  # domains, registration numbers, phones, mailboxes
         self.entity_count = 0
         self.next_org_id = 0
@@ -218,17 +219,14 @@ class _Maker:
         rng, (surnames, places, distinct, sectors) = self.rng, self.words
         while True:
             pattern, sector = rng.random(), rng.choice(sectors)
-            if pattern < 0.4:
-                base = f"{rng.choice(surnames)} {rng.choice(distinct)} {sector}"
-            elif pattern < 0.8:
-                base = f"{rng.choice(places)} {rng.choice(distinct)} {sector}"
+            if pattern < 0.8:
+                slots = (rng.choice(surnames if pattern < 0.4 else places), rng.choice(distinct))
+                base = f"{slots[0]} {slots[1]} {sector}"
             else:
-                first, second = sorted(rng.sample(surnames, 2))
-                joiner = "&" if rng.random() < 0.7 else "and"
-                base = f"{first} {joiner} {second} {sector}"
+                slots = tuple(sorted(rng.sample(surnames, 2)))
+                base = f"{slots[0]} {'&' if rng.random() < 0.7 else 'and'} {slots[1]} {sector}"
             key = base.lower().replace(" & ", " and ")
-            if key not in self.names:
-                self.names.add(key)
+            if self._far_from_others(key, (*slots, sector)):
                 break
         self.entity_count += 1
         ent = _Entity()
@@ -254,6 +252,19 @@ class _Maker:
         ent.link = rng.choice(("website", "website", "registration", "both", "name", "name"))
         ent.people = [self._person(ent) for _ in range(rng.choice((1, 1, 2, 3)))]
         return ent
+
+    def _far_from_others(self, key: str, slots: tuple[str, ...]) -> bool:
+        """True (and remembered) unless an earlier name sharing two words is too similar."""
+        from rapidfuzz.fuzz import ratio
+
+        pairs = [(x.lower(), y.lower()) for i, x in enumerate(slots) for y in slots[i + 1:]]
+        pairs = [tuple(sorted(pair)) for pair in pairs]
+        for pair in pairs:
+            if any(ratio(key, other) >= DISTINCT_NAME_LIMIT for other in self.names.get(pair, ())):
+                return False
+        for pair in pairs:
+            self.names.setdefault(pair, []).append(key)
+        return True
 
     def _unique(self, make, fallback) -> str:
         for attempt in range(50):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -25,17 +26,33 @@ from rapidfuzz.process import cdist
 from hotpass.profiles import Profile
 
 MAX_BLOCK = 1500
+NAME_KEY = "__name_key"
 
 
-def name_key(name: str | None, suffixes: list[str]) -> str:
+def name_key(name: str | None, suffixes: list[str] | tuple[str, ...]) -> str:
     """Lower-case ASCII words without punctuation or trailing legal suffixes."""
-    if not name:
+    if not isinstance(name, str) or not name:
         return ""
+    return _name_key(name, _suffix_words(tuple(suffixes)))
+
+
+def name_keys(names, suffixes: list[str]):
+    """``name_key`` for a Series, computed once per distinct name."""
+    suffix_words = _suffix_words(tuple(suffixes))
+    distinct = {n: _name_key(n, suffix_words) for n in names.dropna().unique()}
+    return names.map(distinct).fillna("").astype(object)
+
+
+@lru_cache(maxsize=64)
+def _suffix_words(suffixes: tuple[str, ...]) -> tuple[list[str], ...]:
+    plain = (re.sub(r"[^a-z0-9]+", " ", s.lower()).split() for s in suffixes if s.strip())
+    return tuple(sorted(plain, key=len, reverse=True))
+
+
+def _name_key(name: str, suffix_words: tuple[list[str], ...]) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = text.replace("&", " and ")
-    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
-    words = text.split()
-    suffix_words = sorted((s.split() for s in _plain(suffixes)), key=len, reverse=True)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
     stripped = True
     while stripped and len(words) > 1:
         stripped = False
@@ -49,19 +66,17 @@ def name_key(name: str | None, suffixes: list[str]) -> str:
     return " ".join(words)
 
 
-def _plain(suffixes: list[str]) -> list[str]:
-    return [re.sub(r"[^a-z0-9]+", " ", s.lower()).strip() for s in suffixes if s.strip()]
-
-
 def cluster_rows(frame, profile: Profile) -> np.ndarray:
+    """Cluster label per row; adds the ``NAME_KEY`` column the merge reuses."""
     import pandas as pd
 
+    names = frame.get("organization_name", pd.Series(None, index=frame.index, dtype=object))
+    frame[NAME_KEY] = name_keys(names, profile.dedupe.legal_suffixes)
     size = len(frame)
     if size == 0:
         return np.zeros(0, dtype=np.int64)
     spec = profile.dedupe
-    names = frame.get("organization_name", pd.Series([None] * size, index=frame.index))
-    keys = names.map(lambda n: name_key(n, spec.legal_suffixes))
+    keys = frame[NAME_KEY]
     edges = [_exact_edges(keys.where(keys != "", None))]
     if "website" in frame:
         shared = {f"https://{d.lower()}" for d in spec.shared_domains}
@@ -142,7 +157,7 @@ def _split_block(members: list[int], names: list[str]) -> list[list[int]]:
 def _match_chunk(chunk: list[int], names: list[str], threshold: float):
     texts = [names[i] for i in chunk]
     scores = cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8,
-                   workers=-1)
+                   workers=1)
     rows, cols = np.nonzero(np.triu(scores, k=1))
     for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
         a, b = chunk[r], chunk[c]

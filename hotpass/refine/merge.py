@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.profiles import Profile
-from hotpass.refine.dedupe import name_key
+from hotpass.refine.dedupe import name_keys
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_PHONES,
@@ -41,11 +41,33 @@ SECONDARY = {"person": "secondary_contact_names", "email": "secondary_contact_em
 
 @dataclass
 class Merged:
+    """Refined records plus what validation and the Provenance sheet need to cite sources.
+
+    ``rows`` holds (file, sheet, row) of every input row by rank; ``field_rank`` maps each
+    record (index: organization_id) and field to the rank of the row its value came from
+    (-1: empty); ``primary_rank`` is the record's primary row.
+    """
+
     refined: object  # pd.DataFrame
     provenance: object  # pd.DataFrame
-    primary_source: dict[str, tuple[str, str, int]]
-    field_sources: dict[tuple[str, str], tuple[str, str, int]]
+    rows: object  # pd.DataFrame indexed by rank
+    primary_rank: object  # pd.Series indexed by organization_id
+    field_rank: object  # pd.DataFrame indexed by organization_id
     conflicts: dict[tuple[str, str], list[str]]
+
+    def source_of(self, record: str, field: str | None = None) -> tuple[str, str, int]:
+        """(file, sheet, row) a record's field came from; the primary row as fallback."""
+        if not hasattr(self, "_position"):
+            self._position = {r: i for i, r in enumerate(self.field_rank.index)}
+            self._ranks = {f: self.field_rank[f].to_numpy() for f in self.field_rank.columns}
+            self._primary = self.primary_rank.to_numpy()
+            self._cites = list(self.rows.itertuples(index=False, name=None))
+        position = self._position[record]
+        rank = self._ranks[field][position] if field in self._ranks else -1
+        if rank < 0:
+            rank = self._primary[position]
+        file, sheet, row = self._cites[rank]
+        return file, sheet, int(row)
 
 
 def output_columns(profile: Profile) -> list[str]:
@@ -99,16 +121,18 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
 
     _add_secondary_contacts(refined, work, profile, contact_fields)
     refined["source_count"] = groups.size().astype("int64")
-    refined["sources"] = groups[SOURCE_FILE].agg(lambda s: "; ".join(sorted(set(s))))
+    files_per_cluster = work[[CLUSTER, SOURCE_FILE]].drop_duplicates().sort_values(
+        [CLUSTER, SOURCE_FILE])
+    refined["sources"] = join_groups(files_per_cluster[CLUSTER], files_per_cluster[SOURCE_FILE],
+                                     "; ")
 
-    keys = refined.get("organization_name", pd.Series(None, index=refined.index)).map(
-        lambda n: name_key(n, profile.dedupe.legal_suffixes))
-    by_rank = work.set_index(RANK)[list(PROVENANCE_COLUMNS)]
-    primary = by_rank.loc[primary_rank.astype("int64").to_numpy()]
-    primary.index = refined.index
+    keys = refined.get("organization_name", pd.Series(None, index=refined.index, dtype=object))
+    keys = name_keys(keys, profile.dedupe.legal_suffixes)
+    rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
+    primary_rank = primary_rank.astype("int64")
     refined["organization_id"] = [
-        _record_id(k, f, s, r) for k, (f, s, r) in
-        zip(keys, primary.itertuples(index=False, name=None), strict=True)
+        _record_id(k, *rows.iloc[r]) if not k else _record_id(k, "", "", 0)
+        for k, r in zip(keys, primary_rank.reindex(refined.index), strict=True)
     ]
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
@@ -117,15 +141,32 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
     refined = refined.sort_values(["__unnamed", "__sort", "organization_id"], kind="stable")
     refined = refined.drop(columns=["__unnamed", "__sort"])
 
+    field_rank, conflicts = _field_provenance(work, refined, org_fields, contact_fields)
     ids = refined["organization_id"]
-    primary_source = dict(zip(ids, primary.loc[refined.index].itertuples(index=False, name=None),
-                              strict=True))
-    field_sources, conflicts = _field_provenance(work, refined, org_fields, contact_fields)
-    provenance = _provenance_frame(work, refined, field_sources, conflicts)
+    provenance = _provenance_frame(work, refined, rows, field_rank, conflicts)
+    merged_primary = pd.Series(primary_rank.reindex(refined.index).to_numpy(), index=ids.to_numpy())
+    field_rank.index = ids.to_numpy()
     refined = refined.reset_index(drop=True).astype(object)
     refined = refined.where(refined.notna(), None)
     refined["source_count"] = refined["source_count"].astype("int64")
-    return Merged(refined, provenance, primary_source, field_sources, conflicts)
+    return Merged(refined, provenance, rows, merged_primary, field_rank, conflicts)
+
+
+def join_groups(keys, values, separator: str):
+    """``separator.join`` of values per key, in order of appearance (pandas' agg("".join)
+    is ~50x slower: it slices a Series per group)."""
+    import pandas as pd
+
+    keys = np.asarray(keys)
+    values = np.asarray(values, dtype=object)
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    if len(keys) == 0:
+        return pd.Series([], dtype=object)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    joined = [separator.join(values[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(joined, index=keys[starts], dtype=object)
 
 
 def _record_id(key: str, file: str, sheet: str, row: int) -> str:
@@ -150,51 +191,60 @@ def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: lis
         primary = refined[field].rename("p")
         values = values.join(primary, on=CLUSTER)
         values = values[values["v"] != values["p"]]
-        joined = values.groupby(CLUSTER, sort=False)["v"].agg("; ".join)
+        joined = join_groups(values[CLUSTER], values["v"], "; ")
         refined[SECONDARY[kind]] = joined.reindex(refined.index)
 
 
 def _field_provenance(work, refined, org_fields: list[str], contact_fields: list[str]):
-    """Where each kept value came from; conflicts only for organisation fields (several
-    contacts per organisation are expected, not a disagreement)."""
-    sources: dict[tuple[str, str], tuple[str, str, int]] = {}
-    conflicts: dict[tuple[str, str], list[str]] = {}
-    cluster_to_id = refined["organization_id"]
-    for field in org_fields + contact_fields:
-        chosen = work[[CLUSTER, field, *PROVENANCE_COLUMNS]].dropna(subset=[field])
-        chosen = chosen.merge(refined[[field]].rename(columns={field: "__chosen"}),
-                              left_on=CLUSTER, right_index=True)
-        first = chosen[chosen[field] == chosen["__chosen"]].groupby(CLUSTER, sort=False).head(1)
-        for cluster, file, sheet, row in first[[CLUSTER, *PROVENANCE_COLUMNS]].itertuples(
-                index=False, name=None):
-            sources[(cluster_to_id[cluster], field)] = (file, sheet, int(row))
-        if field in contact_fields:
-            continue
-        distinct = chosen[[CLUSTER, field]].drop_duplicates()
-        counts = distinct.groupby(CLUSTER, sort=False).size()
-        many = distinct[distinct[CLUSTER].isin(counts.index[counts > 1])]
-        for cluster, values in many.groupby(CLUSTER, sort=False)[field]:
-            conflicts[(cluster_to_id[cluster], field)] = sorted(values)
-    return sources, conflicts
-
-
-def _provenance_frame(work, refined, field_sources, conflicts):
+    """Rank of the row each kept value came from, per record and field; conflicts only for
+    organisation fields (several contacts per organisation are expected, not a conflict)."""
     import pandas as pd
 
-    rows_by_cluster = work.groupby(CLUSTER, sort=False)[list(PROVENANCE_COLUMNS)].apply(
-        lambda g: json.dumps([[f, s, int(r)] for f, s, r in g.itertuples(index=False)]))
-    by_id_sources: dict[str, dict[str, str]] = {}
-    for (record, field), (file, sheet, row) in field_sources.items():
-        by_id_sources.setdefault(record, {})[field] = f"{file}|{sheet}|{row}"
-    by_id_conflicts: dict[str, dict[str, list[str]]] = {}
+    field_rank = pd.DataFrame(index=refined.index)
+    conflicts: dict[tuple[str, str], list[str]] = {}
+    cluster_to_id = dict(zip(refined.index, refined["organization_id"], strict=True))
+    clusters = work[CLUSTER]
+    for field in org_fields + contact_fields:
+        values = work[field]
+        kept = clusters.map(refined[field])
+        match = values.notna() & (values == kept)
+        first = work.loc[match].groupby(CLUSTER, sort=False)[RANK].first()
+        field_rank[field] = first.reindex(refined.index).fillna(-1).astype("int64")
+        if field in contact_fields:
+            continue
+        distinct = work.loc[values.notna(), [CLUSTER, field]].drop_duplicates()
+        many = distinct[distinct.duplicated(CLUSTER, keep=False)].sort_values([CLUSTER, field])
+        for cluster, joined in join_groups(many[CLUSTER], many[field], "\x1f").items():
+            conflicts[(cluster_to_id[cluster], field)] = joined.split("\x1f")
+    return field_rank, conflicts
+
+
+def _provenance_frame(work, refined, rows, field_rank, conflicts):
+    import pandas as pd
+
+    quoted = {c: rows[c].map(json.dumps) for c in (SOURCE_FILE, SOURCE_SHEET)}
+    fragment = ("[" + quoted[SOURCE_FILE] + ", " + quoted[SOURCE_SHEET] + ", "
+                + rows[SOURCE_ROW].astype(str) + "]")
+    source_rows = "[" + join_groups(work[CLUSTER], fragment, ", ") + "]"
+    cite = (rows[SOURCE_FILE] + "|" + rows[SOURCE_SHEET] + "|" + rows[SOURCE_ROW].astype(str))
+    cite = cite.map(json.dumps).to_numpy()
+    columns = []
+    for field in sorted(field_rank.columns):
+        ranks = field_rank[field].to_numpy()
+        columns.append(np.where(ranks >= 0, json.dumps(field) + ": " + cite[np.maximum(ranks, 0)],
+                                ""))
+    field_sources = pd.Series(
+        ["{" + ", ".join(p for p in parts if p) + "}" for parts in zip(*columns, strict=True)]
+        if columns else ["{}"] * len(field_rank), index=field_rank.index)
+    by_record: dict[str, dict[str, list[str]]] = {}
     for (record, field), values in conflicts.items():
-        by_id_conflicts.setdefault(record, {})[field] = values
+        by_record.setdefault(record, {})[field] = values
     ids = refined["organization_id"]
     return pd.DataFrame({
         "organization_id": ids.to_numpy(),
         "source_count": refined["source_count"].to_numpy(),
-        "source_rows": rows_by_cluster.reindex(refined.index).to_numpy(),
-        "field_sources": [json.dumps(by_id_sources.get(i, {}), sort_keys=True) for i in ids],
-        "conflicts": [json.dumps(by_id_conflicts[i], sort_keys=True, ensure_ascii=False)
-                      if i in by_id_conflicts else None for i in ids],
+        "source_rows": source_rows.reindex(refined.index).to_numpy(),
+        "field_sources": field_sources.reindex(refined.index).to_numpy(),
+        "conflicts": [json.dumps(by_record[i], sort_keys=True, ensure_ascii=False)
+                      if i in by_record else None for i in ids],
     })

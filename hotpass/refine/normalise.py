@@ -16,11 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import urlsplit
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hotpass.profiles import FieldSpec, Profile
 from hotpass.refine.model import (
@@ -37,6 +37,8 @@ Cleaned = tuple[list[str], list[tuple[str, str]]]
 
 _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
 _PHONE_SPLIT = re.compile(r"\s*(?:[;,|]|\s/\s|/(?=\s*[+0(])|\bor\b|\band\b)\s*", re.I)
+_PLAIN_EMAIL = re.compile(
+    r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
 _JUNK = {"n/a", "na", "none", "nil", "-", "--", "tbc", "unknown", "null", "?", "0"}
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -64,14 +66,26 @@ def clean_emails(raw: str) -> Cleaned:
             )
             problems.append((rule, token))
             continue
-        try:
-            email = validate_email(token, check_deliverability=False).normalized.lower()
-        except EmailNotValidError:
+        email = token if _plain_email(token) else _validated_email(token)
+        if email is None:
             problems.append(("email.invalid", token))
             continue
         if email not in kept:
             kept.append(email)
     return kept, problems
+
+
+def _plain_email(token: str) -> bool:
+    """The common shape every validator accepts: skips email-validator's ~25 us per call."""
+    match = _PLAIN_EMAIL.match(token)
+    return bool(match) and match.group(1) not in SPECIAL_USE_DOMAIN_NAMES
+
+
+def _validated_email(token: str) -> str | None:
+    try:
+        return validate_email(token, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
 
 
 def clean_phones(raw: str, region: str) -> Cleaned:
@@ -91,11 +105,12 @@ def clean_phones(raw: str, region: str) -> Cleaned:
     return kept, problems
 
 
+@lru_cache(maxsize=65536)
 def _parse_phone(text: str, region: str) -> str | None:
     candidates = [text]
     digits = re.sub(r"\D", "", text)
     if not text.startswith("+") and len(digits) >= 11 and not digits.startswith("0"):
-        candidates.append("+" + digits)
+        candidates.insert(0, "+" + digits)  # a number cell that lost its "+"
     for candidate in candidates:
         try:
             parsed = phonenumbers.parse(candidate, region)

@@ -29,7 +29,7 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
         column = refined[field]
         if spec.required:
             for record in refined.loc[column.isna(), "organization_id"]:
-                file, sheet, row = merged.primary_source[record]
+                file, sheet, row = merged.source_of(record)
                 issues.append(Issue(
                     severity=profile.severity("required.missing"), rule="required.missing",
                     field=field, file=file, sheet=sheet, row=row,
@@ -40,8 +40,7 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
             outside = refined.loc[column.notna() & ~column.isin(allowed),
                                   ["organization_id", field]]
             for record, value in outside.itertuples(index=False, name=None):
-                file, sheet, row = merged.field_sources.get(
-                    (record, field), merged.primary_source[record])
+                file, sheet, row = merged.source_of(record, field)
                 issues.append(Issue(
                     severity=profile.severity("allowed.value"), rule="allowed.value",
                     field=field, value=str(value),
@@ -49,7 +48,7 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
                     message=f"{field}: '{value}' is not one of {', '.join(spec.allowed_values)}",
                 ))
     for (record, field), values in merged.conflicts.items():
-        file, sheet, row = merged.field_sources.get((record, field), merged.primary_source[record])
+        file, sheet, row = merged.source_of(record, field)
         issues.append(Issue(
             severity=profile.severity("merge.conflict"), rule="merge.conflict", field=field,
             file=file, sheet=sheet, row=row, value=" | ".join(values),

@@ -99,14 +99,12 @@ def test_duplicate_member_names_are_refused_and_nothing_written(run, tmp_path):
     outputs = run[3] | {"copy": other / "refined.csv"}
     with pytest.raises(HotpassError, match="'refined.csv'"):
         archive(run, outputs=outputs)
-    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
+    assert not (tmp_path / "dist").exists()
 
 
 def test_rebuild_replaces_an_existing_archive(run):
-    first = archive(run)
-    first_manifest = zipfile.ZipFile(first).read("manifest.json")
-    second = archive(run, row_counts={"records_out": 9})
-    with zipfile.ZipFile(second) as bundle:
+    path = archive(run)
+    archive(run, row_counts={"records_out": 9})
+    with zipfile.ZipFile(path) as bundle:
         assert json.loads(bundle.read("manifest.json"))["row_counts"] == {"records_out": 9}
-    assert first == second
-    assert json.loads(first_manifest)["row_counts"] == {"records_out": 1, "rows_in": 2}
+    assert [p.name for p in path.parent.iterdir()] == ["refined.zip"]

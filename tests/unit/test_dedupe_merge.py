@@ -87,7 +87,7 @@ def test_merge_uses_source_priority_then_completeness_and_keeps_provenance():
     assert acme["secondary_contact_names"] == "Old Contact"
     assert acme["source_count"] == 2
     record = acme["organization_id"]
-    assert merged.field_sources[(record, "status")] == ("crm-export.xlsx", "S", 9)
+    assert merged.source_of(record, "status") == ("crm-export.xlsx", "S", 9)
     assert merged.conflicts[(record, "status")] == ["Active", "Inactive"]
     provenance = merged.provenance.set_index("organization_id").loc[record]
     assert sorted(map(tuple, json.loads(provenance["source_rows"]))) == [

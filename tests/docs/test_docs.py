@@ -1,0 +1,417 @@
+"""The docs stay honest: reference pages cover the real CLI and tasks, every command shown
+in a ```bash block parses, and the tutorial really runs.
+
+Conventions the docs follow (and these tests rely on):
+- Commands a reader should run go in ```bash blocks; transcripts (command plus output,
+  including deliberately failing commands) go in ```text blocks.
+- A ``# expect exit N`` comment line right before a command in a ```bash block says the
+  command is meant to exit N (the tutorial's strict-mode demo); otherwise 0.
+- docs/reference/cli.md has one section per command, headed ``## `hotpass <command>` ``
+  (``## `hotpass` `` for the group's own options); docs/reference/tasks.md has one section
+  per task headed ``## `invoke <task>` ``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import pytest
+
+from hotpass.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+CLI_REF = DOCS / "reference" / "cli.md"
+TASKS_REF = DOCS / "reference" / "tasks.md"
+TUTORIAL = DOCS / "tutorials" / "first-refine.md"
+EXPECTED_PAGES = [
+    "index.md",
+    "tutorials/first-refine.md",
+    "how-to/refine-a-folder.md",
+    "how-to/write-a-profile.md",
+    "how-to/handle-bad-input.md",
+    "reference/cli.md",
+    "reference/tasks.md",
+    "reference/profiles.md",
+    "reference/outputs.md",
+]
+_ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SHELL_OPERATORS = {"&&", "||", ";", "|"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class DocCommand:
+    page: str
+    line: int
+    text: str  # the whole (continuation-joined) shell line
+    expect_exit: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.page}:{self.line}: {self.text}"
+
+
+def doc_pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def bash_lines(page: Path) -> list[DocCommand]:
+    """Every shell line in the page's ```bash blocks, ``\\`` continuations joined."""
+    commands: list[DocCommand] = []
+    in_bash = False
+    pending: list[str] = []
+    start = 0
+    expect = 0
+    for number, raw in enumerate(page.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("```"):
+            in_bash = not in_bash and stripped[3:].strip() in ("bash", "sh", "shell")
+            pending, expect = [], 0
+            continue
+        if not in_bash:
+            continue
+        if not pending:
+            if not stripped:
+                continue
+            if stripped.startswith("#"):
+                found = re.match(r"#\s*expect exit (\d+)", stripped)
+                expect = int(found.group(1)) if found else expect
+                continue
+            start = number
+        if stripped.endswith("\\"):
+            pending.append(stripped[:-1].strip())
+            continue
+        pending.append(stripped)
+        text = " ".join(pending)
+        commands.append(DocCommand(str(page.relative_to(ROOT)), start, text, expect))
+        pending, expect = [], 0
+    return commands
+
+
+def segments(text: str) -> list[list[str]]:
+    """Split a shell line on ``&& || ; |`` into argument lists, env assignments dropped."""
+    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    parts: list[list[str]] = [[]]
+    for token in lexer:
+        if token in _SHELL_OPERATORS:
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    result = []
+    for args in parts:
+        while args and _ENV_ASSIGNMENT.match(args[0]):
+            args = args[1:]
+        if args:
+            result.append(args)
+    return result
+
+
+def doc_invocations(program: str) -> list[tuple[DocCommand, list[str]]]:
+    found = []
+    for page in doc_pages():
+        for command in bash_lines(page):
+            for args in segments(command.text):
+                if args[0] == program:
+                    found.append((command, args[1:]))
+    return found
+
+
+def section(page: Path, heading: str) -> str:
+    """The text of the ``## <heading>`` section of ``page`` (up to the next ``## ``)."""
+    text = page.read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(heading)}[ \t]*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, f"{page.relative_to(ROOT)} has no section '## {heading}'"
+    return match.group(1)
+
+
+def mentions(text: str, word: str) -> bool:
+    """``word`` appears in ``text`` as a whole token (``--json`` not inside ``--json-x``)."""
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+
+
+def run(*command: str, cwd: Path = ROOT, env: dict | None = None, timeout: int = 300):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HOTPASS_")}
+    return subprocess.run(list(command), capture_output=True, text=True, cwd=cwd,
+                          env={**clean, **(env or {})}, timeout=timeout)
+
+
+# --------------------------------------------------------------------------- click
+
+
+def click_commands() -> dict[str, click.Command]:
+    """Every command path (``hotpass``, ``hotpass refine``, ...) -> its click command."""
+    found: dict[str, click.Command] = {}
+
+    def walk(prefix: str, command: click.Command) -> None:
+        found[prefix] = command
+        for name, sub in getattr(command, "commands", {}).items():
+            walk(f"{prefix} {name}", sub)
+
+    walk("hotpass", main)
+    return found
+
+
+def option_names(command: click.Command) -> list[str]:
+    ctx = click.Context(command, info_name=command.name)
+    names: list[str] = []
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Option):
+            names.extend([*param.opts, *param.secondary_opts])
+    return names
+
+
+def parse_hotpass(args: list[str]) -> None:
+    """Parse ``hotpass ARGS`` with click all the way down, running nothing."""
+    ctx = main.make_context("hotpass", list(args))
+    command: click.Command = main
+    while isinstance(command, click.Group):
+        remaining = [*getattr(ctx, "_protected_args", ()), *ctx.args]
+        if not remaining:
+            return
+        name, command, rest = command.resolve_command(ctx, remaining)
+        ctx = command.make_context(name, rest, parent=ctx)
+
+
+# --------------------------------------------------------------------------- invoke
+
+
+@dataclass(frozen=True)
+class Flag:
+    names: tuple[str, ...]
+    takes_value: bool
+
+
+def _flags_from_help(help_text: str) -> list[Flag]:
+    """Options of an ``invoke --help`` screen: ``-i STRING, --input-dir=STRING  text``."""
+    flags: list[Flag] = []
+    in_options = False
+    for line in help_text.splitlines():
+        if re.match(r"^(Options|Core options):", line):
+            in_options = True
+            continue
+        if in_options and line and not line.startswith(" "):
+            in_options = False
+        match = re.match(r"^  (-\S.*?)(?:\s{2,}|$)", line) if in_options else None
+        if not match:
+            continue
+        names, takes_value = [], False
+        for item in match.group(1).split(", "):
+            name, _, value = item.replace("=", " ").partition(" ")
+            names.append(name)
+            takes_value = takes_value or bool(value.strip())
+        flags.append(Flag(tuple(names), takes_value))
+    return flags
+
+
+@functools.cache
+def invoke_tasks() -> tuple[str, ...]:
+    result = run("invoke", "--list", "--list-format=flat")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()[1:]
+    return tuple(line.split()[0] for line in lines if line.startswith("  ") and line.strip())
+
+
+@functools.cache
+def task_flags(task: str) -> tuple[Flag, ...]:
+    result = run("invoke", "--help", task)
+    assert result.returncode == 0, result.stderr
+    return tuple(_flags_from_help(result.stdout))
+
+
+@functools.cache
+def core_flags() -> tuple[Flag, ...]:
+    result = run("invoke", "--help")
+    assert result.returncode == 0, result.stderr
+    return tuple(_flags_from_help(result.stdout))
+
+
+def check_invoke(args: list[str]) -> list[str]:
+    """Problems with ``invoke ARGS``: unknown tasks or flags a task does not have."""
+    problems: list[str] = []
+    tasks = set(invoke_tasks())
+    current: str | None = None  # None: still in invoke's core options
+    flags = {name: flag for flag in core_flags() for name in flag.names}
+    expect_value = False
+    for token in args:
+        if expect_value:
+            expect_value = False
+            continue
+        if token.startswith("-"):
+            name = token.split("=", 1)[0]
+            flag = flags.get(name) or flags.get(name.replace("--no-", "--", 1))
+            if flag is None:
+                problems.append(f"{name} is not a flag of {current or 'invoke'}")
+            else:
+                expect_value = flag.takes_value and "=" not in token
+            continue
+        if token not in tasks:
+            problems.append(f"{token!r} is not a task (invoke --list)")
+            continue
+        current = token
+        flags = {name: flag for flag in task_flags(token) for name in flag.names}
+    if current is None and not any(a.startswith(("-l", "--list", "-h", "--help"))
+                                   for a in args):
+        problems.append("no task named")
+    return problems
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_every_page_exists_and_the_index_links_them():
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    for page in EXPECTED_PAGES:
+        assert (DOCS / page).is_file(), f"docs/{page} is missing"
+        if page != "index.md":
+            assert f"({page})" in index, f"docs/index.md does not link {page}"
+
+
+def test_relative_links_resolve():
+    broken = []
+    for page in doc_pages():
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text("utf-8")):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert not broken, broken
+
+
+def test_cli_reference_covers_every_command_and_option():
+    missing = []
+    for path, command in click_commands().items():
+        text = section(CLI_REF, f"`{path}`" if path != "hotpass" else "`hotpass` (group options)")
+        for option in option_names(command):
+            if not mentions(text, option):
+                missing.append(f"{path} {option}")
+    assert not missing, f"not in docs/reference/cli.md: {missing}"
+
+
+def test_cli_reference_lists_exit_codes_and_environment():
+    text = CLI_REF.read_text(encoding="utf-8")
+    for code in ("0", "1", "2"):
+        assert re.search(rf"^\| {code} \|", section(CLI_REF, "Exit codes"), re.M), code
+    settings = (ROOT / "hotpass" / "settings.py").read_text(encoding="utf-8")
+    for variable in sorted(set(re.findall(r"HOTPASS_[A-Z_]+[A-Z]", settings))):
+        assert mentions(text, variable), variable
+
+
+def test_tasks_reference_covers_every_task_and_flag():
+    tasks = invoke_tasks()
+    assert tasks, "invoke --list shows no tasks"
+    missing = []
+    for task in tasks:
+        text = section(TASKS_REF, f"`invoke {task}`")
+        for flag in task_flags(task):
+            for name in flag.names:
+                if not mentions(text, name):
+                    missing.append(f"{task} {name}")
+    assert not missing, f"not in docs/reference/tasks.md: {missing}"
+
+
+def test_tasks_reference_covers_the_makefile():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = re.findall(r"^([a-z][\w-]*):", makefile, re.M)
+    assert targets
+    text = TASKS_REF.read_text(encoding="utf-8")
+    for target in targets:
+        assert f"make {target}" in text, f"make {target} is not in docs/reference/tasks.md"
+
+
+def test_docs_show_commands_at_all():
+    assert len(doc_invocations("hotpass")) >= 10
+    assert doc_invocations("invoke")
+
+
+@pytest.mark.parametrize(("command", "args"), doc_invocations("hotpass"),
+                         ids=lambda v: str(v) if isinstance(v, DocCommand) else "")
+def test_every_hotpass_command_in_the_docs_parses(command, args):
+    try:
+        parse_hotpass(args)
+    except click.exceptions.Exit as exc:  # --help / --version: parsed, then exits
+        assert exc.exit_code == 0, str(command)
+    except click.UsageError as exc:
+        pytest.fail(f"{command}\n  {exc.format_message()}")
+
+
+@pytest.mark.parametrize(("command", "args"), doc_invocations("invoke"),
+                         ids=lambda v: str(v) if isinstance(v, DocCommand) else "")
+def test_every_invoke_command_in_the_docs_names_real_tasks_and_flags(command, args):
+    problems = check_invoke(args)
+    assert not problems, f"{command}: {problems}"
+
+
+def test_the_parse_check_catches_mistakes():
+    with pytest.raises(click.UsageError):
+        parse_hotpass(["refine", "--input-folder", "data"])
+    with pytest.raises(click.UsageError):
+        parse_hotpass(["refine", "--since", "2024-13-01"])
+    with pytest.raises(click.UsageError):
+        parse_hotpass(["rerun"])
+    assert check_invoke(["refine", "--no-such-flag"])
+    assert check_invoke(["no.such.task"])
+    assert not check_invoke(["refine", "--profile", "aviation", "--archive"])
+    assert segments('A=1 hotpass refine --json && cd x | invoke lint') == [
+        ["hotpass", "refine", "--json"], ["cd", "x"], ["invoke", "lint"]]
+
+
+# --------------------------------------------------------------------------- tutorial
+
+
+def tutorial_commands() -> list[DocCommand]:
+    return bash_lines(TUTORIAL)
+
+
+def _tutorial_workspace(tmp_path: Path) -> Path:
+    work = tmp_path / "clone"
+    work.mkdir()
+    data = ROOT / "data"
+    assert data.is_dir() and any(data.iterdir()), "data/ holds no sample inputs"
+    shutil.copytree(data, work / "data")
+    shutil.copytree(ROOT / "profiles", work / "profiles")
+    return work
+
+
+@pytest.mark.integration
+def test_the_tutorial_runs(tmp_path):
+    work = _tutorial_workspace(tmp_path)
+    commands = tutorial_commands()
+    refines = [(c, args) for c in commands for args in segments(c.text)
+               if args[:2] == ["hotpass", "refine"]]
+    assert refines, "the tutorial runs no hotpass refine"
+    assert any("--archive" in args for _, args in refines)
+    for command, args in refines:
+        result = run(sys.executable, "-m", "hotpass.cli", *args[1:], cwd=work)
+        assert result.returncode == command.expect_exit, (
+            f"{command}\nexit {result.returncode}\n{result.stdout}\n{result.stderr}")
+        if command.expect_exit == 0 and "--json" in args:
+            assert json.loads(result.stdout)["totals"]["records_out"] > 0
+        if command.expect_exit:
+            assert result.stderr.startswith("hotpass: error: "), result.stderr
+
+    verify = [c for c in commands if "sha256sum -c" in c.text]
+    assert verify, "the tutorial does not verify the archive"
+    for command in verify:
+        result = run("bash", "-c", f"set -euo pipefail; {command.text}", cwd=work)
+        assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+        assert ": OK" in result.stdout and "FAILED" not in result.stdout
+
+    text = TUTORIAL.read_text(encoding="utf-8")
+    named = sorted({p.rstrip(".,:;)") for p in re.findall(r"\bdist/[\w./-]+", text)})
+    assert named
+    absent = [p for p in named if not (work / p).exists()]
+    assert not absent, f"the tutorial names outputs that the run did not create: {absent}"
