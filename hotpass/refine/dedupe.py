@@ -38,9 +38,11 @@ def name_key(name: str | None, suffixes: list[str] | tuple[str, ...]) -> str:
 
 def name_keys(names, suffixes: list[str]):
     """``name_key`` for a Series, computed once per distinct name."""
+    import pandas as pd
+
     suffix_words = _suffix_words(tuple(suffixes))
     distinct = {n: _name_key(n, suffix_words) for n in names.dropna().unique()}
-    return names.map(distinct).fillna("").astype(object)
+    return pd.Series([distinct.get(n, "") for n in names], index=names.index, dtype=object)
 
 
 @lru_cache(maxsize=64)
@@ -82,9 +84,8 @@ def cluster_rows(frame, profile: Profile) -> np.ndarray:
         shared = {f"https://{d.lower()}" for d in spec.shared_domains}
         edges.append(_exact_edges(frame["website"].where(~frame["website"].isin(shared), None)))
     if "registration_id" in frame:
-        reg = frame["registration_id"].map(
-            lambda v: re.sub(r"[^A-Z0-9]", "", str(v).upper()) if v else None
-        )
+        reg = pd.Series([re.sub(r"[^A-Z0-9]", "", v.upper()) if v else None
+                         for v in frame["registration_id"]], index=frame.index, dtype=object)
         edges.append(_exact_edges(reg.where(reg != "", None)))
     edges.append(_fuzzy_edges(keys, spec.name_threshold))
     return connected_components(size, np.concatenate(edges, axis=1))

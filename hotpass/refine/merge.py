@@ -45,7 +45,7 @@ class Merged:
 
     ``rows`` holds (file, sheet, row) of every input row by rank; ``field_rank`` maps each
     record (index: organization_id) and field to the rank of the row its value came from
-    (-1: empty); ``primary_rank`` is the record's primary row.
+    (-1: empty); ``primary_rank`` is the record's primary (top-ranked) row.
     """
 
     refined: object  # pd.DataFrame
@@ -115,9 +115,7 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
         primary_rows = work[has_contact].groupby(CLUSTER, sort=False).head(1).set_index(CLUSTER)
         for field in contact_fields:
             refined[field] = primary_rows[field].reindex(refined.index)
-    primary_rank = work.groupby(CLUSTER, sort=False)[RANK].first()
-    if contact_fields:
-        primary_rank = primary_rows[RANK].reindex(refined.index).fillna(primary_rank)
+    primary_rank = work.groupby(CLUSTER, sort=False)[RANK].first()  # the top-ranked row
 
     _add_secondary_contacts(refined, work, profile, contact_fields)
     refined["source_count"] = groups.size().astype("int64")
@@ -143,7 +141,8 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
 
     field_rank, conflicts = _field_provenance(work, refined, org_fields, contact_fields)
     ids = refined["organization_id"]
-    provenance = _provenance_frame(work, refined, rows, field_rank, conflicts)
+    provenance = _provenance_frame(work, refined, rows, field_rank, conflicts,
+                                   primary_rank.reindex(refined.index).to_numpy())
     merged_primary = pd.Series(primary_rank.reindex(refined.index).to_numpy(), index=ids.to_numpy())
     field_rank.index = ids.to_numpy()
     refined = refined.reset_index(drop=True).astype(object)
@@ -203,10 +202,11 @@ def _field_provenance(work, refined, org_fields: list[str], contact_fields: list
     field_rank = pd.DataFrame(index=refined.index)
     conflicts: dict[tuple[str, str], list[str]] = {}
     cluster_to_id = dict(zip(refined.index, refined["organization_id"], strict=True))
-    clusters = work[CLUSTER]
+    position = refined.index.get_indexer(work[CLUSTER])
     for field in org_fields + contact_fields:
         values = work[field]
-        kept = clusters.map(refined[field])
+        kept = pd.Series(refined[field].to_numpy(dtype=object)[position], index=work.index,
+                         dtype=object)
         match = values.notna() & (values == kept)
         first = work.loc[match].groupby(CLUSTER, sort=False)[RANK].first()
         field_rank[field] = first.reindex(refined.index).fillna(-1).astype("int64")
@@ -219,23 +219,23 @@ def _field_provenance(work, refined, org_fields: list[str], contact_fields: list
     return field_rank, conflicts
 
 
-def _provenance_frame(work, refined, rows, field_rank, conflicts):
+def _provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.ndarray):
+    """One row per record: its primary source, every source row, the fields that came from
+    another row than the primary one, and conflicting values."""
     import pandas as pd
 
-    quoted = {c: rows[c].map(json.dumps) for c in (SOURCE_FILE, SOURCE_SHEET)}
-    fragment = ("[" + quoted[SOURCE_FILE] + ", " + quoted[SOURCE_SHEET] + ", "
-                + rows[SOURCE_ROW].astype(str) + "]")
+    triples = list(rows.itertuples(index=False, name=None))
+    fragment = [json.dumps([f, s, int(r)]) for f, s, r in triples]
     source_rows = "[" + join_groups(work[CLUSTER], fragment, ", ") + "]"
-    cite = (rows[SOURCE_FILE] + "|" + rows[SOURCE_SHEET] + "|" + rows[SOURCE_ROW].astype(str))
-    cite = cite.map(json.dumps).to_numpy()
-    columns = []
-    for field in sorted(field_rank.columns):
-        ranks = field_rank[field].to_numpy()
-        columns.append(np.where(ranks >= 0, json.dumps(field) + ": " + cite[np.maximum(ranks, 0)],
-                                ""))
-    field_sources = pd.Series(
-        ["{" + ", ".join(p for p in parts if p) + "}" for parts in zip(*columns, strict=True)]
-        if columns else ["{}"] * len(field_rank), index=field_rank.index)
+    cite = np.array([json.dumps(f"{f}|{s}|{r}") for f, s, r in triples], dtype=object)
+    fields = sorted(field_rank.columns)
+    labels = [json.dumps(field) + ": " for field in fields]
+    field_sources = pd.Series([
+        "{" + ", ".join(label + cite[rank] for label, rank in zip(labels, ranks, strict=True)
+                        if rank >= 0 and rank != top) + "}"
+        for ranks, top in zip(field_rank[fields].to_numpy().tolist(), primary.tolist(),
+                              strict=True)
+    ], index=field_rank.index, dtype=object)
     by_record: dict[str, dict[str, list[str]]] = {}
     for (record, field), values in conflicts.items():
         by_record.setdefault(record, {})[field] = values
@@ -243,6 +243,7 @@ def _provenance_frame(work, refined, rows, field_rank, conflicts):
     return pd.DataFrame({
         "organization_id": ids.to_numpy(),
         "source_count": refined["source_count"].to_numpy(),
+        "primary_source": [json.loads(cite[r]) for r in primary],
         "source_rows": source_rows.reindex(refined.index).to_numpy(),
         "field_sources": field_sources.reindex(refined.index).to_numpy(),
         "conflicts": [json.dumps(by_record[i], sort_keys=True, ensure_ascii=False)

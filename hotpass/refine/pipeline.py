@@ -12,11 +12,14 @@ Contract:
 
 from __future__ import annotations
 
+import os
 import re
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from hotpass import __version__
@@ -110,6 +113,44 @@ def apply_joins(frames: list[SourceFrame], profile: Profile) -> list[Issue]:
     return issues
 
 
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+
+
+def worker_count(inputs: list[Path]) -> int:
+    """Processes for the per-file work: one per core for large multi-file inputs, else 1
+    (starting a worker costs ~0.5 s of imports, more than small files take)."""
+    total = sum(p.stat().st_size for p in inputs if p.is_file())
+    if len(inputs) < 2 or total < PARALLEL_MIN_BYTES:
+        return 1
+    return max(1, min(len(inputs), os.cpu_count() or 1, 4))
+
+
+def prepare_all(inputs: list[Path], input_root: Path, profile: Profile,
+                progress: Progress | None = None) -> list[PreparedSource]:
+    """``prepare_source`` for every file, in input order, in parallel when it pays."""
+    workers = worker_count(inputs)
+    if workers == 1:
+        prepared = []
+        for done, path in enumerate(inputs, start=1):
+            prepared.append(prepare_source(path, input_root, profile))
+            if progress:
+                progress("ingest", done, len(inputs))
+        return prepared
+    by_path: dict[Path, PreparedSource] = {}
+    # Largest first so the long files start early and the short ones fill in.
+    ordered = sorted(inputs, key=lambda p: -p.stat().st_size)
+    # fork: workers inherit the loaded modules (spawn re-imports pandas and __main__).
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+        futures = {pool.submit(prepare_source, path, input_root, profile): path
+                   for path in ordered}
+        for done, future in enumerate(as_completed(futures), start=1):
+            by_path[futures[future]] = future.result()
+            if progress:
+                progress("ingest", done, len(inputs))
+    return [by_path[path] for path in inputs]
+
+
 @dataclass
 class Consolidated:
     refined: object
@@ -132,13 +173,15 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
         detail = failures[0].one_line() if failures else "no sheet held any data rows"
         raise InputError(f"no usable input: {detail}")
     combined = pd.concat(frames, ignore_index=True, sort=False)
+    for source in (s for p in prepared for s in p.frames):
+        source.report.rows_out = int(len(source.frame))
+        source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
+    del frames
     text_columns = [c for c in combined.columns if c != SOURCE_ROW]
     combined[text_columns] = combined[text_columns].astype(object)
     combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(), None)
     labels = cluster_rows(combined, profile)
     merged = merge_clusters(combined, labels, profile)
-    for source in (s for p in prepared for s in p.frames):
-        source.report.rows_out = int(len(source.frame))
     issues = [i for p in prepared for i in p.issues] + validate_records(merged, profile)
     return Consolidated(merged.refined, merged.provenance, issues, len(combined),
                         len(combined) - len(merged.refined))
@@ -162,12 +205,8 @@ def run_refine(options: RefineOptions, progress: Progress | None = None) -> Refi
     timings: dict[str, float] = {}
     profile = load_profile(options.profile_name, options.profile_search_paths)
     inputs = discover_inputs(options.input_dir, options.since)
-    prepared: list[PreparedSource] = []
     with _stage(timings, "ingest"):
-        for done, path in enumerate(inputs, start=1):
-            prepared.append(prepare_source(path, options.input_dir, profile))
-            if progress:
-                progress("ingest", done, len(inputs))
+        prepared = prepare_all(inputs, options.input_dir, profile, progress)
     with _stage(timings, "consolidate"):
         result = consolidate(prepared, profile)
     sheets = [s for p in prepared for s in p.sheets]

@@ -92,7 +92,9 @@ def test_merge_uses_source_priority_then_completeness_and_keeps_provenance():
     provenance = merged.provenance.set_index("organization_id").loc[record]
     assert sorted(map(tuple, json.loads(provenance["source_rows"]))) == [
         ("crm-export.xlsx", "S", 9), ("notes.xlsx", "S", 2)]
-    assert json.loads(provenance["field_sources"])["status"] == "crm-export.xlsx|S|9"
+    assert provenance["primary_source"] == "crm-export.xlsx|S|9"
+    # field_sources lists only fields taken from another row than the primary one
+    assert json.loads(provenance["field_sources"]) == {}
 
 
 def test_merge_is_deterministic_and_ids_are_stable():

@@ -1,4 +1,4 @@
-"""Word lists behind the sample generator (``hotpass.samples``).
+"""Word lists behind the sample generator: names, places, sectors, people, airfields.
 
 Contract: plain constants plus ``dissimilar``, which thins a list so that no two kept words
 are within a rapidfuzz ratio of each other; the generator builds organisation names from
@@ -17,9 +17,7 @@ def _words(text: str) -> list[str]:
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
-# South African surnames, places and distinctive words. Lists are thinned at
-# use (``dissimilar``) so no two words of one slot are close enough to make two distinct
-# organisations look like a typo of each other.
+# South African surnames, places and distinctive words, thinned at use by ``dissimilar``.
 SURNAMES = _words("""Naidoo, Pillay, Dlamini, Khumalo, Nkosi, Mokoena, Ndlovu, Zulu, Mahlangu,
 Mthembu, Botha, Pretorius, Steyn, Venter, Coetzee, Jacobs, Smit, Fourie, Meyer, Nel, Kruger,
 Swanepoel, Mabaso, Sithole, Ngcobo, Cele, Radebe, Mkhize, Zwane, Shabalala, Moloi, Molefe,
@@ -77,11 +75,28 @@ Travel, Properties, Solar, Mining Supplies, Agri, Fisheries, Textiles, Bakery, B
 Cleaning Services, Landscaping, Architects, Dental, Medical Centre, Veterinary Clinic,
 Funeral Services, Hardware, Steel, Plastics, Packaging, Media, Software, Telecoms,
 Insurance Brokers, Recruitment, Tutoring, Guest House, Lodge, Coffee, Brewing, Wines,
-Panelbeaters, Tyres, Glass, Roofing, Paints, Interiors, Events, Fitness, Optometrists"""),
+Panelbeaters, Tyres, Glass, Roofing, Paints, Interiors, Events, Fitness, Optometrists,
+Auto Repairs, Car Hire, Couriers, Freight, Shipping, Warehousing, Scaffolding, Welding, Fencing,
+Paving, Tiling, Flooring, Joinery, Kitchens, Blinds, Upholstery, Laundry, Hair Salon, Beauty Spa,
+Florists, Nursery, Pet Shop, Kennels, Stables, Dairy, Poultry, Citrus, Macadamias, Sugar Cane,
+Timber, Sawmill, Quarries, Concrete, Bricks, Drilling, Boreholes, Irrigation, Water Solutions,
+Pest Control, Waste Management, Recycling, Hygiene, Uniforms, Embroidery, Signage, Photography,
+Studios, Audio Visual, Marquees, Jewellers, Pawnbrokers, Bookshop, Stationers, Toys, Cycles,
+Outdoor, Camping, Boats, Marine, Diving, Surf School, Driving School, Academy, Preschool,
+College, Tours, Safaris, Shuttles, Taxis, Home Care, Physiotherapy, Chiropractors,
+Psychologists, Radiology, Pathology, Audiology, Dietitians, Debt Collectors, Auditors,
+Tax Practitioners, Actuaries, Surveyors, Valuers, Estate Agents, Conveyancers, Translators,
+IT Support, Networks, Cloud Services, Data Analytics, Cyber Security, Web Design, Marketing,
+Advertising, Publishing, Radio, Films"""),
     "aviation": _words("""Flight School, Aviation, Air Charter, Aero Club, Helicopters,
 Flight Academy, Air Services, Aero Maintenance, Skyworks, Aerial Survey, Air Safaris,
 Drone Services, Airways, Jet Charter, Aerospace, Avionics, Pilot Training, Gliding Club,
-Crop Sprayers, Airlink Services, Microlights, Balloon Safaris, Air Ambulance"""),
+Crop Sprayers, Airlink Services, Microlights, Balloon Safaris, Air Ambulance,
+Aero Engineering, Sky Adventures, Aerobatics, Air Tours, Air Cargo, Flying Club, Paragliding,
+Parachute Club, Skydiving, Aircraft Sales, Aircraft Leasing, Propellers, Hangarage,
+Ground Handling, Fuel Services, Seaplanes, Gyrocopters, Warbirds, Vintage Aircraft,
+Air Photography, Medevac, Executive Jets, Aero Parts, Flight Simulation, Cabin Crew Academy,
+Aviation Security, Bush Pilots, Game Flights, Fire Fighting, Airstrip Services"""),
 }
 FIRST_NAMES = _words("""Thandi, Sipho, Lerato, Bongani, Nomsa, Themba, Zanele, Mandla, Ayanda,
 Lindiwe, Pieter, Johan, Annelie, Marius, Elmarie, Hendrik, Priya, Kavitha, Rajesh, Anand, Fatima,
@@ -104,14 +119,13 @@ Operations Manager, Sales Lead, Bookkeeper, Managing Member"""),
     "aviation": _words("""Accountable Manager, Chief Flying Instructor, Head of Training,
 Operations Manager, Quality Manager, Chief Pilot, Maintenance Controller"""),
 }
-NOTES_TEXT = [
-    "Instructions: this workbook is the consolidated register kept by procurement.",
-    "Do not insert columns on the register sheet; add new organisations at the bottom.",
-    "Phone numbers and e-mail addresses were captured by different branches.",
-    "Duplicates are expected, the refine step merges them.",
-    "Prefers e-mail", "Invoice via supplier portal", "Call before visiting",
-    "Former name used on old invoices", "BEE certificate on file", "Moved offices in 2023",
-]
+INSTRUCTIONS = (
+    "Instructions: this workbook is the consolidated register kept by procurement. Do not "
+    "insert columns on the register sheet; add new organisations at the bottom. Phone numbers "
+    "and e-mail addresses were captured by different branches, so expect duplicates."
+)
+ROW_NOTES = ["Prefers e-mail", "Invoice via supplier portal", "Call before visiting",
+             "Former name used on old invoices", "BEE certificate on file", "Moved offices in 2023"]
 
 
 def dissimilar(words: list[str], limit: float = 65.0) -> list[str]:
@@ -127,7 +141,8 @@ def dissimilar(words: list[str], limit: float = 65.0) -> list[str]:
 
 @cache
 def _thinned(name: str) -> tuple[str, ...]:
-    source = {"surnames": SURNAMES, "places": PLACES, "distinctive": DISTINCTIVE}[name]
+    source = {"surnames": SURNAMES, "places": PLACES, "distinctive": DISTINCTIVE,
+              "generic": SECTORS["generic"], "aviation": SECTORS["aviation"]}[name]
     return tuple(dissimilar(source))
 
 
@@ -141,3 +156,7 @@ def places() -> list[str]:
 
 def distinctive_words() -> list[str]:
     return list(_thinned("distinctive"))
+
+
+def sectors(profile: str) -> list[str]:
+    return list(_thinned("aviation" if profile == "aviation" else "generic"))
