@@ -71,7 +71,7 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
            as_json) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
     from hotpass.refine.model import RefineOptions
-    from hotpass.refine.pipeline import run_refine
+    from hotpass.refine.run import run_refine
     from hotpass.settings import HotpassSettings
 
     settings = HotpassSettings()

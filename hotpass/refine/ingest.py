@@ -13,6 +13,7 @@ look first; the stdlib csv reader's field limit is how we refuse giant cells che
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -141,10 +142,8 @@ def _read_csv(path: Path, label: str) -> RawSheet:
     if "\x00" in text[:4096]:
         raise InputError(f"{label}: not a text CSV file (binary content)")
     dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    try:
+    with contextlib.suppress(csv.Error):
         dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
-    except csv.Error:
-        pass
     previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
     reader = csv.reader(io.StringIO(text), dialect)
     try:

@@ -57,7 +57,7 @@ class SheetReport:
     reason: str = ""
     header_row: int | None = None
     rows_in: int = 0
-    rows_out: int = 0
+    rows_out: int = 0  # output records this sheet contributed to
     mapped_columns: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
 

@@ -5,34 +5,30 @@ Contract:
   file. It never raises for a bad file: the failure becomes a ``file.unreadable`` issue,
   so one bad file among good ones is skipped (a flow maps this over files as tasks).
 - ``consolidate(prepared, profile)`` de-duplicates, merges and validates all of them.
-- ``run_refine(options, progress)`` does the whole job and writes the outputs; it raises
-  ``InputError`` when nothing usable remains and ``StrictModeError`` under ``--strict``
-  before anything is written, so a failed run leaves no partial output.
+- ``consolidate`` raises ``InputError`` when no usable rows remain.
+The whole run (gate, export, report, archive) is composed in ``hotpass.refine.run``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from collections.abc import Callable
-from contextlib import contextmanager
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
-from hotpass import __version__
-from hotpass.errors import InputError, StrictModeError
-from hotpass.profiles import Profile, load_profile
-from hotpass.refine.ingest import discover_inputs, read_sheets
+from hotpass.errors import InputError
+from hotpass.profiles import Profile
+from hotpass.refine.ingest import read_sheets
 from hotpass.refine.mapping import ColumnMatcher, frame_from_sheet
 from hotpass.refine.model import (
+    SOURCE_FILE,
     SOURCE_ROW,
+    SOURCE_SHEET,
     Issue,
     PreparedSource,
-    RefineOptions,
-    RefineResult,
     SheetReport,
     SourceFrame,
 )
@@ -173,69 +169,21 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
         detail = failures[0].one_line() if failures else "no sheet held any data rows"
         raise InputError(f"no usable input: {detail}")
     combined = pd.concat(frames, ignore_index=True, sort=False)
-    for source in (s for p in prepared for s in p.frames):
-        source.report.rows_out = int(len(source.frame))
-        source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
     del frames
+    for source in (s for p in prepared for s in p.frames):
+        source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
     text_columns = [c for c in combined.columns if c != SOURCE_ROW]
     combined[text_columns] = combined[text_columns].astype(object)
     combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(), None)
     labels = cluster_rows(combined, profile)
+    records_per_sheet = (
+        pd.DataFrame({"file": combined[SOURCE_FILE], "sheet": combined[SOURCE_SHEET],
+                      "record": labels}).drop_duplicates().groupby(["file", "sheet"]).size())
+    for source in (s for p in prepared for s in p.frames):
+        source.report.rows_out = int(records_per_sheet.get((source.file, source.sheet), 0))
+    rows_in = len(combined)
     merged = merge_clusters(combined, labels, profile)
+    del combined
     issues = [i for p in prepared for i in p.issues] + validate_records(merged, profile)
-    return Consolidated(merged.refined, merged.provenance, issues, len(combined),
-                        len(combined) - len(merged.refined))
-
-
-@contextmanager
-def _stage(timings: dict[str, float], name: str):
-    start = time.perf_counter()
-    yield
-    timings[name] = round(time.perf_counter() - start, 3)
-
-
-def run_refine(options: RefineOptions, progress: Progress | None = None) -> RefineResult:
-    from hotpass.refine.export import write_refined_outputs
-    from hotpass.refine.report import (
-        build_quality_report,
-        quality_summary_frame,
-        write_quality_report,
-    )
-
-    timings: dict[str, float] = {}
-    profile = load_profile(options.profile_name, options.profile_search_paths)
-    inputs = discover_inputs(options.input_dir, options.since)
-    with _stage(timings, "ingest"):
-        prepared = prepare_all(inputs, options.input_dir, profile, progress)
-    with _stage(timings, "consolidate"):
-        result = consolidate(prepared, profile)
-    sheets = [s for p in prepared for s in p.sheets]
-    errors = [i for i in result.issues if i.severity == "error"]
-    if options.strict and errors:
-        raise StrictModeError(
-            f"--strict: {len(errors)} error(s); first: {errors[0].one_line()}")
-    report = build_quality_report(
-        profile=profile, sheets=sheets, refined=result.refined, issues=result.issues,
-        rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
-        inputs=[p.relative for p in prepared], stage_seconds=timings,
-        hotpass_version=__version__)
-    with _stage(timings, "export"):
-        outputs = write_refined_outputs(options.output_path, result.refined, result.provenance,
-                                        result.issues, quality_summary_frame(report))
-        outputs.update(write_quality_report(report, options.output_path.parent))
-    if options.archive:
-        from hotpass.refine.archive import build_archive
-
-        outputs["archive"] = build_archive(
-            archive_path=options.output_path.with_name(options.output_path.stem + "-bundle.zip"),
-            outputs=dict(outputs), inputs=inputs, input_root=options.input_dir,
-            profile_name=profile.name,
-            row_counts={"rows_in": result.rows_in, "records_out": len(result.refined),
-                        "duplicates_merged": result.duplicates_merged},
-            hotpass_version=__version__)
-    if progress:
-        progress("done", 1, 1)
-    return RefineResult(options=options, refined=result.refined, provenance=result.provenance,
-                        issues=result.issues, sheets=sheets, inputs=inputs,
-                        rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
-                        outputs=outputs, report=report, stage_seconds=timings)
+    return Consolidated(merged.refined, merged.provenance, issues, rows_in,
+                        rows_in - len(merged.refined))

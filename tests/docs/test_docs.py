@@ -47,6 +47,7 @@ EXPECTED_PAGES = [
 ]
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_OPERATORS = {"&&", "||", ";", "|"}
+_REDIRECT = re.compile(r"(?<=\s)\d*(?:>>?|<)(?:&\d+|\s*[^\s;&|]+)")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -102,6 +103,7 @@ def bash_lines(page: Path) -> list[DocCommand]:
 
 def segments(text: str) -> list[list[str]]:
     """Split a shell line on ``&& || ; |`` into argument lists, env assignments dropped."""
+    text = _REDIRECT.sub(" ", text)  # `> file`, `2>&1`: the shell's, not the command's
     lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
     lexer.whitespace_split = True
     lexer.commenters = "#"
@@ -221,8 +223,8 @@ def _flags_from_help(help_text: str) -> list[Flag]:
 def invoke_tasks() -> tuple[str, ...]:
     result = run("invoke", "--list", "--list-format=flat")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()[1:]
-    return tuple(line.split()[0] for line in lines if line.startswith("  ") and line.strip())
+    # Task lines are indented two spaces; wrapped docstrings are indented further.
+    return tuple(re.findall(r"^  (\S+)", result.stdout, re.M))
 
 
 @functools.cache
@@ -365,8 +367,9 @@ def test_the_parse_check_catches_mistakes():
     assert check_invoke(["refine", "--no-such-flag"])
     assert check_invoke(["no.such.task"])
     assert not check_invoke(["refine", "--profile", "aviation", "--archive"])
-    assert segments('A=1 hotpass refine --json && cd x | invoke lint') == [
+    assert segments('A=1 hotpass refine --json > s.json && cd x | invoke lint 2>&1') == [
         ["hotpass", "refine", "--json"], ["cd", "x"], ["invoke", "lint"]]
+    assert segments("hotpass version 2>/dev/null >> log") == [["hotpass", "version"]]
 
 
 # --------------------------------------------------------------------------- tutorial
@@ -415,3 +418,77 @@ def test_the_tutorial_runs(tmp_path):
     assert named
     absent = [p for p in named if not (work / p).exists()]
     assert not absent, f"the tutorial names outputs that the run did not create: {absent}"
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+OUTPUTS_REF = DOCS / "reference" / "outputs.md"
+
+
+@pytest.fixture(scope="module")
+def real_run(tmp_path_factory) -> Path:
+    """One real refine of the bundled data with --archive (outputs in ``<tmp>/dist``)."""
+    work = _tutorial_workspace(tmp_path_factory.mktemp("outputs"))
+    result = run(sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", "data",
+                 "--output-path", "dist/refined.xlsx", "--archive", "--json", cwd=work)
+    assert result.returncode == 0, result.stderr
+    (work / "summary.json").write_text(result.stdout, encoding="utf-8")
+    return work
+
+
+def _section_with(page: Path, needle: str) -> str:
+    text = page.read_text(encoding="utf-8")
+    headings = [m for m in re.finditer(r"^## .*$", text, re.M) if needle in m.group()]
+    assert headings, f"{page.relative_to(ROOT)} has no '## ...{needle}...' section"
+    start = headings[0].end()
+    following = re.search(r"^## ", text[start:], re.M)
+    return text[start:start + following.start()] if following else text[start:]
+
+
+def _undocumented(names, text: str) -> list[str]:
+    return [name for name in names if f"`{name}`" not in text]
+
+
+@pytest.mark.integration
+def test_outputs_reference_names_every_file_sheet_and_column(real_run):
+    from python_calamine import CalamineWorkbook
+
+    dist = real_run / "dist"
+    whole = OUTPUTS_REF.read_text(encoding="utf-8")
+    files = sorted(p.name.replace("refined", "NAME") for p in dist.iterdir() if p.is_file())
+    assert not _undocumented(files, whole), files
+    book = CalamineWorkbook.from_path(str(dist / "refined.xlsx"))
+    for sheet in book.sheet_names:
+        header = book.get_sheet_by_name(sheet).to_python()[0]
+        text = _section_with(OUTPUTS_REF, f"*{sheet}*")
+        assert not _undocumented(header, text), f"sheet {sheet}: {header}"
+
+
+@pytest.mark.integration
+def test_outputs_reference_names_every_report_and_manifest_key(real_run):
+    import zipfile
+
+    dist = real_run / "dist"
+    report = json.loads((dist / "quality-report.json").read_text(encoding="utf-8"))
+    keys = [*report, *report["totals"], *report["totals"]["issues"], *report["sources"][0],
+            *report["sample_issues"][0]]
+    assert not _undocumented(keys, _section_with(OUTPUTS_REF, "quality-report.json")), keys
+    with zipfile.ZipFile(dist / "refined-bundle.zip") as bundle:
+        members = bundle.namelist()
+        manifest = json.loads(bundle.read("manifest.json"))
+    archive = _section_with(OUTPUTS_REF, "archive")
+    keys = [*manifest, *manifest["row_counts"], *manifest["inputs"][0],
+            *manifest["outputs"][0], "SHA256SUMS", "manifest.json"]
+    assert not _undocumented(keys, archive), keys
+    assert {"manifest.json", "SHA256SUMS"} <= set(members)
+
+
+@pytest.mark.integration
+def test_cli_reference_names_every_json_summary_key(real_run):
+    summary = json.loads((real_run / "summary.json").read_text(encoding="utf-8"))
+    text = section(CLI_REF, "`hotpass refine`")
+    keys = [*summary, *(f"totals.{k}" for k in summary["totals"]), *summary["outputs"],
+            *summary["stage_seconds"]]
+    missing = [k for k in keys if k not in text.replace(", `.", ", `totals.")]
+    assert not missing, missing
