@@ -70,9 +70,15 @@ class Merged:
         return file, sheet, int(row)
 
 
+def merged_fields(profile: Profile) -> list[str]:
+    """Profile fields carried into the refined records: join keys are source-local ids."""
+    join_keys = {join.key for join in profile.joins}
+    return [f for f in profile.fields if f not in join_keys]
+
+
 def output_columns(profile: Profile) -> list[str]:
-    org = [f for f, s in profile.fields.items() if not s.contact]
-    contact = [f for f, s in profile.fields.items() if s.contact]
+    org = [f for f in merged_fields(profile) if not profile.fields[f].contact]
+    contact = [f for f in merged_fields(profile) if profile.fields[f].contact]
     secondary = [SECONDARY[s.kind] for s in profile.fields.values()
                  if s.contact and s.kind in SECONDARY]
     return ["organization_id", *org, *contact, *secondary, "source_count", "sources"]
@@ -89,7 +95,7 @@ def _priority(file: str, patterns: list[str]) -> int:
 def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
     import pandas as pd
 
-    fields = [f for f in profile.fields if f in frame.columns]
+    fields = [f for f in merged_fields(profile) if f in frame.columns]
     work = frame.copy()
     work[CLUSTER] = labels
     files = pd.Series(work[SOURCE_FILE].unique())

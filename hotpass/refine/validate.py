@@ -11,14 +11,15 @@ merged sources disagreed.
 from __future__ import annotations
 
 from hotpass.profiles import Profile
-from hotpass.refine.merge import Merged
+from hotpass.refine.merge import Merged, merged_fields
 from hotpass.refine.model import Issue
 
 
 def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
     refined = merged.refined
     issues: list[Issue] = []
-    for field, spec in profile.fields.items():
+    for field in merged_fields(profile):
+        spec = profile.fields[field]
         if field not in refined.columns:
             if spec.required:
                 issues.append(Issue(
