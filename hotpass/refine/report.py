@@ -87,6 +87,7 @@ def build_quality_report(
     statuses = [sheet.status for sheet in sheets]
     return {
         "profile": profile.name,
+        "profile_description": profile.description,
         "version": hotpass_version,
         "inputs": sorted(inputs),
         "totals": {
@@ -181,6 +182,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     totals = report["totals"]
     lines = [
         f"# Hotpass quality report — profile `{report['profile']}`",
+        "",
+        f"*{report.get('profile_description', '')}*",
         "",
         f"Hotpass {report['version']}.",
         "",

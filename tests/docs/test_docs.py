@@ -212,6 +212,7 @@ def _flags_from_help(help_text: str) -> list[Flag]:
             continue
         names, takes_value = [], False
         for item in match.group(1).split(", "):
+            item = re.sub(r"\s*\[=?[^\]]*\]", "", item)  # optional value: -l [STRING]
             name, _, value = item.replace("=", " ").partition(" ")
             names.append(name)
             takes_value = takes_value or bool(value.strip())
@@ -367,6 +368,9 @@ def test_the_parse_check_catches_mistakes():
     assert check_invoke(["refine", "--no-such-flag"])
     assert check_invoke(["no.such.task"])
     assert not check_invoke(["refine", "--profile", "aviation", "--archive"])
+    assert not check_invoke(["--list", "--list-format=flat"])
+    assert not check_invoke(["--help", "data.sample"])
+    assert not check_invoke(["lint", "test", "-k", "docs"])
     assert segments('A=1 hotpass refine --json > s.json && cd x | invoke lint 2>&1') == [
         ["hotpass", "refine", "--json"], ["cd", "x"], ["invoke", "lint"]]
     assert segments("hotpass version 2>/dev/null >> log") == [["hotpass", "version"]]
