@@ -67,8 +67,11 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
               "nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on "
               "stdout.")
+@click.option("--enable-observability", is_flag=True, help="Export OpenTelemetry metrics and "
+              "spans (OTEL_EXPORTER_OTLP_*); default HOTPASS_TELEMETRY_ENABLED. OpenLineage "
+              "events go out whenever OPENLINEAGE_URL (or openlineage.yml) is set.")
 def refine(input_dir, output_path, profile_name, profile_search_path, archive, since, strict,
-           as_json) -> None:
+           as_json, enable_observability) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
     from hotpass.refine.model import RefineOptions
     from hotpass.refine.run import run_refine
@@ -85,8 +88,13 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
         archive=archive, since=since, strict=strict)
     from hotpass.progress import terminal_progress
 
-    with terminal_progress(enabled=not as_json) as progress:
-        result = run_refine(options, progress=progress)
+    from hotpass.observability.runs import observe_refine
+
+    with observe_refine(options, telemetry=enable_observability or settings.telemetry_enabled,
+                        namespace=settings.lineage_namespace) as observation:
+        with terminal_progress(enabled=not as_json) as progress:
+            result = run_refine(options, progress=progress)
+        observation.completed(result)
     summary = _summary(result)
     if as_json:
         click.echo(json.dumps(summary, indent=2, sort_keys=True))

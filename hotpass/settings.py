@@ -2,8 +2,11 @@
 
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
-JSON list or ``:``-separated paths) and a ``.env`` file in the working directory. CLI
-flags override settings; settings override the defaults below.
+JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
+``HOTPASS_LINEAGE_NAMESPACE``) and a ``.env`` file in the working directory. CLI
+flags override settings; settings override the defaults below. The exporters' own
+``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
+libraries (see ``hotpass.observability``), not here.
 
 Pitfalls: importing pydantic-settings costs ~0.1 s, so the CLI imports this module only
 inside commands, never at ``--help``.
@@ -26,6 +29,8 @@ class HotpassSettings(BaseSettings):
     output_path: Path = Path("dist/refined.xlsx")
     profile: str = "generic"
     profile_search_path: Annotated[list[Path], NoDecode] = []
+    telemetry_enabled: bool = False
+    lineage_namespace: str = "hotpass"
 
     @field_validator("profile_search_path", mode="before")
     @classmethod

@@ -10,6 +10,12 @@ Pitfalls: outputs are stored by base name, so two outputs with the same name, or
 named like a generated member, are refused. Input paths are recorded relative to
 ``input_root`` (an input outside it keeps its full path). ``created_at`` makes every
 archive differ; compare manifests by their other keys.
+
+``build_input_bundle`` keeps the run's *inputs* as a dated bundle
+(``<dir>/hotpass-inputs-YYYYMMDD.zip``: ``inputs/<relative path>``, ``manifest.json``,
+``SHA256SUMS``) so a backfill can replay that day; ``extract_input_bundle`` unpacks one
+and refuses it when a checksum differs or a member would escape the target folder. A
+second run on the same day replaces that day's bundle (the latest inputs win).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from hotpass.errors import HotpassError
@@ -69,6 +75,65 @@ def build_archive(
                 info.external_attr = _MEMBER_MODE
                 archive.writestr(info, generated[name])
     return Path(archive_path)
+
+
+INPUT_BUNDLE_PREFIX = "hotpass-inputs-"
+
+
+def input_bundle_path(bundle_dir: Path, day: date) -> Path:
+    return Path(bundle_dir) / f"{INPUT_BUNDLE_PREFIX}{day:%Y%m%d}.zip"
+
+
+def build_input_bundle(*, bundle_dir: Path, inputs: list[Path], input_root: Path,
+                       profile_name: str, hotpass_version: str,
+                       day: date | None = None) -> Path:
+    """Zip the inputs under ``inputs/`` with a manifest and SHA256SUMS; return the path."""
+    day = day or datetime.now(UTC).date()
+    members = {f"inputs/{_relative(path, input_root).lstrip('/')}": Path(path)
+               for path in inputs}
+    manifest = {
+        "hotpass_version": hotpass_version, "profile": profile_name, "day": day.isoformat(),
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "inputs": [_file_entry("path", name, path) for name, path in sorted(members.items())],
+    }
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    sums = {entry["path"]: entry["sha256"] for entry in manifest["inputs"]}
+    sums[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
+    checksums = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
+    target = input_bundle_path(bundle_dir, day)
+    with atomic_path(target) as temp, zipfile.ZipFile(
+        temp, "w", compression=zipfile.ZIP_DEFLATED
+    ) as bundle:
+        for name, path in sorted(members.items()):
+            bundle.write(path, arcname=name)
+        bundle.writestr(MANIFEST, manifest_bytes)
+        bundle.writestr(CHECKSUMS, checksums)
+    return target
+
+
+def extract_input_bundle(bundle_path: Path, target_dir: Path) -> Path:
+    """Unpack a bundle's inputs into ``target_dir`` after checking every checksum."""
+    bundle_path, target_dir = Path(bundle_path), Path(target_dir)
+    try:
+        with zipfile.ZipFile(bundle_path) as bundle:
+            sums = dict(reversed(line.split("  ", 1)) for line in
+                        bundle.read(CHECKSUMS).decode("utf-8").splitlines() if line.strip())
+            for name in bundle.namelist():
+                if name == CHECKSUMS or name.endswith("/"):
+                    continue
+                data = bundle.read(name)
+                if sums.get(name) != hashlib.sha256(data).hexdigest():
+                    raise HotpassError(f"{bundle_path}: checksum mismatch for member {name}")
+                if not name.startswith("inputs/"):
+                    continue
+                dest = (target_dir / name.removeprefix("inputs/")).resolve()
+                if not dest.is_relative_to(target_dir.resolve()):
+                    raise HotpassError(f"{bundle_path}: member {name} escapes the target")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(data)
+    except (zipfile.BadZipFile, KeyError) as exc:
+        raise HotpassError(f"{bundle_path}: not a Hotpass input bundle ({exc})") from exc
+    return target_dir
 
 
 def _output_members(outputs: dict[str, Path]) -> dict[str, Path]:

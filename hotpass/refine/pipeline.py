@@ -11,6 +11,7 @@ The whole run (gate, export, report, archive) is composed in ``hotpass.refine.ru
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from hotpass.refine.model import (
 )
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+log = logging.getLogger("hotpass.refine")
 
 
 def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
@@ -55,6 +57,7 @@ def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSo
             else:
                 prepared.issues.append(_sheet_issue(profile, "sheet.skipped", report))
     except InputError as exc:
+        log.info("skipping %s: %s", label, exc.message)
         prepared.frames.clear()
         prepared.sheets.append(SheetReport(file=label, sheet="", status="failed",
                                            reason=exc.message))
@@ -125,6 +128,7 @@ def prepare_all(inputs: list[Path], input_root: Path, profile: Profile,
                 progress: Progress | None = None) -> list[PreparedSource]:
     """``prepare_source`` for every file, in input order, in parallel when it pays."""
     workers = worker_count(inputs)
+    log.debug("ingest: %d file(s), %d worker process(es)", len(inputs), workers)
     if workers == 1:
         prepared = []
         for done, path in enumerate(inputs, start=1):

@@ -12,6 +12,7 @@ workbook), so its ``stage_seconds`` cover ingest and consolidate only.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,23 +20,34 @@ from pathlib import Path
 
 from hotpass import __version__
 from hotpass.errors import StrictModeError
+from hotpass.observability import stage_span
 from hotpass.profiles import Profile, load_profile
 from hotpass.refine.ingest import discover_inputs
 from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
 from hotpass.refine.pipeline import Consolidated, Progress, consolidate, prepare_all
 
 
+log = logging.getLogger("hotpass.refine")
+
+
 @contextmanager
 def stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Time one stage into ``timings``; with telemetry on, also a span and a duration metric
+    (``stage_span`` is a shared no-op when telemetry is off)."""
+    log.debug("stage %s: start", name)
     start = time.perf_counter()
-    yield
+    with stage_span(name):
+        yield
     timings[name] = round(time.perf_counter() - start, 3)
+    log.info("stage %s: done in %.3f s", name, timings[name])
 
 
 def run_refine(options: RefineOptions, progress: Progress | None = None) -> RefineResult:
     timings: dict[str, float] = {}
     profile = load_profile(options.profile_name, options.profile_search_paths)
     inputs = discover_inputs(options.input_dir, options.since)
+    log.info("refine: %d input file(s) under %s, profile %s", len(inputs), options.input_dir,
+             profile.name)
     with stage(timings, "ingest"):
         prepared = prepare_all(inputs, options.input_dir, profile, progress)
     with stage(timings, "consolidate"):
@@ -80,6 +92,12 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
             profile_name=profile.name,
             row_counts={"rows_in": result.rows_in, "records_out": len(result.refined),
                         "duplicates_merged": result.duplicates_merged},
+            hotpass_version=__version__)
+        from hotpass.refine.archive import build_input_bundle
+
+        outputs["input_bundle"] = build_input_bundle(
+            bundle_dir=options.output_path.parent / "input-archives", inputs=inputs,
+            input_root=options.input_dir, profile_name=profile.name,
             hotpass_version=__version__)
     return RefineResult(options=options, refined=result.refined, provenance=result.provenance,
                         issues=result.issues, sheets=sheets, inputs=inputs,

@@ -1,0 +1,181 @@
+"""The Prefect flows: refinement (per-workbook tasks) and backfill (daily replays).
+
+Contract:
+- ``refinement_pipeline_flow`` picks the inputs (all, changed since ``since``, or changed
+  since the last successful run's checkpoint when ``incremental``), maps
+  ``prepare_source`` over them as tasks (the flow's task runner spreads them), then
+  consolidates and publishes like ``hotpass refine`` as one task, records the checkpoint
+  and publishes a markdown artifact ``hotpass-refinement-summary``. ``backfill=True``
+  accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``input_dir``.
+- ``backfill_pipeline_flow`` splits ``since..until`` (inclusive, daily; ``since``
+  defaults to yesterday UTC, ``until`` to ``since``) into windows;
+  each window with an archived bundle runs the refinement *deployment* (so any worker of
+  the pool can take it) while holding one slot of the global concurrency limit
+  ``concurrency_key``; a day without a bundle is reported ``skipped``. It returns
+  per-window results and totals, publishes them as an artifact, and fails if any window
+  failed.
+
+Pitfalls: importing this module imports Prefect; the CLI imports it lazily. Tasks use
+``NO_CACHE`` because their inputs (frames, profiles) are not worth hashing. The global
+limit must equal ``concurrency_limit``: the flow creates it when missing and refuses to
+run when it exists with another value (the limit, not the thread pool, enforces the cap).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from hotpass.orchestration import steps
+
+REFINEMENT_DEPLOYMENT = "hotpass-refinement/hotpass-refinement"
+
+
+@task(name="prepare-source", cache_policy=NO_CACHE)
+def prepare_source_task(path: Path, input_root: Path, profile: Any) -> Any:
+    from hotpass.refine.pipeline import prepare_source
+
+    return prepare_source(path, input_root, profile)
+
+
+@task(name="consolidate-and-publish", cache_policy=NO_CACHE)
+def finish_task(options: Any, profile: Any, inputs: list[Path], prepared: list,
+                timings: dict) -> Any:
+    return steps.finish(options, profile, inputs, prepared, timings)
+
+
+@flow(name="hotpass-refinement", log_prints=True)
+def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/refined.xlsx",
+                             profile: str = "generic", archive: bool = False,
+                             incremental: bool = False, since: str | None = None,
+                             backfill: bool = False) -> dict[str, Any]:
+    """Refine a folder (or a backfill's input bundle) with per-workbook tasks."""
+    from hotpass.profiles import load_profile
+    from hotpass.refine.model import RefineOptions
+
+    logger = get_run_logger()
+    root = steps.resolve_input_dir(Path(input_dir))
+    incremental = incremental and not backfill
+    selection = steps.select_inputs(root, Path(output_path), incremental=incremental,
+                                    since=since)
+    result = None
+    if selection.inputs:
+        loaded = load_profile(profile)
+        options = RefineOptions(input_dir=root, output_path=Path(output_path),
+                                profile_name=profile, archive=archive)
+        start = time.perf_counter()
+        futures = prepare_source_task.map(selection.inputs, unmapped(root), unmapped(loaded))
+        prepared = [future.result() for future in futures]
+        timings = {"ingest": round(time.perf_counter() - start, 3)}
+        result = finish_task(options, loaded, selection.inputs, prepared, timings)
+        if incremental:
+            steps.write_checkpoint(Path(output_path), selection.started_at, selection.inputs)
+    else:
+        logger.info("no input changed since %s; nothing to refine", selection.cutoff)
+    summary = steps.run_summary(result, selection, "prefect")
+    create_markdown_artifact(markdown=steps.summary_markdown(summary),
+                             key="hotpass-refinement-summary",
+                             description="Hotpass refinement run summary")
+    logger.info("refined %s file(s): %s", len(summary["processed"]), summary["processed"])
+    return summary
+
+
+def daily_windows(since: dt.date, until: dt.date) -> list[dt.date]:
+    if until < since:
+        raise ValueError(f"until {until} is before since {since}")
+    return [since + dt.timedelta(days=n) for n in range((until - since).days + 1)]
+
+
+def ensure_global_limit(name: str, limit: int) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            existing = client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(name=name, limit=limit, active=True))
+            return
+    if existing.limit != limit or not existing.active:
+        raise RuntimeError(
+            f"global concurrency limit '{name}' is {existing.limit} "
+            f"({'active' if existing.active else 'inactive'}) but this backfill asks for "
+            f"{limit}; re-run `hotpass deploy --flow backfill` or pass concurrency_limit="
+            f"{existing.limit}")
+
+
+@task(name="replay-window", cache_policy=NO_CACHE)
+def replay_window(day: dt.date, bundle: str, output_dir: str, profile: str,
+                  concurrency_key: str, deployment: str,
+                  poll_seconds: float) -> dict[str, Any]:
+    from prefect.concurrency.sync import concurrency
+    from prefect.deployments import run_deployment
+
+    parameters = {"input_dir": bundle, "profile": profile, "archive": False,
+                  "incremental": False, "since": None, "backfill": True,
+                  "output_path": str(Path(output_dir) / f"{day:%Y%m%d}" / "refined.xlsx")}
+    with concurrency(concurrency_key, occupy=1, strict=True):
+        run = run_deployment(name=deployment, parameters=parameters, timeout=None,
+                             poll_interval=poll_seconds, as_subflow=True,
+                             flow_run_name=f"backfill-{day:%Y%m%d}")
+    state = run.state
+    return {"day": day.isoformat(), "status": "completed" if state.is_completed() else
+            "failed", "state": state.name, "flow_run_id": str(run.id),
+            "bundle": bundle}
+
+
+@flow(name="hotpass-backfill", log_prints=True,
+      task_runner=ThreadPoolTaskRunner(max_workers=16))
+def backfill_pipeline_flow(since: dt.date | None = None, until: dt.date | None = None,
+                           archive_dir: str = "dist/input-archives",
+                           output_dir: str = "dist/backfill", profile: str = "generic",
+                           backfill: bool = True, incremental: bool = False,
+                           concurrency_key: str = "hotpass-backfill",
+                           concurrency_limit: int = 2,
+                           refinement_deployment: str = REFINEMENT_DEPLOYMENT,
+                           poll_seconds: float = 2.0) -> dict[str, Any]:
+    """Replay each day's archived inputs as a run of the refinement deployment."""
+    from hotpass.refine.archive import input_bundle_path
+
+    if not backfill or incremental:
+        raise ValueError("a backfill replays whole days: backfill must be true and "
+                         "incremental false")
+    logger = get_run_logger()
+    since = since or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
+    until = until or since
+    ensure_global_limit(concurrency_key, concurrency_limit)
+    results: dict[dt.date, Any] = {}
+    for day in daily_windows(since, until):
+        bundle = input_bundle_path(Path(archive_dir), day)
+        if bundle.is_file():
+            results[day] = replay_window.submit(
+                day, str(bundle.resolve()), str(Path(output_dir).resolve()), profile,
+                concurrency_key, refinement_deployment, poll_seconds)
+        else:
+            logger.info("%s: no input bundle at %s; skipped", day, bundle)
+            results[day] = {"day": day.isoformat(), "status": "skipped",
+                            "reason": f"no input bundle {bundle.name}"}
+    windows = [r if isinstance(r, dict) else r.result() for _, r in sorted(results.items())]
+    totals = {key: sum(1 for w in windows if w["status"] == key)
+              for key in ("completed", "failed", "skipped")}
+    totals["windows"] = len(windows)
+    rows = "\n".join(f"| {w['day']} | {w['status']} | {w.get('flow_run_id', '')} |"
+                     for w in windows)
+    create_markdown_artifact(
+        key="hotpass-backfill-summary", description="Hotpass backfill windows",
+        markdown=(f"# Hotpass backfill {since}..{until}\n\n"
+                  f"limit {concurrency_limit} on `{concurrency_key}`; totals: {totals}\n\n"
+                  f"| day | status | flow run |\n|---|---|---|\n{rows}\n"))
+    if totals["failed"]:
+        failed = ", ".join(w["day"] for w in windows if w["status"] == "failed")
+        raise RuntimeError(f"backfill: {totals['failed']} window(s) failed: {failed}")
+    return {"windows": windows, "totals": totals}
