@@ -9,7 +9,7 @@ from ops.shell import run_step
 
 @task(help={
     "extras": "Extras to sync, space-separated (orchestration observability enrichment dev all).",
-    "dry_run": "Print the uv command without running it.",
+    "dry_run": "Print the sync command without running it.",
 })
 def sync(c, extras="dev", dry_run=False):
     """Sync the environment with `uv sync --extra ...` via ops/uv_sync_extras.sh."""

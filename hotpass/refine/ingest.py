@@ -55,9 +55,10 @@ def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]
     if since is None:
         return found
     cutoff = dt.datetime.combine(since, dt.time.min).timestamp()
-    recent = [p for p in found if _mtime(p) > cutoff]
+    recent = [p for p in found if _mtime(p) >= cutoff]
     if not recent:
-        raise InputError(f"--since {since}: no input under {input_dir} was modified after it")
+        raise InputError(f"--since {since}: no input under {input_dir} was modified on or "
+                         "after that date")
     return recent
 
 

@@ -170,7 +170,9 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     frames = [s.frame for p in prepared for s in p.frames if len(s.frame)]
     if not frames:
         failures = [i for p in prepared for i in p.issues if i.severity == "error"]
-        detail = failures[0].one_line() if failures else "no sheet held any data rows"
+        first = failures[0] if failures else None
+        detail = ("no sheet held any data rows" if first is None
+                  else first.message if first.message.startswith(first.file) else first.one_line())
         raise InputError(f"no usable input: {detail}")
     combined = pd.concat(frames, ignore_index=True, sort=False)
     del frames

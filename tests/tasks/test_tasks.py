@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine"}
+EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
+                  "workers.start", "workers.stop", "workers.status"}
 
 
 def run(*command: str, env: dict | None = None, cwd: Path = ROOT):
@@ -17,9 +19,16 @@ def run(*command: str, env: dict | None = None, cwd: Path = ROOT):
 
 
 def listed_tasks() -> set[str]:
-    result = run("invoke", "--list", "--list-format=flat")
+    result = run("invoke", "--list", "--list-format=json")
     assert result.returncode == 0, result.stderr
-    return {line.split()[0] for line in result.stdout.splitlines()[1:] if line.strip()}
+
+    def names(collection: dict, prefix: str = "") -> set[str]:
+        found = {prefix + task["name"] for task in collection["tasks"]}
+        for child in collection["collections"]:
+            found |= names(child, prefix + child["name"] + ".")
+        return found
+
+    return names(json.loads(result.stdout))
 
 
 def test_invoke_lists_every_area():
@@ -31,7 +40,8 @@ def test_startup_imports_no_pandas_or_prefect():
              "import tasks\n"
              "from hotpass.cli import main\n"
              "try:\n    main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
-             "heavy = [m for m in ('pandas', 'prefect', 'numpy', 'pydantic_settings') "
+             "heavy = [m for m in ('pandas', 'prefect', 'numpy', 'pydantic_settings', "
+             "'opentelemetry', 'openlineage') "
              "if m in sys.modules]\n"
              "print('HEAVY', heavy)\n")
     result = run(sys.executable, "-c", probe)
