@@ -44,7 +44,8 @@ _WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 8, 60, 200
 # A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets...
 _FORMULA_START = r"[=+\-@\t\r]"
 # ...unless it is plainly a number or phone (no letters, so no function can be called).
-_PLAIN_NUMBER = r"^[+-]?\d[\d\s().;,/+-]*$"  # also lists of phones: "+27...; +27..."
+# Also lists of numbers such as "+27821234567; +27115551234" (no operator between them).
+_PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*(?:[;,/]\s*\+?\d[\d\s().-]*)*$"
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -184,3 +184,11 @@ def test_output_path_must_be_xlsx(tmp_path):
     with pytest.raises(HotpassError, match=r"must end in \.xlsx"):
         write(tmp_path, name="out.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_phone_lists_are_not_neutralised_but_formulas_between_them_are():
+    frame = pd.DataFrame({"phones": ["+27821234567; +27115551234", "+27821234567; =cmd|' /C calc'!A0"]},
+                         dtype=object)
+    out = neutralise_formulas(frame)
+    assert out["phones"].tolist() == ["+27821234567; +27115551234",
+                                      "'+27821234567; =cmd|' /C calc'!A0"]
