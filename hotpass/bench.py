@@ -9,7 +9,8 @@ de-duplication from the refined workbook's Provenance sheet, writes every figure
 Pitfalls: seconds are wall time of the whole child (interpreter start and imports
 included) measured by the parent; peak memory is the largest sum of PSS over the child and
 its worker processes, sampled every 50 ms (``maxrss_sum_mb`` keeps the cruder sum of the
-child's and its largest worker's ``ru_maxrss``, which counts forked shared pages twice). Pairwise precision/recall is computed over
+child's and its largest worker's ``ru_maxrss``, which counts forked shared pages twice).
+Pairwise precision/recall is computed over
 input rows present in both the Provenance sheet and the truth; ``coverage`` says how many
 truth rows the Provenance sheet accounts for.
 """
@@ -212,7 +213,8 @@ def format_table(result: dict[str, Any]) -> str:
         out.append(f"{label:<22}{value:>10}   target {rule.format(check['target']):<9} {verdict}")
     if "coverage" in result:
         out.append(f"{'truth rows scored':<22}{result['coverage']:>10.2%}")
-    out.append("(peak RSS = the child process plus its largest worker process)")
+    out.append("(peak RSS = largest sum of PSS over the child and its worker processes, "
+               "sampled every 50 ms)")
     return "\n".join(out)
 
 

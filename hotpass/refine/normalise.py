@@ -39,6 +39,7 @@ _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
 _PHONE_SPLIT = re.compile(r"\s*(?:[;,|]|\s/\s|/(?=\s*[+0(])|\bor\b|\band\b)\s*", re.I)
 _PLAIN_EMAIL = re.compile(
     r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
+_SEPARATORS = re.compile(r"[\s.\-]+")
 _JUNK = {"n/a", "na", "none", "nil", "-", "--", "tbc", "unknown", "null", "?", "0"}
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -97,7 +98,7 @@ def clean_phones(raw: str, region: str) -> Cleaned:
             continue
         if re.fullmatch(r"\d+\.0+", part):
             part = part.split(".")[0]
-        number = _parse_phone(part, region)
+        number = _parse_phone(_SEPARATORS.sub("", part), region)
         if number is None:
             problems.append(("phone.invalid", part))
         elif number not in kept:
@@ -105,8 +106,10 @@ def clean_phones(raw: str, region: str) -> Cleaned:
     return kept, problems
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=131072)
 def _parse_phone(text: str, region: str) -> str | None:
+    """E.164 or None; ``text`` comes without spaces, dots and dashes so "082 123 4567" and
+    "082-123-4567" share one cache entry (phonenumbers costs ~25 us a parse)."""
     candidates = [text]
     digits = re.sub(r"\D", "", text)
     if not text.startswith("+") and len(digits) >= 11 and not digits.startswith("0"):
