@@ -6,7 +6,7 @@ the hotpass package. Importing this file must stay cheap (no pandas, no Prefect)
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, refine
+from ops import bench, data, deps, dev, refine, workers
 
 ns = Collection()
 ns.add_task(refine.refine)
@@ -15,3 +15,4 @@ ns.add_task(dev.lint)
 ns.add_collection(deps.ns)
 ns.add_collection(data.ns)
 ns.add_collection(bench.ns)
+ns.add_collection(workers.ns)

@@ -17,6 +17,7 @@ import click
 
 from hotpass import __version__
 from hotpass.errors import HotpassError
+from hotpass.orchestration.commands import deploy_options, orchestrate_options
 
 
 class _Group(click.Group):
@@ -61,8 +62,8 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
               help="Extra folder to look for <profile>.yaml in (repeatable).")
 @click.option("--archive", is_flag=True, help="Also write a zip of the outputs with "
               "manifest.json and SHA256SUMS.")
-@click.option("--since", callback=_parse_since, help="Only read files modified after this "
-              "date (YYYY-MM-DD).")
+@click.option("--since", callback=_parse_since, help="Only read files modified on or after "
+              "this date (YYYY-MM-DD).")
 @click.option("--strict", is_flag=True, help="Exit 2 on any error-severity issue; write "
               "nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on "
@@ -86,9 +87,8 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
         profile_name=profile_name or settings.profile,
         profile_search_paths=tuple(profile_search_path) + tuple(settings.profile_search_path),
         archive=archive, since=since, strict=strict)
-    from hotpass.progress import terminal_progress
-
     from hotpass.observability.runs import observe_refine
+    from hotpass.progress import terminal_progress
 
     with observe_refine(options, telemetry=enable_observability or settings.telemetry_enabled,
                         namespace=settings.lineage_namespace) as observation:
@@ -108,13 +108,36 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
         click.echo(f"  {kind:<12} {path}")
 
 
+@main.command()
+@deploy_options
+def deploy(flow_ids, manifest_dir, dry_run, no_upload, build_image, push_image, as_json) -> None:
+    """Validate Prefect deployment manifests, then plan, write offline or register them."""
+    from hotpass.orchestration.commands import run_deploy
+
+    run_deploy(flow_ids=flow_ids, manifest_dir=manifest_dir, dry_run=dry_run,
+               no_upload=no_upload, build_image=build_image, push_image=push_image,
+               as_json=as_json)
+
+
+@main.command()
+@orchestrate_options
+def orchestrate(input_dir, output_path, profile, archive, incremental, since,
+                enable_observability, as_json) -> None:
+    """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
+    from hotpass.orchestration.commands import run_orchestrate
+
+    run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
+                    archive=archive, incremental=incremental, since=since,
+                    enable_observability=enable_observability, as_json=as_json)
+
+
 def _summary(result) -> dict:
     by_severity = {"error": 0, "warning": 0, "info": 0}
     for issue in result.issues:
         by_severity[issue.severity] = by_severity.get(issue.severity, 0) + 1
     return {
         "version": __version__,
-        "profile": result.options.profile_name,
+        "profile": result.report.get("profile", result.options.profile_name),
         "totals": {
             "files": len(result.inputs), "rows_in": result.rows_in,
             "records_out": len(result.refined), "duplicates_merged": result.duplicates_merged,

@@ -18,7 +18,7 @@ Contract:
   themselves: this module never reads or prints the headers.
 
 Pitfalls:
-- A collector that is down must not fail or stall a run: exporters get a 1 s timeout
+- A collector that is down must not fail or stall a run: exporters get a 0.8 s timeout
   (unless ``OTEL_EXPORTER_OTLP_TIMEOUT`` says otherwise), both providers flush in
   parallel threads and the run waits at most ``FLUSH_BUDGET_S`` for them. The exporters'
   own log lines are captured and replaced by one ``hotpass: warning:`` line.
@@ -60,8 +60,8 @@ ENRICHMENT_COVERAGE = "hotpass.enrichment.coverage"
 # Seconds: sub-second test runs up to hour-long backfills each land in a bucket of their own.
 DURATION_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0,
                     1800.0, 3600.0)
-EXPORT_TIMEOUT_S = 1.0
-FLUSH_BUDGET_S = 1.5
+EXPORT_TIMEOUT_S = 0.8
+FLUSH_BUDGET_S = 1.0
 EXPORT_INTERVAL_MS = 60_000
 PROTOCOLS = ("http/protobuf", "grpc", "console")
 GRPC_PACKAGE = "opentelemetry-exporter-otlp-proto-grpc"

@@ -26,7 +26,6 @@ from hotpass.refine.ingest import discover_inputs
 from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
 from hotpass.refine.pipeline import Consolidated, Progress, consolidate, prepare_all
 
-
 log = logging.getLogger("hotpass.refine")
 
 

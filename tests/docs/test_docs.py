@@ -1,5 +1,5 @@
-"""The docs stay honest: reference pages cover the real CLI and tasks, every command shown
-in a ```bash block parses, and the tutorial really runs.
+"""The docs stay honest: reference pages cover the real CLI, tasks and outputs, every
+command shown in a ```bash block parses, links resolve, and the tutorial really runs.
 
 Conventions the docs follow (and these tests rely on):
 - Commands a reader should run go in ```bash blocks; transcripts (command plus output,
@@ -7,8 +7,11 @@ Conventions the docs follow (and these tests rely on):
 - A ``# expect exit N`` comment line right before a command in a ```bash block says the
   command is meant to exit N (the tutorial's strict-mode demo); otherwise 0.
 - docs/reference/cli.md has one section per command, headed ``## `hotpass <command>` ``
-  (``## `hotpass` `` for the group's own options); docs/reference/tasks.md has one section
-  per task headed ``## `invoke <task>` ``.
+  (``## `hotpass` (group options)`` for the group's own options); docs/reference/tasks.md
+  has one section per task headed ``## `invoke <task>` ``; docs/reference/outputs.md has a
+  ``## ...`` section per workbook sheet (``*Sheet Name*``), for ``quality-report.json``,
+  the archive and the input bundle, naming every column or key in backticks.
+- docs/index.md links every page under docs/.
 """
 
 from __future__ import annotations
@@ -248,7 +251,7 @@ def check_invoke(args: list[str]) -> list[str]:
     tasks = set(invoke_tasks())
     current: str | None = None  # None: still in invoke's core options
     flags = {name: flag for flag in core_flags() for name in flag.names}
-    expect_value = False
+    expect_value = may_be_value = False
     for token in args:
         if expect_value:
             expect_value = False
@@ -260,10 +263,15 @@ def check_invoke(args: list[str]) -> list[str]:
                 problems.append(f"{name} is not a flag of {current or 'invoke'}")
             else:
                 expect_value = flag.takes_value and "=" not in token
+                # --help shows no placeholder for some kinds (float): allow a value.
+                may_be_value = not flag.takes_value and "=" not in token
             continue
         if token not in tasks:
-            problems.append(f"{token!r} is not a task (invoke --list)")
+            if not may_be_value:
+                problems.append(f"{token!r} is not a task (invoke --list)")
+            may_be_value = False
             continue
+        may_be_value = False
         current = token
         flags = {name: flag for flag in task_flags(token) for name in flag.names}
     if current is None and not any(a.startswith(("-l", "--list", "-h", "--help"))
@@ -279,18 +287,33 @@ def test_every_page_exists_and_the_index_links_them():
     index = (DOCS / "index.md").read_text(encoding="utf-8")
     for page in EXPECTED_PAGES:
         assert (DOCS / page).is_file(), f"docs/{page} is missing"
-        if page != "index.md":
-            assert f"({page})" in index, f"docs/index.md does not link {page}"
+    for page in doc_pages():
+        name = page.relative_to(DOCS).as_posix()
+        if name != "index.md":
+            assert f"({name})" in index, f"docs/index.md does not link {name}"
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub-style heading anchors of a page."""
+    slugs = set()
+    for heading in re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        slugs.add(slug)
+    return slugs
 
 
 def test_relative_links_resolve():
     broken = []
     for page in doc_pages():
-        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text("utf-8")):
-            if re.match(r"^[a-z]+:", target):
+        text = page.read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]*))?\)", text):
+            if re.match(r"^[a-z]+:", target) or not (target or anchor):
                 continue
-            if not (page.parent / target).exists():
+            path = (page.parent / target) if target else page
+            if not path.exists():
                 broken.append(f"{page.relative_to(ROOT)} -> {target}")
+            elif anchor and path.suffix == ".md" and anchor not in _anchors(path):
+                broken.append(f"{page.relative_to(ROOT)} -> {target}#{anchor}")
     assert not broken, broken
 
 
@@ -420,7 +443,8 @@ def test_the_tutorial_runs(tmp_path):
     text = TUTORIAL.read_text(encoding="utf-8")
     named = sorted({p.rstrip(".,:;)") for p in re.findall(r"\bdist/[\w./-]+", text)})
     assert named
-    absent = [p for p in named if not (work / p).exists()]
+    # A dated name (hotpass-inputs-20261121.zip) matches whatever day the test runs on.
+    absent = [p for p in named if not list(work.glob(re.sub(r"\d{8}", "[0-9]" * 8, p)))]
     assert not absent, f"the tutorial names outputs that the run did not create: {absent}"
 
 
@@ -460,7 +484,8 @@ def test_outputs_reference_names_every_file_sheet_and_column(real_run):
 
     dist = real_run / "dist"
     whole = OUTPUTS_REF.read_text(encoding="utf-8")
-    files = sorted(p.name.replace("refined", "NAME") for p in dist.iterdir() if p.is_file())
+    files = sorted(re.sub(r"\d{8}(?=\.zip$)", "YYYYMMDD", str(p.relative_to(dist)))
+                   .replace("refined", "NAME") for p in dist.rglob("*") if p.is_file())
     assert not _undocumented(files, whole), files
     book = CalamineWorkbook.from_path(str(dist / "refined.xlsx"))
     for sheet in book.sheet_names:
@@ -486,6 +511,13 @@ def test_outputs_reference_names_every_report_and_manifest_key(real_run):
             *manifest["outputs"][0], "SHA256SUMS", "manifest.json"]
     assert not _undocumented(keys, archive), keys
     assert {"manifest.json", "SHA256SUMS"} <= set(members)
+    bundles = list((dist / "input-archives").glob("hotpass-inputs-*.zip"))
+    assert len(bundles) == 1, bundles
+    with zipfile.ZipFile(bundles[0]) as bundle:
+        manifest = json.loads(bundle.read("manifest.json"))
+    text = _section_with(OUTPUTS_REF, "input bundle")
+    keys = [*manifest, *manifest["inputs"][0]]
+    assert not _undocumented(keys, text), keys
 
 
 @pytest.mark.integration

@@ -1,0 +1,144 @@
+"""The bodies of ``hotpass deploy`` and ``hotpass orchestrate`` (shared with
+``hotpass-enhanced``): option handling and output, on top of ``deploy`` and ``runtime``.
+
+Contract: ``run_deploy`` validates every manifest first, then does exactly one of dry
+run (plan only), ``--no-upload`` (offline payloads) or register-and-verify; it prints a
+line per deployment (or one JSON document with ``--json``) and returns the plan steps.
+``run_orchestrate`` prints the mode it used and the run summary. Errors are
+``HotpassError`` (the CLI prints one line and exits non-zero).
+
+Pitfalls: image build/push happen after validation and before registration, so a
+missing Docker engine fails the command with nothing registered.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run: bool,
+               no_upload: bool, build_image: bool, push_image: bool, as_json: bool,
+               manifests: list[Any] | None = None) -> list[dict[str, Any]]:
+    from hotpass.orchestration import deploy
+    from hotpass.orchestration.manifests import load_manifests, select
+
+    chosen = manifests if manifests is not None else select(load_manifests(manifest_dir),
+                                                            list(flow_ids))
+    prepared = deploy.prepare(chosen)
+    offline = no_upload and not dry_run
+    written: list[Path] = []
+    images: list[str] = []
+    if not dry_run and not offline and (build_image or push_image):
+        from hotpass.orchestration import images as docker_images
+
+        if build_image:
+            images.append(docker_images.build_image())
+        if push_image:
+            images.append(docker_images.push_image())
+    steps = deploy.plan(prepared, offline=no_upload)
+    if dry_run:
+        mode = "dry-run"
+    elif offline:
+        mode = "offline"
+        written = deploy.write_offline(prepared)
+    else:
+        mode = "register"
+        deploy.apply(prepared, steps)
+    result = [step.to_dict() for step in steps]
+    if as_json:
+        click.echo(json.dumps({"mode": mode, "deployments": result,
+                               "written": [str(p) for p in written], "images": images},
+                              indent=2, sort_keys=True, default=str))
+        return result
+    verb = {"dry-run": "would", "offline": "offline", "register": "done"}[mode]
+    for step in steps:
+        click.echo(f"{step.deployment}: {step.action} ({verb})")
+        for key, change in step.changes.items():
+            click.echo(f"    {key}: {json.dumps(change['server'], default=str)} -> "
+                       f"{json.dumps(change['manifest'], default=str)}")
+        for note in step.notes:
+            click.echo(f"    note: {note}")
+    for path in written:
+        click.echo(f"wrote {path}")
+    for tag in images:
+        click.echo(f"image {tag}")
+    return result
+
+
+def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile: str | None,
+                    archive: bool, incremental: bool, since: str | None,
+                    enable_observability: bool, as_json: bool) -> dict[str, Any]:
+    from hotpass.orchestration.runtime import orchestrate
+    from hotpass.settings import HotpassSettings
+
+    settings = HotpassSettings()
+    mode, summary = orchestrate(
+        input_dir=Path(input_dir or settings.input_dir),
+        output_path=Path(output_path or settings.output_path),
+        profile=profile or settings.profile, archive=archive, incremental=incremental,
+        since=since, enable_observability=enable_observability)
+    if as_json:
+        click.echo(json.dumps({"mode": mode, **summary}, indent=2, sort_keys=True,
+                              default=str))
+        return summary
+    how = ("Prefect runtime (flow run on the Prefect API)" if mode == "prefect" else
+           "local (set HOTPASS_ENABLE_PREFECT_RUNTIME=1 or PREFECT_API_URL for Prefect)")
+    click.echo(f"mode: {mode}: {how}")
+    click.echo(f"status: {summary['status']}; {len(summary['processed'])} file(s), "
+               f"{summary['records_out']} records, {summary['errors']} errors, "
+               f"{summary['warnings']} warnings")
+    for note in summary.get("notes", []):
+        click.echo(f"note: {note}")
+    return summary
+
+
+def deploy_options(command):
+    """The ``deploy`` flags, shared by ``hotpass`` and ``hotpass-enhanced``."""
+    for option in reversed([
+        click.option("--flow", "flow_ids", multiple=True, required=True,
+                     help="Manifest id to deploy (repeatable): refinement, backfill, ..."),
+        click.option("--manifest-dir", type=click.Path(path_type=Path),
+                     help="Manifest folder (default prefect/); an overlay such as "
+                          "prefect/staging merges over its parent's manifests."),
+        click.option("--dry-run", is_flag=True,
+                     help="Validate and print the plan (create/update/unchanged); change "
+                          "nothing."),
+        click.option("--no-upload", is_flag=True,
+                     help="Write RunnerDeployment JSON under dist/offline/prefect/ "
+                          "instead of registering; no server needed."),
+        click.option("--build-image", is_flag=True,
+                     help="Build the flow image with the Docker engine first."),
+        click.option("--push-image", is_flag=True,
+                     help="Push the flow image with the Docker engine first."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the plan/result as JSON."),
+    ]):
+        command = option(command)
+    return command
+
+
+def orchestrate_options(command):
+    for option in reversed([
+        click.option("--input-dir", type=click.Path(path_type=Path),
+                     help="Folder of workbooks (default HOTPASS_INPUT_DIR or data)."),
+        click.option("--output-path", type=click.Path(path_type=Path),
+                     help="Refined workbook (default HOTPASS_OUTPUT_PATH or "
+                          "dist/refined.xlsx)."),
+        click.option("--profile", help="Industry profile (default HOTPASS_PROFILE or "
+                                       "generic)."),
+        click.option("--archive", is_flag=True,
+                     help="Also write the output bundle and the dated input bundle."),
+        click.option("--incremental", is_flag=True,
+                     help="Only inputs changed since the last successful run's checkpoint."),
+        click.option("--since", help="Only inputs modified after this date (YYYY-MM-DD)."),
+        click.option("--enable-observability", is_flag=True,
+                     help="Run inside the observability package's telemetry session."),
+        click.option("--json", "as_json", is_flag=True,
+                     help="Print the mode and run summary as JSON."),
+    ]):
+        command = option(command)
+    return command

@@ -1,0 +1,73 @@
+"""Which runtime ``hotpass orchestrate`` uses, and the run itself in either mode.
+
+Contract: ``prefect_runtime_enabled()`` is true when ``HOTPASS_ENABLE_PREFECT_RUNTIME``
+is ``1``/``true``/``yes``, or when it is unset and ``PREFECT_API_URL`` is set; an explicit
+``0`` forces local mode. ``orchestrate(...)`` returns ``(mode, summary)``: in ``prefect``
+mode it calls ``refinement_pipeline_flow`` (a real flow run, reported to the server);
+in ``local`` mode it runs the same steps in-process without importing Prefect.
+``enable_observability`` wraps the run in the observability package's telemetry session
+when that package provides one; otherwise it is accepted and reported as not wired.
+
+Pitfalls: ``hotpass refine`` and unit tests never come here, so they never start or
+contact a Prefect server. With the runtime on and no ``PREFECT_API_URL``, Prefect starts
+a temporary in-process server for the one run (slow, but it works offline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off"}
+
+
+def prefect_runtime_enabled(environ: dict[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    flag = env.get("HOTPASS_ENABLE_PREFECT_RUNTIME", "").strip().lower()
+    if flag in TRUE:
+        return True
+    if flag in FALSE:
+        return False
+    return bool(env.get("PREFECT_API_URL", "").strip())
+
+
+@contextlib.contextmanager
+def observability(enabled: bool, profile: str, notes: list[str]) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    try:
+        from hotpass.observability.telemetry import telemetry_session
+    except ImportError as exc:
+        notes.append(f"observability requested but unavailable ({exc})")
+        yield
+        return
+    with telemetry_session(flow="hotpass-refinement", profile=profile):
+        notes.append("observability: telemetry session active")
+        yield
+
+
+def orchestrate(*, input_dir: Path, output_path: Path, profile: str, archive: bool = False,
+                incremental: bool = True, since: str | None = None,
+                enable_observability: bool = False) -> tuple[str, dict[str, Any]]:
+    notes: list[str] = []
+    kwargs = {"input_dir": str(input_dir), "output_path": str(output_path),
+              "profile": profile, "archive": archive, "incremental": incremental,
+              "since": since}
+    with observability(enable_observability, profile, notes):
+        if prefect_runtime_enabled():
+            from hotpass.orchestration.flows import refinement_pipeline_flow
+
+            summary = refinement_pipeline_flow(**kwargs)
+            mode = "prefect"
+        else:
+            from hotpass.orchestration.steps import run_local
+
+            summary = run_local(**kwargs)
+            mode = "local"
+    summary = {**summary, "notes": notes}
+    return mode, summary

@@ -1,0 +1,225 @@
+"""Orchestration against a real Prefect server and process worker (no Prefect mocks).
+
+Each test registers its own uniquely named deployments (an overlay over copies of the
+repo's manifests), so tests can share one server across xdist workers. Everything is
+proven from what the server reports: deployments, flow-run states and timestamps,
+artifacts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.integration import prefect_stack
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    pytest.importorskip("prefect")
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "prefect-stack"
+    state = prefect_stack.acquire(root)
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: state["url"]}):
+        yield state
+    prefect_stack.release(root)
+
+
+def hotpass(state, *args, check=True):
+    env = {**os.environ, **prefect_stack.stack_env(Path(state["home"]), state["url"])}
+    result = subprocess.run([sys.executable, "-m", "hotpass.cli", *args], capture_output=True,
+                            text=True, cwd=ROOT, env=env, timeout=180)
+    if check:
+        assert result.returncode == 0, result.stderr + result.stdout
+    return result
+
+
+def overlay(tmp_path: Path, token: str, extra: dict[str, dict] | None = None) -> Path:
+    """Copies of prefect/*.yaml plus an overlay giving each a unique name and test pool."""
+    base = tmp_path / "manifests"
+    over = base / "test"
+    over.mkdir(parents=True)
+    for path in (ROOT / "prefect").glob("*.yaml"):
+        shutil.copy(path, base / path.name)
+        ident = yaml.safe_load(path.read_text())["id"]
+        data = {"id": ident, "name": f"hotpass-{ident}-{token}",
+                "work_pool": prefect_stack.POOL, "concurrency_key": f"{ident}-{token}"}
+        data.update((extra or {}).get(ident, {}))
+        (over / path.name).write_text(yaml.safe_dump(data))
+    return over
+
+
+def read_deployment(name: str):
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_deployment_by_name(name)
+
+
+def test_deploy_registers_every_manifest_idempotently(prefect_api, tmp_path):
+    token = uuid.uuid4().hex[:8]
+    manifests = overlay(tmp_path, token)
+    flows = ["--flow", "refinement", "--flow", "backfill", "--flow", "e2e-staging"]
+
+    dry = json.loads(hotpass(prefect_api, "deploy", *flows, "--manifest-dir", str(manifests),
+                             "--dry-run", "--json").stdout)
+    assert [d["action"] for d in dry["deployments"]] == ["create"] * 3
+    from prefect.exceptions import ObjectNotFound
+
+    with pytest.raises(ObjectNotFound):  # the dry run registered nothing
+        read_deployment(f"hotpass-refinement/hotpass-refinement-{token}")
+
+    first = json.loads(hotpass(prefect_api, "deploy", *flows, "--manifest-dir",
+                               str(manifests), "--json").stdout)
+    assert [d["action"] for d in first["deployments"]] == ["create"] * 3
+    names = [d["deployment"] for d in first["deployments"]]
+    before = {name: read_deployment(name).updated for name in names}
+
+    second = json.loads(hotpass(prefect_api, "deploy", *flows, "--manifest-dir",
+                                str(manifests), "--json").stdout)
+    assert [d["action"] for d in second["deployments"]] == ["unchanged"] * 3
+    assert {name: read_deployment(name).updated for name in names} == before
+
+    env = {**os.environ, **prefect_stack.stack_env(Path(prefect_api["home"]),
+                                                   prefect_api["url"])}
+    inspected = subprocess.run(
+        [sys.executable, "-m", "prefect", "deployment", "inspect",
+         f"hotpass-backfill/hotpass-backfill-{token}", "-o", "json"],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert inspected.returncode == 0, inspected.stderr
+    shown = json.loads(inspected.stdout)
+    manifest = yaml.safe_load((ROOT / "prefect" / "backfill.yaml").read_text())
+    assert shown["schedules"][0]["schedule"]["cron"] == manifest["schedule"]["value"]
+    assert shown["paused"] is (not manifest["schedule"]["active"])
+    assert shown["global_concurrency_limit"]["limit"] == manifest["concurrency_limit"]
+    assert shown["work_pool_name"] == prefect_stack.POOL
+    for key, value in manifest["parameters"].items():
+        assert shown["parameters"][key] == value
+    assert shown["parameters"]["concurrency_key"] == f"backfill-{token}"
+    assert shown["parameters"]["concurrency_limit"] == manifest["concurrency_limit"]
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        limit = client.read_global_concurrency_limit_by_name(f"backfill-{token}")
+    assert limit.limit == manifest["concurrency_limit"]
+
+
+def test_bad_manifest_registers_nothing(prefect_api, tmp_path):
+    token = uuid.uuid4().hex[:8]
+    manifests = overlay(tmp_path, token, {"backfill": {"parameters": {"nope": 1}}})
+    result = hotpass(prefect_api, "deploy", "--flow", "refinement", "--flow", "backfill",
+                     "--manifest-dir", str(manifests), check=False)
+    assert result.returncode == 2
+    assert "backfill.yaml" in result.stderr and "parameters.nope" in result.stderr
+    from prefect.exceptions import ObjectNotFound
+
+    with pytest.raises(ObjectNotFound):
+        read_deployment(f"hotpass-refinement/hotpass-refinement-{token}")
+
+
+def wait_for_run(name: str, parameters: dict, timeout: float = 180):
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(name=name, parameters=parameters, timeout=timeout, poll_interval=1)
+    assert run.state.is_completed(), f"{name}: {run.state.type} {run.state.message}"
+    return run
+
+
+def summary_artifact(flow_run_id) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    return "\n".join(a.data for a in artifacts if a.key == "hotpass-refinement-summary")
+
+
+def test_incremental_run_processes_only_the_touched_input(prefect_api, tmp_path):
+    token = uuid.uuid4().hex[:8]
+    hotpass(prefect_api, "deploy", "--flow", "refinement", "--manifest-dir",
+            str(overlay(tmp_path, token)))
+    inputs = tmp_path / "inputs"
+    shutil.copytree(ROOT / "data", inputs, ignore=shutil.ignore_patterns("*.md"))
+    old = time.time() - 3600
+    for path in inputs.iterdir():
+        os.utime(path, (old, old))
+    name = f"hotpass-refinement/hotpass-refinement-{token}"
+    params = {"input_dir": str(inputs), "output_path": str(tmp_path / "out" / "r.xlsx"),
+              "incremental": True, "archive": False}
+
+    first = wait_for_run(name, params)
+    assert "files processed: 4" in summary_artifact(first.id)
+    (inputs / "crm_export.xlsx").touch()
+    second = wait_for_run(name, params)
+    text = summary_artifact(second.id)
+    assert "files processed: 1" in text and "| crm_export.xlsx |" in text
+    third = wait_for_run(name, params)
+    assert "status: **unchanged**" in summary_artifact(third.id)
+
+
+def overlap(runs) -> int:
+    events = sorted([(r.start_time, 1) for r in runs] + [(r.end_time, -1) for r in runs],
+                    key=lambda e: (e[0], e[1]))
+    running = peak = 0
+    for _, delta in events:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
+def test_backfill_runs_every_window_never_more_than_the_limit(prefect_api, tmp_path):
+    from hotpass import __version__
+    from hotpass.refine.archive import build_input_bundle
+
+    token = uuid.uuid4().hex[:8]
+    archives, outputs = tmp_path / "archives", tmp_path / "backfill"
+    start = dt.date(2024, 1, 1)
+    days = [start + dt.timedelta(days=n) for n in range(7)]
+    small = sorted(p for p in (ROOT / "data").iterdir() if p.suffix == ".csv")
+    for day in days:
+        build_input_bundle(bundle_dir=archives, inputs=small, input_root=ROOT / "data",
+                           profile_name="generic", hotpass_version=__version__, day=day)
+    refinement = f"hotpass-refinement/hotpass-refinement-{token}"
+    manifests = overlay(tmp_path, token, {"backfill": {"parameters": {
+        "archive_dir": str(archives), "output_dir": str(outputs), "poll_seconds": 1,
+        "refinement_deployment": refinement}}})
+    hotpass(prefect_api, "deploy", "--flow", "refinement", "--flow", "backfill",
+            "--manifest-dir", str(manifests))
+
+    began = time.monotonic()
+    run = wait_for_run(f"hotpass-backfill/hotpass-backfill-{token}",
+                       {"since": "2024-01-01", "until": "2024-01-08"}, timeout=240)
+    elapsed = time.monotonic() - began
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
+
+    deployment = read_deployment(refinement)
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id])))
+        result = client.read_flow_run(run.id)
+    assert len(children) == 7
+    assert all(child.state.is_completed() for child in children)
+    assert sorted(c.name for c in children) == [f"backfill-{d:%Y%m%d}" for d in days]
+    for day in days:
+        assert (outputs / f"{day:%Y%m%d}" / "refined.xlsx").is_file()
+    peak = overlap(children)
+    print(f"backfill: 7 windows in {elapsed:.1f}s, peak concurrency {peak} (limit 2)")
+    assert 1 <= peak <= 2
+    assert result.state.is_completed()
