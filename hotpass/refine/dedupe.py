@@ -27,6 +27,7 @@ from hotpass.profiles import Profile
 
 MAX_BLOCK = 1500
 NAME_KEY = "__name_key"
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def name_key(name: str | None, suffixes: list[str] | tuple[str, ...]) -> str:
@@ -52,9 +53,11 @@ def _suffix_words(suffixes: tuple[str, ...]) -> tuple[list[str], ...]:
 
 
 def _name_key(name: str, suffix_words: tuple[list[str], ...]) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    text = name if name.isascii() else (
+        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
+    text = text.lower()
     text = text.replace("&", " and ")
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = _NON_ALNUM.sub(" ", text).split()
     stripped = True
     while stripped and len(words) > 1:
         stripped = False

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.profiles import Profile
-from hotpass.refine.dedupe import name_keys
+from hotpass.refine.dedupe import NAME_KEY, name_keys
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_PHONES,
@@ -130,8 +130,12 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
     refined["sources"] = join_groups(files_per_cluster[CLUSTER], files_per_cluster[SOURCE_FILE],
                                      "; ")
 
-    keys = refined.get("organization_name", pd.Series(None, index=refined.index, dtype=object))
-    keys = name_keys(keys, profile.dedupe.legal_suffixes)
+    names = refined.get("organization_name", pd.Series(None, index=refined.index, dtype=object))
+    if NAME_KEY in work and "organization_name" in work:  # computed while clustering
+        known = dict(zip(work["organization_name"], work[NAME_KEY], strict=True))
+        keys = pd.Series([known.get(n, "") for n in names], index=names.index, dtype=object)
+    else:
+        keys = name_keys(names, profile.dedupe.legal_suffixes)
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
     refined["organization_id"] = [

@@ -39,6 +39,9 @@ _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
 _PHONE_SPLIT = re.compile(r"\s*(?:[;,|]|\s/\s|/(?=\s*[+0(])|\bor\b|\band\b)\s*", re.I)
 _PLAIN_EMAIL = re.compile(
     r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
+_WHITESPACE = re.compile(r"\s+")
+_FLOAT_INTEGER = re.compile(r"\d+\.0+")
+_NON_DIGITS = re.compile(r"\D")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 _JUNK = {"n/a", "na", "none", "nil", "-", "--", "tbc", "unknown", "null", "?", "0"}
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -48,7 +51,7 @@ _UPPER_TOKENS = {"cc", "npc", "soc", "plc", "llc", "sa", "za", "it", "ict", "hr"
 
 
 def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
 def clean_emails(raw: str) -> Cleaned:
@@ -96,7 +99,7 @@ def clean_phones(raw: str, region: str) -> Cleaned:
         part = part.strip()
         if not part or part.lower() in _JUNK:
             continue
-        if re.fullmatch(r"\d+\.0+", part):
+        if _FLOAT_INTEGER.fullmatch(part):
             part = part.split(".")[0]
         number = _parse_phone(_SEPARATORS.sub("", part), region)
         if number is None:
@@ -111,7 +114,7 @@ def _parse_phone(text: str, region: str) -> str | None:
     """E.164 or None; ``text`` comes without spaces, dots and dashes so "082 123 4567" and
     "082-123-4567" share one cache entry (phonenumbers costs ~25 us a parse)."""
     candidates = [text]
-    digits = re.sub(r"\D", "", text)
+    digits = _NON_DIGITS.sub("", text)
     if not text.startswith("+") and len(digits) >= 11 and not digits.startswith("0"):
         candidates.insert(0, "+" + digits)  # a number cell that lost its "+"
     for candidate in candidates:
