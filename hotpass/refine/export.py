@@ -16,9 +16,9 @@ other value as text (``str``), nulls as empty cells.
 from __future__ import annotations
 
 import numbers
+import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,10 +42,11 @@ _HEADER_FORMAT = {"bold": True, "bg_color": "#DCE6F1", "bottom": 1}
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 8, 60, 200
 
 # A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets...
-_FORMULA_START = r"[=+\-@\t\r]"
+_FORMULA_CHARS = "=+-@\t\r"
 # ...unless it is plainly a number or phone (no letters, so no function can be called).
 # Also lists of numbers such as "+27821234567; +27115551234" (no operator between them).
 _PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*(?:[;,/]\s*\+?\d[\d\s().-]*)*$"
+_PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -55,18 +56,16 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         column = out[name]
         if not (is_object_dtype(column) or is_string_dtype(column)):
             continue
-        text = column.astype("string")
-        risky = text.str.match(_FORMULA_START, na=False) & ~text.str.fullmatch(
-            _PLAIN_NUMBER, na=False
-        )
-        positions = np.flatnonzero(risky.to_numpy(dtype=bool))
-        if not len(positions):
-            continue
         values = column.to_numpy(dtype=object, copy=True)
-        for position in positions:
-            if isinstance(values[position], str):  # object columns may mix in numbers
-                values[position] = "'" + values[position]
-        out[name] = pd.Series(values, index=out.index, dtype=column.dtype, name=name)
+        changed = False
+        for position, value in enumerate(values):
+            # First-character test first: the regexes run on the few cells that need them.
+            if (type(value) is str and value and value[0] in _FORMULA_CHARS
+                    and not _PLAIN_NUMBER_RE.match(value)):
+                values[position] = "'" + value
+                changed = True
+        if changed:
+            out[name] = pd.Series(values, index=out.index, dtype=column.dtype, name=name)
     return out
 
 
