@@ -8,7 +8,7 @@ de-duplication from the refined workbook's Provenance sheet, writes every figure
 
 Pitfalls: seconds are wall time of the whole child (interpreter start and imports
 included) measured by the parent; peak memory is the largest sum of PSS over the child and
-its worker processes, sampled every 50 ms (``maxrss_sum_mb`` keeps the cruder sum of the
+its worker processes, sampled every 200 ms (``maxrss_sum_mb`` keeps the cruder sum of the
 child's and its largest worker's ``ru_maxrss``, which counts forked shared pages twice).
 Pairwise precision/recall is computed over
 input rows present in both the Provenance sheet and the truth; ``coverage`` says how many
@@ -144,7 +144,7 @@ def _run_child(kind: str, input_dir: Path, output: Path, rows: int,
 
 def _run_sampling_memory(command: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``command``, sampling the proportional memory (PSS) of it and every process it
-    starts every 50 ms; PSS splits pages shared by forked workers instead of counting them
+    starts every 200 ms; PSS splits pages shared by forked workers instead of counting them
     once per process, so the sum is the run's real footprint. Falls back to RSS."""
     import tempfile
 
@@ -166,7 +166,7 @@ def _run_sampling_memory(command: list[str]) -> tuple[subprocess.CompletedProces
             except psutil.NoSuchProcess:
                 break
             peak = max(peak, total)
-            time.sleep(0.05)
+            time.sleep(0.2)
         out.seek(0)
         err.seek(0)
         done = subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
@@ -214,7 +214,7 @@ def format_table(result: dict[str, Any]) -> str:
     if "coverage" in result:
         out.append(f"{'truth rows scored':<22}{result['coverage']:>10.2%}")
     out.append("(peak RSS = largest sum of PSS over the child and its worker processes, "
-               "sampled every 50 ms)")
+               "sampled every 200 ms)")
     return "\n".join(out)
 
 

@@ -159,6 +159,13 @@ def _split_block(members: list[int], names: list[str]) -> list[list[int]]:
 
 
 def _match_chunk(chunk: list[int], names: list[str], threshold: float):
+    if len(chunk) <= 4:  # most blocks: a direct comparison beats cdist's setup
+        for i, a in enumerate(chunk):
+            for b in chunk[i + 1:]:
+                if (fuzz.ratio(names[a], names[b], score_cutoff=threshold)
+                        and _digits(names[a]) == _digits(names[b])):
+                    yield (a, b) if a < b else (b, a)
+        return
     texts = [names[i] for i in chunk]
     scores = cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8,
                    workers=1)

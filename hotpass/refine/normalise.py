@@ -232,26 +232,24 @@ def cleaner_for(spec: FieldSpec, profile: Profile) -> Callable[[str], Cleaned]:
 
 
 def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Issue]]
+    import pandas as pd
+
     out = frame.copy()
     issues: list[Issue] = []
     for field, spec in profile.fields.items():
         if field not in out.columns:
             continue
         results = _clean_unique(out[field], cleaner_for(spec, profile))
-        cleaned = out[field].map(lambda v, r=results: r[v][0] if v in r else None)
-        out[field] = _objects(cleaned.map(lambda kept: kept[0] if kept else None))
+        raw = out[field].tolist()
+        first = {value: kept[0] if kept else None for value, (kept, _) in results.items()}
+        out[field] = pd.Series([first.get(v) for v in raw], index=out.index, dtype=object)
         if spec.kind in ("email", "phone"):
-            extra = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
-            out[extra] = _objects(cleaned.map(
-                lambda kept: "; ".join(kept[1:]) if kept and len(kept) > 1 else None))
+            extra = {value: "; ".join(kept[1:]) for value, (kept, _) in results.items()
+                     if len(kept) > 1}
+            column = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
+            out[column] = pd.Series([extra.get(v) for v in raw], index=out.index, dtype=object)
         issues.extend(_issues_for(frame, field, results, profile))
     return out, issues
-
-
-def _objects(series):
-    """Object dtype with None for missing (pandas turns a mapped None into NaN)."""
-    series = series.astype(object)
-    return series.where(series.notna(), None)
 
 
 def _clean_unique(series, cleaner: Callable[[str], Cleaned]) -> dict[str, Cleaned]:
