@@ -234,25 +234,31 @@ def _provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nd
     another row than the primary one, and conflicting values."""
     import pandas as pd
 
-    triples = list(rows.itertuples(index=False, name=None))
-    fragment = [json.dumps([f, s, int(r)]) for f, s, r in triples]
+    # JSON-quote each distinct (file, sheet) once; rows only add their number.
+    places = {place: (json.dumps(list(place))[:-1] + ", ", json.dumps("|".join(place) + "|"))
+              for place in set(zip(rows[SOURCE_FILE], rows[SOURCE_SHEET], strict=True))}
+    located = [(places[(f, s)], str(r))
+               for f, s, r in zip(rows[SOURCE_FILE], rows[SOURCE_SHEET], rows[SOURCE_ROW],
+                                  strict=True)]
+    fragment = [prefix + number + "]" for (prefix, _), number in located]
     source_rows = "[" + join_groups(work[CLUSTER], fragment, ", ") + "]"
-    cite = np.array([json.dumps(f"{f}|{s}|{r}") for f, s, r in triples], dtype=object)
+    cite = np.array([quoted[:-1] + number + '"' for (_, quoted), number in located],
+                    dtype=object)
     fields = sorted(field_rank.columns)
     labels = [json.dumps(field) + ": " for field in fields]
-    field_sources = pd.Series([
-        "{" + ", ".join(label + cite[rank] for label, rank in zip(labels, ranks, strict=True)
-                        if rank >= 0 and rank != top) + "}"
+    elsewhere = (
+        ", ".join(label + cite[rank] for label, rank in zip(labels, ranks, strict=True)
+                  if rank >= 0 and rank != top)
         for ranks, top in zip(field_rank[fields].to_numpy().tolist(), primary.tolist(),
-                              strict=True)
-    ], index=field_rank.index, dtype=object)
+                              strict=True))
+    field_sources = pd.Series([("{" + text + "}") if text else None for text in elsewhere],
+                              index=field_rank.index, dtype=object)
     by_record: dict[str, dict[str, list[str]]] = {}
     for (record, field), values in conflicts.items():
         by_record.setdefault(record, {})[field] = values
     ids = refined["organization_id"]
     return pd.DataFrame({
         "organization_id": ids.to_numpy(),
-        "source_count": refined["source_count"].to_numpy(),
         "primary_source": [json.loads(cite[r]) for r in primary],
         "source_rows": source_rows.reindex(refined.index).to_numpy(),
         "field_sources": field_sources.reindex(refined.index).to_numpy(),

@@ -94,7 +94,7 @@ def test_merge_uses_source_priority_then_completeness_and_keeps_provenance():
         ("crm-export.xlsx", "S", 9), ("notes.xlsx", "S", 2)]
     assert provenance["primary_source"] == "crm-export.xlsx|S|9"
     # field_sources lists only fields taken from another row than the primary one
-    assert json.loads(provenance["field_sources"]) == {}
+    assert provenance["field_sources"] is None
 
 
 def test_merge_is_deterministic_and_ids_are_stable():
