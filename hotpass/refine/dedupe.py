@@ -47,22 +47,29 @@ def name_keys(names, suffixes: list[str]):
 
 
 @lru_cache(maxsize=64)
-def _suffix_words(suffixes: tuple[str, ...]) -> tuple[list[str], ...]:
+def _suffix_words(suffixes: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     plain = (re.sub(r"[^a-z0-9]+", " ", s.lower()).split() for s in suffixes if s.strip())
-    return tuple(sorted(plain, key=len, reverse=True))
+    return tuple(sorted((tuple(words) for words in plain), key=len, reverse=True))
 
 
-def _name_key(name: str, suffix_words: tuple[list[str], ...]) -> str:
+@lru_cache(maxsize=64)
+def _suffix_endings(suffix_words: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    """Last words of the suffixes: most names end otherwise and skip the suffix loop."""
+    return frozenset(words[-1] for words in suffix_words if words)
+
+
+def _name_key(name: str, suffix_words: tuple[tuple[str, ...], ...]) -> str:
     text = name if name.isascii() else (
         unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
     text = text.lower()
     text = text.replace("&", " and ")
     words = _NON_ALNUM.sub(" ", text).split()
+    endings = _suffix_endings(suffix_words)
     stripped = True
-    while stripped and len(words) > 1:
+    while stripped and len(words) > 1 and words[-1] in endings:
         stripped = False
         for suffix in suffix_words:
-            if len(words) > len(suffix) and words[-len(suffix):] == suffix:
+            if len(words) > len(suffix) and tuple(words[-len(suffix):]) == suffix:
                 words = words[: -len(suffix)]
                 stripped = True
                 break
