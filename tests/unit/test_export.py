@@ -8,6 +8,7 @@ import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from python_calamine import CalamineWorkbook
 
 from hotpass.errors import HotpassError
 from hotpass.refine.export import (
@@ -192,3 +193,26 @@ def test_phone_lists_are_not_neutralised_but_formulas_between_them_are():
     out = neutralise_formulas(frame)
     assert out["phones"].tolist() == ["+27821234567; +27115551234",
                                       "'+27821234567; =cmd|' /C calc'!A0"]
+
+
+def test_large_outputs_write_the_workbook_in_a_forked_process(tmp_path, monkeypatch):
+    from hotpass.refine import export
+
+    (tmp_path / "inline").mkdir()
+    (tmp_path / "forked").mkdir()
+    inline = write(tmp_path / "inline")
+    monkeypatch.setattr(export, "BACKGROUND_MIN_CELLS", 0)
+    forked = write(tmp_path / "forked")
+    for path in (inline["xlsx"], forked["xlsx"]):
+        assert CalamineWorkbook.from_path(str(path)).sheet_names == [
+            "Refined Data", "Quality Summary", "Issues", "Provenance"]
+
+    def cells(path):
+        book = CalamineWorkbook.from_path(str(path))
+        return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
+    assert cells(inline["xlsx"]) == cells(forked["xlsx"])
+    # A failure in the writer process is one clear error, and nothing is left behind.
+    (tmp_path / "bad").mkdir()
+    with pytest.raises(HotpassError, match="writing the workbook failed: TypeError"):
+        write(tmp_path / "bad", provenance=pd.DataFrame({"score": [float("inf")]}))
+    assert list((tmp_path / "bad").iterdir()) == []
