@@ -122,13 +122,14 @@ def deploy(flow_ids, manifest_dir, dry_run, no_upload, build_image, push_image, 
 @main.command()
 @orchestrate_options
 def orchestrate(input_dir, output_path, profile, archive, incremental, since,
-                enable_observability, as_json) -> None:
+                enable_observability, task_runner, dask_address, as_json) -> None:
     """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
     from hotpass.orchestration.commands import run_orchestrate
 
     run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
                     archive=archive, incremental=incremental, since=since,
-                    enable_observability=enable_observability, as_json=as_json)
+                    enable_observability=enable_observability, as_json=as_json,
+                    task_runner=task_runner, dask_address=dask_address)
 
 
 def _summary(result) -> dict:

@@ -6,8 +6,8 @@ extras="${HOTPASS_UV_EXTRAS:-dev}"
 args=(sync)
 for extra in ${extras//,/ }; do
   case "$extra" in
-    orchestration|observability|enrichment|dev|all) args+=(--extra "$extra") ;;
-    *) echo "uv_sync_extras: unknown extra '$extra' (known: orchestration observability enrichment dev all)" >&2; exit 2 ;;
+    orchestration|observability|enrichment|distributed|dev|all) args+=(--extra "$extra") ;;
+    *) echo "uv_sync_extras: unknown extra '$extra' (known: orchestration observability enrichment distributed dev all)" >&2; exit 2 ;;
   esac
 done
 echo "+ uv ${args[*]}"

@@ -71,7 +71,8 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
 
 def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile: str | None,
                     archive: bool, incremental: bool, since: str | None,
-                    enable_observability: bool, as_json: bool) -> dict[str, Any]:
+                    enable_observability: bool, as_json: bool, task_runner: str = "thread",
+                    dask_address: str | None = None) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
     from hotpass.settings import HotpassSettings
 
@@ -80,7 +81,8 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
         input_dir=Path(input_dir or settings.input_dir),
         output_path=Path(output_path or settings.output_path),
         profile=profile or settings.profile, archive=archive, incremental=incremental,
-        since=since, enable_observability=enable_observability)
+        since=since, enable_observability=enable_observability, task_runner=task_runner,
+        dask_address=dask_address)
     if as_json:
         click.echo(json.dumps({"mode": mode, **summary}, indent=2, sort_keys=True,
                               default=str))
@@ -91,6 +93,11 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
     click.echo(f"status: {summary['status']}; {len(summary['processed'])} file(s), "
                f"{summary['records_out']} records, {summary['errors']} errors, "
                f"{summary['warnings']} warnings")
+    if summary.get("ran_on"):
+        workers = sorted({place.get("dask_worker") or f"pid {place['pid']}"
+                          for place in summary["ran_on"].values()})
+        click.echo(f"task runner: {summary['task_runner']}; per-file tasks ran on "
+                   f"{len(workers)} worker(s): {', '.join(workers)}")
     for note in summary.get("notes", []):
         click.echo(f"note: {note}")
     return summary
@@ -137,6 +144,13 @@ def orchestrate_options(command):
         click.option("--since", help="Only inputs modified after this date (YYYY-MM-DD)."),
         click.option("--enable-observability", is_flag=True,
                      help="Run inside the observability package's telemetry session."),
+        click.option("--task-runner", type=click.Choice(["thread", "dask"]),
+                     default="thread", show_default=True,
+                     help="Where the per-workbook tasks run: threads of this process, or "
+                          "a Dask cluster (extra 'distributed'; Prefect runtime only)."),
+        click.option("--dask-address",
+                     help="Scheduler of a running Dask cluster (tcp://host:8786) for "
+                          "--task-runner dask; default: a temporary local cluster."),
         click.option("--json", "as_json", is_flag=True,
                      help="Print the mode and run summary as JSON."),
     ]):

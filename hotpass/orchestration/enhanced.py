@@ -70,13 +70,14 @@ def deploy(name, profile, cron, concurrency_limit, tags, work_pool, dry_run, no_
 @main.command()
 @orchestrate_options
 def orchestrate(input_dir, output_path, profile, archive, incremental, since,
-                enable_observability, as_json) -> None:
+                enable_observability, task_runner, dask_address, as_json) -> None:
     """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
     from hotpass.orchestration.commands import run_orchestrate
 
     run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
                     archive=archive, incremental=incremental, since=since,
-                    enable_observability=enable_observability, as_json=as_json)
+                    enable_observability=enable_observability, as_json=as_json,
+                    task_runner=task_runner, dask_address=dask_address)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,11 @@ Contract:
   ``prepare_source`` over them as tasks (the flow's task runner spreads them), then
   consolidates and publishes like ``hotpass refine`` as one task, records the checkpoint
   and publishes a markdown artifact ``hotpass-refinement-summary``. ``backfill=True``
-  accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``input_dir``.
+  accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``input_dir``. Its
+  summary adds ``ran_on`` (per input: pid, host, and the Dask worker address when a Dask
+  worker ran it). ``refinement_flow(task_runner, dask_address)`` returns the flow with
+  a ``thread`` (default) or ``dask`` task runner (``prefect-dask``, extra ``distributed``;
+  a temporary local cluster unless ``dask_address`` names a running scheduler).
 - ``backfill_pipeline_flow`` splits ``since..until`` (inclusive, daily; ``since``
   defaults to yesterday UTC, ``until`` to ``since``) into windows;
   each window with an archived bundle runs the refinement *deployment* (so any worker of
@@ -15,15 +19,24 @@ Contract:
   per-window results and totals, publishes them as an artifact, and fails if any window
   failed.
 
-Pitfalls: importing this module imports Prefect; the CLI imports it lazily. Tasks use
-``NO_CACHE`` because their inputs (frames, profiles) are not worth hashing. The global
+Pitfalls: importing this module imports Prefect; the CLI imports it lazily (and
+``prefect_dask`` only when asked for). Tasks use ``NO_CACHE`` because their inputs
+(frames, profiles) are not worth hashing. On Dask, ``prepare-source`` runs in the Dask
+workers, which read the input paths themselves (a remote cluster needs the same files at
+the same paths) and send the prepared frames back; consolidation and every output are
+written by the flow's own process. The global
 limit must equal ``concurrency_limit``: the flow creates it when missing and refuses to
 run when it exists with another value (the limit, not the thread pool, enforces the cap).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import os
+import socket
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,16 +46,28 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from hotpass.errors import HotpassError
 from hotpass.orchestration import steps
 
 REFINEMENT_DEPLOYMENT = "hotpass-refinement/hotpass-refinement"
 
 
+def where_am_i() -> dict[str, Any]:
+    """This process (and Dask worker, inside one): recorded per prepared input."""
+    place: dict[str, Any] = {"pid": os.getpid(), "host": socket.gethostname()}
+    if "distributed" in sys.modules:  # only a Dask worker has it imported already
+        from distributed import get_worker
+
+        with contextlib.suppress(ValueError):  # ValueError: not inside a Dask worker
+            place["dask_worker"] = get_worker().address
+    return place
+
+
 @task(name="prepare-source", cache_policy=NO_CACHE)
-def prepare_source_task(path: Path, input_root: Path, profile: Any) -> Any:
+def prepare_source_task(path: Path, input_root: Path, profile: Any) -> tuple[Any, dict]:
     from hotpass.refine.pipeline import prepare_source
 
-    return prepare_source(path, input_root, profile)
+    return prepare_source(path, input_root, profile), where_am_i()
 
 
 @task(name="consolidate-and-publish", cache_policy=NO_CACHE)
@@ -72,7 +97,9 @@ def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/r
                                 profile_name=profile, archive=archive)
         start = time.perf_counter()
         futures = prepare_source_task.map(selection.inputs, unmapped(root), unmapped(loaded))
-        prepared = [future.result() for future in futures]
+        prepared, places = zip(*[future.result() for future in futures], strict=True)
+        prepared = list(prepared)
+        ran_on = {p.relative: place for p, place in zip(prepared, places, strict=True)}
         timings = {"ingest": round(time.perf_counter() - start, 3)}
         result = finish_task(options, loaded, selection.inputs, prepared, timings)
         if incremental:
@@ -80,11 +107,32 @@ def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/r
     else:
         logger.info("no input changed since %s; nothing to refine", selection.cutoff)
     summary = steps.run_summary(result, selection, "prefect")
+    if result is not None:
+        summary["ran_on"] = ran_on
     create_markdown_artifact(markdown=steps.summary_markdown(summary),
                              key="hotpass-refinement-summary",
                              description="Hotpass refinement run summary")
     logger.info("refined %s file(s): %s", len(summary["processed"]), summary["processed"])
     return summary
+
+
+def refinement_flow(task_runner: str = "thread", dask_address: str | None = None) -> Any:
+    """``refinement_pipeline_flow`` with the asked-for task runner for its per-file tasks."""
+    if task_runner == "thread":
+        if dask_address:
+            raise HotpassError("--dask-address: only with --task-runner dask")
+        return refinement_pipeline_flow
+    if task_runner != "dask":
+        raise HotpassError(f"--task-runner {task_runner}: use thread or dask")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise HotpassError(f"--task-runner dask: needs the distributed extra ({exc}); "
+                           "pip install -e '.[distributed]'") from None
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # else ~30 INFO lines a run
+    runner = (DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
+        cluster_kwargs={"dashboard_address": ":0", "silence_logs": logging.WARNING}))
+    return refinement_pipeline_flow.with_options(task_runner=runner)
 
 
 def daily_windows(since: dt.date, until: dt.date) -> list[dt.date]:

@@ -7,6 +7,8 @@ mode it calls ``refinement_pipeline_flow`` (a real flow run, reported to the ser
 in ``local`` mode it runs the same steps in-process without importing Prefect.
 ``enable_observability`` wraps the run in the observability package's telemetry session
 when that package provides one; otherwise it is accepted and reported as not wired.
+``task_runner="dask"`` (optionally with ``dask_address``) runs the per-file tasks on a
+Dask cluster; it needs the Prefect runtime, and asking for it in local mode is an error.
 
 Pitfalls: ``hotpass refine`` and unit tests never come here, so they never start or
 contact a Prefect server. With the runtime on and no ``PREFECT_API_URL``, Prefect starts
@@ -53,16 +55,26 @@ def observability(enabled: bool, profile: str, notes: list[str]) -> Iterator[Non
 
 def orchestrate(*, input_dir: Path, output_path: Path, profile: str, archive: bool = False,
                 incremental: bool = True, since: str | None = None,
-                enable_observability: bool = False) -> tuple[str, dict[str, Any]]:
+                enable_observability: bool = False, task_runner: str = "thread",
+                dask_address: str | None = None) -> tuple[str, dict[str, Any]]:
+    from hotpass.errors import HotpassError
+
+    runtime = prefect_runtime_enabled()
+    if dask_address and task_runner != "dask":
+        raise HotpassError("--dask-address: only with --task-runner dask")
+    if task_runner != "thread" and not runtime:
+        raise HotpassError(f"--task-runner {task_runner}: runs on the Prefect runtime only; "
+                           "set HOTPASS_ENABLE_PREFECT_RUNTIME=1 (or PREFECT_API_URL)")
     notes: list[str] = []
     kwargs = {"input_dir": str(input_dir), "output_path": str(output_path),
               "profile": profile, "archive": archive, "incremental": incremental,
               "since": since}
     with observability(enable_observability, profile, notes):
-        if prefect_runtime_enabled():
-            from hotpass.orchestration.flows import refinement_pipeline_flow
+        if runtime:
+            from hotpass.orchestration.flows import refinement_flow
 
-            summary = refinement_pipeline_flow(**kwargs)
+            summary = refinement_flow(task_runner, dask_address)(**kwargs)
+            summary["task_runner"] = task_runner
             mode = "prefect"
         else:
             from hotpass.orchestration.steps import run_local

@@ -7,7 +7,8 @@ Conventions the docs follow (and these tests rely on):
 - A ``# expect exit N`` comment line right before a command in a ```bash block says the
   command is meant to exit N (the tutorial's strict-mode demo); otherwise 0.
 - docs/reference/cli.md has one section per command, headed ``## `hotpass <command>` ``
-  (``## `hotpass` (group options)`` for the group's own options); docs/reference/tasks.md
+  (``## `hotpass` (group options)`` for the group's own options), and the same for the
+  ``hotpass-enhanced`` entry point; docs/reference/tasks.md
   has one section per task headed ``## `invoke <task>` ``; docs/reference/outputs.md has a
   ``## ...`` section per workbook sheet (``*Sheet Name*``), for ``quality-report.json``,
   the archive and the input bundle, naming every column or key in backticks.
@@ -31,6 +32,7 @@ import click
 import pytest
 
 from hotpass.cli import main
+from hotpass.orchestration.enhanced import main as enhanced_main
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -43,6 +45,8 @@ EXPECTED_PAGES = [
     "how-to/refine-a-folder.md",
     "how-to/write-a-profile.md",
     "how-to/handle-bad-input.md",
+    "how-to/observe-runs.md",
+    "how-to/orchestrate-with-prefect.md",
     "reference/cli.md",
     "reference/tasks.md",
     "reference/profiles.md",
@@ -157,8 +161,12 @@ def run(*command: str, cwd: Path = ROOT, env: dict | None = None, timeout: int =
 # --------------------------------------------------------------------------- click
 
 
+PROGRAMS = {"hotpass": main, "hotpass-enhanced": enhanced_main}
+
+
 def click_commands() -> dict[str, click.Command]:
-    """Every command path (``hotpass``, ``hotpass refine``, ...) -> its click command."""
+    """Every command path (``hotpass``, ``hotpass refine``, ``hotpass-enhanced deploy``,
+    ...) -> its click command."""
     found: dict[str, click.Command] = {}
 
     def walk(prefix: str, command: click.Command) -> None:
@@ -166,7 +174,8 @@ def click_commands() -> dict[str, click.Command]:
         for name, sub in getattr(command, "commands", {}).items():
             walk(f"{prefix} {name}", sub)
 
-    walk("hotpass", main)
+    for program, group in PROGRAMS.items():
+        walk(program, group)
     return found
 
 
@@ -179,10 +188,12 @@ def option_names(command: click.Command) -> list[str]:
     return names
 
 
-def parse_hotpass(args: list[str]) -> None:
-    """Parse ``hotpass ARGS`` with click all the way down, running nothing."""
-    ctx = main.make_context("hotpass", list(args))
-    command: click.Command = main
+def parse_hotpass(args: list[str], program: str = "hotpass") -> None:
+    """Parse ``hotpass ARGS`` (or ``hotpass-enhanced ARGS``) with click all the way down,
+    running nothing."""
+    group = PROGRAMS[program]
+    ctx = group.make_context(program, list(args))
+    command: click.Command = group
     while isinstance(command, click.Group):
         remaining = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         if not remaining:
@@ -320,7 +331,8 @@ def test_relative_links_resolve():
 def test_cli_reference_covers_every_command_and_option():
     missing = []
     for path, command in click_commands().items():
-        text = section(CLI_REF, f"`{path}`" if path != "hotpass" else "`hotpass` (group options)")
+        heading = f"`{path}` (group options)" if path in PROGRAMS else f"`{path}`"
+        text = section(CLI_REF, heading)
         for option in option_names(command):
             if not mentions(text, option):
                 missing.append(f"{path} {option}")
@@ -361,13 +373,16 @@ def test_tasks_reference_covers_the_makefile():
 def test_docs_show_commands_at_all():
     assert len(doc_invocations("hotpass")) >= 10
     assert doc_invocations("invoke")
+    assert doc_invocations("hotpass-enhanced")
 
 
-@pytest.mark.parametrize(("command", "args"), doc_invocations("hotpass"),
+@pytest.mark.parametrize(("program", "command", "args"),
+                         [(program, command, args) for program in PROGRAMS
+                          for command, args in doc_invocations(program)],
                          ids=lambda v: str(v) if isinstance(v, DocCommand) else "")
-def test_every_hotpass_command_in_the_docs_parses(command, args):
+def test_every_hotpass_command_in_the_docs_parses(program, command, args):
     try:
-        parse_hotpass(args)
+        parse_hotpass(args, program)
     except click.exceptions.Exit as exc:  # --help / --version: parsed, then exits
         assert exc.exit_code == 0, str(command)
     except click.UsageError as exc:
@@ -388,6 +403,9 @@ def test_the_parse_check_catches_mistakes():
         parse_hotpass(["refine", "--since", "2024-13-01"])
     with pytest.raises(click.UsageError):
         parse_hotpass(["rerun"])
+    with pytest.raises(click.UsageError):
+        parse_hotpass(["deploy", "--profile", "aviation"], "hotpass-enhanced")
+    parse_hotpass(["deploy", "--name", "n", "--concurrency-limit", "1"], "hotpass-enhanced")
     assert check_invoke(["refine", "--no-such-flag"])
     assert check_invoke(["no.such.task"])
     assert not check_invoke(["refine", "--profile", "aviation", "--archive"])

@@ -3,7 +3,8 @@
 Each test registers its own uniquely named deployments (an overlay over copies of the
 repo's manifests), so tests can share one server across xdist workers. Everything is
 proven from what the server reports: deployments, flow-run states and timestamps,
-artifacts.
+artifacts. The ``prefect_api`` fixture (tests/integration/conftest.py) is the shared
+server and worker.
 """
 
 from __future__ import annotations
@@ -25,19 +26,6 @@ from tests.integration import prefect_stack
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory):
-    pytest.importorskip("prefect")
-    base = tmp_path_factory.getbasetemp()
-    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "prefect-stack"
-    state = prefect_stack.acquire(root)
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings(updates={PREFECT_API_URL: state["url"]}):
-        yield state
-    prefect_stack.release(root)
 
 
 def hotpass(state, *args, check=True):
@@ -140,14 +128,14 @@ def wait_for_run(name: str, parameters: dict, timeout: float = 180):
     return run
 
 
-def summary_artifact(flow_run_id) -> str:
+def summary_artifact(flow_run_id, key: str = "hotpass-refinement-summary") -> str:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
-    return "\n".join(a.data for a in artifacts if a.key == "hotpass-refinement-summary")
+    return "\n".join(a.data for a in artifacts if a.key == key)
 
 
 def test_incremental_run_processes_only_the_touched_input(prefect_api, tmp_path):
@@ -183,7 +171,8 @@ def overlap(runs) -> int:
     return peak
 
 
-def test_backfill_runs_every_window_never_more_than_the_limit(prefect_api, tmp_path):
+def test_backfill_runs_every_window_never_more_than_the_limit_and_skips_missing_days(
+        prefect_api, tmp_path):
     from hotpass import __version__
     from hotpass.refine.archive import build_input_bundle
 
@@ -223,3 +212,10 @@ def test_backfill_runs_every_window_never_more_than_the_limit(prefect_api, tmp_p
     print(f"backfill: 7 windows in {elapsed:.1f}s, peak concurrency {peak} (limit 2)")
     assert 1 <= peak <= 2
     assert result.state.is_completed()
+    # 2024-01-08 has no archived bundle: reported skipped, no refinement run started for it
+    table = summary_artifact(run.id, "hotpass-backfill-summary")
+    assert "'completed': 7, 'failed': 0, 'skipped': 1, 'windows': 8" in table, table
+    assert "| 2024-01-08 | skipped |  |" in table, table
+    for day in days:
+        assert f"| {day} | completed | " in table, table
+    assert not (outputs / "20240108").exists()

@@ -79,6 +79,10 @@ def test_deps_sync_dry_run_shows_the_uv_command():
                  env={"HOTPASS_UV_EXTRAS": "dev orchestration", "HOTPASS_DRY_RUN": "1"})
     assert script.returncode == 0
     assert "+ uv sync --extra dev --extra orchestration" in script.stdout
+    dask = run("bash", "ops/uv_sync_extras.sh",
+               env={"HOTPASS_UV_EXTRAS": "orchestration,distributed", "HOTPASS_DRY_RUN": "1"})
+    assert dask.returncode == 0
+    assert "+ uv sync --extra orchestration --extra distributed" in dask.stdout
     bad = run("bash", "ops/uv_sync_extras.sh", env={"HOTPASS_UV_EXTRAS": "geospatial"})
     assert bad.returncode == 2 and "unknown extra 'geospatial'" in bad.stderr
 
