@@ -16,20 +16,13 @@ from pathlib import Path
 import click
 
 from hotpass import __version__
+from hotpass.clikit import ReportingGroup
 from hotpass.errors import HotpassError
-from hotpass.orchestration.commands import deploy_options, orchestrate_options
+from hotpass.orchestration.commands import deploy_options, orchestrate_command
 
 
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except HotpassError as exc:
-            click.echo(f"hotpass: error: {exc.message}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ReportingGroup, error_prefix="hotpass",
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hotpass")
 def main() -> None:
     """Hotpass: messy spreadsheet collections in, one governed dataset out."""
@@ -119,17 +112,7 @@ def deploy(flow_ids, manifest_dir, dry_run, no_upload, build_image, push_image, 
                as_json=as_json)
 
 
-@main.command()
-@orchestrate_options
-def orchestrate(input_dir, output_path, profile, archive, incremental, since,
-                enable_observability, task_runner, dask_address, as_json) -> None:
-    """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
-    from hotpass.orchestration.commands import run_orchestrate
-
-    run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
-                    archive=archive, incremental=incremental, since=since,
-                    enable_observability=enable_observability, as_json=as_json,
-                    task_runner=task_runner, dask_address=dask_address)
+main.add_command(orchestrate_command)
 
 
 def _summary(result) -> dict:

@@ -156,3 +156,14 @@ def orchestrate_options(command):
     ]):
         command = option(command)
     return command
+
+
+@click.command("orchestrate")
+@orchestrate_options
+def orchestrate_command(input_dir, output_path, profile, archive, incremental, since,
+                        enable_observability, task_runner, dask_address, as_json) -> None:
+    """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
+    run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
+                    archive=archive, incremental=incremental, since=since,
+                    enable_observability=enable_observability, as_json=as_json,
+                    task_runner=task_runner, dask_address=dask_address)

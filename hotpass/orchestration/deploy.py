@@ -248,20 +248,24 @@ def _ensure_pool(client: Any, name: str) -> str | None:
         return f"work pool '{name}' did not exist: created it (type process)"
 
 
-def _ensure_global_limit(client: Any, name: str, limit: int) -> None:
-    from prefect.client.schemas.actions import (
-        GlobalConcurrencyLimitCreate,
-        GlobalConcurrencyLimitUpdate,
-    )
+def read_or_create_global_limit(client: Any, name: str, limit: int) -> Any | None:
+    """The existing global concurrency limit ``name``, or None after creating it."""
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectNotFound
 
     try:
-        existing = client.read_global_concurrency_limit_by_name(name)
+        return client.read_global_concurrency_limit_by_name(name)
     except ObjectNotFound:
         client.create_global_concurrency_limit(
             GlobalConcurrencyLimitCreate(name=name, limit=limit, active=True))
-        return
-    if existing.limit != limit or not existing.active:
+        return None
+
+
+def _ensure_global_limit(client: Any, name: str, limit: int) -> None:
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
+
+    existing = read_or_create_global_limit(client, name, limit)
+    if existing is not None and (existing.limit != limit or not existing.active):
         client.update_global_concurrency_limit(
             name, GlobalConcurrencyLimitUpdate(limit=limit, active=True))
 

@@ -16,20 +16,12 @@ import sys
 
 import click
 
-from hotpass.errors import HotpassError
-from hotpass.orchestration.commands import orchestrate_options
+from hotpass.clikit import ReportingGroup
+from hotpass.orchestration.commands import orchestrate_command
 
 
-class _Group(click.Group):
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except HotpassError as exc:
-            click.echo(f"hotpass-enhanced: error: {exc.message}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ReportingGroup, error_prefix="hotpass-enhanced",
+             context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Hotpass orchestration runbook commands (Prefect deployments and runs)."""
 
@@ -67,17 +59,7 @@ def deploy(name, profile, cron, concurrency_limit, tags, work_pool, dry_run, no_
                build_image=False, push_image=False, as_json=as_json, manifests=[manifest])
 
 
-@main.command()
-@orchestrate_options
-def orchestrate(input_dir, output_path, profile, archive, incremental, since,
-                enable_observability, task_runner, dask_address, as_json) -> None:
-    """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
-    from hotpass.orchestration.commands import run_orchestrate
-
-    run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
-                    archive=archive, incremental=incremental, since=since,
-                    enable_observability=enable_observability, as_json=as_json,
-                    task_runner=task_runner, dask_address=dask_address)
+main.add_command(orchestrate_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

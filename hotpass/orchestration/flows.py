@@ -143,17 +143,12 @@ def daily_windows(since: dt.date, until: dt.date) -> list[dt.date]:
 
 def ensure_global_limit(name: str, limit: int) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
+
+    from hotpass.orchestration.deploy import read_or_create_global_limit
 
     with get_client(sync_client=True) as client:
-        try:
-            existing = client.read_global_concurrency_limit_by_name(name)
-        except ObjectNotFound:
-            client.create_global_concurrency_limit(
-                GlobalConcurrencyLimitCreate(name=name, limit=limit, active=True))
-            return
-    if existing.limit != limit or not existing.active:
+        existing = read_or_create_global_limit(client, name, limit)
+    if existing is not None and (existing.limit != limit or not existing.active):
         raise RuntimeError(
             f"global concurrency limit '{name}' is {existing.limit} "
             f"({'active' if existing.active else 'inactive'}) but this backfill asks for "
