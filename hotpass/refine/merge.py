@@ -139,7 +139,7 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
     refined["organization_id"] = [
-        _record_id(k, *rows.iloc[r]) if not k else _record_id(k, "", "", 0)
+        _record_id(k or "|".join(map(str, rows.iloc[r])))  # unnamed: its primary row
         for k, r in zip(keys, primary_rank.reindex(refined.index), strict=True)
     ]
     refined = refined.reindex(columns=[c for c in output_columns(profile)
@@ -178,8 +178,8 @@ def join_groups(keys, values, separator: str):
     return pd.Series(joined, index=keys[starts], dtype=object)
 
 
-def _record_id(key: str, file: str, sheet: str, row: int) -> str:
-    basis = key or f"{file}|{sheet}|{row}"
+def _record_id(basis: str) -> str:
+    """Stable id: the name key (or, unnamed, the primary source row) hashed."""
     return "org-" + hashlib.sha1(basis.encode()).hexdigest()[:12]
 
 
