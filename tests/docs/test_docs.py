@@ -32,7 +32,7 @@ import click
 import pytest
 
 from hotpass.cli import main
-from hotpass.orchestration.enhanced import main as enhanced_main
+from hotpass.cli.enhanced import main as enhanced_main
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

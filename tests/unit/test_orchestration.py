@@ -158,7 +158,7 @@ def test_build_image_without_a_docker_engine_is_a_clear_error():
 
 def test_enhanced_deploy_plans_a_one_off_refinement_deployment():
     result = subprocess.run(
-        [sys.executable, "-m", "hotpass.orchestration.enhanced", "deploy", "--name",
+        [sys.executable, "-m", "hotpass.cli.enhanced", "deploy", "--name",
          "hotpass-prod", "--profile", "aviation", "--schedule", "0 2 * * *",
          "--concurrency-limit", "1", "--tag", "prod", "--dry-run", "--json"],
         capture_output=True, text=True, cwd=ROOT,

@@ -1,37 +1,19 @@
-"""The ``hotpass`` command line.
+"""``hotpass refine``: parse the flags, run the refine pipeline, print the summary.
 
-Contract: one click group, ``main``, with a subcommand per job. Every command imports
-its heavy modules (pandas, the refine pipeline, Prefect) inside its body so ``hotpass
---help`` stays fast. A ``HotpassError`` becomes ``hotpass: error: <one line>`` on stderr
-and its exit code; nothing else is printed for it.
+Contract: heavy modules (pandas, the pipeline, observability) are imported inside the
+command body so ``hotpass --help`` stays fast; failures are ``HotpassError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import click
 
 from hotpass import __version__
-from hotpass.clikit import ReportingGroup
 from hotpass.errors import HotpassError
-from hotpass.orchestration.commands import deploy_options, orchestrate_command
-
-
-@click.group(cls=ReportingGroup, error_prefix="hotpass",
-             context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="hotpass")
-def main() -> None:
-    """Hotpass: messy spreadsheet collections in, one governed dataset out."""
-
-
-@main.command()
-def version() -> None:
-    """Print the Hotpass version."""
-    click.echo(__version__)
 
 
 def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -43,7 +25,7 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
         raise click.BadParameter(f"'{value}' is not a date like 2024-11-01") from None
 
 
-@main.command()
+@click.command()
 @click.option("--input-dir", type=click.Path(path_type=Path), help="Folder of workbooks "
               "(.xlsx, .xlsm, .csv, .parquet); default HOTPASS_INPUT_DIR or ./data.")
 @click.option("--output-path", type=click.Path(path_type=Path), help="Refined workbook to "
@@ -101,20 +83,6 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
         click.echo(f"  {kind:<12} {path}")
 
 
-@main.command()
-@deploy_options
-def deploy(flow_ids, manifest_dir, dry_run, no_upload, build_image, push_image, as_json) -> None:
-    """Validate Prefect deployment manifests, then plan, write offline or register them."""
-    from hotpass.orchestration.commands import run_deploy
-
-    run_deploy(flow_ids=flow_ids, manifest_dir=manifest_dir, dry_run=dry_run,
-               no_upload=no_upload, build_image=build_image, push_image=push_image,
-               as_json=as_json)
-
-
-main.add_command(orchestrate_command)
-
-
 def _summary(result) -> dict:
     by_severity = {"error": 0, "warning": 0, "info": 0}
     for issue in result.issues:
@@ -131,7 +99,3 @@ def _summary(result) -> dict:
         "outputs": {k: str(v) for k, v in result.outputs.items()},
         "stage_seconds": result.stage_seconds,
     }
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

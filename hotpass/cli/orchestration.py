@@ -1,5 +1,5 @@
-"""The bodies of ``hotpass deploy`` and ``hotpass orchestrate`` (shared with
-``hotpass-enhanced``): option handling and output, on top of ``deploy`` and ``runtime``.
+"""``hotpass deploy`` and ``hotpass orchestrate`` (shared with ``hotpass-enhanced``):
+option handling and output, on top of ``orchestration.deploy`` and ``runtime``.
 
 Contract: ``run_deploy`` validates every manifest first, then does exactly one of dry
 run (plan only), ``--no-upload`` (offline payloads) or register-and-verify; it prints a
@@ -167,3 +167,13 @@ def orchestrate_command(input_dir, output_path, profile, archive, incremental, s
                     archive=archive, incremental=incremental, since=since,
                     enable_observability=enable_observability, as_json=as_json,
                     task_runner=task_runner, dask_address=dask_address)
+
+
+@click.command("deploy")
+@deploy_options
+def deploy_command(flow_ids, manifest_dir, dry_run, no_upload, build_image, push_image,
+                   as_json) -> None:
+    """Validate Prefect deployment manifests, then plan, write offline or register them."""
+    run_deploy(flow_ids=flow_ids, manifest_dir=manifest_dir, dry_run=dry_run,
+               no_upload=no_upload, build_image=build_image, push_image=push_image,
+               as_json=as_json)

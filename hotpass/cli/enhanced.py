@@ -12,12 +12,10 @@ hotpass-refinement/N`` runs it; the manifest id becomes ``N`` (offline payload f
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from hotpass.clikit import ReportingGroup
-from hotpass.orchestration.commands import orchestrate_command
+from hotpass.cli.kit import ReportingGroup
+from hotpass.cli.orchestration import orchestrate_command
 
 
 @click.group(cls=ReportingGroup, error_prefix="hotpass-enhanced",
@@ -40,7 +38,7 @@ def main() -> None:
 def deploy(name, profile, cron, concurrency_limit, tags, work_pool, dry_run, no_upload,
            as_json) -> None:
     """Register a one-off deployment of the refinement flow."""
-    from hotpass.orchestration.commands import run_deploy
+    from hotpass.cli.orchestration import run_deploy
     from hotpass.orchestration.manifests import load_manifests, validate
 
     base = load_manifests()["refinement"]
@@ -63,4 +61,4 @@ main.add_command(orchestrate_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main(prog_name="hotpass-enhanced")

@@ -1,0 +1,34 @@
+"""The ``hotpass`` command line: one click group with a subcommand per job.
+
+Contract: each job's command lives in its own module of this package and is added to
+``main`` here. Command bodies import their heavy modules (pandas, the refine pipeline,
+Prefect) inside the body so ``hotpass --help`` stays fast. A ``HotpassError`` becomes
+``hotpass: error: <one line>`` on stderr and its exit code; nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import click
+
+from hotpass import __version__
+from hotpass.cli.kit import ReportingGroup
+from hotpass.cli.orchestration import deploy_command, orchestrate_command
+from hotpass.cli.refine import refine
+
+
+@click.group(cls=ReportingGroup, error_prefix="hotpass",
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hotpass")
+def main() -> None:
+    """Hotpass: messy spreadsheet collections in, one governed dataset out."""
+
+
+@main.command()
+def version() -> None:
+    """Print the Hotpass version."""
+    click.echo(__version__)
+
+
+main.add_command(refine)
+main.add_command(deploy_command)
+main.add_command(orchestrate_command)
