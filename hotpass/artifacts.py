@@ -26,15 +26,16 @@ from hotpass.fileio import sha256_file
 from hotpass.redact import redact
 
 
-def s3_client(endpoint: str):
-    """A boto3 S3 client for ``endpoint`` (path-style, short timeouts), or a HotpassError."""
+def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
+    """A boto3 S3 client for ``endpoint`` (path-style, short timeouts), or a HotpassError.
+    ``credentials`` (key id, secret) override boto3's chain (the native moto stand-in)."""
     try:
         import boto3
         from botocore.config import Config
     except ImportError:
         raise HotpassError("HOTPASS_S3_ENDPOINT is set but boto3 is missing: "
                            "pip install 'hotpass[s3]'") from None
-    session = boto3.session.Session()
+    session = boto3.session.Session(*(credentials or ()))
     if session.get_credentials() is None:
         raise HotpassError(f"HOTPASS_S3_ENDPOINT={redact(endpoint)}: no S3 credentials; set "
                            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)")

@@ -3,7 +3,7 @@
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
 JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``; ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
+``HOTPASS_LINEAGE_NAMESPACE``, ``HOTPASS_TELEMETRY_FILE``; ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
 ``HOTPASS_S3_PREFIX`` for the ``--archive`` upload; ``HOTPASS_STATE_DIR`` for what local
 services keep between commands) and a ``.env`` file in the working directory. CLI
 flags override settings; settings override the defaults below. The exporters' own
@@ -32,6 +32,7 @@ class HotpassSettings(BaseSettings):
     profile: str = "generic"
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
+    telemetry_file: Path | None = None  # console exporters append here instead of stderr
     lineage_namespace: str = "hotpass"
     s3_endpoint: str | None = None  # set: --archive uploads the bundle there
     s3_bucket: str = "hotpass-artifacts"

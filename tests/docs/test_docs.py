@@ -47,6 +47,7 @@ EXPECTED_PAGES = [
     "how-to/handle-bad-input.md",
     "how-to/observe-runs.md",
     "how-to/orchestrate-with-prefect.md",
+    "how-to/self-hosted-stack.md",
     "reference/cli.md",
     "reference/tasks.md",
     "reference/profiles.md",
