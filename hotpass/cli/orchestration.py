@@ -39,7 +39,7 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
             images.append(docker_images.build_image())
         if push_image:
             images.append(docker_images.push_image())
-    steps = deploy.plan(prepared, offline=no_upload)
+    steps = deploy.plan(prepared, offline=no_upload, dry_run=dry_run)
     if dry_run:
         mode = "dry-run"
     elif offline:

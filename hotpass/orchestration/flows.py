@@ -142,12 +142,10 @@ def daily_windows(since: dt.date, until: dt.date) -> list[dt.date]:
 
 
 def ensure_global_limit(name: str, limit: int) -> None:
-    from prefect.client.orchestration import get_client
+    from hotpass.orchestration.api import client, read_or_create_global_limit
 
-    from hotpass.orchestration.deploy import read_or_create_global_limit
-
-    with get_client(sync_client=True) as client:
-        existing = read_or_create_global_limit(client, name, limit)
+    with client("backfill") as prefect_client:
+        existing = read_or_create_global_limit(prefect_client, name, limit)
     if existing is not None and (existing.limit != limit or not existing.active):
         raise RuntimeError(
             f"global concurrency limit '{name}' is {existing.limit} "
