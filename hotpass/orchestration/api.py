@@ -11,8 +11,8 @@ after that probe and turns an unreachable server into one ``HotpassError``
 it (``None`` then).
 
 Pitfalls: importing Prefect's settings imports Prefect (about a second); call these only
-on paths that need Prefect anyway. URLs are shown without user info or query
-(``safe_url``), so a token in the URL never reaches a message.
+on paths that need Prefect anyway. Every message goes through ``hotpass.redact``, so
+credentials in the URL never reach the terminal.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from hotpass.errors import HotpassError
+from hotpass.redact import redact, redact_url
 
 PROBE_TIMEOUT_S = 3.0
 
@@ -33,14 +33,6 @@ def api_url() -> str | None:
     return (PREFECT_API_URL.value() or "").strip() or None
 
 
-def safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def unreachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
     """Why ``<url>/health`` did not answer 2xx, or ``None`` when the server is up."""
     import httpx
@@ -48,7 +40,7 @@ def unreachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
     try:
         response = httpx.get(url.rstrip("/") + "/health", timeout=timeout)
     except httpx.HTTPError as exc:
-        return str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        return redact(str(exc).splitlines()[0][:160]) if str(exc) else type(exc).__name__
     if response.status_code >= 300:
         return f"/health answered HTTP {response.status_code}"
     return None
@@ -62,7 +54,7 @@ def require_server(what: str, url: str | None = None) -> str:
                            "server (prefect server start)")
     why = unreachable(url)
     if why is not None:
-        raise HotpassError(f"{what}: cannot reach the Prefect API at {safe_url(url)} ({why}); "
+        raise HotpassError(f"{what}: cannot reach the Prefect API at {redact_url(url)} ({why}); "
                            "start the server or fix PREFECT_API_URL")
     return url
 
@@ -78,7 +70,7 @@ def client(what: str) -> Iterator[Any]:
         with get_client(sync_client=True) as prefect_client:
             yield prefect_client
     except (httpx.ConnectError, httpx.TimeoutException) as exc:  # went away mid-call
-        raise HotpassError(f"{what}: lost the Prefect API at {safe_url(url)} ({exc})") from None
+        raise HotpassError(redact(f"{what}: lost the Prefect API at {url} ({exc})")) from None
 
 
 def read_or_create_global_limit(prefect_client: Any, name: str, limit: int) -> Any | None:

@@ -35,10 +35,10 @@ from hotpass.orchestration.api import (
     api_url,
     client,
     read_or_create_global_limit,
-    safe_url,
     unreachable,
 )
 from hotpass.orchestration.manifests import Manifest, check_flow, flow_entrypoint
+from hotpass.redact import redact_url
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_DIR = Path("dist/offline/prefect")
@@ -163,7 +163,7 @@ def plan(prepared: list[Prepared], *, offline: bool = False,
     why = unreachable(url) if dry_run else None
     if why is not None:
         note = (f"{UNREACHABLE}: cannot compare with what is registered "
-                f"({safe_url(url)}: {why})")
+                f"({redact_url(url)}: {why})")
         return [Step(p.manifest.id, p.full_name, "unknown", notes=[note]) for p in prepared]
     steps = []
     with client("deploy") as prefect_client:
