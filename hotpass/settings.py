@@ -3,7 +3,7 @@
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
 JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``) and a ``.env`` file in the working directory. CLI
+``HOTPASS_LINEAGE_NAMESPACE``, ``HOTPASS_ENABLE_PREFECT_RUNTIME``) and a ``.env`` file in the working directory. CLI
 flags override settings; settings override the defaults below. The exporters' own
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
 libraries (see ``hotpass.observability``), not here.
@@ -31,6 +31,12 @@ class HotpassSettings(BaseSettings):
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
     lineage_namespace: str = "hotpass"
+    enable_prefect_runtime: bool | None = None  # unset/blank: on when PREFECT_API_URL is
+
+    @field_validator("enable_prefect_runtime", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("profile_search_path", mode="before")
     @classmethod

@@ -6,24 +6,12 @@ command body so ``hotpass --help`` stays fast; failures are ``HotpassError``.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
 from hotpass import __version__
-from hotpass.cli.kit import echo, echo_json
-from hotpass.errors import HotpassError
-
-
-def parse_since_option(ctx: click.Context, param: click.Parameter, value: str | None):
-    """``--since`` as a date, checked by click before the command body runs."""
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date like 2024-11-01") from None
+from hotpass.cli.kit import echo, echo_json, parse_since_option
 
 
 @click.command()

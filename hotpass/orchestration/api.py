@@ -46,7 +46,8 @@ def unreachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
     return None
 
 
-def require_server(what: str, url: str | None = None) -> str:
+def require_server(what: str, url: str | None = None,
+                   fix: str = "start the server or fix PREFECT_API_URL") -> str:
     """The API URL when a server answers there; else one clear ``HotpassError``."""
     url = url or api_url()
     if not url:
@@ -55,7 +56,7 @@ def require_server(what: str, url: str | None = None) -> str:
     why = unreachable(url)
     if why is not None:
         raise HotpassError(f"{what}: cannot reach the Prefect API at {redact_url(url)} ({why}); "
-                           "start the server or fix PREFECT_API_URL")
+                           f"{fix}")
     return url
 
 
