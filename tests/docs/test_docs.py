@@ -33,6 +33,7 @@ import pytest
 
 from hotpass.cli import main
 from hotpass.cli.enhanced import main as enhanced_main
+from hotpass.errors import HotpassError
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -400,7 +401,7 @@ def test_every_invoke_command_in_the_docs_names_real_tasks_and_flags(command, ar
 def test_the_parse_check_catches_mistakes():
     with pytest.raises(click.UsageError):
         parse_hotpass(["refine", "--input-folder", "data"])
-    with pytest.raises(click.UsageError):
+    with pytest.raises(HotpassError, match="--since 2024-13-01"):  # one line, no usage
         parse_hotpass(["refine", "--since", "2024-13-01"])
     with pytest.raises(click.UsageError):
         parse_hotpass(["rerun"])
