@@ -97,3 +97,15 @@ def test_archive_keys_are_dated_and_never_start_with_a_slash():
     assert archive_key("refine", "x.zip", when) == "refine/20261125T143005Z/x.zip"
     assert archive_key("/a/b/", "x.zip", when) == "a/b/20261125T143005Z/x.zip"
     assert archive_key("", "x.zip", when) == "20261125T143005Z/x.zip"
+
+
+def test_orchestrate_archive_uploads_too_and_its_summary_says_where(s3, tmp_path):
+    out = tmp_path / "orch" / "refined.xlsx"
+    result = hotpass("orchestrate", "--input-dir", str(ROOT / "data"), "--output-path", str(out),
+                     "--archive", "--json",
+                     env={**s3_env(s3, tmp_path), "HOTPASS_ENABLE_PREFECT_RUNTIME": "0"})
+    assert result.returncode == 0, result.stderr
+    uri = json.loads(result.stdout)["outputs"]["archive_s3"]
+    key = uri.removeprefix(f"s3://{BUCKET}/")
+    data = client(s3).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    assert data == (out.parent / "refined-bundle.zip").read_bytes()
