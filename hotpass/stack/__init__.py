@@ -165,7 +165,7 @@ def logs(service: str, state_dir: Path, lines: int = 50) -> str:
     row = next(r for r in status(state_dir)["services"] if r["service"] == service)
     process = row["runs"].removeprefix("native ").removeprefix("bucket in ")
     if not process:
-        raise HotpassError(f"stack.logs {service}: not started ({row['why']})")
+        raise HotpassError(f"stack.logs {service}: not started: {row['why']}")
     log = Path(state_dir) / f"{process}.log"
     try:
         text = log.read_text(encoding="utf-8", errors="replace")

@@ -171,7 +171,7 @@ def _step_logs_prints_a_service_log_and_names_unknown_or_absent_ones(stack):
     assert unknown.returncode != 0 and "Traceback" not in unknown.stderr
     assert "no such service (one of: prefect-server" in unknown.stderr
     absent = invoke(stack["work"], "stack.logs", "marquez", *state)
-    assert absent.returncode != 0 and "marquez: not started (--native given;" in absent.stderr
+    assert absent.returncode != 0 and "marquez: not started: --native given;" in absent.stderr
 
 
 def test_a_port_held_by_another_program_is_refused_naming_the_flag(tmp_path):
