@@ -138,6 +138,10 @@ class NativeUp(Procedure):
         for service, why in self.skipped.items():
             ev.echo(f"{service}: left out: {why}")
 
+    @property
+    def _s3(self) -> Runner | None:
+        return next((r for r in self.runners if r.process == "moto-s3"), None)
+
     def _live(self, runner: Runner) -> str:
         pid = procs.running_pid(runner.process, self.options.state_dir)
         recorded = self.state.services.get(runner.process, {}).get("port")
@@ -150,7 +154,7 @@ class NativeUp(Procedure):
     def plan(self, ev: Evidence) -> list[Change]:
         changes = [Change(r.service, self._live(r), {"url": r.url, "process": r.process})
                    for r in self.runners]
-        s3 = next((r for r in self.runners if r.process == "moto-s3"), None)
+        s3 = self._s3
         if s3 is not None:
             ready = changes[self.runners.index(s3)].action == "unchanged" and bucket_exists(
                 s3.url, self.options.bucket)
@@ -185,7 +189,7 @@ class NativeUp(Procedure):
                 "health": runner.health,
                 **({"bucket": self.options.bucket} if runner.process == "moto-s3" else {})}
             self.state.save()
-        s3 = next((r for r in self.runners if r.process == "moto-s3"), None)
+        s3 = self._s3
         if s3 is not None and actions.get(f"bucket {self.options.bucket}") == "create":
             from hotpass.artifacts import s3_client
 
@@ -199,7 +203,7 @@ class NativeUp(Procedure):
                 differences.append(f"{runner.service}: not running")
             elif not http_ok(runner.url + runner.health):
                 differences.append(f"{runner.service}: {runner.url}{runner.health} not healthy")
-        s3 = next((r for r in self.runners if r.process == "moto-s3"), None)
+        s3 = self._s3
         if s3 is not None and not bucket_exists(s3.url, self.options.bucket):
             differences.append(f"bucket {self.options.bucket}: missing at {s3.url}")
         return differences
