@@ -52,6 +52,7 @@ EXPECTED_PAGES = [
     "reference/tasks.md",
     "reference/profiles.md",
     "reference/outputs.md",
+    "reference/dedupe.md",
 ]
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_OPERATORS = {"&&", "||", ";", "|"}
@@ -519,8 +520,10 @@ def test_outputs_reference_names_every_report_and_manifest_key(real_run):
 
     dist = real_run / "dist"
     report = json.loads((dist / "quality-report.json").read_text(encoding="utf-8"))
+    merged = report["dedupe"]["near_threshold"]["merged"]
     keys = [*report, *report["totals"], *report["totals"]["issues"], *report["sources"][0],
-            *report["sample_issues"][0]]
+            *report["sample_issues"][0], *report["dedupe"], *report["dedupe"]["near_threshold"],
+            *merged[0]]
     assert not _undocumented(keys, _section_with(OUTPUTS_REF, "quality-report.json")), keys
     with zipfile.ZipFile(dist / "refined-bundle.zip") as bundle:
         members = bundle.namelist()
