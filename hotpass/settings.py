@@ -3,8 +3,13 @@
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
 JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``) and a ``.env`` file in the working directory. CLI
-flags override settings; settings override the defaults below. The exporters' own
+``HOTPASS_LINEAGE_NAMESPACE``; for the operations commands ``HOTPASS_STATE_DIR``,
+``HOTPASS_S3_ENDPOINT``, ``HOTPASS_SEARX_URL``, ``HOTPASS_LLM_PROVIDER``,
+``HOTPASS_LLM_BASE_URL``, ``HOTPASS_LLM_API_KEY``, ``HOTPASS_BASTION_HOST``,
+``HOTPASS_PREFECT_HOST``, ``HOTPASS_MARQUEZ_HOST``; and, unprefixed as the runbooks name
+them, ``LOCALSTACK_ENDPOINT``, ``FEATURE_ENABLE_REMOTE_RESEARCH`` and
+``ALLOW_NETWORK_RESEARCH``) and a ``.env`` file in the working directory. CLI flags
+override settings; settings override the defaults below. The exporters' own
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
 libraries (see ``hotpass.observability``), not here.
 
@@ -18,8 +23,14 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def default_state_dir() -> Path:
+    """Where credentials, tunnel state and other per-user state live (XDG state home)."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "hotpass"
 
 
 class HotpassSettings(BaseSettings):
@@ -31,6 +42,20 @@ class HotpassSettings(BaseSettings):
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
     lineage_namespace: str = "hotpass"
+    # Operations: state, the stack's endpoints, research switches (see docs/how-to/env.md).
+    state_dir: Path = Field(default_factory=default_state_dir)
+    s3_endpoint: str | None = None
+    searx_url: str | None = None
+    llm_provider: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    bastion_host: str | None = None
+    prefect_host: str = "localhost"
+    marquez_host: str = "localhost"
+    localstack_endpoint: str | None = Field(None, validation_alias="LOCALSTACK_ENDPOINT")
+    feature_enable_remote_research: bool = Field(
+        False, validation_alias="FEATURE_ENABLE_REMOTE_RESEARCH")
+    allow_network_research: bool = Field(False, validation_alias="ALLOW_NETWORK_RESEARCH")
 
     @field_validator("profile_search_path", mode="before")
     @classmethod
