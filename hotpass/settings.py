@@ -27,12 +27,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
-def default_state_dir() -> Path:
-    """Where credentials, tunnel state and other per-user state live (XDG state home)."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "hotpass"
-
-
 class HotpassSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTPASS_", env_file=".env", extra="ignore")
 
@@ -43,7 +37,7 @@ class HotpassSettings(BaseSettings):
     telemetry_enabled: bool = False
     lineage_namespace: str = "hotpass"
     # Operations: state, the stack's endpoints, research switches (see docs/how-to/env.md).
-    state_dir: Path = Field(default_factory=default_state_dir)
+    state_dir: Path = Path("dist/state")  # credentials (0600), tunnels, local services
     s3_endpoint: str | None = None
     searx_url: str | None = None
     llm_provider: str | None = None

@@ -146,7 +146,7 @@ def check_env_file(options: Options) -> list[Check]:
                 and not _listening(value)):
             problems.append(f"{name}={value} but nothing listens there (a closed tunnel?); "
                             f"`hotpass env --target {options.target} --force`")
-    for name, current in _effective().items():
+    for name, current in effective().items():
         if name in values and _norm(current) != _norm(values[name]):
             problems.append(f"{name} is {current} in this environment but {values[name]} "
                             f"in {path}")
@@ -155,7 +155,7 @@ def check_env_file(options: Options) -> list[Check]:
     return [Check("env file", "ok", f"{path}: {len(values)} variables, consistent")]
 
 
-def _effective() -> dict[str, str]:
+def effective() -> dict[str, str]:
     """The table's variables as this process sees them: ``.env`` (which the settings
     read) overlaid by the environment."""
     from hotpass import env

@@ -9,13 +9,13 @@ same rule the Prefect server uses to mark a worker offline. An endpoint counts a
 reachable when it answers HTTP at all (any status): it is there; authentication is the
 client's business. Unset endpoints are ``skip``, not failures.
 
-Pitfalls: the endpoints are read from the environment, then from ``.env.<target>``, so
-the doctor checks what a run started from this shell would use.
+Pitfalls: the endpoints are read from the environment and ``.env`` (what the settings
+and exporters of a run started from this shell use), not from ``.env.<target>``, which
+only counts once loaded (``set -a; . ./.env.local``).
 """
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
@@ -87,19 +87,12 @@ def _pools(url: str) -> list[Check]:
     return rows
 
 
-def _configured(name: str, options: Options) -> str | None:
-    if os.environ.get(name):
-        return os.environ[name]
-    from hotpass import env
-
-    path = env.default_output(options.target)
-    return env.read_env_file(path).get(name) if path.is_file() else None
-
-
 def check_endpoints(options: Options) -> list[Check]:
+    from hotpass.doctor.local import effective
+
     rows = []
     for label, name in ENDPOINTS:
-        url = _configured(name, options)
+        url = effective().get(name)
         if not url:
             rows.append(Check(label, "skip", f"{name} is not set"))
             continue

@@ -20,12 +20,10 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 import re
 import socket
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hotpass.errors import HotpassError
