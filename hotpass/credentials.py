@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,3 +159,16 @@ def verify_changes(wanted: dict[str, str | None], state_dir: Path | None = None)
                            f"{', '.join(sorted(wrong))}")
     if path.exists() and private_mode_problem(path):
         raise HotpassError(f"credentials: {private_mode_problem(path)}")
+
+
+def ask(prompt: Callable[[str], str], state_dir: Path | None = None) -> dict[str, str]:
+    """Ask for each ``WIZARD_FIELDS`` name through ``prompt`` (hidden input is the
+    caller's job); a blank answer keeps the stored value. Returns what was entered."""
+    stored = load(state_dir)
+    wanted = {}
+    for name, purpose in WIZARD_FIELDS:
+        hint = "stored; Enter keeps it" if name in stored else "Enter skips"
+        value = prompt(f"{name} ({purpose}) [{hint}]")
+        if value:
+            wanted[name] = value
+    return wanted

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from invoke import Collection, Exit, task
 
-URL_HELP = "{} (default: a live `hotpass net` tunnel, else the stack's localhost endpoint)."
+URL_HELP = "{} (default: the stack's localhost endpoint)."
+TUNNEL_HELP = "{} (default: a live `hotpass net` tunnel, else the stack's localhost)."
 
 
 @task(help={
     "target": "Environment the file is for: local, staging or prod (default local).",
     "output": "File to write (default .env.<target>).",
-    "prefect_url": URL_HELP.format("PREFECT_API_URL"),
-    "openlineage_url": URL_HELP.format("OPENLINEAGE_URL"),
+    "prefect_url": TUNNEL_HELP.format("PREFECT_API_URL"),
+    "openlineage_url": TUNNEL_HELP.format("OPENLINEAGE_URL"),
     "otlp_endpoint": URL_HELP.format("OTEL_EXPORTER_OTLP_ENDPOINT"),
     "s3_endpoint": URL_HELP.format("HOTPASS_S3_ENDPOINT"),
     "localstack_endpoint": URL_HELP.format("LOCALSTACK_ENDPOINT"),

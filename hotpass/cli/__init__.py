@@ -19,6 +19,7 @@ from hotpass.cli.kit import ReportingGroup
 from hotpass.cli.net import net_group
 from hotpass.cli.orchestration import deploy_command, orchestrate_command
 from hotpass.cli.refine import refine
+from hotpass.cli.setup import setup_command
 
 
 @click.group(cls=ReportingGroup, error_prefix="hotpass",
@@ -42,3 +43,4 @@ main.add_command(credentials_group)
 main.add_command(net_group)
 main.add_command(ctx_group)
 main.add_command(doctor_command)
+main.add_command(setup_command)

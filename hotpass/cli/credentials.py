@@ -99,14 +99,8 @@ def wizard_command(dry_run: bool) -> None:
     if not sys.stdin.isatty():
         raise HotpassError("credentials wizard: needs a terminal; in scripts use "
                            "`hotpass credentials set NAME --stdin`")
-    stored = credentials.load()
-    wanted: dict[str, str | None] = {}
-    for name, purpose in credentials.WIZARD_FIELDS:
-        hint = "stored; Enter keeps it" if name in stored else "Enter skips"
-        value = click.prompt(f"{name} ({purpose}) [{hint}]", default="", hide_input=True,
-                             show_default=False)
-        if value:
-            wanted[name] = value
+    wanted: dict[str, str | None] = dict(credentials.ask(
+        lambda text: click.prompt(text, default="", hide_input=True, show_default=False)))
     if not wanted:
         click.echo("nothing entered; the store is unchanged")
         return

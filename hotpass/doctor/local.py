@@ -18,12 +18,14 @@ from pathlib import Path
 
 from hotpass.doctor import Check, Options
 
-# extra -> what works only with it (doctor says so when it is missing)
+# extra -> what works only with it (doctor says so when it is missing); extras not
+# listed here are still checked (pyproject's Provides-Extra), with a generic description.
 EXTRA_USES = {
     "orchestration": "hotpass deploy/orchestrate, ctx init, invoke workers.*",
     "observability": "--enable-observability, OpenTelemetry metrics, OpenLineage events",
     "distributed": "hotpass orchestrate --task-runner dask",
     "dev": "invoke test/lint (pytest, ruff)",
+    "s3": "refine --archive uploads to HOTPASS_S3_ENDPOINT",
 }
 
 
@@ -43,29 +45,37 @@ def check_python(options: Options) -> list[Check]:
                   f"Python {version} ({sys.executable}); hotpass needs {needed}")]
 
 
-def check_extras(options: Options) -> list[Check]:
+def missing_requirements(extra: str) -> list[str]:
+    """Requirements of ``hotpass[extra]`` that are absent or at a wrong version."""
     from packaging.requirements import Requirement
 
-    missing: dict[str, list[str]] = {}
+    missing = []
     for text in metadata.requires("hotpass") or []:
         requirement = Requirement(text)
-        marker = str(requirement.marker or "")
-        extra = marker.split('extra == "')[-1].rstrip('"') if "extra ==" in marker else None
-        if extra not in EXTRA_USES or requirement.name == "hotpass":
+        if requirement.name == "hotpass" or not requirement.marker or \
+                not requirement.marker.evaluate({"extra": extra}) or \
+                requirement.marker.evaluate({"extra": ""}):
             continue
         try:
             installed = metadata.version(requirement.name)
         except metadata.PackageNotFoundError:
-            missing.setdefault(extra, []).append(f"{requirement.name} (not installed)")
+            missing.append(f"{requirement.name} (not installed)")
             continue
         if requirement.specifier and installed not in requirement.specifier:
-            missing.setdefault(extra, []).append(f"{requirement.name} {installed} "
-                                                 f"(needs {requirement.specifier})")
+            missing.append(f"{requirement.name} {installed} (needs {requirement.specifier})")
+    return missing
+
+
+def check_extras(options: Options) -> list[Check]:
     rows = []
-    for extra, uses in EXTRA_USES.items():
-        if extra in missing:
+    for extra in metadata.metadata("hotpass").get_all("Provides-Extra") or []:
+        if extra == "all":
+            continue
+        uses = EXTRA_USES.get(extra, f"what needs hotpass[{extra}]")
+        missing = missing_requirements(extra)
+        if missing:
             rows.append(Check(f"extra {extra}", "warn",
-                              f"{', '.join(missing[extra])}: not available: {uses} "
+                              f"{', '.join(missing)}: not available: {uses} "
                               f"(invoke deps.sync --extras {extra})"))
         else:
             rows.append(Check(f"extra {extra}", "ok", f"installed: {uses}"))
@@ -184,7 +194,8 @@ def check_credentials(options: Options) -> list[Check]:
             return f"chmod 600 {path}"
 
         return [Check("credentials", "fail", problem, fix=tighten, fix_label=f"chmod 600 {path}")]
-    return [Check("credentials", "ok", f"{path}: mode 0600, {len(credentials.load(options.state_dir))} stored")]
+    stored = len(credentials.load(options.state_dir))
+    return [Check("credentials", "ok", f"mode 0600, {stored} stored ({path})")]
 
 
 def check_tunnels(options: Options) -> list[Check]:

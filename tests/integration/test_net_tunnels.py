@@ -189,3 +189,46 @@ def test_a_refused_key_fails_in_one_line_and_records_nothing(tmp_path, bastion, 
     assert status(state) == {}
     bad_ttl = hotpass(state, "net", "lease", *up_args(bastion, services, "x"), "--ttl", "soon")
     assert bad_ttl.returncode == 2 and "--ttl 'soon'" in bad_ttl.stderr
+
+
+def test_setup_staging_is_resumable_through_a_real_tunnel(tmp_path, bastion, services):
+    state, home = tmp_path / "state", tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTPASS_", "PREFECT_"))}
+    env.update(HOTPASS_STATE_DIR=str(state), PREFECT_HOME=str(home),
+               HOTPASS_PREFECT_HOST="127.0.0.1", HOTPASS_MARQUEZ_HOST="127.0.0.1")
+    args = [sys.executable, "-m", "hotpass.cli", "setup", "--target", "staging",
+            *bastion.net_args()]
+
+    def setup(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*args, *extra], capture_output=True, text=True, cwd=tmp_path,
+                              env=env, stdin=subprocess.DEVNULL, timeout=120)
+
+    dry = setup("--dry-run")
+    assert dry.returncode == 0 and "3. tunnel      to do" in dry.stdout
+    assert status(state) == {} and not (tmp_path / ".env.staging").exists()
+
+    first = setup()  # no credentials and no terminal: stops there, says how to resume
+    assert first.returncode == 2
+    assert "setup stopped at step 'credentials'" in first.stderr
+    assert "deps: skipped" in first.stdout and status(state) == {}
+    assert hotpass(state, "credentials", "set", "PREFECT_API_KEY", "--value",
+                   "pnu_CANARY").returncode == 0
+
+    second = setup()
+    assert second.returncode == 0, second.stderr
+    for line in ("deps: skipped", "credentials: skipped", "tunnel: done", "ctx: done",
+                 "env: done"):
+        assert line in second.stdout, second.stdout
+    row = status(state)["hotpass-staging"]
+    assert row["state"] == "up"
+    written = (tmp_path / ".env.staging").read_text()
+    assert f"PREFECT_API_URL=http://127.0.0.1:{row['prefect_port']}/api" in written
+    assert "pnu_CANARY" not in second.stdout + second.stderr + written
+    profiles = (home / "profiles.toml").read_text()
+    assert 'active = "hotpass-staging"' in profiles
+    assert f"127.0.0.1:{row['prefect_port']}/api" in profiles
+
+    third = setup()
+    assert third.returncode == 0
+    assert third.stdout.count(": skipped") == 5, third.stdout
+    assert hotpass(state, "net", "down", "--all").returncode == 0
