@@ -3,7 +3,8 @@
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
 JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``; ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
+``HOTPASS_LINEAGE_NAMESPACE``, ``HOTPASS_ENABLE_PREFECT_RUNTIME`` (blank: unset);
+``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
 ``HOTPASS_S3_PREFIX`` for the ``--archive`` upload; ``HOTPASS_STATE_DIR`` for what local
 services, credentials (0600) and tunnels keep between commands; ``HOTPASS_SEARX_URL``,
 ``HOTPASS_LLM_PROVIDER``, ``HOTPASS_LLM_BASE_URL``, ``HOTPASS_LLM_API_KEY`` for
@@ -55,6 +56,12 @@ class HotpassSettings(BaseSettings):
     bastion_host: str | None = None
     prefect_host: str = "localhost"
     marquez_host: str = "localhost"
+    enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
+
+    @field_validator("enable_prefect_runtime", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("profile_search_path", mode="before")
     @classmethod

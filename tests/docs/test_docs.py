@@ -33,6 +33,7 @@ import pytest
 
 from hotpass.cli import main
 from hotpass.cli.enhanced import main as enhanced_main
+from hotpass.errors import HotpassError
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -55,6 +56,7 @@ EXPECTED_PAGES = [
     "reference/tasks.md",
     "reference/profiles.md",
     "reference/outputs.md",
+    "reference/dedupe.md",
 ]
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_OPERATORS = {"&&", "||", ";", "|"}
@@ -414,7 +416,7 @@ def test_every_invoke_command_in_the_docs_names_real_tasks_and_flags(command, ar
 def test_the_parse_check_catches_mistakes():
     with pytest.raises(click.UsageError):
         parse_hotpass(["refine", "--input-folder", "data"])
-    with pytest.raises(click.UsageError):
+    with pytest.raises(HotpassError, match="--since 2024-13-01"):  # one line, no usage
         parse_hotpass(["refine", "--since", "2024-13-01"])
     with pytest.raises(click.UsageError):
         parse_hotpass(["rerun"])
@@ -533,8 +535,10 @@ def test_outputs_reference_names_every_report_and_manifest_key(real_run):
 
     dist = real_run / "dist"
     report = json.loads((dist / "quality-report.json").read_text(encoding="utf-8"))
+    merged = report["dedupe"]["near_threshold"]["merged"]
     keys = [*report, *report["totals"], *report["totals"]["issues"], *report["sources"][0],
-            *report["sample_issues"][0]]
+            *report["sample_issues"][0], *report["dedupe"], *report["dedupe"]["near_threshold"],
+            *merged[0]]
     assert not _undocumented(keys, _section_with(OUTPUTS_REF, "quality-report.json")), keys
     with zipfile.ZipFile(dist / "refined-bundle.zip") as bundle:
         members = bundle.namelist()
@@ -561,3 +565,29 @@ def test_cli_reference_names_every_json_summary_key(real_run):
             *summary["stage_seconds"]]
     missing = [k for k in keys if k not in text.replace(", `.", ", `totals.")]
     assert not missing, missing
+
+
+# --------------------------------------------------------------------------- Prefect down
+
+
+def _down_examples() -> list[tuple[str, str, str]]:
+    """(page, command, shown output) for every documented command run with the Prefect
+    API down (``PREFECT_API_URL=http://127.0.0.1:9/api``: nothing listens on port 9)."""
+    pattern = re.compile(r"```bash\n(?P<cmd>[^\n]*127\.0\.0\.1:9/api[^\n]*)\n```\s*"
+                         r"```text\n(?P<out>.*?)```", re.S)
+    return [(str(page.relative_to(ROOT)), m["cmd"], m["out"]) for page in doc_pages()
+            for m in pattern.finditer(page.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("page", "command", "shown"), _down_examples(),
+                         ids=[f"{p}: {c[:60]}" for p, c, _ in _down_examples()])
+def test_documented_commands_with_the_prefect_api_down_print_what_is_shown(
+        tmp_path, page, command, shown):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "HOTPASS_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PATH=os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get("PATH", "")]))
+    work = _tutorial_workspace(tmp_path)  # the manifests are found in the package's repo
+    result = run("bash", "-c", command, cwd=work, env=env)
+    assert result.stdout + result.stderr == shown, f"{page}: {command}"
+    assert sorted(p.name for p in work.iterdir()) == ["data", "profiles"]  # wrote nothing
