@@ -6,7 +6,7 @@ the hotpass package. Importing this file must stay cheap (no pandas, no Prefect)
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, refine, stack, workers
+from ops import bench, data, deps, dev, env, refine, stack, workers
 
 ns = Collection()
 ns.add_task(refine.refine)
@@ -16,4 +16,5 @@ ns.add_collection(deps.ns)
 ns.add_collection(data.ns)
 ns.add_collection(bench.ns)
 ns.add_collection(workers.ns)
+ns.add_collection(env.ns)
 ns.add_collection(stack.ns)
