@@ -109,3 +109,27 @@ def test_orchestrate_archive_uploads_too_and_its_summary_says_where(s3, tmp_path
     key = uri.removeprefix(f"s3://{BUCKET}/")
     data = client(s3).get_object(Bucket=BUCKET, Key=key)["Body"].read()
     assert data == (out.parent / "refined-bundle.zip").read_bytes()
+
+
+def test_credentials_come_from_the_store_when_the_environment_has_none(s3, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOTPASS_"))}
+    env = {**clean, "HOTPASS_STATE_DIR": str(tmp_path / "state"), "HOTPASS_S3_ENDPOINT": s3,
+           "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    secret = "store-canary-secret-7d1f"
+    for name, value in (("AWS_ACCESS_KEY_ID", "hotpass"), ("AWS_SECRET_ACCESS_KEY", secret)):
+        stored = subprocess.run([sys.executable, "-m", "hotpass.cli", "credentials", "set", name,
+                                 "--stdin"], input=value + "\n", capture_output=True, text=True,
+                                env=env, timeout=60)
+        assert stored.returncode == 0, stored.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(ROOT / "data"),
+         "--output-path", str(tmp_path / "out" / "refined.xlsx"), "--archive"],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "uploaded to s3://hotpass-artifacts/refine/" in result.stdout
+    assert secret not in result.stdout + result.stderr
