@@ -1,5 +1,5 @@
-"""``invoke stack.up --native`` -> ``stack.status`` -> ``refine --archive`` into the
-moto bucket -> ``stack.down``, against the real processes (a Prefect server with SQLite
+"""``invoke stack.up --native`` -> ``stack.status`` -> ``hotpass env --target local`` ->
+``refine --archive`` into the moto bucket -> ``stack.down``, against the real processes (a Prefect server with SQLite
 under the state dir, ``moto_server``), on free ports so nothing collides with the
 ``prefect_api`` fixture. The cycle is one test (xdist spreads separate tests over
 workers), its steps the ``_step_*`` functions in order.
@@ -145,7 +145,20 @@ def _step_second_up_finds_everything_running_and_changes_nothing(stack):
 def _step_refine_archive_lands_in_the_moto_bucket_and_sinks_get_lineage_and_telemetry(stack):
     report = json.loads(invoke(stack["work"], "stack.status", "--json", "--state-dir",
                                str(stack["state"])).stdout)
-    env = {**os.environ, **report["env"], **CREDENTIALS, "HOTPASS_TELEMETRY_ENABLED": "1"}
+    # `hotpass env` writes the project's .env from the stack's endpoints; refine reads
+    # HOTPASS_S3_ENDPOINT from it (the exporters' variables come from the environment).
+    written = subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "env", "--target", "local", "--output", ".env",
+         "--prefect-url", report["env"]["PREFECT_API_URL"],
+         "--s3-endpoint", report["env"]["HOTPASS_S3_ENDPOINT"]],
+        capture_output=True, text=True, cwd=stack["work"], timeout=120)
+    assert written.returncode == 0, written.stderr
+    assert f"HOTPASS_S3_ENDPOINT={report['env']['HOTPASS_S3_ENDPOINT']}\n" in (
+        stack["work"] / ".env").read_text()
+    exporters = {k: v for k, v in report["env"].items() if not k.startswith(("HOTPASS_S3",
+                                                                            "PREFECT"))}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HOTPASS_S3")},
+           **exporters, **CREDENTIALS, "HOTPASS_TELEMETRY_ENABLED": "1"}
     out = stack["work"] / "dist" / "refined.xlsx"
     result = subprocess.run(
         [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(ROOT / "data"),
