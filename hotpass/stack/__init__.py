@@ -30,7 +30,6 @@ from hotpass.stack.services import (
     Service,
     State,
     catalogue,
-    http_ok,
     load_state,
 )
 
@@ -93,8 +92,9 @@ def _native_row(service: Service, state: State) -> dict[str, Any]:
         return {"url": f"s3://{entry.get('bucket')}", "health": "completed" if done else
                 "failed", "why": "", "runs": f"bucket in {process}"}
     path = service.role.path if service.name != "localstack" else ""
-    health = ("healthy" if http_ok(base + entry["health"]) else "unhealthy") if alive \
-        else "stopped"
+    health = "stopped"
+    if alive:
+        health = "healthy" if procs.http_ready(base + entry["health"])() else "unhealthy"
     return {"url": base + path, "health": health, "why": "" if alive else
             f"{process} is not running (see its log)", "runs": f"native {process}"}
 

@@ -27,16 +27,9 @@ from pathlib import Path
 
 from hotpass import procs
 from hotpass.errors import HotpassError
+from hotpass.net.state import pick_port, port_free
 from hotpass.procedure import Change, Evidence, Procedure
-from hotpass.stack.services import (
-    LINEAGE_FILE,
-    TELEMETRY_FILE,
-    State,
-    free_port,
-    http_ok,
-    load_state,
-    port_free,
-)
+from hotpass.stack.services import LINEAGE_FILE, TELEMETRY_FILE, State, load_state
 
 MOTO_CREDENTIALS = ("hotpass", "hotpass-moto")  # moto accepts any; these guard nothing
 
@@ -71,7 +64,7 @@ def _port(asked: int, process: str, state: State, flag: str) -> int:
     ours = state.services.get(process, {}).get("port")
     running = procs.running_pid(process, state.path.parent)
     if asked == 0:
-        return ours if running and ours else free_port()
+        return ours if running and ours else pick_port(0)
     if not (running and ours == asked) and not port_free(asked):
         raise HotpassError(f"{process}: 127.0.0.1:{asked} is in use by a program stack.up "
                            f"did not start; pass {flag} N (0 picks a free port)")
@@ -147,7 +140,7 @@ class NativeUp(Procedure):
         recorded = self.state.services.get(runner.process, {}).get("port")
         if not pid:
             return "start"
-        if recorded == runner.port and http_ok(runner.url + runner.health):
+        if recorded == runner.port and procs.http_ready(runner.url + runner.health)():
             return "unchanged"
         return "restart"
 
@@ -201,7 +194,7 @@ class NativeUp(Procedure):
         for runner in self.runners:
             if not procs.running_pid(runner.process, self.options.state_dir):
                 differences.append(f"{runner.service}: not running")
-            elif not http_ok(runner.url + runner.health):
+            elif not procs.http_ready(runner.url + runner.health)():
                 differences.append(f"{runner.service}: {runner.url}{runner.health} not healthy")
         s3 = self._s3
         if s3 is not None and not bucket_exists(s3.url, self.options.bucket):

@@ -10,8 +10,6 @@ Contract:
 - ``State`` is ``<state dir>/stack.json`` (written atomically): the mode (``native`` or
   ``compose``) and why, the compose file and profiles, per started process its service,
   port, URL and health path, the services left out and why, and the file sinks. ``load_state`` returns an empty state when there is none.
-- ``http_ok(url)`` is the health probe (2xx within 2 s); ``port_free(port)`` checks a
-  loopback port; ``free_port()`` picks one.
 
 Pitfalls: the catalogue is read from the compose file, so a service added there shows up
 in ``stack.status`` (as ``not started`` natively) without code changes; ROLES only adds
@@ -21,7 +19,6 @@ what the file cannot say. Host ports in the file bind to 127.0.0.1.
 from __future__ import annotations
 
 import json
-import socket
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,28 +139,3 @@ def load_state(state_dir: Path) -> State:
                  data.get("compose_file", ""), list(data.get("profiles", [])),
                  dict(data.get("services", {})), dict(data.get("skipped", {})),
                  dict(data.get("sinks", {})))
-
-
-def http_ok(url: str, timeout: float = 2.0) -> bool:
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return 200 <= response.status < 300
-    except (OSError, ValueError):
-        return False
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
