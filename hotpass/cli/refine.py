@@ -13,7 +13,6 @@ import click
 
 from hotpass import __version__
 from hotpass.cli.kit import echo, echo_json
-from hotpass.errors import HotpassError
 
 
 def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
@@ -41,13 +40,15 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
               "this date (YYYY-MM-DD).")
 @click.option("--strict", is_flag=True, help="Exit 2 on any error-severity issue; write "
               "nothing.")
+@click.option("--wait", is_flag=True, help="If another refine run is writing into the "
+              "output folder, wait for it to finish instead of exiting at once (exit 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on "
               "stdout.")
 @click.option("--enable-observability", is_flag=True, help="Export OpenTelemetry metrics and "
               "spans (OTEL_EXPORTER_OTLP_*); default HOTPASS_TELEMETRY_ENABLED. OpenLineage "
               "events go out whenever OPENLINEAGE_URL (or openlineage.yml) is set.")
 def refine(input_dir, output_path, profile_name, profile_search_path, archive, since, strict,
-           as_json, enable_observability) -> None:
+           wait, as_json, enable_observability) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
     from hotpass.refine.model import RefineOptions
     from hotpass.refine.run import run_refine
@@ -55,13 +56,11 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
 
     settings = HotpassSettings()
     output = Path(output_path or settings.output_path)
-    if output.suffix.lower() != ".xlsx":
-        raise HotpassError(f"--output-path {output}: must end in .xlsx")
     options = RefineOptions(
         input_dir=Path(input_dir or settings.input_dir), output_path=output,
         profile_name=profile_name or settings.profile,
         profile_search_paths=tuple(profile_search_path) + tuple(settings.profile_search_path),
-        archive=archive, since=since, strict=strict)
+        archive=archive, since=since, strict=strict, wait=wait)
     from hotpass.observability.runs import observe_refine
     from hotpass.progress import terminal_progress
 
