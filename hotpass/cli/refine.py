@@ -80,6 +80,8 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
         f"{totals['errors']} errors, {totals['warnings']} warnings.")
     for kind, path in summary["outputs"].items():
         echo(f"  {kind:<12} {path}")
+    for kind, uri in summary["uploads"].items():
+        echo(f"  {kind:<12} uploaded to {uri}")
 
 
 def _summary(result) -> dict:
@@ -96,5 +98,6 @@ def _summary(result) -> dict:
             "info": by_severity["info"],
         },
         "outputs": {k: str(v) for k, v in result.outputs.items()},
+        "uploads": dict(result.uploads),
         "stage_seconds": result.stage_seconds,
     }

@@ -1,5 +1,6 @@
 """One refine run, composed: preflight -> lock -> discover -> prepare (per file) ->
-consolidate -> gate -> write everything into staging -> publish as one unit.
+consolidate -> gate -> write everything into staging -> publish as one unit ->
+upload (the archive, when HOTPASS_S3_ENDPOINT is set).
 
 Contract: ``run_refine(options, progress)`` returns a ``RefineResult`` or raises a
 ``HotpassError`` (or ``Interrupted`` on SIGTERM/SIGINT). Preflight (output folder
@@ -115,12 +116,18 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
                            "published, the previous outputs are kept", exit_code=1) from exc
     outputs = {kind: published[path.name] for kind, path in written.items()}
     outputs["checksums"] = published[CHECKSUMS]
-    # Post-publish steps (e.g. uploading the bundle) go here: they run under the lock and
-    # see the published set; a failure in one leaves that set published.
+    # Post-publish steps go here: they run under the lock and see the published set; a
+    # failure in one leaves that set published.
+    uploads = {}
+    if options.archive:  # HOTPASS_S3_ENDPOINT only
+        from hotpass.artifacts import upload_archive
+
+        uploads = {"archive": uri} if (uri := upload_archive(outputs["archive"])) else {}
     return RefineResult(options=options, refined=result.refined, provenance=result.provenance,
                         issues=result.issues, sheets=sheets, inputs=inputs,
                         rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
-                        outputs=outputs, report=report, stage_seconds=timings)
+                        outputs=outputs, uploads=uploads, report=report,
+                        stage_seconds=timings)
 
 
 def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
