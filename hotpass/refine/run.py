@@ -1,16 +1,14 @@
-"""One refine run, composed: preflight -> lock -> discover -> prepare (per file) ->
-consolidate -> gate -> write everything into staging -> publish as one unit ->
-upload (the archive, when HOTPASS_S3_ENDPOINT is set).
+"""Publishing one refine run: strict gate -> every output into the run's staging folder
+-> one publish -> the post-publish steps (the archive upload, with HOTPASS_S3_ENDPOINT).
 
-Contract: ``run_refine(options, progress)`` returns a ``RefineResult`` or raises a
-``HotpassError`` (or ``Interrupted`` on SIGTERM/SIGINT). Preflight (output folder
-writable, disk space, profile, inputs) runs before any work; the output folder's lock is
-held from before ingest to after publish (``options.wait`` waits for it). Every output —
-xlsx, csv, parquet, reports, bundle, input bundle — is written into the run's staging
-directory and published at once (``hotpass.refine.publish``), so any failure, signal or
-kill before that leaves the previous set as it was. ``publish`` is separate so an
-orchestrated flow that prepared the files as parallel tasks can finish the run the same
-way; the one place for steps after publishing is marked in it.
+Contract: ``publish(options, profile, inputs, prepared, result, timings, staged)`` writes
+xlsx, csv, parquet, the quality reports and (``--archive``) both bundles into
+``staged.dir`` and publishes them as one set (``hotpass.refine.publish``); any failure,
+signal or kill before that leaves the previous set as it was, and a write failure (a full
+disk) is one ``HotpassError`` (exit 1) saying so. ``--strict`` fails before anything is
+written. Without ``staged`` (a Prefect flow finishing a run whose files were prepared as
+tasks) it takes the output folder's lock itself, waiting for a run that holds it.
+``hotpass.refine.plan`` composes the whole run (preflight, lock, ingest, publish).
 
 Pitfalls: the quality report is built before the export (its summary is a sheet of the
 workbook), so its ``stage_seconds`` cover ingest and consolidate only. Returned output
@@ -27,12 +25,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from hotpass import __version__
-from hotpass.errors import HotpassError, InputError, Interrupted, StrictModeError
+from hotpass.errors import HotpassError, Interrupted, StrictModeError
 from hotpass.observability import stage_span
-from hotpass.profiles import Profile, load_profile
-from hotpass.refine.ingest import discover_inputs
+from hotpass.profiles import Profile
 from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
-from hotpass.refine.pipeline import Consolidated, Progress, consolidate, prepare_all
+from hotpass.refine.pipeline import Consolidated
 from hotpass.refine.publish import CHECKSUMS, INPUT_ARCHIVES, StagedRun
 from hotpass.refine.signals import stop_on_signals
 
@@ -49,34 +46,6 @@ def stage(timings: dict[str, float], name: str) -> Iterator[None]:
         yield
     timings[name] = round(time.perf_counter() - start, 3)
     log.info("stage %s: done in %.3f s", name, timings[name])
-
-
-def run_refine(options: RefineOptions, progress: Progress | None = None) -> RefineResult:
-    """Preflight, lock, ingest, consolidate, publish; SIGTERM/SIGINT stop it cleanly."""
-    from hotpass.refine.preflight import check_disk, check_output, own_outputs_excluded
-    from hotpass.refine.publish import open_run
-
-    timings: dict[str, float] = {}
-    with stop_on_signals():
-        check_output(options.output_path)
-        profile = load_profile(options.profile_name, options.profile_search_paths)
-        found = discover_inputs(options.input_dir, options.since)
-        inputs = own_outputs_excluded(found, options.output_path)
-        if not inputs:
-            raise InputError(f"--input-dir {options.input_dir}: holds only the outputs of "
-                             f"earlier runs into {options.output_path.parent}")
-        check_disk(options.output_path, inputs, options.archive)
-        log.info("refine: %d input file(s) under %s, profile %s", len(inputs),
-                 options.input_dir, profile.name)
-        with open_run(options.output_path, wait=options.wait) as staged:
-            with stage(timings, "ingest"):
-                prepared = prepare_all(inputs, options.input_dir, profile, progress)
-            with stage(timings, "consolidate"):
-                result = consolidate(prepared, profile)
-            published = publish(options, profile, inputs, prepared, result, timings, staged)
-    if progress:
-        progress("done", 1, 1)
-    return published
 
 
 def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
@@ -145,7 +114,7 @@ def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
         profile=profile, sheets=[s for p in prepared for s in p.sheets],
         refined=result.refined, issues=result.issues, rows_in=result.rows_in,
         duplicates_merged=result.duplicates_merged, inputs=[p.relative for p in prepared],
-        stage_seconds=timings, hotpass_version=__version__)
+        stage_seconds=timings, hotpass_version=__version__, dedupe=result.dedupe)
     target = staged.dir / options.output_path.name
     outputs = write_refined_outputs(target, result.refined, result.provenance,
                                     result.issues, quality_summary_frame(report))
