@@ -132,5 +132,6 @@ def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
         outputs["input_bundle"] = build_input_bundle(
             bundle_dir=staged.dir / INPUT_ARCHIVES, inputs=inputs,
             input_root=options.input_dir, profile_name=profile.name,
-            hotpass_version=__version__)
+            hotpass_version=__version__,
+            merge_from=options.output_path.parent / INPUT_ARCHIVES)  # the published day
     return report, outputs
