@@ -58,19 +58,22 @@ class GeneratedSet:
 
 
 def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 3,
-                       profile: str = "generic", duplicate_share: float = 0.3) -> GeneratedSet:
+                       profile: str = "generic", duplicate_share: float = 0.3,
+                       hard: bool = False) -> GeneratedSet:
     """Write ``files`` messy sources into ``out_dir`` (the last a CSV when files >= 2).
 
     files=1: the register workbook; 2: register + CSV; 3: register, CRM export
     (Organisations + Contacts), CSV; each further file adds a regional workbook with two
     data sheets. ``duplicate_share`` of organisations appear in 2-3 different sheets.
+    ``hard=True`` adds the corruption of ``hotpass.samples.hard`` (typos anywhere, swapped
+    and abbreviated words, missing names, shared switchboards, near-identical twins).
     """
     if rows < 1 or files < 1 or not 0 <= duplicate_share <= 1:
         raise ValueError("need rows >= 1, files >= 1 and duplicate_share within 0..1")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    maker = Maker(rng, profile)
+    maker = Maker(rng, profile, hard=hard)
     layout = maker.layout(files)
     maker.fill(layout, rows, duplicate_share)
     written: list[Path] = []
