@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, Exit, task
+from invoke import Collection, Exit
+
+from ops.adapter import is_dry, task
 
 
 @task(help={
@@ -16,7 +18,10 @@ from invoke import Collection, Exit, task
 })
 def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
     """Generate messy data, time hotpass vs naive pandas+openpyxl, score the dedupe."""
-    if dry_run:
+    from hotpass.samples import check_arguments
+
+    check_arguments(rows=rows, files=files)
+    if is_dry(c, dry_run):
         print(f"[dry-run] would generate {rows} rows (seed {seed}, {files} files) into "
               f"{Path(out) / 'input'}, run both pipelines and write {Path(out) / 'refine.json'}")
         return

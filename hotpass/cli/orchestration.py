@@ -74,9 +74,9 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
                     enable_observability: bool, as_json: bool, task_runner: str = "thread",
                     dask_address: str | None = None) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     mode, summary = orchestrate(
         input_dir=Path(input_dir or settings.input_dir),
         output_path=Path(output_path or settings.output_path),

@@ -51,9 +51,9 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
     from hotpass.refine.model import RefineOptions
     from hotpass.refine.run import run_refine
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     output = Path(output_path or settings.output_path)
     if output.suffix.lower() != ".xlsx":
         raise HotpassError(f"--output-path {output}: must end in .xlsx")

@@ -23,18 +23,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-TRUE = {"1", "true", "yes", "on"}
-FALSE = {"0", "false", "no", "off"}
 
+def prefect_runtime_enabled(flag: bool | None = None, api_url: str | None = None) -> bool:
+    """``flag`` (default: ``HOTPASS_ENABLE_PREFECT_RUNTIME`` from the settings) decides;
+    unset, a ``PREFECT_API_URL`` (default: the environment's) turns the runtime on."""
+    if flag is None:
+        from hotpass.settings import load
 
-def prefect_runtime_enabled(environ: dict[str, str] | None = None) -> bool:
-    env = os.environ if environ is None else environ
-    flag = env.get("HOTPASS_ENABLE_PREFECT_RUNTIME", "").strip().lower()
-    if flag in TRUE:
-        return True
-    if flag in FALSE:
-        return False
-    return bool(env.get("PREFECT_API_URL", "").strip())
+        flag = load().enable_prefect_runtime
+    if flag is not None:
+        return flag
+    url = os.environ.get("PREFECT_API_URL", "") if api_url is None else api_url
+    return bool(url.strip())
 
 
 @contextlib.contextmanager

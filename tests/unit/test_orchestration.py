@@ -1,5 +1,5 @@
 """Orchestration pieces that need no Prefect server: manifests, overlays, runtime mode,
-incremental selection, input bundles, offline payloads, the Docker error, workers."""
+incremental selection, input bundles, offline payloads, the Docker error."""
 
 from __future__ import annotations
 
@@ -72,12 +72,15 @@ def test_errors_name_the_file_and_the_key(tmp_path):
         manifests.load_manifests(tmp_path)
 
 
-def test_runtime_mode_follows_the_variable_and_the_api_url():
-    assert not prefect_runtime_enabled({})
-    assert prefect_runtime_enabled({"HOTPASS_ENABLE_PREFECT_RUNTIME": "1"})
-    assert prefect_runtime_enabled({"PREFECT_API_URL": "http://x/api"})
-    assert not prefect_runtime_enabled({"PREFECT_API_URL": "http://x/api",
-                                        "HOTPASS_ENABLE_PREFECT_RUNTIME": "0"})
+def test_runtime_mode_follows_the_variable_and_the_api_url(monkeypatch):
+    monkeypatch.delenv("HOTPASS_ENABLE_PREFECT_RUNTIME", raising=False)
+    assert not prefect_runtime_enabled(api_url="")
+    assert prefect_runtime_enabled(api_url="http://x/api")
+    monkeypatch.setenv("HOTPASS_ENABLE_PREFECT_RUNTIME", "1")
+    assert prefect_runtime_enabled(api_url="")
+    monkeypatch.setenv("HOTPASS_ENABLE_PREFECT_RUNTIME", "0")
+    assert not prefect_runtime_enabled(api_url="http://x/api")
+    assert prefect_runtime_enabled(True, api_url="")
 
 
 def test_orchestrate_runs_locally_and_says_so(tmp_path):
@@ -167,22 +170,3 @@ def test_enhanced_deploy_plans_a_one_off_refinement_deployment():
     assert json.loads(result.stdout)["deployments"][0]["deployment"] == (
         "hotpass-refinement/hotpass-prod")
 
-
-def test_worker_stop_escalates_and_verifies(tmp_path):
-    from hotpass.orchestration.workers import start_worker, stop_worker
-
-    script = tmp_path / "stubborn.py"  # ignores the first SIGTERM, like a Prefect worker
-    script.write_text("import signal, time\nseen = []\n"
-                      "signal.signal(signal.SIGTERM, lambda *a: seen.append(1))\n"
-                      "while True:\n    time.sleep(0.05)\n")
-    from hotpass.orchestration import workers
-
-    original = workers.worker_command
-    workers.worker_command = lambda *a, **k: [sys.executable, str(script)]
-    try:
-        info = start_worker("p", state_dir=tmp_path, settle_seconds=0.5)
-    finally:
-        workers.worker_command = original
-    result = stop_worker("p", state_dir=tmp_path, timeout=1)
-    assert result["stopped"] and result["how"] == "SIGKILL"
-    assert not workers.alive(info["pid"]) and not (tmp_path / "p.pid").exists()
