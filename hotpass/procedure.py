@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
-from hotpass.redact import redact
+from hotpass.redact import redact, redact_data
 
 SCHEMA = "hotpass/procedure-record/1"
 NOT_RUN = "not run"
@@ -124,7 +124,7 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-ready data, redacted (plan details included)."""
-        return json.loads(redact(json.dumps(self._raw(), default=str)))
+        return redact_data(json.loads(json.dumps(self._raw(), default=str)))
 
     def _raw(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "procedure": self.procedure, "dry_run": self.dry_run,

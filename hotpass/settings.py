@@ -12,7 +12,10 @@ environment. The variables:
   ``orchestrate``; unset or empty lets ``PREFECT_API_URL`` decide;
 - ``HOTPASS_IMAGE``: the flow image tag (default ``hotpass:<version>``);
 - ``HOTPASS_EVIDENCE_DIR``: where procedures write evidence bundles (``dist/evidence``);
-- ``HOTPASS_WORKERS_DIR``: pidfiles and logs of background workers (``dist/workers``).
+- ``HOTPASS_WORKERS_DIR``: pidfiles and logs of background workers (``dist/workers``);
+- ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET``, ``HOTPASS_S3_PREFIX``: where
+  ``refine --archive`` uploads the bundle (unset endpoint: no upload);
+- ``HOTPASS_STATE_DIR``: what local services keep between commands (``dist/state``).
 
 CLI flags override settings; settings override the defaults below. The exporters' own
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
@@ -49,6 +52,10 @@ class HotpassSettings(BaseSettings):
     image: str | None = None
     evidence_dir: Path = Path("dist/evidence")
     workers_dir: Path = Path("dist/workers")
+    s3_endpoint: str | None = None  # set: --archive uploads the bundle there
+    s3_bucket: str = "hotpass-artifacts"
+    s3_prefix: str = "refine"
+    state_dir: Path = Path("dist/state")
 
     @field_validator("profile_search_path", mode="before")
     @classmethod

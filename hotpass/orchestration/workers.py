@@ -185,12 +185,15 @@ def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
 
 def worker_status(pool: str | None = None, state_dir: Path | None = None) -> dict[str, Any]:
     from hotpass.orchestration.deploy import api_url
+    from hotpass.redact import redact_data
 
     if pool:
         _check_pool(pool, "workers.status")
-    local = [{"pool": row["name"], **row}
-             for row in procs.status(state_dir or state_dir_default(), pool)]
-    url = api_url()
+    return redact_data(_worker_status(pool, state_dir or state_dir_default(), api_url()))
+
+
+def _worker_status(pool: str | None, state_dir: Path, url: str | None) -> dict[str, Any]:
+    local = [{"pool": row["name"], **row} for row in procs.status(state_dir, pool)]
     if not url:
         return {"local": local, "server": None, "note": "PREFECT_API_URL is not set"}
     try:
