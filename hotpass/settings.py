@@ -48,7 +48,7 @@ class HotpassSettings(BaseSettings):
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
     lineage_namespace: str = "hotpass"
-    enable_prefect_runtime: bool | None = None
+    enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
     image: str | None = None
     evidence_dir: Path = Path("dist/evidence")
     workers_dir: Path = Path("dist/workers")

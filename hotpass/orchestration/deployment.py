@@ -55,7 +55,7 @@ class Deploy(Procedure):
             engine("--build-image" if self.build_image else "--push-image")
 
     def plan(self, ev: Evidence) -> list[Change]:
-        self.steps = deploy.plan(self.prepared, offline=self.offline)
+        self.steps = deploy.plan(self.prepared, offline=self.offline, dry_run=ev.dry_run)
         if self.offline:
             for p, step in zip(self.prepared, self.steps, strict=True):
                 text = self.payloads[p.manifest.id] = deploy.offline_text(p)

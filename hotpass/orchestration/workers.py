@@ -165,10 +165,10 @@ class StopWorkers(Procedure):
 
 def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
     """Every pool's workers with status and last heartbeat, as the server sees them."""
-    from prefect.client.orchestration import get_client
+    from hotpass.orchestration.api import client as api_client
 
     rows = []
-    with get_client(sync_client=True) as client:
+    with api_client("workers.status") as client:
         pools = [client.read_work_pool(pool)] if pool else client.read_work_pools()
         for work_pool in pools:
             workers = client.read_workers_for_work_pool(work_pool.name, limit=200, offset=0)
@@ -184,7 +184,7 @@ def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
 
 
 def worker_status(pool: str | None = None, state_dir: Path | None = None) -> dict[str, Any]:
-    from hotpass.orchestration.deploy import api_url
+    from hotpass.orchestration.api import api_url
     from hotpass.redact import redact_data
 
     if pool:

@@ -77,7 +77,7 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
         profile=profile, sheets=sheets, refined=result.refined, issues=result.issues,
         rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
         inputs=[p.relative for p in prepared], stage_seconds=timings,
-        hotpass_version=__version__)
+        hotpass_version=__version__, dedupe=result.dedupe)
     with stage(timings, "export"):
         outputs = write_refined_outputs(options.output_path, result.refined, result.provenance,
                                         result.issues, quality_summary_frame(report))
