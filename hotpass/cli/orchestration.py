@@ -66,15 +66,14 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
                     dask_address: str | None = None,
                     profile_search_path: tuple[Path, ...] = ()) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
-    from hotpass.settings import load as load_settings
+    from hotpass.refine.plan import refine_options
 
-    settings = load_settings()
-    mode, summary = orchestrate(
-        input_dir=Path(input_dir or settings.input_dir),
-        output_path=Path(output_path or settings.output_path),
-        profile=profile or settings.profile, archive=archive, incremental=incremental,
-        since=since, enable_observability=enable_observability, task_runner=task_runner,
-        dask_address=dask_address)
+    options = refine_options(input_dir=input_dir, output_path=output_path, profile=profile,
+                             profile_search_path=profile_search_path, archive=archive,
+                             since=since)
+    mode, summary = orchestrate(options, incremental=incremental,
+                                enable_observability=enable_observability,
+                                task_runner=task_runner, dask_address=dask_address)
     if as_json:
         echo_json({"mode": mode, **summary})
         return summary
