@@ -45,7 +45,6 @@ def snapshot(folder: Path) -> dict[str, str]:
 def invoke(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HOTPASS_", "PREFECT_API_URL", "INVOKE_"))}
-    env["UV_OFFLINE"] = "1"  # a dry run must not need the network
     return subprocess.run(["invoke", *args], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=300)
 
