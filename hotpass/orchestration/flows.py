@@ -74,9 +74,14 @@ def prepare_source_task(path: Path, input_root: Path, profile: Any) -> tuple[Any
 
 @task(name="consolidate-and-publish", cache_policy=NO_CACHE)
 def finish_task(plan: Any, prepared: list, timings: dict) -> Any:
+    from prefect.states import Failed
+
     from hotpass.refine.plan import publish_run
 
-    return publish_run(plan, prepared, timings)
+    try:
+        return publish_run(plan, prepared, timings)
+    except HotpassError as exc:  # bad input: the one line as the state, no traceback
+        return Failed(message=exc.message)
 
 
 @flow(name="hotpass-refinement", log_prints=True)
@@ -86,7 +91,7 @@ def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/r
                              backfill: bool = False, enable_observability: bool = False,
                              profile_search_path: list[str] | None = None) -> Any:
     """Refine a folder (or a backfill's input bundle) with per-workbook tasks."""
-    from prefect.states import Failed
+    from prefect.states import Failed, State
 
     from hotpass.refine import plan as refine_plan
 
@@ -99,6 +104,12 @@ def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/r
         ran_on.update({prepared.relative: place for prepared, place in results})
         return [prepared for prepared, _ in results]
 
+    def publish(plan: Any, prepared: list, timings: dict) -> Any:
+        outcome = finish_task(plan, prepared, timings)
+        if isinstance(outcome, State):  # the task failed on bad input, with one line
+            raise HotpassError(outcome.message or "consolidate-and-publish failed")
+        return outcome
+
     try:
         options = refine_plan.refine_options(
             input_dir=input_dir, output_path=output_path, profile=profile,
@@ -107,9 +118,9 @@ def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/r
         plan, result = refine_plan.run(
             options, incremental=incremental and not backfill,
             telemetry=enable_observability or None, flow="hotpass-refinement",
-            prepare_many=prepare_many, publish=finish_task)
-    except HotpassError as exc:  # a bad input is one line in the run's state, no traceback
-        logger.error("hotpass: error: %s", exc.message)
+            prepare_many=prepare_many, publish=publish)
+    except HotpassError as exc:  # bad input: one line as the run's state, no traceback
+        logger.error("%s", exc.message)
         return Failed(message=exc.message)
     if result is None:
         logger.info("no input changed since %s; nothing to refine",

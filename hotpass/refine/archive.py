@@ -87,14 +87,16 @@ def input_bundle_path(bundle_dir: Path, day: date) -> Path:
 
 
 def build_input_bundle(*, bundle_dir: Path, inputs: list[Path], input_root: Path,
-                       profile_name: str, hotpass_version: str,
-                       day: date | None = None) -> Path:
-    """Zip the inputs under ``inputs/`` with a manifest and SHA256SUMS; return the path."""
+                       profile_name: str, hotpass_version: str, day: date | None = None,
+                       merge_from: Path | None = None) -> Path:
+    """Zip the inputs under ``inputs/`` with a manifest and SHA256SUMS; return the path.
+    The day's other inputs are carried over from the bundle of that day in ``merge_from``
+    (default ``bundle_dir``: pass the published folder when writing into a staging one)."""
     day = day or datetime.now(UTC).date()
     target = input_bundle_path(bundle_dir, day)
     members = {f"inputs/{_relative(path, input_root).lstrip('/')}": Path(path)
                for path in inputs}
-    kept = _earlier_inputs(target, set(members))
+    kept = _earlier_inputs(input_bundle_path(merge_from or bundle_dir, day), set(members))
     entries = [_file_entry("path", name, path) for name, path in members.items()]
     entries += [{"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                 for name, data in kept.items()]

@@ -22,8 +22,8 @@ Contract:
   writes nothing. ``preflight`` runs the checks that must fail before Prefect starts.
 
 Pitfalls: the checkpoint is the run's *start* time, so a file saved while the run read
-the others is picked up next time. A ``.zip`` input folder is unpacked to a temporary
-folder that is left for the OS to clean.
+the others is picked up next time. A ``.zip`` input folder is unpacked into a temporary
+folder that ``run`` removes when the run ends (after lineage has read the files).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -95,26 +96,32 @@ class RunPlan:
         return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
-def resolve_input_dir(input_dir: Path) -> Path:
+def is_bundle(input_dir: Path) -> bool:
+    return Path(input_dir).suffix.lower() == ".zip"
+
+
+def resolve_input_dir(input_dir: Path, scratch: Path | None) -> Path:
     """A folder as is; a ``.zip`` input bundle unpacked (checksums verified) to scratch."""
     input_dir = Path(input_dir)
-    if input_dir.suffix.lower() != ".zip":
+    if not is_bundle(input_dir):
         return input_dir
     from hotpass.refine.archive import extract_input_bundle
 
     if not input_dir.is_file():
         raise HotpassError(f"--input-dir {input_dir}: no such input bundle")
-    target = Path(tempfile.mkdtemp(prefix="hotpass-replay-")) / input_dir.stem
-    return extract_input_bundle(input_dir, target)
+    if scratch is None:
+        raise HotpassError(f"--input-dir {input_dir}: an input bundle needs a scratch folder")
+    return extract_input_bundle(input_dir, Path(scratch) / input_dir.stem)
 
 
-def plan_run(options: RefineOptions, *, incremental: bool = False) -> RunPlan:
+def plan_run(options: RefineOptions, *, incremental: bool = False,
+             scratch: Path | None = None) -> RunPlan:
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
 
     started_at = dt.datetime.now(dt.UTC)
     profile = load_profile(options.profile_name, options.profile_search_paths)
-    options = replace(options, input_dir=resolve_input_dir(options.input_dir))
+    options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
     inputs = discover_inputs(options.input_dir, options.since)
     plan = RunPlan(options, profile, inputs, list(inputs), incremental=incremental,
                    started_at=started_at)
@@ -188,7 +195,7 @@ def preflight(options: RefineOptions, *, telemetry: bool | None = None) -> None:
 
     require_extra(load_settings().telemetry_enabled if telemetry is None else telemetry)
     load_profile(options.profile_name, options.profile_search_paths)
-    if Path(options.input_dir).suffix.lower() == ".zip":
+    if is_bundle(options.input_dir):
         if not Path(options.input_dir).is_file():
             raise HotpassError(f"--input-dir {options.input_dir}: no such input bundle")
     else:
@@ -205,10 +212,13 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
 
     settings = load_settings()
     telemetry = settings.telemetry_enabled if telemetry is None else telemetry
-    plan = None
-    with observe_refine(profile=options.profile_name, telemetry=telemetry,
-                        namespace=settings.lineage_namespace, flow=flow) as observation:
-        plan = plan_run(options, incremental=incremental)
+    with ExitStack() as stack:
+        scratch = (Path(stack.enter_context(tempfile.TemporaryDirectory(
+            prefix="hotpass-replay-"))) if is_bundle(options.input_dir) else None)
+        observation = stack.enter_context(observe_refine(
+            profile=options.profile_name, telemetry=telemetry,
+            namespace=settings.lineage_namespace, flow=flow))
+        plan = plan_run(options, incremental=incremental, scratch=scratch)
         observation.reading(plan.inputs)
         result = None
         if not plan.unchanged:

@@ -550,3 +550,29 @@ def test_cli_reference_names_every_json_summary_key(real_run):
             *summary["stage_seconds"]]
     missing = [k for k in keys if k not in text.replace(", `.", ", `totals.")]
     assert not missing, missing
+
+
+# --------------------------------------------------------------------------- Prefect down
+
+
+def _down_examples() -> list[tuple[str, str, str]]:
+    """(page, command, shown output) for every documented command run with the Prefect
+    API down (``PREFECT_API_URL=http://127.0.0.1:9/api``: nothing listens on port 9)."""
+    pattern = re.compile(r"```bash\n(?P<cmd>[^\n]*127\.0\.0\.1:9/api[^\n]*)\n```\s*"
+                         r"```text\n(?P<out>.*?)```", re.S)
+    return [(str(page.relative_to(ROOT)), m["cmd"], m["out"]) for page in doc_pages()
+            for m in pattern.finditer(page.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("page", "command", "shown"), _down_examples(),
+                         ids=[f"{p}: {c[:60]}" for p, c, _ in _down_examples()])
+def test_documented_commands_with_the_prefect_api_down_print_what_is_shown(
+        tmp_path, page, command, shown):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "HOTPASS_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PATH=os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get("PATH", "")]))
+    work = _tutorial_workspace(tmp_path)  # the manifests are found in the package's repo
+    result = run("bash", "-c", command, cwd=work, env=env)
+    assert result.stdout + result.stderr == shown, f"{page}: {command}"
+    assert sorted(p.name for p in work.iterdir()) == ["data", "profiles"]  # wrote nothing

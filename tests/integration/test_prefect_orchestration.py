@@ -281,3 +281,17 @@ def test_backfill_runs_every_window_never_more_than_the_limit_and_skips_missing_
     for day in days:
         assert f"| {day} | completed | " in table, table
     assert not (outputs / "20240108").exists()
+
+
+def test_bad_input_on_the_prefect_runtime_ends_in_one_line(prefect_api, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.xlsx").write_bytes(b"\x00\x01garbage" * 100)  # every input unreadable
+    out = tmp_path / "out" / "refined.xlsx"
+    result = hotpass(prefect_api, "orchestrate", "--input-dir", str(folder), "--output-path",
+                     str(out), check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("hotpass: error: ") and "bad.xlsx" in lines[-1]
+    assert not out.exists()
