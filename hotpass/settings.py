@@ -15,7 +15,12 @@ environment. The variables:
 - ``HOTPASS_WORKERS_DIR``: pidfiles and logs of background workers (``dist/workers``);
 - ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET``, ``HOTPASS_S3_PREFIX``: where
   ``refine --archive`` uploads the bundle (unset endpoint: no upload);
-- ``HOTPASS_STATE_DIR``: what local services keep between commands (``dist/state``).
+- ``HOTPASS_STATE_DIR``: what local services, credentials (0600) and tunnels keep between
+  commands (``dist/state``);
+- ``HOTPASS_SEARX_URL``, ``HOTPASS_LLM_PROVIDER``, ``HOTPASS_LLM_BASE_URL``,
+  ``HOTPASS_LLM_API_KEY``: enrichment; ``HOTPASS_BASTION_HOST``, ``HOTPASS_PREFECT_HOST``,
+  ``HOTPASS_MARQUEZ_HOST``: ``hotpass net``; and, unprefixed as the runbooks name them,
+  ``LOCALSTACK_ENDPOINT``, ``FEATURE_ENABLE_REMOTE_RESEARCH``, ``ALLOW_NETWORK_RESEARCH``.
 
 CLI flags override settings; settings override the defaults below. The exporters' own
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
@@ -31,7 +36,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from hotpass.errors import HotpassError
@@ -55,7 +60,20 @@ class HotpassSettings(BaseSettings):
     s3_endpoint: str | None = None  # set: --archive uploads the bundle there
     s3_bucket: str = "hotpass-artifacts"
     s3_prefix: str = "refine"
-    state_dir: Path = Path("dist/state")
+    state_dir: Path = Path("dist/state")  # local services, credentials (0600), tunnels
+    # Enrichment and research (see docs/reference/cli-operations.md).
+    searx_url: str | None = None
+    llm_provider: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    localstack_endpoint: str | None = Field(None, validation_alias="LOCALSTACK_ENDPOINT")
+    feature_enable_remote_research: bool = Field(
+        False, validation_alias="FEATURE_ENABLE_REMOTE_RESEARCH")
+    allow_network_research: bool = Field(False, validation_alias="ALLOW_NETWORK_RESEARCH")
+    # hotpass net: the bastion and the service hosts as the bastion sees them.
+    bastion_host: str | None = None
+    prefect_host: str = "localhost"
+    marquez_host: str = "localhost"
 
     @field_validator("profile_search_path", mode="before")
     @classmethod
@@ -76,5 +94,6 @@ def load() -> HotpassSettings:
         return HotpassSettings()
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = PREFIX + str(error["loc"][0]).upper() if error["loc"] else PREFIX + "*"
+        key = str(error["loc"][0]) if error["loc"] else "*"
+        name = key if key.isupper() else PREFIX + key.upper()  # aliases are spelled out
         raise HotpassError(f"{name}={error.get('input')!r}: {error['msg']}") from None

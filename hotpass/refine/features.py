@@ -47,6 +47,9 @@ ABBREVIATIONS = {
     "props": "properties", "inv": "investments", "invest": "investments",
 }
 STOP_WORDS = frozenset(("and", "the", "of", "for", "en"))
+STREET_WORDS = {"st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue",
+                "dr": "drive", "ln": "lane", "cres": "crescent", "blvd": "boulevard",
+                "hwy": "highway", "pl": "place", "sq": "square", "ext": "extension"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -113,7 +116,8 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
     reg = np.array([re.sub(r"[^A-Z0-9]", "", v.upper()) if v else "" for v in ids], dtype=object)
     addresses = _single(frame, [f for f in profile.fields if "address" in f])
-    address_words = {a: _WORD.findall(a.lower()) for a in set(addresses) if a}
+    address_words = {a: [STREET_WORDS.get(w, w) for w in _WORD.findall(a.lower())]
+                     for a in set(addresses) if a}
     address_key = np.array([" ".join(sorted(address_words[a])) if a else "" for a in addresses],
                            dtype=object)
     postcode = np.array([_postcode(address_words[a]) if a else "" for a in addresses],

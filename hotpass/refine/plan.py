@@ -3,15 +3,17 @@ Prefect flow: options, input selection, incremental reuse, telemetry and lineage
 
 Contract:
 - ``parse_since(value)``: ``YYYY-MM-DD`` (or a date) -> ``date``; anything else is one
-  ``HotpassError`` naming ``--since``. Everywhere, ``since`` means: read only the inputs
-  modified on or after local midnight of that day; the outputs cover those inputs.
+  ``HotpassError`` naming ``--since``. Everywhere, ``since`` means the inputs modified
+  at or after 00:00 local time that day. A full run reads only those (its outputs cover
+  them, as ``refine --since``); an incremental run reads those again whatever its
+  checkpoint says and still publishes every input (a resume from that date).
 - ``refine_options(...)``: flags over ``HotpassSettings`` (input folder, ``.xlsx``
   output, profile, profile search path = flags then ``HOTPASS_PROFILE_SEARCH_PATH``).
 - ``plan_run(options, incremental=...)``: loads the profile, unpacks an input bundle
   given as the input folder (a backfill replay), selects the inputs. ``incremental``:
-  inputs modified since the checkpoint's start time (or new to it) are ``fresh``, the
-  others come from the prepared cache (a miss is prepared again); ``unchanged`` when
-  nothing is fresh and the input set is the checkpoint's.
+  inputs modified since the checkpoint's start time (or ``since``), or new to the
+  checkpoint, are ``fresh``; the others come from the prepared cache (a miss is prepared
+  again); ``unchanged`` when nothing is fresh and the input set is the checkpoint's.
 - ``execute(plan, prepare_many, publish=...)``: prepares the fresh inputs
   (``prepare_many``: the local process pool, or the flow's tasks), caches them, then
   ``publish_run`` consolidates *every* input, publishes like ``hotpass refine`` and, for
@@ -54,6 +56,11 @@ def parse_since(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise HotpassError(f"--since {value}: not a date like 2024-11-01") from None
+
+
+def since_cutoff(since: dt.date) -> float:
+    """00:00 local time on ``since`` as a timestamp (the same cutoff ``refine`` uses)."""
+    return dt.datetime.combine(since, dt.time.min).timestamp()
 
 
 def refine_options(*, input_dir: Path | str | None = None,
@@ -122,20 +129,20 @@ def plan_run(options: RefineOptions, *, incremental: bool = False,
     started_at = dt.datetime.now(dt.UTC)
     profile = load_profile(options.profile_name, options.profile_search_paths)
     options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
-    inputs = discover_inputs(options.input_dir, options.since)
-    plan = RunPlan(options, profile, inputs, list(inputs), incremental=incremental,
-                   started_at=started_at)
     if not incremental:
-        return plan
+        inputs = discover_inputs(options.input_dir, options.since)
+        return RunPlan(options, profile, inputs, list(inputs), started_at=started_at)
+    inputs = discover_inputs(options.input_dir)  # an incremental run publishes them all
+    plan = RunPlan(options, profile, inputs, [], incremental=True, started_at=started_at)
     plan.checkpoint = cache.read_checkpoint(options.output_path)
     fingerprint = cache.profile_fingerprint(profile)
     seen = set(plan.checkpoint.inputs) if plan.checkpoint else set()
-    cutoff = plan.checkpoint.last_success.timestamp() if plan.checkpoint else None
-    plan.fresh = []
+    cutoff = (since_cutoff(options.since) if options.since else
+              plan.checkpoint.last_success.timestamp() if plan.checkpoint else None)
     for path in inputs:
         plan.keys[path] = cache.cache_key(path, plan.label(path), fingerprint)
-        touched = cutoff is None or plan.label(path) not in seen or \
-            path.stat().st_mtime >= cutoff
+        touched = cutoff is None or path.stat().st_mtime >= cutoff or \
+            (plan.checkpoint is not None and plan.label(path) not in seen)
         hit = None if touched else cache.load(options.output_path, plan.keys[path])
         if hit is None:
             plan.fresh.append(path)
@@ -186,7 +193,8 @@ def execute(plan: RunPlan, prepare_many: PrepareMany,
     return publish(plan, prepared, timings)
 
 
-def preflight(options: RefineOptions, *, telemetry: bool | None = None) -> None:
+def preflight(options: RefineOptions, *, telemetry: bool | None = None,
+              incremental: bool = False) -> None:
     """What must fail as one line before Prefect starts: the extra, profile, inputs."""
     from hotpass.observability.runs import require_extra
     from hotpass.profiles import load_profile
@@ -199,7 +207,7 @@ def preflight(options: RefineOptions, *, telemetry: bool | None = None) -> None:
         if not Path(options.input_dir).is_file():
             raise HotpassError(f"--input-dir {options.input_dir}: no such input bundle")
     else:
-        discover_inputs(options.input_dir, options.since)
+        discover_inputs(options.input_dir, None if incremental else options.since)
 
 
 def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | None = None,

@@ -31,6 +31,9 @@ PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
 PRIOR_U = {"name": (0.97, 0.02, 0.007, 0.003, 1e-4), "phone": (1 - 1e-5, 1e-5),
            "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
            "registration": (1 - 1e-5, 1e-5), "address": (0.95, 0.049, 0.001)}
+# One organisation does not hold two registration ids: EM may not learn otherwise (near-
+# identical distinct organisations in one town would teach it that conflicts are common).
+FIXED_M = {"registration": np.array((0.005, 0.995))}
 PSEUDO_PAIRS = 20.0  # prior strength of m
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
 RANDOM_PAIRS = 200_000
@@ -152,7 +155,7 @@ def _exact_u_without_matches(features: Features, field: str, u: np.ndarray,
 def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
         max_iterations: int = 60):
     """(m, prior, iterations, responsibility per pattern) with ``u`` fixed."""
-    m = {f: np.asarray(PRIOR_M[f], dtype=np.float64) for f in FIELDS}
+    m = {f: FIXED_M.get(f, np.asarray(PRIOR_M[f], dtype=np.float64)) for f in FIELDS}
     if patterns.shape[0] == 0:
         return m, 1e-3, 0, np.zeros(0)
     log_u = sum(np.r_[np.log(u[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
@@ -168,7 +171,7 @@ def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
             sums = np.bincount(column[column >= 0], weights=weight[column >= 0],
                                minlength=len(LEVELS[field]))
             smoothed = sums + PSEUDO_PAIRS * np.asarray(PRIOR_M[field])
-            new_m[field] = smoothed / smoothed.sum()
+            new_m[field] = FIXED_M.get(field, smoothed / smoothed.sum())
         new_prior = float((weight.sum() + 1.0) / (counts.sum() + 2.0))
         change = max(max(np.abs(new_m[f] - m[f]).max() for f in FIELDS),
                      abs(new_prior - prior))

@@ -69,16 +69,19 @@ def check_arguments(*, rows: int, files: int, duplicate_share: float = 0.3) -> N
 
 
 def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 3,
-                       profile: str = "generic", duplicate_share: float = 0.3) -> GeneratedSet:
+                       profile: str = "generic", duplicate_share: float = 0.3,
+                       hard: bool = False) -> GeneratedSet:
     """Write ``files`` messy sources into ``out_dir`` (the last a CSV when files >= 2).
 
     files=1: the register workbook; 2: register + CSV; 3: register, CRM export
     (Organisations + Contacts), CSV; each further file adds a regional workbook with two
     data sheets. ``duplicate_share`` of organisations appear in 2-3 different sheets.
+    ``hard=True`` adds the corruption of ``hotpass.samples.hard`` (typos anywhere, swapped
+    and abbreviated words, missing names, shared switchboards, near-identical twins).
     """
     check_arguments(rows=rows, files=files, duplicate_share=duplicate_share)
     rng = random.Random(seed)
-    maker = Maker(rng, profile)  # a bad profile fails here, before anything is written
+    maker = Maker(rng, profile, hard=hard)  # a bad profile fails here, before any write
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     layout = maker.layout(files)

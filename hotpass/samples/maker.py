@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from hotpass.profiles import load_profile
 from hotpass.samples import cells
+from hotpass.samples.hard import HardMode
 from hotpass.samples.words import (
     AIRFIELDS,
     FIRST_NAMES,
@@ -86,8 +87,9 @@ class Entity:
 class Maker:
     """Builds organisations and their messy rows; all randomness comes from ``rng``."""
 
-    def __init__(self, rng: random.Random, profile_name: str) -> None:
+    def __init__(self, rng: random.Random, profile_name: str, hard: bool = False) -> None:
         self.rng, self.aviation = rng, profile_name == "aviation"
+        self.hard = HardMode(rng) if hard else None  # hotpass.samples.hard
         self.profile = load_profile(profile_name)
         self.provinces = self.profile.fields["province"].allowed_values or ["Gauteng"]
         self.aliases = {p: [a for a, c in self.profile.region_aliases.items() if c == p]
@@ -150,7 +152,11 @@ class Maker:
         contacts = next((s for s in sheets if s.kind == "contacts"), None)
         rng, left = self.rng, rows
         while left > 0:
-            ent = self._entity()
+            if self.hard:
+                ent = self.hard.entity(self._entity, self.words[3])
+                self.names[ent.eid - 1] = ent.base
+            else:
+                ent = self._entity()
             copies = 1 if rng.random() >= duplicate_share else rng.choice((2, 2, 3))
             for index, sheet in enumerate(_weighted_sample(rng, org_sheets, copies)):
                 if left == 0:
@@ -161,6 +167,8 @@ class Maker:
                     self.org_ids += 1
                     org_id = f"ORG-{self.org_ids:06d}"
                 person = self._who(ent, first, index)
+                if self.hard:
+                    person = self.hard.who(ent, first, person)
                 sheet.rows.append((ent.eid, [self._cell(f, ent, first, person, org_id, sheet)
                                              for f in sheet.fields]))
                 left -= 1
@@ -257,6 +265,8 @@ class Maker:
     def _cell(self, name: str, ent: Entity, first: bool, person, org_id: str, sheet: Sheet):
         rng, csv_cell = self.rng, sheet.kind == "csv"
         if name == "organization_name":
+            if self.hard:
+                return self.hard.name(ent, first)
             return cells.organisation_name(rng, ent.base, ent.suffix, first)
         if name == "registration_id":
             keep = first or ent.link in ("registration", "both")
@@ -268,7 +278,8 @@ class Maker:
             shared_domain = ent.domain if first or ent.link != "name" else ""
             return cells.email_cell(rng, person[1], shared_domain)
         if name == "contact_phone":
-            return cells.phone_cell(rng, person[2], csv_cell)
+            numbers = self.hard.phones(ent, person[2]) if self.hard else person[2]
+            return cells.phone_cell(rng, numbers, csv_cell)
         if name == "contact_name":
             return person[0] if rng.random() > 0.05 else None
         if name == "province":

@@ -22,6 +22,8 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "deps.sync": (["--extras", "dev geospatial"], "unknown extra 'geospatial'"),
     "data.sample": (["--profile", "nope", "--out", "fresh"], "--profile nope"),
     "bench.refine": (["--rows", "lots"], "--rows: 'lots' is not a valid int"),
+    "bench.dedupe": (["--rows", "0"], "--rows 0: need at least 1 data row"),
+    "env.generate": (["--target", "nope"], "--target must be one of local, staging, prod"),
     "workers.start": (["--pool", "../etc"], "--pool '../etc' is not a pool name"),
     "workers.stop": (["--timeout", "soon"], "--timeout: 'soon' is not a valid float"),
     "workers.status": (["--pool", "a/b"], "--pool 'a/b' is not a pool name"),

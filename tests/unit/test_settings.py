@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_only_settings_reads_hotpass_variables():
-    reads = re.compile(r"(os\.environ|getenv|environ\.get|env\.get|\benv\[)[^\n]*HOTPASS_")
+    reads = re.compile(r"(environ\.get|getenv|environ\[|\benv\.get|\benv\[)\(?\s*[\"']HOTPASS_")
     offenders = [str(path.relative_to(ROOT)) for folder in ("hotpass", "ops")
                  for path in (ROOT / folder).rglob("*.py")
                  if path.name != "settings.py" and reads.search(path.read_text())]
