@@ -110,7 +110,7 @@ def _forget(labels: set[str], state_dir: Path | None) -> None:
 
 def alive(entry: dict) -> bool:
     """The recorded pid runs and is still the recorded command."""
-    from hotpass.orchestration.workers import alive as pid_alive
+    from hotpass.procs import alive as pid_alive
 
     pid = entry.get("pid")
     if not pid or not pid_alive(pid):
