@@ -126,9 +126,9 @@ def endpoint_for_display() -> str:
 
 def _console_out():
     """stderr, or ``HOTPASS_TELEMETRY_FILE`` (appended; the native stack's file sink)."""
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load
 
-    path = HotpassSettings().telemetry_file
+    path = load().telemetry_file
     if path is None:
         return sys.stderr
     path.parent.mkdir(parents=True, exist_ok=True)
