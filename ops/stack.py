@@ -8,6 +8,7 @@ Thin wrappers: the logic (compose or native, plan/apply/verify, status, logs) li
 from __future__ import annotations
 
 import json as jsonlib
+import sys
 from pathlib import Path
 
 from invoke import Collection
@@ -97,10 +98,14 @@ def status(c, json=False, state_dir=""):
     "state_dir": STATE_HELP,
 })
 def logs(c, service, lines=50, state_dir=""):
-    """Print the last lines of one service's log."""
+    """Print the last lines of one service's log (kept after stack.down)."""
     from hotpass.stack import logs as stack_logs
 
-    print(stack_logs(service, _state_dir(state_dir), int(lines)))
+    text, note = stack_logs(service, _state_dir(state_dir), int(lines))
+    if note:
+        print(note, file=sys.stderr)
+    if text:
+        print(text)
 
 
 ns = Collection("stack")

@@ -9,7 +9,8 @@ Contract:
 - ``status(state_dir)``: every service of the compose file with its URL, health and,
   when not started, why; the file sinks that stand in for lineage and telemetry in native
   mode; and ``env``, the variables that point Hotpass at what runs.
-- ``logs(service, state_dir, lines)``: the last lines of a service's log.
+- ``logs(service, state_dir, lines)``: the last lines of a service's log (also after
+  ``stack.down``), and a note when it has none or no longer runs.
 
 Pitfalls: the state lives in ``<HOTPASS_STATE_DIR>/stack`` (``stack.json``, pidfiles,
 logs, Prefect's SQLite database); removing it while the stack runs orphans processes
@@ -149,7 +150,9 @@ def stack_env(rows: list[dict[str, Any]], sinks: dict[str, str]) -> dict[str, st
     return dict(sorted(env.items()))
 
 
-def logs(service: str, state_dir: Path, lines: int = 50) -> str:
+def logs(service: str, state_dir: Path, lines: int = 50) -> tuple[str, str]:
+    """``(text, note)``: the log's last ``lines``; ``note`` says why there is none or
+    that the process is no longer running (the log outlives ``stack.down``)."""
     state = load_state(state_dir)
     names = [s.name for s in catalogue(Path(state.compose_file or COMPOSE_FILE))]
     if service not in names:
@@ -161,14 +164,14 @@ def logs(service: str, state_dir: Path, lines: int = 50) -> str:
         ev = _quiet()
         return shell.run([*base_command(Path(state.compose_file), "llm" in state.profiles, ev),
                           "logs", "--no-color", "--tail", str(lines), service], ev=ev,
-                         mutates=False, timeout=60, with_stderr=True)
+                         mutates=False, timeout=60, with_stderr=True), ""
+    from hotpass.stack.native import PROCESS_OF
+
     row = next(r for r in status(state_dir)["services"] if r["service"] == service)
-    process = row["runs"].removeprefix("native ").removeprefix("bucket in ")
-    if not process:
-        raise HotpassError(f"stack.logs {service}: not started: {row['why']}")
-    log = Path(state_dir) / f"{process}.log"
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise HotpassError(f"stack.logs {service}: {log}: {exc.strerror}") from None
-    return "\n".join(text.splitlines()[-lines:])
+    log = Path(state_dir) / f"{PROCESS_OF.get(service, service)}.log"
+    if not log.is_file():
+        return "", f"{service}: no log: {row['why'] or 'never started here'}"
+    text = log.read_text(encoding="utf-8", errors="replace")
+    note = "" if row["health"] in {"healthy", "unhealthy", "completed"} else \
+        f"{service}: not running; the last lines of {log}"
+    return "\n".join(text.splitlines()[-lines:]), note

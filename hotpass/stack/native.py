@@ -60,7 +60,13 @@ class NativeOptions:
     sink_root: Path = Path("dist")  # lineage/ and telemetry/ file sinks go here
 
 
+PROCESS_OF = {"prefect-server": "prefect-server", "minio": "moto-s3", "minio-init": "moto-s3",
+              "localstack": "moto-s3", "ollama": "ollama"}  # service -> native process
+
+
 def _port(asked: int, process: str, state: State, flag: str) -> int:
+    if not 0 <= asked <= 65535:
+        raise HotpassError(f"{flag} {asked}: not a port (1-65535, or 0 for a free one)")
     ours = state.services.get(process, {}).get("port")
     running = procs.running_pid(process, state.path.parent)
     if asked == 0:

@@ -134,7 +134,7 @@ def load_state(state_dir: Path) -> State:
     except FileNotFoundError:
         return State(path)
     except (OSError, ValueError) as exc:
-        raise HotpassError(f"{path}: unreadable stack state ({exc}); remove it") from None
+        raise HotpassError(f"{path}: unreadable stack state ({exc}); check --state-dir") from None
     return State(path, data.get("mode", ""), data.get("reason", ""),
                  data.get("compose_file", ""), list(data.get("profiles", [])),
                  dict(data.get("services", {})), dict(data.get("skipped", {})),
