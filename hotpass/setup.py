@@ -17,16 +17,11 @@ and fails without a terminal. ``env`` never overwrites a differing file unless
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotpass.errors import HotpassError
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 @dataclass
 class Options:
@@ -58,16 +53,11 @@ def _deps(options: Options) -> Step:
         return (not gaps, "; ".join(gaps) or f"extras {' '.join(options.extras)} installed")
 
     def run() -> str:
-        script = ROOT / "ops" / "uv_sync_extras.sh"
-        if not script.exists():
-            raise HotpassError(f"setup deps: {script} not found; install the extras with "
-                               f"pip install 'hotpass[{','.join(options.extras)}]'")
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True,
-                              env={**os.environ, "HOTPASS_UV_EXTRAS": " ".join(options.extras)})
-        if done.returncode:
-            tail = " | ".join(done.stderr.strip().splitlines()[-2:])
-            raise HotpassError(f"setup deps: uv sync failed ({done.returncode}): {tail}")
-        return "uv sync done"
+        from hotpass.deps import Sync
+        from hotpass.procedure import run as run_procedure
+
+        outcome = run_procedure(Sync(list(options.extras)))
+        return f"uv sync: {len(outcome.pending)} change(s)"
 
     return Step("deps", check, run)
 
@@ -85,10 +75,10 @@ def _credentials(options: Options) -> Step:
         if options.ask is None:
             raise HotpassError("setup credentials: no terminal to ask on; run `hotpass "
                                "credentials wizard` (or `credentials set NAME --stdin`)")
-        wanted = options.ask()
-        changes = credentials.plan_changes(wanted, options.state_dir)
-        credentials.apply_changes(wanted, changes, options.state_dir)
-        credentials.verify_changes(wanted, options.state_dir)
+        from hotpass.procedure import run
+
+        wanted: dict[str, str | None] = dict(options.ask())
+        run(credentials.ChangeCredentials(wanted, options.state_dir))
         return f"stored {len(wanted)}"
 
     return Step("credentials", check, run)

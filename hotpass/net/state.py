@@ -110,7 +110,7 @@ def _forget(labels: set[str], state_dir: Path | None) -> None:
 
 def alive(entry: dict) -> bool:
     """The recorded pid runs and is still the recorded command."""
-    from hotpass.orchestration.workers import alive as pid_alive
+    from hotpass.procs import alive as pid_alive
 
     pid = entry.get("pid")
     if not pid or not pid_alive(pid):
@@ -188,9 +188,5 @@ def live_tunnel(state_dir: Path | None = None) -> dict | None:
     return max(live, key=lambda row: row["started"]) if live else None
 
 
-def prune(state_dir: Path | None = None) -> list[str]:
-    """Drop every dead entry; returns their labels."""
-    dead = {row["label"] for row in status(state_dir) if row["state"] == "dead"}
-    if dead:
-        _forget(dead, state_dir)
-    return sorted(dead)
+def dead_labels(state_dir: Path | None = None) -> list[str]:
+    return sorted(row["label"] for row in status(state_dir) if row["state"] == "dead")

@@ -149,9 +149,14 @@ def test_down_closes_the_ports_and_forgets_the_tunnel(tmp_path, bastion, service
     rows = status(state)
     assert rows["a"]["prefect_port"] != rows["b"]["prefect_port"]
     dry = hotpass(state, "net", "down", "--all", "--dry-run")
-    assert "would close: a, b" in dry.stdout and set(status(state)) == {"a", "b"}
+    assert "tunnel a: would stop" in dry.stdout and "tunnel b: would stop" in dry.stdout
+    assert set(status(state)) == {"a", "b"}
     down = hotpass(state, "net", "down", "--label", "a")
     assert down.returncode == 0 and "tunnel a: closed" in down.stdout
+    records = sorted((tmp_path / "dist" / "evidence").glob("net.down-*/record.json"))
+    record = json.loads(records[-1].read_text())
+    assert record["status"] == "ok" and record["plan"][0]["target"] == "a"
+    assert record["plan"][0]["action"] == "stop"
     assert not accepts(rows["a"]["prefect_port"]) and set(status(state)) == {"b"}
     assert hotpass(state, "net", "down", "--all").returncode == 0
     assert not accepts(rows["b"]["marquez_port"]) and status(state) == {}

@@ -172,6 +172,11 @@ def test_env_with_credentials_is_0600_and_the_canary_is_never_printed(tmp_path):
         assert result.returncode == 0, result.stderr
         assert CANARY not in result.stdout + result.stderr
     assert "AWS_SECRET_ACCESS_KEY=***" in outputs[0].stdout
+    records = list((tmp_path / "dist" / "evidence").rglob("record.json"))
+    assert {r.parent.name.split("-")[0] for r in records} == {"credentials", "env"}
+    for record in records:  # the plan names variables and masks values; never the secret
+        assert CANARY not in record.read_text()
+        assert "7f3a9e" not in record.read_text()
     assert json.loads(outputs[1].stdout)["mode"] == "0600"
     target = tmp_path / ".env.local"
     assert mode(target) == 0o600
