@@ -23,6 +23,7 @@ from pathlib import Path
 
 from hotpass.errors import HotpassError
 
+
 @dataclass
 class Options:
     target: str = "local"

@@ -26,11 +26,12 @@ def credentials_group(ctx: click.Context) -> None:
 
 def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
     from hotpass.credentials import ChangeCredentials, store_path
-    from hotpass.procedure import plan_lines, run
+    from hotpass.procedure import run
 
     outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=click.echo)
-    for line in plan_lines(outcome.changes, dry_run=dry_run):
-        click.echo(line)
+    for change in outcome.changes:  # action first: "NAME: value" reads as a secret pair
+        click.echo(f"{change.action:<9} {change.target}"
+                   + (f" ({'would' if dry_run else 'done'})" if change.pending else ""))
     if outcome.pending and not dry_run:
         click.echo(f"saved {store_path()} (mode 0600); evidence {outcome.bundle}")
 
