@@ -189,7 +189,8 @@ def test_a_refused_key_fails_in_one_line_and_records_nothing(tmp_path, bastion, 
     args[args.index("--identity-file") + 1] = str(wrong)
     result = hotpass(state, "net", "up", *args, "--detach")
     assert result.returncode == 2
-    assert result.stderr.startswith("hotpass: error: net: ssh to 127.0.0.1 exited")
+    assert result.stderr.startswith("hotpass: error: net: ssh to 127.0.0.1: exited with 255")
+    assert "Permission denied (publickey)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert status(state) == {}
     bad_ttl = hotpass(state, "net", "lease", *up_args(bastion, services, "x"), "--ttl", "soon")
