@@ -1,8 +1,8 @@
 """``hotpass ctx init``: the Prefect profile ``hotpass-<target>``, created and activated.
 
 Contract: ``api_url_for(target)`` picks ``PREFECT_API_URL``: an explicit URL, else a live
-``hotpass net`` tunnel's Prefect port, else (target ``local`` only) the stack's
-``http://127.0.0.1:4200/api``; staging/prod without a tunnel is an error. ``plan``
+``hotpass net`` tunnel's Prefect port, else (target ``local`` only) the running stack's
+Prefect, else ``http://127.0.0.1:4200/api``; staging/prod without a tunnel is an error. ``plan``
 compares with Prefect's profiles file (``$PREFECT_HOME/profiles.toml``): create, update
 (another URL), activate (right URL, not active) or unchanged. ``InitProfile`` is the
 procedure (evidence recorded): apply writes through Prefect's own profile API
@@ -50,6 +50,9 @@ def api_url_for(target: str, api_url: str | None = None,
         raise HotpassError(f"ctx init: no live tunnel for target {target}; open one with "
                            "`hotpass net up --detach ...` (or `hotpass net lease`), or pass "
                            "--api-url")
+    running = env.stack_endpoints(state_dir).get("PREFECT_API_URL")
+    if running:
+        return running, "running stack"
     return env.DEFAULTS["PREFECT_API_URL"], "stack default"
 
 

@@ -2,8 +2,9 @@
 
 Contract: ``resolve(target, overrides)`` gives every variable of the self-hosted stack's
 quick-reference table (``VARIABLES``) with where its value came from: an explicit flag
-wins, then a live ``hotpass net`` tunnel's local ports (Prefect, Marquez), then the
-stack's localhost endpoint. ``WriteEnv`` is the procedure (evidence under
+wins, then a live ``hotpass net`` tunnel's local ports (Prefect, Marquez), then (target
+local) what the running stack reports (``invoke stack.up`` may have moved a port), then
+the stack's default localhost endpoint. ``WriteEnv`` is the procedure (evidence under
 ``HOTPASS_EVIDENCE_DIR``): its plan diffs against the file on disk (values of secrets
 masked), apply writes atomically (mode 0600 whenever credentials are included) and
 verify re-reads with python-dotenv and fails on any difference. ``render(...,
@@ -65,8 +66,9 @@ class Rendered:
 
 def resolve(target: str, overrides: dict[str, str | None], *, allow_network: bool = False,
             include_credentials: bool = False, tunnel: dict | None = None,
-            state_dir: Path | None = None) -> Rendered:
-    """The file's content for ``target``; ``overrides`` maps variable -> flag value."""
+            stack: dict[str, str] | None = None, state_dir: Path | None = None) -> Rendered:
+    """The file's content for ``target``; ``overrides`` maps variable -> flag value,
+    ``stack`` variable -> URL of a service the local stack runs (``stack_endpoints``)."""
     if target not in TARGETS:
         raise HotpassError(f"env: --target must be one of {', '.join(TARGETS)}, not {target!r}")
     unknown = set(overrides) - set(NAMES)
@@ -84,6 +86,8 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
             key, template = _TUNNEL_URLS[name]
             values[name] = template.format(port=tunnel[key])
             sources[name] = f"tunnel {tunnel['label']}"
+        elif stack and stack.get(name):
+            values[name], sources[name] = stack[name], "running stack"
         else:
             values[name], sources[name] = default, "stack default"
     secrets = credentials.load(state_dir) if include_credentials else {}
@@ -92,6 +96,18 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
         raise HotpassError(f"env: stored credential(s) {', '.join(clash)} clash with "
                            "endpoint variables; clear them with `hotpass credentials clear`")
     return Rendered(target, values, sources, secrets)
+
+
+def stack_endpoints(state_dir: Path | None = None) -> dict[str, str]:
+    """The table's variables for the services the local stack (``invoke stack.up``)
+    runs and reports healthy; empty when it is down."""
+    from hotpass import stack
+    from hotpass.settings import load
+
+    folder = Path(state_dir or load().state_dir) / "stack"
+    if not folder.is_dir():
+        return {}
+    return {k: v for k, v in stack.status(folder)["env"].items() if k in NAMES}
 
 
 def quote(name: str, value: str) -> str:
@@ -175,8 +191,9 @@ class WriteEnv(Procedure):
             from hotpass import net
 
             self.tunnel = net.live_tunnel(self.options["state_dir"])
+        running = stack_endpoints(self.options["state_dir"]) if self.target == "local" else {}
         self.rendered = resolve(self.target, self.overrides, tunnel=self.tunnel,
-                                **self.options)
+                                stack=running, **self.options)
 
     def plan(self, ev: Evidence) -> list[Change]:
         self.result = diff(self.rendered, self.output, force=self.force)

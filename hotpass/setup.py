@@ -9,6 +9,9 @@ it), running only the unsatisfied ones and checking again after; the first failu
 stops the walk with a one-line error that says to re-run (satisfied steps are skipped
 then, which is what makes it resumable). ``dry_run`` prints the plan and stops.
 
+The ``stack`` step is ``invoke stack.up``'s procedure (Docker Compose when an engine
+answers, else the native Prefect server and S3 API).
+
 Pitfalls: ``credentials`` is required only for staging/prod (local uses the stack's
 public defaults); it prompts through ``ask`` (the CLI passes a hidden terminal prompt)
 and fails without a terminal. ``env`` never overwrites a differing file unless
@@ -112,18 +115,20 @@ def _tunnel(options: Options) -> Step:
 
 def _stack(options: Options) -> Step:
     from hotpass import env
-
-    url = env.DEFAULTS["PREFECT_API_URL"]
+    from hotpass.settings import load
 
     def check() -> tuple[bool, str]:
-        from hotpass.doctor.remote import answers
-
-        ok, how = answers(url.rstrip("/") + "/health")
-        return ok and how == "HTTP 200", f"Prefect at {url}: {how}"
+        url = env.stack_endpoints(options.state_dir).get("PREFECT_API_URL")
+        return bool(url), f"Prefect at {url}" if url else "the stack is down"
 
     def run() -> str:
-        raise HotpassError(f"setup stack: nothing answers at {url}; start the stack with "
-                           "`invoke stack.up`")
+        from hotpass import stack
+        from hotpass.procedure import run as run_procedure
+
+        mode, reason = stack.choose_mode(False)
+        folder = Path(options.state_dir or load().state_dir) / "stack"
+        run_procedure(stack.up_procedure(mode, reason, state_dir=folder))
+        return f"stack up ({mode}: {reason})"
 
     return Step("stack", check, run)
 
