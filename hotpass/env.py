@@ -101,12 +101,13 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
 def stack_endpoints(state_dir: Path | None = None) -> dict[str, str]:
     """The table's variables for the services the local stack (``invoke stack.up``)
     runs and reports healthy; empty when it is down."""
-    from hotpass import stack
     from hotpass.settings import load
 
     folder = Path(state_dir or load().state_dir) / "stack"
     if not folder.is_dir():
         return {}
+    from hotpass import stack
+
     return {k: v for k, v in stack.status(folder)["env"].items() if k in NAMES}
 
 
