@@ -238,3 +238,22 @@ def test_setup_staging_is_resumable_through_a_real_tunnel(tmp_path, bastion, ser
     assert third.returncode == 0
     assert third.stdout.count(": skipped") == 5, third.stdout
     assert hotpass(state, "net", "down", "--all").returncode == 0
+
+
+def test_foreground_tunnel_closes_on_ctrl_c(tmp_path, bastion, services):
+    state = tmp_path / "state"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HOTPASS_")}
+    clean["HOTPASS_STATE_DIR"] = str(state)
+    process = subprocess.Popen([sys.executable, "-m", "hotpass.cli", "net", "up",
+                                *up_args(bastion, services, "fg")], cwd=tmp_path, env=clean,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while "fg" not in status(state) or status(state)["fg"]["state"] != "up":
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.3)
+    row = status(state)["fg"]
+    assert fetch(row["prefect_port"]) == "prefect behind the bastion"
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    out, err = process.communicate(timeout=30)
+    assert "Ctrl-C closes it" in out and "Traceback" not in err
+    assert status(state) == {} and not accepts(row["prefect_port"])
