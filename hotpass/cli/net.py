@@ -61,9 +61,9 @@ def connection_options(command):
 def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
     from hotpass import net
     from hotpass.net.state import check_label
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     host = params["host"] or settings.bastion_host
     label = check_label(params["label"] or (host or "tunnel"))
     if not detach and not ttl_seconds and not params["dry_run"]:

@@ -36,9 +36,9 @@ _TTL = re.compile(r"^(\d+)([smhd]?)$")
 
 def _state_dir(state_dir: Path | None) -> Path:
     if state_dir is None:
-        from hotpass.settings import HotpassSettings
+        from hotpass.settings import load as load_settings
 
-        state_dir = HotpassSettings().state_dir
+        state_dir = load_settings().state_dir
     return Path(state_dir)
 
 

@@ -21,7 +21,11 @@ Contract:
 - ``run(options, ...)`` does it all inside ``observe_refine`` (telemetry when asked or
   ``HOTPASS_TELEMETRY_ENABLED``; lineage when OpenLineage is configured) and returns
   ``(plan, result)``; ``result`` is ``None`` for an unchanged incremental run, which
-  writes nothing. ``preflight`` runs the checks that must fail before Prefect starts.
+  writes nothing. Before any work it checks the output path (``refine.preflight``) and
+  the free disk space, then holds the output folder's lock (``options.wait`` waits for
+  it) from before ingest to after the publish; SIGTERM/SIGINT stop it cleanly
+  (``refine.signals``). ``preflight`` runs the checks that must fail before Prefect
+  starts.
 
 Pitfalls: the checkpoint is the run's *start* time, so a file saved while the run read
 the others is picked up next time. A ``.zip`` input folder is unpacked into a temporary
@@ -66,10 +70,11 @@ def since_cutoff(since: dt.date) -> float:
 def refine_options(*, input_dir: Path | str | None = None,
                    output_path: Path | str | None = None, profile: str | None = None,
                    profile_search_path: tuple[Path, ...] = (), archive: bool = False,
-                   since: Any = None, strict: bool = False) -> RefineOptions:
-    from hotpass.settings import HotpassSettings
+                   since: Any = None, strict: bool = False, wait: bool = False
+                   ) -> RefineOptions:
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     output = Path(output_path or settings.output_path)
     if output.suffix.lower() != ".xlsx":
         raise HotpassError(f"--output-path {output}: must end in .xlsx")
@@ -78,7 +83,7 @@ def refine_options(*, input_dir: Path | str | None = None,
         profile_name=profile or settings.profile,
         profile_search_paths=tuple(Path(p) for p in profile_search_path)
         + tuple(settings.profile_search_path),
-        archive=archive, since=parse_since(since), strict=strict)
+        archive=archive, since=parse_since(since), strict=strict, wait=wait)
 
 
 @dataclass
@@ -92,6 +97,7 @@ class RunPlan:
     incremental: bool = False
     checkpoint: cache.Checkpoint | None = None
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    staged: Any = None  # the locked StagedRun publish writes into (hotpass.refine.publish)
 
     @property
     def unchanged(self) -> bool:
@@ -125,14 +131,20 @@ def plan_run(options: RefineOptions, *, incremental: bool = False,
              scratch: Path | None = None) -> RunPlan:
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
+    from hotpass.refine.preflight import own_outputs_excluded
 
     started_at = dt.datetime.now(dt.UTC)
     profile = load_profile(options.profile_name, options.profile_search_paths)
     options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
+    # An incremental run publishes every input; a run never reads its own outputs.
+    inputs = own_outputs_excluded(
+        discover_inputs(options.input_dir, None if incremental else options.since),
+        options.output_path)
+    if not inputs:
+        raise HotpassError(f"--input-dir {options.input_dir}: holds only the outputs of "
+                           f"earlier runs into {options.output_path.parent}")
     if not incremental:
-        inputs = discover_inputs(options.input_dir, options.since)
         return RunPlan(options, profile, inputs, list(inputs), started_at=started_at)
-    inputs = discover_inputs(options.input_dir)  # an incremental run publishes them all
     plan = RunPlan(options, profile, inputs, [], incremental=True, started_at=started_at)
     plan.checkpoint = cache.read_checkpoint(options.output_path)
     fingerprint = cache.profile_fingerprint(profile)
@@ -175,7 +187,8 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
 
     with stage(timings, "consolidate"):
         result = consolidate(prepared, plan.profile)
-    published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings)
+    published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
+                        plan.staged)
     if plan.incremental:
         cache.write_checkpoint(plan.options.output_path, plan.started_at,
                                [plan.label(p) for p in plan.inputs])
@@ -199,9 +212,11 @@ def preflight(options: RefineOptions, *, telemetry: bool | None = None,
     from hotpass.observability.runs import require_extra
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
-    from hotpass.settings import HotpassSettings
+    from hotpass.refine.preflight import check_output
+    from hotpass.settings import load as load_settings
 
-    require_extra(HotpassSettings().telemetry_enabled if telemetry is None else telemetry)
+    require_extra(load_settings().telemetry_enabled if telemetry is None else telemetry)
+    check_output(options.output_path)
     load_profile(options.profile_name, options.profile_search_paths)
     if is_bundle(options.input_dir):
         if not Path(options.input_dir).is_file():
@@ -216,11 +231,16 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
         progress: Any = None) -> tuple[RunPlan | None, RefineResult | None]:
     """Plan and execute one observed run; ``(plan, None)`` when nothing changed."""
     from hotpass.observability.runs import observe_refine
-    from hotpass.settings import HotpassSettings
+    from hotpass.refine.preflight import check_disk, check_output
+    from hotpass.refine.publish import open_run
+    from hotpass.refine.signals import stop_on_signals
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     telemetry = settings.telemetry_enabled if telemetry is None else telemetry
+    check_output(options.output_path)
     with ExitStack() as stack:
+        stack.enter_context(stop_on_signals())
         scratch = (Path(stack.enter_context(tempfile.TemporaryDirectory(
             prefix="hotpass-replay-"))) if is_bundle(options.input_dir) else None)
         observation = stack.enter_context(observe_refine(
@@ -230,7 +250,10 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
         observation.reading(plan.inputs)
         result = None
         if not plan.unchanged:
-            result = execute(plan, prepare_many or prepare_locally(progress), publish)
+            check_disk(options.output_path, plan.inputs, options.archive)
+            # One lock from before the work to after the publish (--wait waits for it).
+            with open_run(options.output_path, wait=options.wait) as plan.staged:
+                result = execute(plan, prepare_many or prepare_locally(progress), publish)
         observation.completed(result)
     if progress:
         progress("done", 1, 1)

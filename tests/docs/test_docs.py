@@ -520,7 +520,11 @@ def test_outputs_reference_names_every_file_sheet_and_column(real_run):
     dist = real_run / "dist"
     whole = OUTPUTS_REF.read_text(encoding="utf-8")
     files = sorted(re.sub(r"\d{8}(?=\.zip$)", "YYYYMMDD", str(p.relative_to(dist)))
-                   .replace("refined", "NAME") for p in dist.rglob("*") if p.is_file())
+                   .replace("refined", "NAME") for p in dist.rglob("*")
+                   if p.is_file() and ".refined.runs" not in p.parts)
+    runs = [p.name for p in (dist / ".refined.runs").iterdir()]
+    assert sorted(runs) == sorted(["current", os.readlink(dist / ".refined.runs" / "current")])
+    files += [".NAME.runs/RUN-ID/", ".NAME.runs/current"]
     assert not _undocumented(files, whole), files
     book = CalamineWorkbook.from_path(str(dist / "refined.xlsx"))
     for sheet in book.sheet_names:
