@@ -76,9 +76,10 @@ def down_procedure(state_dir: Path) -> Procedure:
 
 
 def _native_row(service: Service, state: State) -> dict[str, Any]:
-    runs = {v.get("service"): (k, v) for k, v in state.services.items()}
-    stand_in = {"localstack": "minio", "minio-init": "minio"}.get(service.name)
-    process, entry = runs.get(service.name) or runs.get(stand_in) or (None, None)
+    from hotpass.stack.native import PROCESS_OF
+
+    process = PROCESS_OF.get(service.name, "")
+    entry = state.services.get(process)
     if entry is None:
         why = state.skipped.get(service.name) or f"{state.reason}; {service.role.fallback}"
         return {"url": "", "health": "not started", "why": why, "runs": ""}
