@@ -123,11 +123,14 @@ def _stack(options: Options) -> Step:
 
     def run() -> str:
         from hotpass import stack
+        from hotpass.net.state import pick_port
         from hotpass.procedure import run as run_procedure
 
         mode, reason = stack.choose_mode(False)
         folder = Path(options.state_dir or load().state_dir) / "stack"
-        run_procedure(stack.up_procedure(mode, reason, state_dir=folder))
+        run_procedure(stack.up_procedure(mode, reason, state_dir=folder,  # a free port
+                                         prefect_port=pick_port(4200),     # if one is taken
+                                         s3_port=pick_port(9000)))
         return f"stack up ({mode}: {reason})"
 
     return Step("stack", check, run)
