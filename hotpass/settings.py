@@ -3,7 +3,9 @@
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
 JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``) and a ``.env`` file in the working directory. CLI
+``HOTPASS_LINEAGE_NAMESPACE``; ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
+``HOTPASS_S3_PREFIX`` for the ``--archive`` upload; ``HOTPASS_STATE_DIR`` for what local
+services keep between commands) and a ``.env`` file in the working directory. CLI
 flags override settings; settings override the defaults below. The exporters' own
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
 libraries (see ``hotpass.observability``), not here.
@@ -31,6 +33,10 @@ class HotpassSettings(BaseSettings):
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
     lineage_namespace: str = "hotpass"
+    s3_endpoint: str | None = None  # set: --archive uploads the bundle there
+    s3_bucket: str = "hotpass-artifacts"
+    s3_prefix: str = "refine"
+    state_dir: Path = Path("dist/state")
 
     @field_validator("profile_search_path", mode="before")
     @classmethod

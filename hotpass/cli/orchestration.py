@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from hotpass.cli.kit import echo, echo_json
+
 
 def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run: bool,
                no_upload: bool, build_image: bool, push_image: bool, as_json: bool,
@@ -50,22 +52,21 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
         deploy.apply(prepared, steps)
     result = [step.to_dict() for step in steps]
     if as_json:
-        click.echo(json.dumps({"mode": mode, "deployments": result,
-                               "written": [str(p) for p in written], "images": images},
-                              indent=2, sort_keys=True, default=str))
+        echo_json({"mode": mode, "deployments": result,
+                   "written": [str(p) for p in written], "images": images})
         return result
     verb = {"dry-run": "would", "offline": "offline", "register": "done"}[mode]
     for step in steps:
-        click.echo(f"{step.deployment}: {step.action} ({verb})")
+        echo(f"{step.deployment}: {step.action} ({verb})")
         for key, change in step.changes.items():
-            click.echo(f"    {key}: {json.dumps(change['server'], default=str)} -> "
+            echo(f"    {key}: {json.dumps(change['server'], default=str)} -> "
                        f"{json.dumps(change['manifest'], default=str)}")
         for note in step.notes:
-            click.echo(f"    note: {note}")
+            echo(f"    note: {note}")
     for path in written:
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
     for tag in images:
-        click.echo(f"image {tag}")
+        echo(f"image {tag}")
     return result
 
 
@@ -84,22 +85,21 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
         since=since, enable_observability=enable_observability, task_runner=task_runner,
         dask_address=dask_address)
     if as_json:
-        click.echo(json.dumps({"mode": mode, **summary}, indent=2, sort_keys=True,
-                              default=str))
+        echo_json({"mode": mode, **summary})
         return summary
     how = ("Prefect runtime (flow run on the Prefect API)" if mode == "prefect" else
            "local (set HOTPASS_ENABLE_PREFECT_RUNTIME=1 or PREFECT_API_URL for Prefect)")
-    click.echo(f"mode: {mode}: {how}")
-    click.echo(f"status: {summary['status']}; {len(summary['processed'])} file(s), "
+    echo(f"mode: {mode}: {how}")
+    echo(f"status: {summary['status']}; {len(summary['processed'])} file(s), "
                f"{summary['records_out']} records, {summary['errors']} errors, "
                f"{summary['warnings']} warnings")
     if summary.get("ran_on"):
         workers = sorted({place.get("dask_worker") or f"pid {place['pid']}"
                           for place in summary["ran_on"].values()})
-        click.echo(f"task runner: {summary['task_runner']}; per-file tasks ran on "
+        echo(f"task runner: {summary['task_runner']}; per-file tasks ran on "
                    f"{len(workers)} worker(s): {', '.join(workers)}")
     for note in summary.get("notes", []):
-        click.echo(f"note: {note}")
+        echo(f"note: {note}")
     return summary
 
 

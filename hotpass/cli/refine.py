@@ -7,12 +7,12 @@ command body so ``hotpass --help`` stays fast; failures are ``HotpassError``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import click
 
 from hotpass import __version__
+from hotpass.cli.kit import echo, echo_json
 from hotpass.errors import HotpassError
 
 
@@ -72,15 +72,17 @@ def refine(input_dir, output_path, profile_name, profile_search_path, archive, s
         observation.completed(result)
     summary = _summary(result)
     if as_json:
-        click.echo(json.dumps(summary, indent=2, sort_keys=True))
+        echo_json(summary)
         return
     totals = summary["totals"]
-    click.echo(
+    echo(
         f"Refined {totals['rows_in']} rows from {totals['files']} file(s) into "
         f"{totals['records_out']} records ({totals['duplicates_merged']} duplicates merged); "
         f"{totals['errors']} errors, {totals['warnings']} warnings.")
     for kind, path in summary["outputs"].items():
-        click.echo(f"  {kind:<12} {path}")
+        echo(f"  {kind:<12} {path}")
+    for kind, uri in summary["uploads"].items():
+        echo(f"  {kind:<12} uploaded to {uri}")
 
 
 def _summary(result) -> dict:
@@ -97,5 +99,6 @@ def _summary(result) -> dict:
             "info": by_severity["info"],
         },
         "outputs": {k: str(v) for k, v in result.outputs.items()},
+        "uploads": dict(result.uploads),
         "stage_seconds": result.stage_seconds,
     }

@@ -72,15 +72,6 @@ def split_lineage_url(url: str, endpoint: str | None = None) -> tuple[str, str]:
     return urlunsplit((parts.scheme, parts.netloc, path + "/", parts.query, "")), DEFAULT_ENDPOINT
 
 
-def safe_url(url: str) -> str:
-    """``url`` without user info, query or fragment, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def _config_file() -> str | None:
     candidates = [os.environ.get("OPENLINEAGE_CONFIG"), os.path.join(os.getcwd(), "openlineage.yml"),
                   os.path.join(os.path.expanduser("~/.openlineage"), "openlineage.yml")]
@@ -133,7 +124,9 @@ def _describe(client) -> str:
     if isinstance(url, str):
         from urllib.parse import urljoin
 
-        return f"OpenLineage endpoint {safe_url(urljoin(url, transport.endpoint))}"
+        from hotpass.redact import redact_url
+
+        return f"OpenLineage endpoint {redact_url(urljoin(url, transport.endpoint))}"
     return f"OpenLineage {transport.kind} transport"
 
 

@@ -157,8 +157,10 @@ def _client():
         with get_client(sync_client=True) as client:
             yield client
     except (httpx.ConnectError, httpx.TimeoutException) as exc:
-        raise HotpassError(f"deploy: cannot reach the Prefect API at {api_url()} "
-                           f"({exc}); start the server or fix PREFECT_API_URL") from None
+        from hotpass.redact import redact
+
+        raise HotpassError(redact(f"deploy: cannot reach the Prefect API at {api_url()} "
+                                  f"({exc}); start the server or fix PREFECT_API_URL")) from None
 
 
 def plan(prepared: list[Prepared], *, offline: bool = False) -> list[Step]:

@@ -164,9 +164,13 @@ def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
 
 def worker_status(pool: str | None = None, state_dir: Path = STATE_DIR) -> dict[str, Any]:
     from hotpass.orchestration.deploy import api_url
+    from hotpass.redact import redact_data
 
+    return redact_data(_worker_status(pool, state_dir, api_url()))
+
+
+def _worker_status(pool: str | None, state_dir: Path, url: str | None) -> dict[str, Any]:
     local = [row for row in local_workers(state_dir) if not pool or row["pool"] == pool]
-    url = api_url()
     if not url:
         return {"local": local, "server": None, "note": "PREFECT_API_URL is not set"}
     try:

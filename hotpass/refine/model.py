@@ -109,5 +109,6 @@ class RefineResult:
     rows_in: int
     duplicates_merged: int
     outputs: dict[str, Path] = field(default_factory=dict)
+    uploads: dict[str, str] = field(default_factory=dict)  # output kind -> s3:// URI
     report: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)

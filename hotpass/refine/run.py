@@ -1,5 +1,5 @@
 """One refine run, composed: discover -> prepare (per file) -> consolidate -> gate ->
-export -> report -> archive.
+export -> report -> archive -> upload (the archive, when HOTPASS_S3_ENDPOINT is set).
 
 Contract: ``run_refine(options, progress)`` returns a ``RefineResult`` or raises a
 ``HotpassError``. Every failure before ``publish`` leaves the output folder untouched;
@@ -98,7 +98,13 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
             bundle_dir=options.output_path.parent / "input-archives", inputs=inputs,
             input_root=options.input_dir, profile_name=profile.name,
             hotpass_version=__version__)
+    uploads = {}
+    if options.archive:  # after the local outputs are complete: HOTPASS_S3_ENDPOINT only
+        from hotpass.artifacts import upload_archive
+
+        uploads = {"archive": uri} if (uri := upload_archive(outputs["archive"])) else {}
     return RefineResult(options=options, refined=result.refined, provenance=result.provenance,
                         issues=result.issues, sheets=sheets, inputs=inputs,
                         rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
-                        outputs=outputs, report=report, stage_seconds=timings)
+                        outputs=outputs, uploads=uploads, report=report,
+                        stage_seconds=timings)
