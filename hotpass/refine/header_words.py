@@ -11,7 +11,7 @@ above ``mapping.fuzzy_threshold``: typos) scores 0.9 x ratio. Besides the profil
 fields, the person-name parts ``FIRST_NAME`` and ``LAST_NAME`` are scored, so separate
 name columns can compose ``contact_name``.
 
-Pitfalls: words are compared by a five-letter stem so "registered"/"registration" and
+Pitfalls: words are compared by a five-letter stem (after a plural "s") so "registered"/"registration" and
 "organisation"/"organization" meet; stop words (of, the, ...) never count; placeholder
 headers ("Unnamed: 3", "Column 7") score nothing.
 """
@@ -50,7 +50,7 @@ _BRACKETED = re.compile(r"[(\[{]([^)\]}]*)[)\]}]")
 
 def normalise_header(text: str) -> str:
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"\be[\s-]?mail", "email", text)
+    text = re.sub(r"\be[\s-]?mail", "email", text).replace("#", " number ")
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -64,7 +64,13 @@ def _expand(words: list[str]) -> list[str]:
 
 def _stems(text: str) -> frozenset[str]:
     words = _expand(normalise_header(text).split())
-    return frozenset(w[:5] for w in words if w not in STOP_WORDS)
+    return frozenset(_stem(w) for w in words if w not in STOP_WORDS)
+
+
+def _stem(word: str) -> str:
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]  # notes -> note, contacts -> contact
+    return word[:5]
 
 
 def expanded(text: str) -> str:
@@ -105,10 +111,10 @@ class HeaderScorer:
                 out[self.exact[key]] = (1.0, "synonym")
         main = _stems(_BRACKETED.sub(" ", header))
         qualifier = _stems(" ".join(_BRACKETED.findall(header))) - main
-        for field, stems in self.stemmed:
-            score = _word_score(stems, main, qualifier)
-            if score > out.get(field, (0.0, ""))[0]:
-                out[field] = (score, "words")
+        self._word_scores(out, main, qualifier)
+        if _stem("number") in main and max((v for v, _ in out.values()), default=0.0) < 0.6:
+            # "Acc. No.", "Account #": a number that names nothing else is an id
+            self._word_scores(out, (main - {_stem("number")}) | {"id"}, qualifier)
         if len(phrase) >= 4:
             best = process.extractOne(phrase, self.phrases, scorer=fuzz.ratio,
                                       score_cutoff=self.threshold)
@@ -117,6 +123,14 @@ class HeaderScorer:
                 if score > out.get(field, (0.0, ""))[0]:
                     out[field] = (score, "fuzzy")
         return out
+
+
+    def _word_scores(self, out: dict[str, tuple[float, str]], main: frozenset[str],
+                     qualifier: frozenset[str]) -> None:
+        for field, stems in self.stemmed:
+            score = _word_score(stems, main, qualifier)
+            if score > out.get(field, (0.0, ""))[0]:
+                out[field] = (score, "words")
 
 
 def _word_score(synonym: frozenset[str], main: frozenset[str],

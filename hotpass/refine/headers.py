@@ -6,7 +6,8 @@ index and the column ``Typing`` under that header) or a one-line reason the shee
 header. A row is a candidate when it holds at least two text cells that are not data
 (not numbers, e-mails, phones, web addresses or dates) and at least one of them names a
 profile field on its own (header score >= ``HEADER_HIT``); the candidate whose columns
-below type best (sum of totals, plus half a point per header hit) wins, earliest on ties.
+below type best (sum of totals, plus half a point per header hit, less a point per cell
+that looks like data) wins, earliest on ties.
 So a header with one known name ("Org ID", "Entity", "Web page") is found when the
 columns below it are clearly typed, and a sheet whose first rows are data is refused.
 
@@ -24,6 +25,7 @@ from hotpass.refine.typing_columns import HEADER_HIT, ColumnTyper, Typing
 
 _NUMBER = re.compile(r"^[\d.,\s/:+-]+$")
 TYPING_ROWS = 400  # rows below a candidate sampled to judge it (the final typing reads more)
+LOOK_PAST = 3  # rows after the best candidate still tried (a sub-header, a units row)
 
 
 @dataclass
@@ -38,7 +40,10 @@ def find_header(texts: list[list[str | None]], typer: ColumnTyper,
     best_score = 0.0
     named_only: list[str] = []
     for index, row in enumerate(texts[:scan]):
-        labels = [t for t in row if t is not None and not _looks_like_data(t, typer)]
+        if best is not None and index > best.index + LOOK_PAST:
+            break  # data rows follow the header; a better header is never far below it
+        filled = [t for t in row if t is not None]
+        labels = [t for t in filled if not _looks_like_data(t, typer)]
         if len(labels) < 2:
             continue
         hits = [t for t in labels if _best_header(typer, t) >= HEADER_HIT]
@@ -49,7 +54,7 @@ def find_header(texts: list[list[str | None]], typer: ColumnTyper,
         if mapped < 2:
             named_only.append(f"row {index + 1} names only {', '.join(repr(h) for h in hits)}")
             continue
-        score = typing.score + 0.5 * typing.header_hits
+        score = typing.score + 0.5 * typing.header_hits - (len(filled) - len(labels))
         if score > best_score:
             best, best_score = HeaderChoice(index, typing), score
     if best is not None:

@@ -3,9 +3,10 @@ organisation through a shared id or organisation name, within a workbook and acr
 workbooks of one run; attach rows that name no organisation by their web or e-mail domain.
 
 Contract: ``link_sheets(frames, profile, across_files)`` fills each child row's empty
-organisation fields from its parent row and returns ``(links, issues)``. Declared joins
+organisation fields from its parent row and returns the issues. Declared joins
 (``profile.joins``: sheet-name regexes and a key field) are applied first and win; then a
-link is inferred where an identifier column (``identifier`` kind) is unique in one sheet
+link is inferred where an identifier column (``identifier`` kind, or a spare id column kept
+as ``LINK_KEY`` by mapping; ``drop_link_keys`` removes those after linking) is unique in one sheet
 (the parent, which names organisations) and at least ``SUBSET_SHARE`` of another sheet's
 values in that column are among the parent's. A sheet whose organisation names are mostly
 a parent's names (and that holds no other organisation field) is reported as linked by
@@ -26,7 +27,7 @@ from __future__ import annotations
 import re
 
 from hotpass.profiles import Profile
-from hotpass.refine.model import SOURCE_ROW, Issue, SourceFrame
+from hotpass.refine.model import LINK_KEY, SOURCE_ROW, Issue, SourceFrame
 
 SUBSET_SHARE = 0.5
 UNIQUE_SHARE = 0.98
@@ -50,29 +51,49 @@ def link_sheets(frames: list[SourceFrame], profile: Profile,
                 if parent is None or child is parent or not re.search(join.related_sheet,
                                                                       child.sheet):
                     continue
-                if join.key in parent.frame and join.key in child.frame:
-                    issues += _attach(parent, child, join.key, profile, "declared")
+                keys = [k for k in _keys(child, [join.key]) if k == join.key
+                        or k.startswith(LINK_KEY)]
+                if join.key in parent.frame and keys:
+                    # the declared key on the parent; on the child the id column that matches
+                    key = max(keys, key=lambda k: (_subset_share(child.frame[k],
+                                                                 parent.frame[join.key]), k == join.key))
+                    issues += _attach(parent, (join.key, child, key), profile, "declared")
                     linked.add(id(child))
-    keys = [f for f in profile.fields_of_kind("identifier") if f in profile.fields]
-    parents = [(f, key) for f in frames for key in keys if _is_parent(f, key)]
+    ids = profile.fields_of_kind("identifier")
+    parents = [(f, key) for f in frames for key in _keys(f, ids) if _is_parent(f, key)]
     for child in frames:
         if id(child) in linked or not _needs_parent(child):
             continue
         best = None
         for parent, key in parents:
-            if parent is child or key not in child.frame or (
-                    across_files and parent.file == child.file) or (
+            if parent is child or (across_files and parent.file == child.file) or (
                     not across_files and parent.file != child.file):
                 continue
-            share = _subset_share(child.frame[key], parent.frame[key])
-            if share >= SUBSET_SHARE and (best is None or share > best[2]):
-                best = (parent, key, share)
+            for child_key in _keys(child, ids):
+                share = _subset_share(child.frame[child_key], parent.frame[key])
+                if share >= SUBSET_SHARE and (best is None or share > best[2]):
+                    best = (parent, key, share, child_key)
         if best is not None:
-            issues += _attach(best[0], child, best[1], profile, "inferred")
+            issues += _attach(best[0], (best[1], child, best[3]), profile, "inferred")
             linked.add(id(child))
     if not across_files:
         _name_links(frames, profile, linked)
     return issues
+
+
+def _keys(source: SourceFrame, ids: list[str]) -> list[str]:
+    return [c for c in source.frame.columns if c in ids or c.startswith(LINK_KEY)]
+
+
+def drop_link_keys(frames: list[SourceFrame]) -> None:
+    for source in frames:
+        spare = [c for c in source.frame.columns if c.startswith(LINK_KEY)]
+        if spare:
+            source.frame = source.frame.drop(columns=spare)
+
+
+def _label(key: str) -> str:
+    return key.removeprefix(LINK_KEY)
 
 
 def _clean_keys(series):
@@ -103,15 +124,17 @@ def _subset_share(child_keys, parent_keys) -> float:
     return float(values.isin(set(_clean_keys(parent_keys.dropna()))).mean())
 
 
-def _attach(parent: SourceFrame, child: SourceFrame, key: str, profile: Profile,
+def _attach(parent: SourceFrame, link: tuple[str, SourceFrame, str], profile: Profile,
             how: str) -> list[Issue]:
-    """Fill the child's empty organisation fields from the parent row with the same key."""
+    """Fill the child's empty organisation fields from the parent row with the same key;
+    ``link`` is (parent key column, child, child key column)."""
+    key, child, child_key = link
     org_fields = [f for f, s in profile.fields.items()
                   if not s.contact and f != key and f in parent.frame]
     lookup = parent.frame.assign(__key=_clean_keys(parent.frame[key]))
     lookup = lookup.dropna(subset=["__key"]).drop_duplicates("__key").set_index("__key")
     frame = child.frame
-    child_keys = _clean_keys(frame[key])
+    child_keys = _clean_keys(frame[child_key])
     known = child_keys.isin(lookup.index)
     for field in org_fields:
         looked_up = child_keys.map(lookup[field]).astype(object)
@@ -120,17 +143,19 @@ def _attach(parent: SourceFrame, child: SourceFrame, key: str, profile: Profile,
     orphans = frame.loc[~known & child_keys.notna(), SOURCE_ROW].astype(int).tolist()
     present = int(child_keys.notna().sum())
     child.report.links.append({
-        "how": how, "by": key, "parent_file": parent.file, "parent_sheet": parent.sheet,
+        "how": how, "by": _label(child_key) if child_key == key else
+        f"{_label(child_key)} = {_label(key)}", "parent_file": parent.file, "parent_sheet": parent.sheet,
         "child_file": child.file, "child_sheet": child.sheet, "child_rows": present,
         "matched": present - len(orphans),
         "share_matched": round((present - len(orphans)) / present, 4) if present else 0.0,
         "fields_filled": org_fields, "unmatched_rows": orphans[:UNMATCHED_LISTED]})
     child.report.mapped_columns.setdefault(
-        f"(joined from {parent.sheet or parent.file} on {key})", ", ".join(org_fields))
+        f"(joined from {parent.sheet or parent.file} on {_label(key)})", ", ".join(org_fields))
     where = parent.sheet if parent.file == child.file else f"{parent.file}, sheet {parent.sheet}"
+    name = _label(child_key)
     return [Issue(severity=profile.severity("join.orphan"), rule="join.orphan", file=child.file,
-                  sheet=child.sheet, row=row, field=key,
-                  message=f"{key} has no matching row in {where}".replace("in , sheet ", "in "))
+                  sheet=child.sheet, row=row, field=name,
+                  message=f"{name} has no matching row in {where}".replace("in , sheet ", "in "))
             for row in orphans]
 
 

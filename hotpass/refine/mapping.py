@@ -7,7 +7,9 @@ header, with the reason). The report carries, per column, the typing evidence (d
 header score, value score, sample share), the mapped and unmapped columns (never silently
 dropped) and how many template rows were dropped. Steps, in order: header detection
 (``headers``), column typing (``typing_columns``), template rows out, first/last names
-composed, multi-person cells split (``people``).
+composed, multi-person cells split (``people``). An id column that lost its field to
+another (a contacts sheet's own "Record ID" beside "Associated Company ID") is kept as a
+``LINK_KEY`` column for sheet linking, which drops it.
 
 Pitfalls: a template row holds nothing but ids or sequence numbers (a pre-numbered sheet
 with hundreds of empty rows at the bottom); it is dropped before anything else sees it,
@@ -23,7 +25,14 @@ from hotpass.profiles import Profile
 from hotpass.refine.cells import RawSheet
 from hotpass.refine.header_words import FIRST_NAME, LAST_NAME, normalise_header
 from hotpass.refine.headers import find_header
-from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET, SheetReport, SourceFrame
+from hotpass.refine.model import (
+    LINK_KEY,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    SOURCE_SHEET,
+    SheetReport,
+    SourceFrame,
+)
 from hotpass.refine.people import compose_names, split_people
 from hotpass.refine.typing_columns import ColumnTyper, Typing
 
@@ -90,6 +99,9 @@ def frame_from_sheet(
         data["contact_name"] = [c or n for c, n in zip(current, composed, strict=True)]
     frame = pd.DataFrame(data, dtype=object)
     mapped = list(frame.columns)
+    for col, header_text in _spare_id_columns(typing, typer):
+        frame[LINK_KEY + header_text] = [body[i][col] if col < len(body[i]) else None
+                                         for i in rows]
     frame[SOURCE_FILE] = file_label
     frame[SOURCE_SHEET] = sheet.name
     frame[SOURCE_ROW] = [header_index + 2 + i for i in rows]
@@ -114,6 +126,15 @@ def _describe(report: SheetReport, typing: Typing) -> None:
         elif evidence.header_method == "words":
             shown += " (header words)"
         report.mapped_columns[evidence.header] = shown
+
+
+def _spare_id_columns(typing: Typing, typer: ColumnTyper) -> list[tuple[int, str]]:
+    """Unmapped columns whose header names an id ("Associated Company ID" beside a
+    "Record ID"): kept as link keys so sheet linking can try them."""
+    ids = set(typer.profile.fields_of_kind("identifier"))
+    return [(e.column, e.header) for e in typing.evidence
+            if e.field is None and e.header_score >= 0.6
+            and e.decision.split(" ", 1)[0] in ids]
 
 
 def _non_template_rows(body: list[list[str | None]], header: list[str | None],

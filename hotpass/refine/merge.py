@@ -200,6 +200,9 @@ def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: lis
         values = values.dropna().drop_duplicates()
         primary = refined[field].rename("p")
         values = values.join(primary, on=CLUSTER)
+        if kind == "person":  # "Jo Smith (Director)" is the primary "Jo Smith" again
+            values = values[values["v"].str.split(" (", n=1, regex=False).str[0]
+                            != values["p"]]
         values = values[values["v"] != values["p"]]
         joined = join_groups(values[CLUSTER], values["v"], "; ")
         refined[SECONDARY[kind]] = joined.reindex(refined.index)

@@ -21,6 +21,7 @@ SOURCE_ROW = "__source_row"
 EXTRA_EMAILS = "__extra_emails"
 EXTRA_PHONES = "__extra_phones"
 EXTRA_NAMES = "__extra_names"  # further people of a multi-person cell, "Name (Role); ..."
+LINK_KEY = "__key:"  # + header: an id column that lost its field but may link sheets
 PROVENANCE_COLUMNS = (SOURCE_FILE, SOURCE_SHEET, SOURCE_ROW)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from hotpass.errors import InputError
 from hotpass.profiles import Profile
 from hotpass.refine.ingest import read_sheets
-from hotpass.refine.linking import attach_by_domain, link_sheets
+from hotpass.refine.linking import attach_by_domain, drop_link_keys, link_sheets
 from hotpass.refine.mapping import frame_from_sheet
 from hotpass.refine.model import (
     SOURCE_FILE,
@@ -137,7 +137,9 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     from hotpass.refine.merge import merge_clusters
     from hotpass.refine.validate import validate_records
 
-    cross_file = link_sheets([s for p in prepared for s in p.frames], profile, across_files=True)
+    sources = [s for p in prepared for s in p.frames]
+    cross_file = link_sheets(sources, profile, across_files=True)
+    drop_link_keys(sources)
     frames = [s.frame for p in prepared for s in p.frames if len(s.frame)]
     if not frames:
         failures = [i for p in prepared for i in p.issues if i.severity == "error"]

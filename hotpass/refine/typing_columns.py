@@ -11,9 +11,13 @@ sample share and size, total). Scores:
   column, read from at most ``SAMPLE_ROWS`` rows spread evenly over the body (never the
   whole column, so typing costs the same for 100 rows and 1,000,000);
 - total: ``h`` when the field has no content test (free text); otherwise the best of
-  ``(h + v) / 2``, ``h`` (``0.6 h`` when a sample of 5+ cells contradicts it: ``v < 0.3``),
+  ``(h + v) / 2``, ``h`` (``0.6 h`` when a sample of 3+ cells contradicts it: ``v < 0.3``;
+  values outside a field's ``allowed_values`` or region list never contradict, they are
+  validation warnings),
   and ``0.9 v`` when ``v >= 0.6`` for kinds whose content is unmistakable (email, phone,
-  website, person, organisation name, region, allowed values). Identifiers, dates and free
+  website, person, region, allowed values; an organisation name needs ``v >= 0.75``, i.e.
+  mostly legal suffixes or organisation words, as any multi-word text scores 0.6), from a
+  sample of at least ``MIN_SAMPLE`` cells. Identifiers, dates and free
   text need a header score of at least ``HEADER_HIT``.
 
 The assignment maximises the sum of totals (``scipy.optimize.linear_sum_assignment``):
@@ -36,13 +40,15 @@ import numpy as np
 from hotpass.profiles import Profile
 from hotpass.refine.cells import column_letter
 from hotpass.refine.header_words import FIRST_NAME, LAST_NAME, PERSON_PARTS, HeaderScorer
-from hotpass.refine.value_shapes import ShapeReader, field_value_score
+from hotpass.refine.value_shapes import ShapeReader, column_sample, field_value_score
 
 SAMPLE_CELLS = 200
 SAMPLE_ROWS = 2000
 MIN_TOTAL = 0.5
 HEADER_HIT = 0.6
 VALUE_ONLY = 0.6
+MIN_SAMPLE = 3  # values alone type a column only from three or more cells
+VALUE_ONLY_NAME = 0.75  # multi-word text is only 0.6 "organisation": deal names, projects
 MULTI_VALUED_KINDS = ("email", "phone")
 VALUE_TYPED_KINDS = ("email", "phone", "website", "person", "name", "region")
 IGNORE = "ignore"
@@ -130,7 +136,7 @@ class ColumnTyper:
 
     def _score_column(self, name: str, sample: list[str]) -> dict[str, _Cell]:
         header = self.headers.scores(name) if name else {}
-        shapes = [self.reader.shapes(text) for text in sample]
+        prepared = column_sample(self.reader, sample)
         out: dict[str, _Cell] = {}
         for field_name in self.fields:
             if any(rx.fullmatch(name) and f == field_name for rx, f in self.forbids):
@@ -141,9 +147,11 @@ class ColumnTyper:
                     out[field_name] = _Cell(h, method, None, 0.0, h)
                 continue
             spec = self.profile.fields[field_name]
-            v, share = field_value_score(spec, self.profile, sample, shapes)
-            total = combine(h, v, len(sample), spec.kind in VALUE_TYPED_KINDS
-                            or bool(spec.allowed_values))
+            v, share = field_value_score(spec, self.profile, prepared)
+            listed = spec.kind == "region" or bool(spec.allowed_values)
+            total = combine(h, v, len(sample), spec.kind in VALUE_TYPED_KINDS or listed,
+                            contradicts=not listed,
+                            value_only=VALUE_ONLY_NAME if spec.kind == "name" else VALUE_ONLY)
             if total > 0:
                 out[field_name] = _Cell(h, method, v, share, total)
         return out
@@ -183,14 +191,15 @@ class ColumnTyper:
         return chosen
 
 
-def combine(h: float, v: float | None, n: int, value_typed: bool) -> float:
+def combine(h: float, v: float | None, n: int, value_typed: bool,
+            contradicts: bool = True, value_only: float = VALUE_ONLY) -> float:
     """Total score of one column for one field (see the module docstring)."""
     if v is None:
         return h
     if not value_typed and h < HEADER_HIT:
         return 0.0
-    header_side = h * 0.6 if (n >= 5 and v < 0.3) else h
-    value_side = 0.9 * v if (value_typed and v >= VALUE_ONLY) else 0.0
+    header_side = h * 0.6 if (contradicts and n >= MIN_SAMPLE and v < 0.3) else h
+    value_side = 0.9 * v if (value_typed and v >= value_only and n >= MIN_SAMPLE) else 0.0
     return max((h + v) / 2 if h else 0.0, header_side, value_side)
 
 

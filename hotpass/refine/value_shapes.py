@@ -2,13 +2,13 @@
 organisation name, identifier), for typing columns by their content.
 
 Contract: ``ShapeReader(profile).shapes(text)`` returns a ``Shapes`` tuple of per-kind
-scores in 0..1 for one cell (cached per distinct text); ``field_value_score`` turns the
-shapes of a column sample into one score per profile field. Kinds without a content test
+scores in 0..1 for one cell (cached per distinct text); ``column_sample`` prepares a column's sample once and
+``field_value_score`` turns it into one score per profile field. Kinds without a content test
 (free text) score ``None``: only their header can type them.
 
 Pitfalls: an organisation name and a person's name share a shape ("Blue Sky"), so a
-value only scores as an organisation outright with a legal suffix or an organisation
-word, and as a person only with two name words (three with an initial or a particle);
+value only scores as an organisation outright with a legal suffix, or in title case with
+an organisation word ("Fleet insurance 2024" is a deal, not a company), and as a person only with two name words (three with an initial or a particle);
 identifiers look like anything numeric, so they never type a column without a header.
 Phones are parsed for the profile's region with phonenumbers (via the normaliser's
 cached parser), so "2019/123456/07" is not a phone and "0821234567" is.
@@ -17,6 +17,7 @@ cached parser), so "2019/123456/07" is not a phone and "0821234567" is.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -93,7 +94,9 @@ def _person_or_name(text: str) -> tuple[float, float]:
     if not words or sum(len(w) for w in words) < len(text.replace(" ", "")) * 0.6:
         return 0.0, 0.0  # mostly digits or symbols
     lowered = [w.lower().strip(".'’") for w in words]
-    if any(w in LEGAL_SUFFIXES or w in ORG_WORDS for w in lowered) or "&" in text:
+    titled = _title_cased(words)
+    if any(w in LEGAL_SUFFIXES for w in lowered) or (titled and (
+            "&" in text or any(w in ORG_WORDS for w in lowered))):
         return 0.0, 1.0
     first = _ROLE_SPLIT.split(text.split(";")[0], maxsplit=1)[0]  # "Jo Smith (Director)"
     core = [w for w in _WORD.findall(first) if w.lower() not in PARTICLES]
@@ -103,13 +106,15 @@ def _person_or_name(text: str) -> tuple[float, float]:
     if capitalised and (full == 2 or (full == 3 and (initials or len(core) < len(
             _WORD.findall(first))))) and len(first) <= 40:
         return 1.0, 0.3
-    if len(words) >= 2:
+    if len(words) >= 2 and titled:
         return 0.0, 0.6  # multi-word title text: likely an organisation
-    return 0.0, 0.2
+    return 0.0, 0.2  # sentence case ("Hangar lease renewal") or one word
 
 
-def sample_shapes(reader: ShapeReader, sample: list[str]) -> list[Shapes]:
-    return [reader.shapes(text) for text in sample]
+def _title_cased(words: list[str]) -> bool:
+    """Every significant word starts upper-case (or the text is all capitals)."""
+    significant = [w for w in words if len(w) > 3 or w[0].isupper()]
+    return bool(significant) and all(w[0].isupper() for w in significant)
 
 
 # Which shape score stands for a field kind ("region" and allowed values are per field).
@@ -117,28 +122,39 @@ _KIND_SHAPE = {"email": "email", "phone": "phone", "website": "website", "date":
                "person": "person", "name": "name", "identifier": "identifier"}
 
 
-def field_value_score(spec: FieldSpec, profile: Profile, sample: list[str],
-                      shapes: list[Shapes]) -> tuple[float | None, float]:
+@dataclass
+class ColumnSample:
+    """One column's sampled texts with what every field test needs, computed once."""
+
+    texts: list[str]
+    shapes: list[Shapes]
+    keys: list[str]
+    unique: bool
+
+
+def column_sample(reader: ShapeReader, texts: list[str]) -> ColumnSample:
+    return ColumnSample(texts, [reader.shapes(t) for t in texts], [_key(t) for t in texts],
+                        len(set(texts)) >= 0.5 * len(texts))
+
+
+def field_value_score(spec: FieldSpec, profile: Profile,
+                      sample: ColumnSample) -> tuple[float | None, float]:
     """(mean score, share of sampled cells that clearly fit) for one field; (None, 0)
     when the field has no content test or the sample is empty."""
-    if not sample:
+    if not sample.texts:
         return None, 0.0
     if spec.kind == "region" or spec.allowed_values:
         known = _known_values(spec, profile)
-        hits = sum(1 for text in sample if _key(text) in known)
-        return hits / len(sample), hits / len(sample)
+        share = sum(1 for key in sample.keys if key in known) / len(sample.keys)
+        return share, share
     shape = _KIND_SHAPE.get(spec.kind)
     if shape is None:
         return None, 0.0
-    scores = [getattr(s, shape) for s in shapes]
-    if spec.kind == "identifier":
-        scores = [v * (1.0 if _unique_enough(sample) else 0.5) for v in scores]
+    scores = [getattr(s, shape) for s in sample.shapes]
+    if spec.kind == "identifier" and not sample.unique:
+        scores = [v * 0.5 for v in scores]
     mean = sum(scores) / len(scores)
     return mean, sum(1 for v in scores if v >= 0.6) / len(scores)
-
-
-def _unique_enough(sample: list[str]) -> bool:
-    return len(set(sample)) >= 0.5 * len(sample)
 
 
 def _key(text: str) -> str:

@@ -20,9 +20,10 @@ import csv
 import datetime as dt
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotpass.samples.exports import expected_field
 from hotpass.samples.maker import Maker, Sheet
 from hotpass.samples.words import INSTRUCTIONS
 
@@ -41,6 +42,9 @@ class GeneratedSet:
     files: list[Path]
     truth: list[TruthRow]
     names: list[str]  # clean name of entity id i at index i - 1
+    columns: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    # (file, sheet, header, field it must map to or None) for every column written
+    people: list[tuple[int, str]] = field(default_factory=list)  # (entity id, person named)
 
     @property
     def entities(self) -> int:
@@ -58,12 +62,16 @@ class GeneratedSet:
 
 
 def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 3,
-                       profile: str = "generic", duplicate_share: float = 0.3) -> GeneratedSet:
+                       profile: str = "generic", duplicate_share: float = 0.3,
+                       exports: bool = False) -> GeneratedSet:
     """Write ``files`` messy sources into ``out_dir`` (the last a CSV when files >= 2).
 
     files=1: the register workbook; 2: register + CSV; 3: register, CRM export
     (Organisations + Contacts), CSV; each further file adds a regional workbook with two
     data sheets. ``duplicate_share`` of organisations appear in 2-3 different sheets.
+    ``exports=True`` adds the real-export shapes of ``hotpass.samples.exports`` (a CRM
+    tracker with id-linked sheets and template rows, a call log linked across files, an
+    all-caps register).
     """
     if rows < 1 or files < 1 or not 0 <= duplicate_share <= 1:
         raise ValueError("need rows >= 1, files >= 1 and duplicate_share within 0..1")
@@ -71,7 +79,7 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     maker = Maker(rng, profile)
-    layout = maker.layout(files)
+    layout = maker.layout(files, exports)
     maker.fill(layout, rows, duplicate_share)
     written: list[Path] = []
     truth: list[TruthRow] = []
@@ -82,12 +90,15 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
         else:
             truth += _write_xlsx(path, sheets, random.Random(rng.random()))
         written.append(path)
-    return GeneratedSet(out_dir, written, truth, maker.names)
+    columns = [(s.file, s.name, header, expected_field(f)) for group in layout.values()
+               for s in group for header, f in zip(s.headers, s.fields, strict=True)]
+    return GeneratedSet(out_dir, written, truth, maker.names, columns, maker.people)
 
 
-def planned_files(*, files: int = 3, profile: str = "generic") -> list[str]:
+def planned_files(*, files: int = 3, profile: str = "generic",
+                  exports: bool = False) -> list[str]:
     """File names ``generate_workbooks`` would write for these arguments (for dry runs)."""
-    return list(Maker(random.Random(0), profile).layout(files))
+    return list(Maker(random.Random(0), profile).layout(files, exports))
 
 
 def normalise_name(name: str) -> str:
@@ -150,6 +161,9 @@ def _write_xlsx(path: Path, sheets: list[Sheet], rng: random.Random) -> list[Tru
             row += 1
             if sheet.kind == "register" and count % block == 0:
                 row += rng.choice((1, 1, 2))  # blank padding rows between blocks
+        for values in sheet.template:
+            ws.write_row(row, 0, values)
+            row += 1
     workbook.close()
     return truth
 
