@@ -34,7 +34,7 @@ from hotpass.refine.model import (
     SourceFrame,
 )
 from hotpass.refine.people import compose_names, split_people
-from hotpass.refine.typing_columns import ColumnTyper, Typing
+from hotpass.refine.typing_columns import PART_LABELS, ColumnTyper, Typing
 
 _SEQUENCE = re.compile(r"^\d{1,6}$")
 _SEQUENCE_HEADERS = frozenset({"", "no", "number", "nr", "seq", "row", "item", "line", "ref",
@@ -118,7 +118,7 @@ def _describe(report: SheetReport, typing: Typing) -> None:
         if evidence.field is None:
             report.unmapped_columns.append(evidence.header)
             continue
-        shown = evidence.field
+        shown = PART_LABELS.get(evidence.field, evidence.field)
         if evidence.decision not in ("header", "header+values", "pinned"):
             shown += f" (by values {evidence.sample_share:.0%})"
         elif evidence.header_method == "fuzzy":

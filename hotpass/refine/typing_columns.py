@@ -52,6 +52,7 @@ VALUE_ONLY_NAME = 0.75  # multi-word text is only 0.6 "organisation": deal names
 MULTI_VALUED_KINDS = ("email", "phone")
 VALUE_TYPED_KINDS = ("email", "phone", "website", "person", "name", "region")
 IGNORE = "ignore"
+PART_LABELS = {FIRST_NAME: "contact_name (first name)", LAST_NAME: "contact_name (last name)"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ class ColumnEvidence:
 
     def to_dict(self) -> dict[str, object]:
         return {"column": column_letter(self.column), "header": self.header,
-                "field": self.field, "decision": self.decision,
+                "field": PART_LABELS.get(self.field or "", self.field),
+                "decision": self.decision,
                 "header_score": round(self.header_score, 3), "header_method": self.header_method,
                 "value_score": None if self.value_score is None else round(self.value_score, 3),
                 "sample_share": round(self.sample_share, 3), "sample_size": self.sample_size,
