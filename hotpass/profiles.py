@@ -85,10 +85,28 @@ class SheetJoin(_Strict):
 
 
 class DedupeSpec(_Strict):
-    name_threshold: float = Field(ge=50, le=100)
+    """Entity resolution: ``levels`` sets the rapidfuzz cut-offs of the graded fields
+    (name: [close, fair], address: [close]); ``max_block`` skips blocking values more rows
+    share; ``cohesion`` is the share of cross pairs that must match to join two clusters."""
+
+    match_probability: float = Field(default=0.99, gt=0.5, lt=1)
+    levels: dict[Literal["name", "address"], list[float]] = Field(default_factory=dict)
+    cohesion: float = Field(default=0.5, gt=0, le=1)
+    max_block: int = Field(default=100, ge=2, le=5000)
     legal_suffixes: list[str]
     source_priority: list[str] = Field(default_factory=list)
     shared_domains: list[str] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _level_cutoffs(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
+        wanted = {"name": 2, "address": 1}
+        for field, cutoffs in value.items():
+            if len(cutoffs) != wanted[field] or cutoffs != sorted(cutoffs, reverse=True) or \
+                    not all(0 <= c <= 100 for c in cutoffs):
+                raise ValueError(f"{field}: give {wanted[field]} rapidfuzz score(s) 0-100, "
+                                 f"highest first (got {cutoffs})")
+        return value
 
 
 class ValidationSpec(_Strict):

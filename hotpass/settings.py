@@ -3,7 +3,8 @@
 Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
 ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
 JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``; ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
+``HOTPASS_LINEAGE_NAMESPACE``, ``HOTPASS_ENABLE_PREFECT_RUNTIME`` (blank: unset);
+``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
 ``HOTPASS_S3_PREFIX`` for the ``--archive`` upload; ``HOTPASS_STATE_DIR`` for what local
 services keep between commands) and a ``.env`` file in the working directory. CLI
 flags override settings; settings override the defaults below. The exporters' own
@@ -37,6 +38,12 @@ class HotpassSettings(BaseSettings):
     s3_bucket: str = "hotpass-artifacts"
     s3_prefix: str = "refine"
     state_dir: Path = Path("dist/state")
+    enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
+
+    @field_validator("enable_prefect_runtime", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("profile_search_path", mode="before")
     @classmethod

@@ -38,3 +38,11 @@ def echo_json(data: object) -> None:
     import json
 
     click.echo(json.dumps(redact_data(data), indent=2, sort_keys=True, default=str))
+
+
+def parse_since_option(ctx: click.Context, param: click.Parameter, value: str | None):
+    """``--since`` as a date, checked before the command body (and Prefect) runs; a bad
+    one is a ``HotpassError`` (one line). ``refine`` and ``orchestrate`` share it."""
+    from hotpass.refine.plan import parse_since
+
+    return parse_since(value)

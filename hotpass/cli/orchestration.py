@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.kit import echo, echo_json, parse_since_option
 
 
 def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run: bool,
@@ -41,7 +41,7 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
             images.append(docker_images.build_image())
         if push_image:
             images.append(docker_images.push_image())
-    steps = deploy.plan(prepared, offline=no_upload)
+    steps = deploy.plan(prepared, offline=no_upload, dry_run=dry_run)
     if dry_run:
         mode = "dry-run"
     elif offline:
@@ -71,35 +71,34 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
 
 
 def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile: str | None,
-                    archive: bool, incremental: bool, since: str | None,
+                    archive: bool, incremental: bool, since: Any,
                     enable_observability: bool, as_json: bool, task_runner: str = "thread",
-                    dask_address: str | None = None) -> dict[str, Any]:
+                    dask_address: str | None = None,
+                    profile_search_path: tuple[Path, ...] = ()) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
-    from hotpass.settings import HotpassSettings
+    from hotpass.refine.plan import refine_options
 
-    settings = HotpassSettings()
-    mode, summary = orchestrate(
-        input_dir=Path(input_dir or settings.input_dir),
-        output_path=Path(output_path or settings.output_path),
-        profile=profile or settings.profile, archive=archive, incremental=incremental,
-        since=since, enable_observability=enable_observability, task_runner=task_runner,
-        dask_address=dask_address)
+    options = refine_options(input_dir=input_dir, output_path=output_path, profile=profile,
+                             profile_search_path=profile_search_path, archive=archive,
+                             since=since)
+    mode, summary = orchestrate(options, incremental=incremental,
+                                enable_observability=enable_observability,
+                                task_runner=task_runner, dask_address=dask_address)
     if as_json:
         echo_json({"mode": mode, **summary})
         return summary
     how = ("Prefect runtime (flow run on the Prefect API)" if mode == "prefect" else
            "local (set HOTPASS_ENABLE_PREFECT_RUNTIME=1 or PREFECT_API_URL for Prefect)")
     echo(f"mode: {mode}: {how}")
-    echo(f"status: {summary['status']}; {len(summary['processed'])} file(s), "
-               f"{summary['records_out']} records, {summary['errors']} errors, "
-               f"{summary['warnings']} warnings")
+    reused = f", {len(summary['reused'])} reused" if summary["reused"] else ""
+    echo(f"status: {summary['status']}; {len(summary['processed'])} file(s) processed"
+         f"{reused}, {summary['records_out']} records, {summary['errors']} errors, "
+         f"{summary['warnings']} warnings")
     if summary.get("ran_on"):
         workers = sorted({place.get("dask_worker") or f"pid {place['pid']}"
                           for place in summary["ran_on"].values()})
         echo(f"task runner: {summary['task_runner']}; per-file tasks ran on "
-                   f"{len(workers)} worker(s): {', '.join(workers)}")
-    for note in summary.get("notes", []):
-        echo(f"note: {note}")
+             f"{len(workers)} worker(s): {', '.join(workers)}")
     return summary
 
 
@@ -137,13 +136,20 @@ def orchestrate_options(command):
                           "dist/refined.xlsx)."),
         click.option("--profile", help="Industry profile (default HOTPASS_PROFILE or "
                                        "generic)."),
+        click.option("--profile-search-path", multiple=True, type=click.Path(path_type=Path),
+                     help="Extra folder to look for <profile>.yaml in (repeatable); "
+                          "HOTPASS_PROFILE_SEARCH_PATH adds more."),
         click.option("--archive", is_flag=True,
                      help="Also write the output bundle and the dated input bundle."),
         click.option("--incremental", is_flag=True,
-                     help="Only inputs changed since the last successful run's checkpoint."),
-        click.option("--since", help="Only inputs modified after this date (YYYY-MM-DD)."),
+                     help="Re-read only inputs changed since the last incremental run "
+                          "(the others come from its cache); publish the full dataset."),
+        click.option("--since", callback=parse_since_option,
+                     help="Only read files modified on or after local midnight of this "
+                          "date (YYYY-MM-DD), as hotpass refine --since."),
         click.option("--enable-observability", is_flag=True,
-                     help="Run inside the observability package's telemetry session."),
+                     help="Export OpenTelemetry metrics and spans, as hotpass refine "
+                          "does; default HOTPASS_TELEMETRY_ENABLED."),
         click.option("--task-runner", type=click.Choice(["thread", "dask"]),
                      default="thread", show_default=True,
                      help="Where the per-workbook tasks run: threads of this process, or "
@@ -160,13 +166,15 @@ def orchestrate_options(command):
 
 @click.command("orchestrate")
 @orchestrate_options
-def orchestrate_command(input_dir, output_path, profile, archive, incremental, since,
-                        enable_observability, task_runner, dask_address, as_json) -> None:
+def orchestrate_command(input_dir, output_path, profile, profile_search_path, archive,
+                        incremental, since, enable_observability, task_runner, dask_address,
+                        as_json) -> None:
     """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
     run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
                     archive=archive, incremental=incremental, since=since,
                     enable_observability=enable_observability, as_json=as_json,
-                    task_runner=task_runner, dask_address=dask_address)
+                    task_runner=task_runner, dask_address=dask_address,
+                    profile_search_path=profile_search_path)
 
 
 @click.command("deploy")

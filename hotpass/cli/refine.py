@@ -6,23 +6,12 @@ command body so ``hotpass --help`` stays fast; failures are ``HotpassError``.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
 from hotpass import __version__
-from hotpass.cli.kit import echo, echo_json
-from hotpass.errors import HotpassError
-
-
-def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date like 2024-11-01") from None
+from hotpass.cli.kit import echo, echo_json, parse_since_option
 
 
 @click.command()
@@ -37,8 +26,8 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
               help="Extra folder to look for <profile>.yaml in (repeatable).")
 @click.option("--archive", is_flag=True, help="Also write a zip of the outputs with "
               "manifest.json and SHA256SUMS.")
-@click.option("--since", callback=_parse_since, help="Only read files modified on or after "
-              "this date (YYYY-MM-DD).")
+@click.option("--since", callback=parse_since_option, help="Only read files modified on or "
+              "after local midnight of this date (YYYY-MM-DD).")
 @click.option("--strict", is_flag=True, help="Exit 2 on any error-severity issue; write "
               "nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on "
@@ -49,27 +38,14 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None):
 def refine(input_dir, output_path, profile_name, profile_search_path, archive, since, strict,
            as_json, enable_observability) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
-    from hotpass.refine.model import RefineOptions
-    from hotpass.refine.run import run_refine
-    from hotpass.settings import HotpassSettings
-
-    settings = HotpassSettings()
-    output = Path(output_path or settings.output_path)
-    if output.suffix.lower() != ".xlsx":
-        raise HotpassError(f"--output-path {output}: must end in .xlsx")
-    options = RefineOptions(
-        input_dir=Path(input_dir or settings.input_dir), output_path=output,
-        profile_name=profile_name or settings.profile,
-        profile_search_paths=tuple(profile_search_path) + tuple(settings.profile_search_path),
-        archive=archive, since=since, strict=strict)
-    from hotpass.observability.runs import observe_refine
     from hotpass.progress import terminal_progress
+    from hotpass.refine.plan import refine_options, run
 
-    with observe_refine(options, telemetry=enable_observability or settings.telemetry_enabled,
-                        namespace=settings.lineage_namespace) as observation:
-        with terminal_progress(enabled=not as_json) as progress:
-            result = run_refine(options, progress=progress)
-        observation.completed(result)
+    options = refine_options(input_dir=input_dir, output_path=output_path,
+                             profile=profile_name, profile_search_path=profile_search_path,
+                             archive=archive, since=since, strict=strict)
+    with terminal_progress(enabled=not as_json) as progress:
+        _, result = run(options, telemetry=enable_observability or None, progress=progress)
     summary = _summary(result)
     if as_json:
         echo_json(summary)

@@ -13,35 +13,37 @@ process state the pipeline consults, the active telemetry session:
 The heavy parts live in ``telemetry`` (OpenTelemetry), ``lineage`` (OpenLineage) and
 ``runs`` (both around one ``hotpass refine``); import those only when they are needed.
 
-Pitfalls: one session is active per process at a time (a refine is one run); nested
-sessions replace and then restore the outer one.
+Pitfalls: the active session is a ``ContextVar``: a nested session replaces and then
+restores the outer one, threads started with a copy of the context (Prefect's thread
+task runner does this) see it, other threads and processes do not.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hotpass.observability.telemetry import Telemetry
 
-_ACTIVE: Telemetry | None = None
+_ACTIVE: ContextVar[Telemetry | None] = ContextVar("hotpass_telemetry", default=None)
 _NO_SPAN = nullcontext()
 
 
 def active_telemetry() -> Telemetry | None:
-    return _ACTIVE
+    return _ACTIVE.get()
 
 
 def set_active_telemetry(telemetry: Telemetry | None) -> Telemetry | None:
     """Make ``telemetry`` the active session; return the one it replaced."""
-    global _ACTIVE
-    previous, _ACTIVE = _ACTIVE, telemetry
+    previous = _ACTIVE.get()
+    _ACTIVE.set(telemetry)
     return previous
 
 
 def stage_span(name: str) -> AbstractContextManager[object]:
-    telemetry = _ACTIVE
+    telemetry = _ACTIVE.get()
     if telemetry is None:
         return _NO_SPAN
     return telemetry.stage(name)

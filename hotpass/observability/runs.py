@@ -1,39 +1,82 @@
-"""Telemetry and lineage around one ``hotpass refine`` run.
+"""Telemetry and lineage around one refine run (``hotpass refine``, ``orchestrate``, the
+Prefect flow: all composed by ``hotpass.refine.plan``).
 
-Contract: ``observe_refine(options, telemetry=..., namespace=...)`` is a context manager
-for the CLI (and flows) that starts telemetry when asked, wraps the run in
-``lineage_run("refine", ...)`` and yields a ``RefineObservation``. The caller runs the
-refine inside it and hands the ``RefineResult`` to ``observation.completed(result)``;
-that records the row counts, the quality issues and the enrichment coverage (0 for
-refine: enrichment is a separate command) and names the lineage inputs (one dataset per
-file and sheet, with its columns and rows) and outputs (xlsx, csv, parquet). A run that
-raises gets a FAIL event naming the input files it tried, and the error propagates.
+Contract: ``observe_refine(profile=..., telemetry=..., namespace=..., flow=...)`` is a
+context manager that first checks the ``observability`` extra is installed for what is
+asked (``require_extra``: telemetry, or lineage configured), then starts telemetry when
+asked, wraps the run in ``lineage_run("refine", ...)`` and yields a
+``RefineObservation``. The caller names the files it is about to read
+(``observation.reading(paths)``), runs the refine inside it and hands the
+``RefineResult`` to ``observation.completed(result)``; that records the row counts, the
+quality issues and the enrichment coverage (0 for refine: enrichment is a separate
+command) and names the lineage inputs (one dataset per file and sheet, with its columns
+and rows) and outputs (xlsx, csv, parquet). A run that raises gets a FAIL event naming
+the input files it was reading, and the error propagates.
 
 Pitfalls: with neither telemetry nor lineage configured this module imports neither
-OpenTelemetry nor OpenLineage and adds no work to the run.
+OpenTelemetry nor OpenLineage and adds no work to the run. This package never imports
+``hotpass.refine`` (refine imports observability, not the other way round): results are
+read by attribute only.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
-from hotpass.observability.lineage import DEFAULT_NAMESPACE, LineageRun, file_dataset, lineage_run
+from hotpass.observability.lineage import (
+    DEFAULT_NAMESPACE,
+    LineageRun,
+    file_dataset,
+    lineage_configured,
+    lineage_run,
+)
 
 OUTPUT_KINDS = ("xlsx", "csv", "parquet")
 _INGEST_RULES = ("file.", "sheet.", "column.", "join.")
+INSTALL = "pip install 'hotpass[observability]'"
+
+
+def require_extra(telemetry: bool) -> None:
+    """One ``HotpassError`` naming the extra when what is asked for cannot be imported."""
+    import importlib
+
+    wanted = []
+    if telemetry:
+        wanted.append(("--enable-observability (or HOTPASS_TELEMETRY_ENABLED)",
+                       "hotpass.observability.telemetry"))
+    if lineage_configured():
+        source = ("OPENLINEAGE_URL" if os.environ.get("OPENLINEAGE_URL", "").strip()
+                  else "the OpenLineage configuration")
+        wanted.append((f"{source} (lineage)", "openlineage.client"))
+    for asked, module in wanted:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            raise HotpassError(f"{asked} needs the observability extra, which is not "
+                               f"installed (no module {exc.name!r}): {INSTALL}") from None
 
 
 @dataclass
 class RefineObservation:
     lineage: LineageRun
     telemetry: Any = None  # hotpass.observability.telemetry.Telemetry | None
+    tried: list[Path] = field(default_factory=list)
+
+    def reading(self, paths: list[Path]) -> None:
+        """The input files the run is about to read (named by a FAIL event)."""
+        self.tried = list(paths)
 
     def completed(self, result) -> None:
-        """Record what the run did; call once, with the ``RefineResult``."""
+        """Record what the run did; call once, with the ``RefineResult`` (``None``: the
+        run found nothing to do and wrote nothing)."""
+        if result is None:
+            return
         if self.telemetry is not None:
             self._record_metrics(result)
         if self.lineage.enabled:
@@ -58,15 +101,9 @@ class RefineObservation:
             tel.record_failure(stage, rule, severity, count)
         tel.record_coverage("run", 0.0)
 
-    def failed(self, options) -> None:
+    def failed(self) -> None:
         if self.lineage.enabled and not self.lineage.inputs:
-            from hotpass.refine.ingest import discover_inputs
-
-            try:
-                paths = discover_inputs(options.input_dir, options.since)
-            except HotpassError:
-                paths = []
-            self.lineage.inputs = [file_dataset(path) for path in paths]
+            self.lineage.inputs = [file_dataset(path) for path in self.tried]
 
 
 def _input_datasets(result) -> list[Any]:
@@ -86,19 +123,20 @@ def _input_datasets(result) -> list[Any]:
 
 
 @contextmanager
-def observe_refine(options, *, telemetry: bool = False, namespace: str = DEFAULT_NAMESPACE,
+def observe_refine(*, profile: str, telemetry: bool = False,
+                   namespace: str = DEFAULT_NAMESPACE,
                    flow: str = "refine") -> Iterator[RefineObservation]:
+    require_extra(telemetry)
     with ExitStack() as stack:
         tel = None
         if telemetry:
             from hotpass.observability.telemetry import telemetry_session
 
-            tel = stack.enter_context(telemetry_session(flow=flow,
-                                                        profile=options.profile_name))
+            tel = stack.enter_context(telemetry_session(flow=flow, profile=profile))
         run = stack.enter_context(lineage_run("refine", namespace=namespace))
         observation = RefineObservation(lineage=run, telemetry=tel)
         try:
             yield observation
         except BaseException:
-            observation.failed(options)
+            observation.failed()
             raise

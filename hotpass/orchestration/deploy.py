@@ -4,7 +4,9 @@ register them with the Prefect server and read them back.
 Contract: ``prepare(manifests)`` checks all asked-for manifests (flow import, parameters
 against the signature) before anything else, so one bad manifest registers nothing.
 ``plan(prepared)`` compares each with the server (``create``/``update``/``unchanged`` and
-the changed keys) and only reads. ``write_offline`` writes RunnerDeployment JSON under
+the changed keys) and only reads; a dry run whose server does not answer plans every
+deployment as ``unknown`` with the note "server unreachable: cannot compare with what is
+registered" instead of failing (validation ran offline already). ``write_offline`` writes RunnerDeployment JSON under
 ``dist/offline/prefect/`` without a server. ``apply`` registers what is not unchanged
 with ``flow.from_source(<source root>, entrypoint).deploy(build=False, push=False)``,
 creates a missing work pool, sets the deployment limit and the global concurrency limit
@@ -29,10 +31,18 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
+from hotpass.orchestration.api import (
+    api_url,
+    client,
+    read_or_create_global_limit,
+    unreachable,
+)
 from hotpass.orchestration.manifests import Manifest, check_flow, flow_entrypoint
+from hotpass.redact import redact_url
 
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_DIR = Path("dist/offline/prefect")
+UNREACHABLE = "server unreachable"
 
 
 @dataclass
@@ -58,12 +68,6 @@ class Step:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "deployment": self.deployment, "action": self.action,
                 "changes": self.changes, "notes": self.notes}
-
-
-def api_url() -> str | None:
-    from prefect.settings import PREFECT_API_URL
-
-    return PREFECT_API_URL.value() or None
 
 
 def parameters_for(manifest: Manifest, flow: Any) -> dict[str, Any]:
@@ -147,32 +151,24 @@ def diff(desired: dict[str, Any], current: dict[str, Any]) -> dict[str, dict[str
             for key, value in desired.items() if current.get(key) != value}
 
 
-@contextlib.contextmanager
-def _client():
-    """A sync Prefect client; an unreachable server becomes one clear error."""
-    import httpx
-    from prefect.client.orchestration import get_client
-
-    try:
-        with get_client(sync_client=True) as client:
-            yield client
-    except (httpx.ConnectError, httpx.TimeoutException) as exc:
-        from hotpass.redact import redact
-
-        raise HotpassError(redact(f"deploy: cannot reach the Prefect API at {api_url()} "
-                                  f"({exc}); start the server or fix PREFECT_API_URL")) from None
-
-
-def plan(prepared: list[Prepared], *, offline: bool = False) -> list[Step]:
-    """What ``apply`` would do; reads the server only when PREFECT_API_URL is set."""
-    if offline or not api_url():
+def plan(prepared: list[Prepared], *, offline: bool = False,
+         dry_run: bool = False) -> list[Step]:
+    """What ``apply`` would do; reads the server only when PREFECT_API_URL is set. A dry
+    run with the server down still plans (action ``unknown``) instead of failing."""
+    url = None if offline else api_url()
+    if url is None:
         note = "not compared: no server consulted" + ("" if offline else
                                                       " (PREFECT_API_URL is not set)")
         return [Step(p.manifest.id, p.full_name, "create", notes=[note]) for p in prepared]
+    why = unreachable(url) if dry_run else None
+    if why is not None:
+        note = (f"{UNREACHABLE}: cannot compare with what is registered "
+                f"({redact_url(url)}: {why})")
+        return [Step(p.manifest.id, p.full_name, "unknown", notes=[note]) for p in prepared]
     steps = []
-    with _client() as client:
+    with client("deploy") as prefect_client:
         for p in prepared:
-            current = current_state(client, p.full_name,
+            current = current_state(prefect_client, p.full_name,
                                     p.manifest.concurrency_key)
             if current is None:
                 steps.append(Step(p.manifest.id, p.full_name, "create"))
@@ -250,19 +246,6 @@ def _ensure_pool(client: Any, name: str) -> str | None:
         return f"work pool '{name}' did not exist: created it (type process)"
 
 
-def read_or_create_global_limit(client: Any, name: str, limit: int) -> Any | None:
-    """The existing global concurrency limit ``name``, or None after creating it."""
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
-
-    try:
-        return client.read_global_concurrency_limit_by_name(name)
-    except ObjectNotFound:
-        client.create_global_concurrency_limit(
-            GlobalConcurrencyLimitCreate(name=name, limit=limit, active=True))
-        return None
-
-
 def _ensure_global_limit(client: Any, name: str, limit: int) -> None:
     from prefect.client.schemas.actions import GlobalConcurrencyLimitUpdate
 
@@ -277,11 +260,11 @@ def apply(prepared: list[Prepared], steps: list[Step]) -> list[Step]:
     if not api_url():
         raise HotpassError("deploy: PREFECT_API_URL is not set; point it at a Prefect "
                            "server (prefect server start) or use --no-upload / --dry-run")
-    with _client() as client:
+    with client("deploy") as prefect_client:
         for p, step in zip(prepared, steps, strict=True):
             if step.action == "unchanged":
                 continue
-            note = _ensure_pool(client, p.manifest.work_pool)
+            note = _ensure_pool(prefect_client, p.manifest.work_pool)
             if note:
                 step.notes.append(note)
             with contextlib.redirect_stdout(io.StringIO()):  # Prefect prints a table
@@ -289,9 +272,9 @@ def apply(prepared: list[Prepared], steps: list[Step]) -> list[Step]:
                                        ignore_warnings=True, **deploy_arguments(p))
             gcl = p.desired["global_concurrency_limit"]
             if gcl:
-                _ensure_global_limit(client, gcl["name"], gcl["limit"])
+                _ensure_global_limit(prefect_client, gcl["name"], gcl["limit"])
         for p in prepared:
-            current = current_state(client, p.full_name, p.manifest.concurrency_key)
+            current = current_state(prefect_client, p.full_name, p.manifest.concurrency_key)
             differences = diff(p.desired, current or {})
             if differences:
                 raise HotpassError(f"deploy: {p.full_name} differs from {p.manifest.source} "

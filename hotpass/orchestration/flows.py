@@ -1,11 +1,14 @@
 """The Prefect flows: refinement (per-workbook tasks) and backfill (daily replays).
 
 Contract:
-- ``refinement_pipeline_flow`` picks the inputs (all, changed since ``since``, or changed
-  since the last successful run's checkpoint when ``incremental``), maps
-  ``prepare_source`` over them as tasks (the flow's task runner spreads them), then
-  consolidates and publishes like ``hotpass refine`` as one task, records the checkpoint
-  and publishes a markdown artifact ``hotpass-refinement-summary``. ``backfill=True``
+- ``refinement_pipeline_flow`` is the run ``hotpass refine`` does, composed by
+  ``hotpass.refine.plan`` (same ``since``, profile search path, telemetry with
+  ``enable_observability``, lineage when OpenLineage is configured), with
+  ``prepare_source`` mapped over the inputs to prepare as tasks (the flow's task runner
+  spreads them) and consolidate-and-publish as one task; ``incremental`` re-prepares only
+  inputs changed since the checkpoint and still publishes the full dataset. It publishes
+  a markdown artifact ``hotpass-refinement-summary``; a bad input (``HotpassError``) ends
+  the run ``Failed`` with that one line as its message. ``backfill=True``
   accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``input_dir``. Its
   summary adds ``ran_on`` (per input: pid, host, and the Dask worker address when a Dask
   worker ran it). ``refinement_flow(task_runner, dask_address)`` returns the flow with
@@ -37,7 +40,6 @@ import logging
 import os
 import socket
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -71,43 +73,60 @@ def prepare_source_task(path: Path, input_root: Path, profile: Any) -> tuple[Any
 
 
 @task(name="consolidate-and-publish", cache_policy=NO_CACHE)
-def finish_task(options: Any, profile: Any, inputs: list[Path], prepared: list,
-                timings: dict) -> Any:
-    return steps.finish(options, profile, inputs, prepared, timings)
+def finish_task(plan: Any, prepared: list, timings: dict) -> Any:
+    from prefect.states import Failed
+
+    from hotpass.refine.plan import publish_run
+
+    try:
+        return publish_run(plan, prepared, timings)
+    except HotpassError as exc:  # bad input: the one line as the state, no traceback
+        return Failed(message=exc.message)
 
 
 @flow(name="hotpass-refinement", log_prints=True)
 def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/refined.xlsx",
                              profile: str = "generic", archive: bool = False,
                              incremental: bool = False, since: str | None = None,
-                             backfill: bool = False) -> dict[str, Any]:
+                             backfill: bool = False, enable_observability: bool = False,
+                             profile_search_path: list[str] | None = None) -> Any:
     """Refine a folder (or a backfill's input bundle) with per-workbook tasks."""
-    from hotpass.profiles import load_profile
-    from hotpass.refine.model import RefineOptions
+    from prefect.states import Failed, State
+
+    from hotpass.refine import plan as refine_plan
 
     logger = get_run_logger()
-    root = steps.resolve_input_dir(Path(input_dir))
-    incremental = incremental and not backfill
-    selection = steps.select_inputs(root, Path(output_path), incremental=incremental,
-                                    since=since)
-    result = None
-    if selection.inputs:
-        loaded = load_profile(profile)
-        options = RefineOptions(input_dir=root, output_path=Path(output_path),
-                                profile_name=profile, archive=archive)
-        start = time.perf_counter()
-        futures = prepare_source_task.map(selection.inputs, unmapped(root), unmapped(loaded))
-        prepared, places = zip(*[future.result() for future in futures], strict=True)
-        prepared = list(prepared)
-        ran_on = {p.relative: place for p, place in zip(prepared, places, strict=True)}
-        timings = {"ingest": round(time.perf_counter() - start, 3)}
-        result = finish_task(options, loaded, selection.inputs, prepared, timings)
-        if incremental:
-            steps.write_checkpoint(Path(output_path), selection.started_at, selection.inputs)
-    else:
-        logger.info("no input changed since %s; nothing to refine", selection.cutoff)
-    summary = steps.run_summary(result, selection, "prefect")
-    if result is not None:
+    ran_on: dict[str, dict] = {}
+
+    def prepare_many(paths: list[Path], root: Path, loaded: Any) -> list:
+        futures = prepare_source_task.map(paths, unmapped(root), unmapped(loaded))
+        results = [future.result() for future in futures]
+        ran_on.update({prepared.relative: place for prepared, place in results})
+        return [prepared for prepared, _ in results]
+
+    def publish(plan: Any, prepared: list, timings: dict) -> Any:
+        outcome = finish_task(plan, prepared, timings)
+        if isinstance(outcome, State):  # the task failed on bad input, with one line
+            raise HotpassError(outcome.message or "consolidate-and-publish failed")
+        return outcome
+
+    try:
+        options = refine_plan.refine_options(
+            input_dir=input_dir, output_path=output_path, profile=profile,
+            profile_search_path=tuple(profile_search_path or ()), archive=archive,
+            since=since)
+        plan, result = refine_plan.run(
+            options, incremental=incremental and not backfill,
+            telemetry=enable_observability or None, flow="hotpass-refinement",
+            prepare_many=prepare_many, publish=publish)
+    except HotpassError as exc:  # bad input: one line as the run's state, no traceback
+        logger.error("%s", exc.message)
+        return Failed(message=exc.message)
+    if result is None:
+        logger.info("no input changed since %s; nothing to refine",
+                    plan.checkpoint.last_success if plan.checkpoint else "the last run")
+    summary = steps.run_summary(plan, result, "prefect")
+    if ran_on:
         summary["ran_on"] = ran_on
     create_markdown_artifact(markdown=steps.summary_markdown(summary),
                              key="hotpass-refinement-summary",
@@ -142,12 +161,10 @@ def daily_windows(since: dt.date, until: dt.date) -> list[dt.date]:
 
 
 def ensure_global_limit(name: str, limit: int) -> None:
-    from prefect.client.orchestration import get_client
+    from hotpass.orchestration.api import client, read_or_create_global_limit
 
-    from hotpass.orchestration.deploy import read_or_create_global_limit
-
-    with get_client(sync_client=True) as client:
-        existing = read_or_create_global_limit(client, name, limit)
+    with client("backfill") as prefect_client:
+        existing = read_or_create_global_limit(prefect_client, name, limit)
     if existing is not None and (existing.limit != limit or not existing.active):
         raise RuntimeError(
             f"global concurrency limit '{name}' is {existing.limit} "

@@ -1,85 +1,79 @@
 """Which runtime ``hotpass orchestrate`` uses, and the run itself in either mode.
 
-Contract: ``prefect_runtime_enabled()`` is true when ``HOTPASS_ENABLE_PREFECT_RUNTIME``
-is ``1``/``true``/``yes``, or when it is unset and ``PREFECT_API_URL`` is set; an explicit
-``0`` forces local mode. ``orchestrate(...)`` returns ``(mode, summary)``: in ``prefect``
-mode it calls ``refinement_pipeline_flow`` (a real flow run, reported to the server);
-in ``local`` mode it runs the same steps in-process without importing Prefect.
-``enable_observability`` wraps the run in the observability package's telemetry session
-when that package provides one; otherwise it is accepted and reported as not wired.
+Contract: ``prefect_runtime_enabled(flag, api_url)`` is true when
+``HOTPASS_ENABLE_PREFECT_RUNTIME`` (``flag``) is true, or when it is unset and a Prefect
+API URL is configured: ``PREFECT_API_URL`` in the environment or in the active Prefect
+profile (as ``hotpass deploy`` reads it); an explicit false forces local mode.
+``orchestrate(options, ...)`` checks everything that can be checked first (flags, the
+observability extra, profile, inputs, and in Prefect mode that the API answers), so bad
+input is one line before Prefect starts; then it returns ``(mode, summary)``: in
+``prefect`` mode it calls ``refinement_pipeline_flow`` (a real flow run, reported to the
+server), in ``local`` mode it runs the same composition in-process without Prefect.
 ``task_runner="dask"`` (optionally with ``dask_address``) runs the per-file tasks on a
-Dask cluster; it needs the Prefect runtime, and asking for it in local mode is an error.
+Dask cluster; it needs the Prefect runtime.
 
-Pitfalls: ``hotpass refine`` and unit tests never come here, so they never start or
-contact a Prefect server. With the runtime on and no ``PREFECT_API_URL``, Prefect starts
-a temporary in-process server for the one run (slow, but it works offline).
+Pitfalls: with the flag unset and no ``PREFECT_API_URL`` in the environment, finding
+the profile's URL imports Prefect's settings (about a second). With the runtime on and
+no URL at all, Prefect starts a temporary in-process server for the one run (slow, but
+offline). ``hotpass refine`` and unit tests never come here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-TRUE = {"1", "true", "yes", "on"}
-FALSE = {"0", "false", "no", "off"}
+from hotpass.errors import HotpassError
 
 
-def prefect_runtime_enabled(environ: dict[str, str] | None = None) -> bool:
-    env = os.environ if environ is None else environ
-    flag = env.get("HOTPASS_ENABLE_PREFECT_RUNTIME", "").strip().lower()
-    if flag in TRUE:
-        return True
-    if flag in FALSE:
-        return False
-    return bool(env.get("PREFECT_API_URL", "").strip())
+def prefect_runtime_enabled(flag: bool | None, api_url: str | None) -> bool:
+    return bool(api_url) if flag is None else flag
 
 
-@contextlib.contextmanager
-def observability(enabled: bool, profile: str, notes: list[str]) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    try:
-        from hotpass.observability.telemetry import telemetry_session
-    except ImportError as exc:
-        notes.append(f"observability requested but unavailable ({exc})")
-        yield
-        return
-    with telemetry_session(flow="hotpass-refinement", profile=profile):
-        notes.append("observability: telemetry session active")
-        yield
+def configured_api_url() -> str | None:
+    """``PREFECT_API_URL`` from the environment, else from Prefect's own settings."""
+    url = os.environ.get("PREFECT_API_URL", "").strip()
+    if url:
+        return url
+    from hotpass.orchestration.api import api_url
+
+    return api_url()
 
 
-def orchestrate(*, input_dir: Path, output_path: Path, profile: str, archive: bool = False,
-                incremental: bool = True, since: str | None = None,
+def orchestrate(options: Any, *, incremental: bool = False,
                 enable_observability: bool = False, task_runner: str = "thread",
                 dask_address: str | None = None) -> tuple[str, dict[str, Any]]:
-    from hotpass.errors import HotpassError
+    from hotpass.refine.plan import preflight
+    from hotpass.settings import HotpassSettings
 
-    runtime = prefect_runtime_enabled()
+    flag = HotpassSettings().enable_prefect_runtime
+    url = None if flag is False else configured_api_url()
+    runtime = prefect_runtime_enabled(flag, url)
     if dask_address and task_runner != "dask":
         raise HotpassError("--dask-address: only with --task-runner dask")
     if task_runner != "thread" and not runtime:
         raise HotpassError(f"--task-runner {task_runner}: runs on the Prefect runtime only; "
                            "set HOTPASS_ENABLE_PREFECT_RUNTIME=1 (or PREFECT_API_URL)")
-    notes: list[str] = []
-    kwargs = {"input_dir": str(input_dir), "output_path": str(output_path),
-              "profile": profile, "archive": archive, "incremental": incremental,
-              "since": since}
-    with observability(enable_observability, profile, notes):
-        if runtime:
-            from hotpass.orchestration.flows import refinement_flow
+    telemetry = enable_observability or None
+    preflight(options, telemetry=telemetry)
+    if not runtime:
+        from hotpass.orchestration.steps import run_local
 
-            summary = refinement_flow(task_runner, dask_address)(**kwargs)
-            summary["task_runner"] = task_runner
-            mode = "prefect"
-        else:
-            from hotpass.orchestration.steps import run_local
+        return "local", run_local(options, incremental=incremental, telemetry=telemetry)
+    if url:
+        from hotpass.orchestration.api import require_server
 
-            summary = run_local(**kwargs)
-            mode = "local"
-    summary = {**summary, "notes": notes}
-    return mode, summary
+        require_server("orchestrate", url, "start the server, fix PREFECT_API_URL (or the "
+                       "Prefect profile's), or run locally with HOTPASS_ENABLE_PREFECT_RUNTIME=0")
+    from hotpass.orchestration.flows import refinement_flow
+
+    state = refinement_flow(task_runner, dask_address)(
+        input_dir=str(options.input_dir), output_path=str(options.output_path),
+        profile=options.profile_name, archive=options.archive, incremental=incremental,
+        since=options.since.isoformat() if options.since else None,
+        enable_observability=enable_observability,
+        profile_search_path=[str(p) for p in options.profile_search_paths],
+        return_state=True)
+    if not state.is_completed():
+        raise HotpassError(state.message or f"orchestrate: the flow run ended {state.name}")
+    return "prefect", {**state.result(), "task_runner": task_runner}

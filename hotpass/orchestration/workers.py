@@ -144,10 +144,10 @@ def local_workers(state_dir: Path = STATE_DIR) -> list[dict[str, Any]]:
 
 def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
     """Every pool's workers with status and last heartbeat, as the server sees them."""
-    from prefect.client.orchestration import get_client
+    from hotpass.orchestration.api import client as api_client
 
     rows = []
-    with get_client(sync_client=True) as client:
+    with api_client("workers.status") as client:
         pools = [client.read_work_pool(pool)] if pool else client.read_work_pools()
         for work_pool in pools:
             workers = client.read_workers_for_work_pool(work_pool.name, limit=200, offset=0)
@@ -163,7 +163,7 @@ def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
 
 
 def worker_status(pool: str | None = None, state_dir: Path = STATE_DIR) -> dict[str, Any]:
-    from hotpass.orchestration.deploy import api_url
+    from hotpass.orchestration.api import api_url
     from hotpass.redact import redact_data
 
     return redact_data(_worker_status(pool, state_dir, api_url()))

@@ -15,7 +15,9 @@ archive differ; compare manifests by their other keys.
 (``<dir>/hotpass-inputs-YYYYMMDD.zip``: ``inputs/<relative path>``, ``manifest.json``,
 ``SHA256SUMS``) so a backfill can replay that day; ``extract_input_bundle`` unpacks one
 and refuses it when a checksum differs or a member would escape the target folder. A
-second run on the same day replaces that day's bundle (the latest inputs win).
+second run on the same day merges into that day's bundle: its inputs replace members of
+the same path, every other input of the day is kept (a ``--since`` or incremental run
+never shrinks the bundle a backfill replays).
 """
 
 from __future__ import annotations
@@ -85,30 +87,53 @@ def input_bundle_path(bundle_dir: Path, day: date) -> Path:
 
 
 def build_input_bundle(*, bundle_dir: Path, inputs: list[Path], input_root: Path,
-                       profile_name: str, hotpass_version: str,
-                       day: date | None = None) -> Path:
-    """Zip the inputs under ``inputs/`` with a manifest and SHA256SUMS; return the path."""
+                       profile_name: str, hotpass_version: str, day: date | None = None,
+                       merge_from: Path | None = None) -> Path:
+    """Zip the inputs under ``inputs/`` with a manifest and SHA256SUMS; return the path.
+    The day's other inputs are carried over from the bundle of that day in ``merge_from``
+    (default ``bundle_dir``: pass the published folder when writing into a staging one)."""
     day = day or datetime.now(UTC).date()
+    target = input_bundle_path(bundle_dir, day)
     members = {f"inputs/{_relative(path, input_root).lstrip('/')}": Path(path)
                for path in inputs}
+    kept = _earlier_inputs(input_bundle_path(merge_from or bundle_dir, day), set(members))
+    entries = [_file_entry("path", name, path) for name, path in members.items()]
+    entries += [{"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                for name, data in kept.items()]
     manifest = {
         "hotpass_version": hotpass_version, "profile": profile_name, "day": day.isoformat(),
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "inputs": [_file_entry("path", name, path) for name, path in sorted(members.items())],
+        "inputs": sorted(entries, key=lambda entry: entry["path"]),
     }
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     sums = {entry["path"]: entry["sha256"] for entry in manifest["inputs"]}
     sums[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
     checksums = "".join(f"{digest}  {name}\n" for name, digest in sorted(sums.items()))
-    target = input_bundle_path(bundle_dir, day)
     with atomic_path(target) as temp, zipfile.ZipFile(
         temp, "w", compression=zipfile.ZIP_DEFLATED
     ) as bundle:
-        for name, path in sorted(members.items()):
-            bundle.write(path, arcname=name)
+        for name in sorted([*members, *kept]):
+            if name in members:
+                bundle.write(members[name], arcname=name)
+            else:
+                bundle.writestr(name, kept[name])
         bundle.writestr(MANIFEST, manifest_bytes)
         bundle.writestr(CHECKSUMS, checksums)
     return target
+
+
+def _earlier_inputs(bundle_path: Path, replaced: set[str]) -> dict[str, bytes]:
+    """Inputs already in the day's bundle that this run does not replace."""
+    if not bundle_path.exists():
+        return {}
+    try:
+        with zipfile.ZipFile(bundle_path) as bundle:
+            return {name: bundle.read(name) for name in bundle.namelist()
+                    if name.startswith("inputs/") and not name.endswith("/")
+                    and name not in replaced}
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise HotpassError(f"{bundle_path}: the day's input bundle is unreadable ({exc}); "
+                           "move it aside, then run again") from exc
 
 
 def extract_input_bundle(bundle_path: Path, target_dir: Path) -> Path:

@@ -1,31 +1,30 @@
 """De-duplicate: decide which input rows describe the same organisation.
 
-Contract: ``cluster_rows(frame, profile)`` returns one integer cluster label per row.
-Rows join a cluster when they share an exact key (normalised name, website domain,
-registration id) or when their names are fuzzy matches (rapidfuzz ``ratio`` at or above
-``dedupe.name_threshold``) inside a block. Labels are made transitive with connected
-components over the match graph.
+Contract: ``resolve(frame, profile)`` returns a ``Resolution``: one cluster label per row
+(the smallest row index of its cluster), the deciding links of every merged cluster with
+their evidence (fields compared, levels, weight, probability), the pairs nearest the
+threshold on either side, and the learned model. Steps, one module each: ``features``
+(evidence per row) -> ``candidates`` (blocking) -> ``comparisons`` (levels per field) ->
+``weights`` (Fellegi-Sunter, m/u learned from the data) -> ``clustering`` (no chaining).
+``name_key`` (suffix-stripped lower-case name) also gives records their stable ids.
 
-Pitfalls: fuzzy matching runs on distinct name keys, not rows, and only inside blocks
-(two keys per name: the start of the first two words, the end of the last two), so a
-single typo anywhere still shares one block. Names whose digits differ never fuzzy-match
-("Hangar 3" vs "Hangar 8"). Domains in ``dedupe.shared_domains`` (facebook.com) are no
-evidence. Very large blocks are split by length so comparisons stay near-linear.
+Pitfalls: ``resolve`` adds the ``NAME_KEY`` column the merge reuses. The threshold is a
+match probability (``dedupe.match_probability``) turned into a weight once.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz
-from rapidfuzz.process import cdist
 
 from hotpass.profiles import Profile
+from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 
-MAX_BLOCK = 1500
 NAME_KEY = "__name_key"
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
@@ -78,128 +77,83 @@ def _name_key(name: str, suffix_words: tuple[tuple[str, ...], ...]) -> str:
     return " ".join(words)
 
 
+NEAR_THRESHOLD = 20  # pairs listed on each side of the threshold for review
+
+
+@dataclass
+class Resolution:
+    labels: np.ndarray
+    evidence: dict[int, str]  # cluster label -> JSON list of its deciding links
+    near_threshold: dict[str, list[dict]]  # "merged" / "not_merged" pairs nearest it
+    model: dict  # learned m/u per field and level, prior, threshold, pair counts
+
+
 def cluster_rows(frame, profile: Profile) -> np.ndarray:
-    """Cluster label per row; adds the ``NAME_KEY`` column the merge reuses."""
+    """Cluster label per row (``resolve(...).labels``)."""
+    return resolve(frame, profile).labels
+
+
+def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     import pandas as pd
+
+    from hotpass.refine.candidates import candidate_pairs
+    from hotpass.refine.clustering import link
+    from hotpass.refine.comparisons import compare
+    from hotpass.refine.features import build_features
+    from hotpass.refine.weights import estimate, score
 
     names = frame.get("organization_name", pd.Series(None, index=frame.index, dtype=object))
     frame[NAME_KEY] = name_keys(names, profile.dedupe.legal_suffixes)
-    size = len(frame)
-    if size == 0:
-        return np.zeros(0, dtype=np.int64)
     spec = profile.dedupe
-    keys = frame[NAME_KEY]
-    edges = [_exact_edges(keys.where(keys != "", None))]
-    if "website" in frame:
-        shared = {f"https://{d.lower()}" for d in spec.shared_domains}
-        edges.append(_exact_edges(frame["website"].where(~frame["website"].isin(shared), None)))
-    if "registration_id" in frame:
-        reg = pd.Series([re.sub(r"[^A-Z0-9]", "", v.upper()) if v else None
-                         for v in frame["registration_id"]], index=frame.index, dtype=object)
-        edges.append(_exact_edges(reg.where(reg != "", None)))
-    edges.append(_fuzzy_edges(keys, spec.name_threshold))
-    return connected_components(size, np.concatenate(edges, axis=1))
+    features = build_features(frame, profile, frame[NAME_KEY].to_numpy(dtype=object))
+    left, right = candidate_pairs(features, spec.max_block)
+    compared = compare(features, left, right, spec.levels)
+    model = estimate(features, compared, spec.levels, seed)
+    weight, _ = score(model, compared)
+    threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))
+    labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
+    explain = _Explainer(frame, left, right, weight, compared.levels)
+    evidence: dict[int, list[dict]] = {}
+    for index in np.flatnonzero(accepted).tolist():
+        evidence.setdefault(int(labels[left[index]]), []).append(explain.pair(index))
+    below = np.flatnonzero(weight < threshold)
+    near = {"merged": [explain.pair(i, names=True) for i in
+                       np.flatnonzero(accepted)[np.argsort(weight[accepted], kind="stable")]
+                       [:NEAR_THRESHOLD].tolist()],
+            "not_merged": [explain.pair(i, names=True) for i in
+                           below[np.argsort(-weight[below], kind="stable")]
+                           [:NEAR_THRESHOLD].tolist()]}
+    summary = model.to_dict() | {
+        "threshold_probability": spec.match_probability, "threshold_weight": round(threshold, 3),
+        "pairs_above_threshold": int((weight >= threshold).sum()),
+        "links_accepted": int(accepted.sum())}
+    return Resolution(labels, {k: json.dumps(v, ensure_ascii=False) for k, v in evidence.items()},
+                      near, summary)
 
 
-def _exact_edges(values) -> np.ndarray:
-    """Edges linking every row to the first row holding the same non-null value."""
-    import pandas as pd
+class _Explainer:
+    """Turns a scored pair into its evidence: rows cited, levels per field, weight."""
 
-    codes, _ = pd.factorize(values, use_na_sentinel=True)
-    rows = np.flatnonzero(codes >= 0)
-    if rows.size == 0:
-        return np.empty((2, 0), dtype=np.int64)
-    codes = codes[rows]
-    first = np.full(codes.max() + 1, -1, dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]
-    first[sorted_codes[starts]] = rows[order][starts]
-    return np.vstack([rows, first[codes]])
+    def __init__(self, frame, left, right, weight, levels) -> None:
+        from hotpass.refine.comparisons import FIELDS, LEVELS
 
+        self.left, self.right, self.weight, self.levels = left, right, weight, levels
+        self.fields = [(f, LEVELS[f]) for f in FIELDS]
+        self.cites = [f"{f}|{s}|{r}" for f, s, r in zip(
+            frame[SOURCE_FILE], frame[SOURCE_SHEET], frame[SOURCE_ROW], strict=True)]
+        self.names = frame.get("organization_name")
 
-def _fuzzy_edges(keys, threshold: float) -> np.ndarray:
-    import pandas as pd
+    def pair(self, index: int, names: bool = False) -> dict:
+        from hotpass.refine.weights import probability
 
-    codes, uniques = pd.factorize(keys)
-    representative = np.full(len(uniques), -1, dtype=np.int64)
-    positions = np.arange(len(codes))
-    valid = codes >= 0
-    representative[codes[valid][::-1]] = positions[valid][::-1]  # first row per key
-    names = list(uniques)
-    pairs = _similar_name_pairs(names, threshold)
-    if not pairs:
-        return np.empty((2, 0), dtype=np.int64)
-    left, right = np.array(pairs, dtype=np.int64).T
-    return np.vstack([representative[left], representative[right]])
-
-
-def _similar_name_pairs(names: list[str], threshold: float) -> list[tuple[int, int]]:
-    blocks: dict[str, list[int]] = {}
-    for index, name in enumerate(names):
-        if len(name) < 4:
-            continue
-        for block in _block_keys(name):
-            blocks.setdefault(block, []).append(index)
-    seen: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) < 2:
-            continue
-        for chunk in _split_block(members, names):
-            seen.update(_match_chunk(chunk, names, threshold))
-    return sorted(seen)
-
-
-def _block_keys(name: str) -> tuple[str, str]:
-    words = name.split()
-    head = words[0][:4] + "|" + (words[1][:2] if len(words) > 1 else "")
-    tail = (words[-2][-2:] if len(words) > 1 else "") + "|" + words[-1][-4:]
-    return "h:" + head, "t:" + tail
-
-
-def _split_block(members: list[int], names: list[str]) -> list[list[int]]:
-    if len(members) <= MAX_BLOCK:
-        return [members]
-    ordered = sorted(members, key=lambda i: (len(names[i]), names[i]))
-    step = MAX_BLOCK // 2
-    return [ordered[i : i + MAX_BLOCK] for i in range(0, len(ordered) - step, step)]
-
-
-def _match_chunk(chunk: list[int], names: list[str], threshold: float):
-    if len(chunk) <= 4:  # most blocks: a direct comparison beats cdist's setup
-        for i, a in enumerate(chunk):
-            for b in chunk[i + 1:]:
-                if (fuzz.ratio(names[a], names[b], score_cutoff=threshold)
-                        and _digits(names[a]) == _digits(names[b])):
-                    yield (a, b) if a < b else (b, a)
-        return
-    texts = [names[i] for i in chunk]
-    scores = cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=threshold, dtype=np.uint8,
-                   workers=1)
-    rows, cols = np.nonzero(np.triu(scores, k=1))
-    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-        a, b = chunk[r], chunk[c]
-        if _digits(names[a]) == _digits(names[b]):
-            yield (a, b) if a < b else (b, a)
-
-
-def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
-
-
-def connected_components(size: int, edges: np.ndarray) -> np.ndarray:
-    """Smallest row index of each row's component (min-label propagation)."""
-    labels = np.arange(size, dtype=np.int64)
-    if edges.size == 0:
-        return labels
-    a, b = edges
-    while True:
-        low = np.minimum(labels[a], labels[b])
-        before = labels.copy()
-        np.minimum.at(labels, a, low)
-        np.minimum.at(labels, b, low)
-        labels = labels[labels]  # pointer jumping
-        while not np.array_equal(labels, labels[labels]):
-            labels = labels[labels]
-        if np.array_equal(labels, before):
-            return labels
+        a, b = int(self.left[index]), int(self.right[index])
+        weight = float(self.weight[index])
+        entry = {"rows": [self.cites[a], self.cites[b]],
+                 "probability": round(float(probability(weight)), 6),
+                 "weight": round(weight, 3),
+                 "levels": {f: names_[lvl] for (f, names_), lvl in
+                            zip(self.fields, self.levels[index].tolist(), strict=True)
+                            if lvl >= 0}}
+        if names and self.names is not None:
+            entry["names"] = [self.names.iat[a], self.names.iat[b]]
+        return entry

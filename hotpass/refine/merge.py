@@ -93,7 +93,10 @@ def _priority(file: str, patterns: list[str]) -> int:
     return len(patterns)
 
 
-def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
+def merge_clusters(frame, labels: np.ndarray, profile: Profile,
+                   evidence: dict[int, str] | None = None) -> Merged:
+    """``evidence`` (cluster label -> JSON of its deciding links) becomes the Provenance
+    column ``match_evidence``."""
     import pandas as pd
 
     fields = [f for f in merged_fields(profile) if f in frame.columns]
@@ -154,6 +157,7 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile) -> Merged:
     ids = refined["organization_id"]
     provenance = _provenance_frame(work, refined, rows, field_rank, conflicts,
                                    primary_rank.reindex(refined.index).to_numpy())
+    provenance["match_evidence"] = [(evidence or {}).get(label) for label in refined.index]
     merged_primary = pd.Series(primary_rank.reindex(refined.index).to_numpy(), index=ids.to_numpy())
     field_rank.index = ids.to_numpy()
     refined = refined.reset_index(drop=True).astype(object)

@@ -128,12 +128,13 @@ class Consolidated:
     issues: list[Issue]
     rows_in: int
     duplicates_merged: int
+    dedupe: dict | None = None  # learned model and the merges nearest the threshold
 
 
 def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidated:
     import pandas as pd
 
-    from hotpass.refine.dedupe import cluster_rows
+    from hotpass.refine.dedupe import resolve
     from hotpass.refine.merge import merge_clusters
     from hotpass.refine.validate import validate_records
 
@@ -155,16 +156,18 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     combined[text_columns] = combined[text_columns].astype(object)
     combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(), None)
     attach_by_domain(combined, profile)
-    labels = cluster_rows(combined, profile)
+    resolution = resolve(combined, profile)
+    labels = resolution.labels
     records_per_sheet = (
         pd.DataFrame({"file": combined[SOURCE_FILE], "sheet": combined[SOURCE_SHEET],
                       "record": labels}).drop_duplicates().groupby(["file", "sheet"]).size())
     for source in (s for p in prepared for s in p.frames):
         source.report.rows_out = int(records_per_sheet.get((source.file, source.sheet), 0))
     rows_in = len(combined)
-    merged = merge_clusters(combined, labels, profile)
+    merged = merge_clusters(combined, labels, profile, resolution.evidence)
     del combined
     issues = [i for p in prepared for i in p.issues] + cross_file + validate_records(merged,
                                                                                        profile)
     return Consolidated(merged.refined, merged.provenance, issues, rows_in,
-                        rows_in - len(merged.refined))
+                        rows_in - len(merged.refined),
+                        resolution.model | {"near_threshold": resolution.near_threshold})

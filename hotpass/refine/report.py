@@ -85,8 +85,10 @@ def build_quality_report(
     inputs: list[str],
     stage_seconds: dict[str, float],
     hotpass_version: str,
+    dedupe: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Summarise one refine run as a JSON-able dict (see the module docstring)."""
+    """Summarise one refine run as a JSON-able dict (see the module docstring); ``dedupe``
+    (the learned model and the pairs nearest the threshold) goes in with names masked."""
     by_severity = {severity: 0 for severity in SEVERITIES}
     for issue in issues:
         by_severity[issue.severity] = by_severity.get(issue.severity, 0) + 1
@@ -112,7 +114,15 @@ def build_quality_report(
         "issues_by_rule": _issues_by_rule(issues),
         "sample_issues": [_masked_issue(issue) for issue in issues[:SAMPLE_ISSUES]],
         "stage_seconds": {stage: round(float(s), 3) for stage, s in stage_seconds.items()},
+        **({"dedupe": _masked_dedupe(dedupe)} if dedupe else {}),
     }
+
+
+def _masked_dedupe(dedupe: dict[str, Any]) -> dict[str, Any]:
+    near = {side: [pair | {"names": [mask_text(str(n)) if n else "" for n in pair["names"]]}
+                   if "names" in pair else pair for pair in pairs]
+            for side, pairs in dedupe.get("near_threshold", {}).items()}
+    return dedupe | {"near_threshold": near}
 
 
 def fill_rates(frame: pd.DataFrame) -> dict[str, float]:
@@ -236,6 +246,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         ])
     else:
         lines.append("No issues.")
+    lines += _near_threshold(report.get("dedupe"))
     skipped = [s for s in report["sources"] if s["status"] != "used"]
     lines += ["", "## Skipped sheets", ""]
     if skipped:
@@ -274,6 +285,26 @@ def _mapping_evidence(report: dict[str, Any]) -> list[str]:
     else:
         lines.append("None.")
     return [*lines, ""]
+
+
+def _near_threshold(dedupe: dict[str, Any] | None) -> list[str]:
+    """Merges with the least margin, and the best pairs left apart, for a person to check."""
+    if not dedupe:
+        return []
+    lines = ["", "## Merges nearest the threshold", "",
+             f"Match probability threshold {dedupe['threshold_probability']}; "
+             f"{dedupe['links_accepted']} links merged rows. Check these first:", ""]
+    for title, side in (("Merged", "merged"), ("Not merged (just below)", "not_merged")):
+        pairs = dedupe["near_threshold"].get(side, [])
+        lines += [f"**{title}**", ""]
+        if not pairs:
+            lines += ["None.", ""]
+            continue
+        lines += _table(["Probability", "Names", "Evidence", "Rows"], [
+            [f"{p['probability']:.4f}", " / ".join(p.get("names", [])),
+             ", ".join(f"{f} {lvl}" for f, lvl in p["levels"].items()), " / ".join(p["rows"])]
+            for p in pairs]) + [""]
+    return lines
 
 
 def _bar(rate: float) -> str:

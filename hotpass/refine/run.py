@@ -77,7 +77,7 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
         profile=profile, sheets=sheets, refined=result.refined, issues=result.issues,
         rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
         inputs=[p.relative for p in prepared], stage_seconds=timings,
-        hotpass_version=__version__)
+        hotpass_version=__version__, dedupe=result.dedupe)
     with stage(timings, "export"):
         outputs = write_refined_outputs(options.output_path, result.refined, result.provenance,
                                         result.issues, quality_summary_frame(report))
@@ -97,7 +97,8 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
         outputs["input_bundle"] = build_input_bundle(
             bundle_dir=options.output_path.parent / "input-archives", inputs=inputs,
             input_root=options.input_dir, profile_name=profile.name,
-            hotpass_version=__version__)
+            hotpass_version=__version__,
+            merge_from=options.output_path.parent / "input-archives")  # the published day
     uploads = {}
     if options.archive:  # after the local outputs are complete: HOTPASS_S3_ENDPOINT only
         from hotpass.artifacts import upload_archive

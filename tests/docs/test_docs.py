@@ -33,6 +33,7 @@ import pytest
 
 from hotpass.cli import main
 from hotpass.cli.enhanced import main as enhanced_main
+from hotpass.errors import HotpassError
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -51,6 +52,7 @@ EXPECTED_PAGES = [
     "reference/tasks.md",
     "reference/profiles.md",
     "reference/outputs.md",
+    "reference/dedupe.md",
 ]
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_OPERATORS = {"&&", "||", ";", "|"}
@@ -399,7 +401,7 @@ def test_every_invoke_command_in_the_docs_names_real_tasks_and_flags(command, ar
 def test_the_parse_check_catches_mistakes():
     with pytest.raises(click.UsageError):
         parse_hotpass(["refine", "--input-folder", "data"])
-    with pytest.raises(click.UsageError):
+    with pytest.raises(HotpassError, match="--since 2024-13-01"):  # one line, no usage
         parse_hotpass(["refine", "--since", "2024-13-01"])
     with pytest.raises(click.UsageError):
         parse_hotpass(["rerun"])
@@ -518,8 +520,10 @@ def test_outputs_reference_names_every_report_and_manifest_key(real_run):
 
     dist = real_run / "dist"
     report = json.loads((dist / "quality-report.json").read_text(encoding="utf-8"))
+    merged = report["dedupe"]["near_threshold"]["merged"]
     keys = [*report, *report["totals"], *report["totals"]["issues"], *report["sources"][0],
-            *report["sample_issues"][0]]
+            *report["sample_issues"][0], *report["dedupe"], *report["dedupe"]["near_threshold"],
+            *merged[0]]
     assert not _undocumented(keys, _section_with(OUTPUTS_REF, "quality-report.json")), keys
     with zipfile.ZipFile(dist / "refined-bundle.zip") as bundle:
         members = bundle.namelist()

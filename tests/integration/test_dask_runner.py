@@ -22,17 +22,20 @@ def test_dask_runner_spreads_workbooks_over_cluster_workers(prefect_api, tmp_pat
     from distributed import Client, LocalCluster
 
     from hotpass.orchestration.runtime import orchestrate
+    from hotpass.refine.plan import refine_options
 
     monkeypatch.setenv("HOTPASS_ENABLE_PREFECT_RUNTIME", "1")
-    common = {"input_dir": ROOT / "data", "profile": "generic", "incremental": False}
+
+    def options(name: str):
+        return refine_options(input_dir=ROOT / "data", profile="generic",
+                              output_path=tmp_path / name / "r.xlsx")
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=":0") as cluster, Client(cluster) as client:
         worker_pids = client.run(os.getpid)  # {worker address: pid}
-        mode, on_dask = orchestrate(output_path=tmp_path / "dask" / "r.xlsx",
-                                    task_runner="dask",
-                                    dask_address=cluster.scheduler_address, **common)
-    mode_thread, on_threads = orchestrate(output_path=tmp_path / "thread" / "r.xlsx",
-                                          **common)
+        mode, on_dask = orchestrate(options("dask"), task_runner="dask",
+                                    dask_address=cluster.scheduler_address)
+    mode_thread, on_threads = orchestrate(options("thread"))
 
     assert (mode, mode_thread) == ("prefect", "prefect")
     assert on_dask["task_runner"] == "dask" and on_threads["task_runner"] == "thread"

@@ -17,15 +17,20 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests import observability_receivers as receivers
 from tests.integration import prefect_stack
+from tests.observability_receivers import validate_openlineage
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
+otlp_receiver = receivers.otlp_receiver
+lineage_receiver = receivers.lineage_receiver
 
 
 def hotpass(state, *args, check=True):
@@ -148,17 +153,74 @@ def test_incremental_run_processes_only_the_touched_input(prefect_api, tmp_path)
     for path in inputs.iterdir():
         os.utime(path, (old, old))
     name = f"hotpass-refinement/hotpass-refinement-{token}"
-    params = {"input_dir": str(inputs), "output_path": str(tmp_path / "out" / "r.xlsx"),
-              "incremental": True, "archive": False}
+    out = tmp_path / "out" / "r.xlsx"
+    params = {"input_dir": str(inputs), "output_path": str(out), "incremental": True,
+              "archive": True}
 
     first = wait_for_run(name, params)
     assert "files processed: 4" in summary_artifact(first.id)
+    full_records = out.with_suffix(".csv").read_bytes()
     (inputs / "crm_export.xlsx").touch()
     second = wait_for_run(name, params)
     text = summary_artifact(second.id)
     assert "files processed: 1" in text and "| crm_export.xlsx |" in text
+    assert "files reused from the last run: 3" in text
+    # the published dataset is still the whole one, and so is the day's input bundle
+    assert out.with_suffix(".csv").read_bytes() == full_records
+    bundle = next((out.parent / "input-archives").glob("hotpass-inputs-*.zip"))
+    with zipfile.ZipFile(bundle) as archive:
+        members = sorted(n for n in archive.namelist() if n.startswith("inputs/"))
+    assert members == sorted(f"inputs/{p.name}" for p in inputs.iterdir())
     third = wait_for_run(name, params)
     assert "status: **unchanged**" in summary_artifact(third.id)
+
+
+def test_orchestrate_on_prefect_reports_metrics_and_lineage(prefect_api, tmp_path,
+                                                            otlp_receiver, lineage_receiver):
+    out = tmp_path / "out" / "refined.xlsx"
+    env = {**os.environ, **prefect_stack.stack_env(Path(prefect_api["home"]),
+                                                   prefect_api["url"]),
+           "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.url,
+           "OPENLINEAGE_URL": f"{lineage_receiver.url}/api/v1"}
+    for key in [k for k in env if k.startswith("HOTPASS_")]:
+        del env[key]
+    result = subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "orchestrate", "--input-dir", str(ROOT / "data"),
+         "--output-path", str(out), "--enable-observability", "--json"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=180)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["mode"] == "prefect"
+    report = json.loads((out.parent / "quality-report.json").read_text())
+
+    points = otlp_receiver.metric_points()
+    names = {name for name, _, _, _ in points}
+    assert {"hotpass.pipeline.duration", "hotpass.pipeline.rows",
+            "hotpass.validation.failures", "hotpass.enrichment.coverage"} <= names
+    assert all(attrs["flow"] == "hotpass-refinement" for _, _, attrs, _ in points)
+    failures = {}
+    for name, _, attrs, point in points:
+        if name == "hotpass.validation.failures":
+            key = (attrs["rule"], attrs["severity"])
+            failures[key] = failures.get(key, 0) + point.as_int
+    assert failures == {(rule, info["severity"]): info["count"]
+                        for rule, info in report["issues_by_rule"].items()}
+
+    events = [event for _, event in lineage_receiver.events]
+    assert [e["eventType"] for e in events] == ["START", "COMPLETE"]
+    for event in events:
+        validate_openlineage(event)
+    parent = events[1]["run"]["facets"]["parent"]
+    assert parent["job"]["name"] == "hotpass-refinement"
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(parent["run"]["runId"])
+    assert flow_run.state.is_completed()
+    assert {Path(d["name"]).suffix for d in events[1]["outputs"]} == {".xlsx", ".csv",
+                                                                    ".parquet"}
+    assert summary["records_out"] == events[1]["outputs"][0]["outputFacets"][
+        "outputStatistics"]["rowCount"]
 
 
 def overlap(runs) -> int:
@@ -219,3 +281,17 @@ def test_backfill_runs_every_window_never_more_than_the_limit_and_skips_missing_
     for day in days:
         assert f"| {day} | completed | " in table, table
     assert not (outputs / "20240108").exists()
+
+
+def test_bad_input_on_the_prefect_runtime_ends_in_one_line(prefect_api, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.xlsx").write_bytes(b"\x00\x01garbage" * 100)  # every input unreadable
+    out = tmp_path / "out" / "refined.xlsx"
+    result = hotpass(prefect_api, "orchestrate", "--input-dir", str(folder), "--output-path",
+                     str(out), check=False)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("hotpass: error: ") and "bad.xlsx" in lines[-1]
+    assert not out.exists()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 
 from hotpass.profiles import load_profile
-from hotpass.refine.dedupe import cluster_rows, connected_components, name_key
+from hotpass.refine.dedupe import cluster_rows, name_key
 from hotpass.refine.merge import merge_clusters
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 from hotpass.refine.validate import validate_records
@@ -34,11 +33,6 @@ def test_name_key_strips_legal_suffixes_case_and_punctuation():
     assert name_key("Acme Flight Pty. Ltd.", suffixes) == "acme flight"
     assert name_key("Smith & Sons CC", suffixes) == "smith and sons"
     assert name_key("The Ltd", suffixes) == "the"  # never strips a name to nothing
-
-
-def test_connected_components_is_transitive():
-    labels = connected_components(5, np.array([[0, 3], [3, 4]]).T)
-    assert labels.tolist() == [0, 1, 2, 0, 0]
 
 
 def test_exact_and_fuzzy_keys_cluster_the_same_organisation():

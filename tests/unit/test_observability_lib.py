@@ -122,3 +122,41 @@ def test_stage_span_is_a_shared_no_op_without_telemetry():
     assert stage_span("ingest") is stage_span("export")
     with stage_span("ingest"):
         pass
+
+
+def test_the_active_session_is_per_context_not_per_process(clean_env):
+    import contextvars
+    import threading
+
+    from hotpass.observability.telemetry import telemetry_session
+
+    clean_env.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "console")
+    seen = {}
+    with telemetry_session(flow="refine", profile="generic") as session:
+        other = threading.Thread(target=lambda: seen.update(plain=active_telemetry()))
+        other.start()
+        other.join()
+        copied = contextvars.copy_context()
+        worker = threading.Thread(target=copied.run,
+                                  args=(lambda: seen.update(copied=active_telemetry()),))
+        worker.start()
+        worker.join()
+        assert active_telemetry() is session
+    assert seen == {"plain": None, "copied": session}  # a thread sees it only if handed it
+    assert active_telemetry() is None
+
+
+def test_observability_never_imports_refine():
+    import ast
+    from pathlib import Path
+
+    import hotpass.observability as package
+
+    offenders = []
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom) else
+                     [alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [])
+            offenders += [f"{path.name}: {n}" for n in names if n.startswith("hotpass.refine")]
+    assert offenders == []

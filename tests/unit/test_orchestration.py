@@ -18,7 +18,8 @@ import yaml
 from hotpass.errors import HotpassError
 from hotpass.orchestration import manifests
 from hotpass.orchestration.runtime import prefect_runtime_enabled
-from hotpass.orchestration.steps import run_local, select_inputs
+from hotpass.orchestration.steps import run_local
+from hotpass.refine.plan import plan_run, refine_options
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_ENV = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # nothing listens on port 9
@@ -73,11 +74,10 @@ def test_errors_name_the_file_and_the_key(tmp_path):
 
 
 def test_runtime_mode_follows_the_variable_and_the_api_url():
-    assert not prefect_runtime_enabled({})
-    assert prefect_runtime_enabled({"HOTPASS_ENABLE_PREFECT_RUNTIME": "1"})
-    assert prefect_runtime_enabled({"PREFECT_API_URL": "http://x/api"})
-    assert not prefect_runtime_enabled({"PREFECT_API_URL": "http://x/api",
-                                        "HOTPASS_ENABLE_PREFECT_RUNTIME": "0"})
+    assert not prefect_runtime_enabled(None, None)
+    assert prefect_runtime_enabled(True, None)
+    assert prefect_runtime_enabled(None, "http://x/api")
+    assert not prefect_runtime_enabled(False, "http://x/api")
 
 
 def test_orchestrate_runs_locally_and_says_so(tmp_path):
@@ -95,16 +95,17 @@ def test_incremental_selection_uses_the_checkpoint(tmp_path):
     old = time.time() - 3600
     for path in inputs.iterdir():
         os.utime(path, (old, old))
-    out = tmp_path / "out" / "r.xlsx"
-    first = run_local(input_dir=inputs, output_path=out, profile="generic", incremental=True)
+    options = refine_options(input_dir=inputs, output_path=tmp_path / "out" / "r.xlsx",
+                             profile="generic")
+    first = run_local(options, incremental=True)
     assert len(first["processed"]) == 4
     (inputs / "association_members.csv").touch()
-    assert [p.name for p in select_inputs(inputs, out, incremental=True).inputs] == [
+    assert [p.name for p in plan_run(options, incremental=True).fresh] == [
         "association_members.csv"]
-    second = run_local(input_dir=inputs, output_path=out, profile="generic", incremental=True)
+    second = run_local(options, incremental=True)
     assert second["processed"] == ["association_members.csv"]
-    assert run_local(input_dir=inputs, output_path=out, profile="generic",
-                     incremental=True)["status"] == "unchanged"
+    assert len(second["reused"]) == 3 and second["records_out"] == first["records_out"]
+    assert run_local(options, incremental=True)["status"] == "unchanged"
 
 
 def test_refine_archive_keeps_a_dated_input_bundle_that_replays(tmp_path):
@@ -119,8 +120,8 @@ def test_refine_archive_keeps_a_dated_input_bundle_that_replays(tmp_path):
                            "sha256sum -c SHA256SUMS", shell=True, capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stdout + check.stderr
-    replay = run_local(input_dir=bundle, output_path=tmp_path / "replay" / "r.xlsx",
-                       profile="generic", backfill=True)
+    replay = run_local(refine_options(input_dir=bundle, profile="generic",
+                                      output_path=tmp_path / "replay" / "r.xlsx"))
     assert sorted(replay["processed"]) == sorted(
         p.name for p in (ROOT / "data").iterdir() if p.suffix != ".md")
 

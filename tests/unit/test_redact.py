@@ -101,7 +101,8 @@ def test_deploy_dry_run_never_prints_the_api_password(tmp_path):
              *extra], capture_output=True, text=True, env=_env_with_api_url(tmp_path),
             timeout=120)
         output = done.stdout + done.stderr
-        assert "Prefect API" in output and "admin:***@" in output, output
+        assert "server unreachable: cannot compare" in output, output  # exit 0, offline
+        assert "admin:***@" in output, output
         assert SECRET not in output and "Traceback" not in output
     assert time.perf_counter() - started < 120
 

@@ -1,0 +1,229 @@
+"""One refine run, composed once for ``hotpass refine``, ``hotpass orchestrate`` and the
+Prefect flow: options, input selection, incremental reuse, telemetry and lineage.
+
+Contract:
+- ``parse_since(value)``: ``YYYY-MM-DD`` (or a date) -> ``date``; anything else is one
+  ``HotpassError`` naming ``--since``. Everywhere, ``since`` means: read only the inputs
+  modified on or after local midnight of that day; the outputs cover those inputs.
+- ``refine_options(...)``: flags over ``HotpassSettings`` (input folder, ``.xlsx``
+  output, profile, profile search path = flags then ``HOTPASS_PROFILE_SEARCH_PATH``).
+- ``plan_run(options, incremental=...)``: loads the profile, unpacks an input bundle
+  given as the input folder (a backfill replay), selects the inputs. ``incremental``:
+  inputs modified since the checkpoint's start time (or new to it) are ``fresh``, the
+  others come from the prepared cache (a miss is prepared again); ``unchanged`` when
+  nothing is fresh and the input set is the checkpoint's.
+- ``execute(plan, prepare_many, publish=...)``: prepares the fresh inputs
+  (``prepare_many``: the local process pool, or the flow's tasks), caches them, then
+  ``publish_run`` consolidates *every* input, publishes like ``hotpass refine`` and, for
+  incremental runs, records the checkpoint and prunes the cache.
+- ``run(options, ...)`` does it all inside ``observe_refine`` (telemetry when asked or
+  ``HOTPASS_TELEMETRY_ENABLED``; lineage when OpenLineage is configured) and returns
+  ``(plan, result)``; ``result`` is ``None`` for an unchanged incremental run, which
+  writes nothing. ``preflight`` runs the checks that must fail before Prefect starts.
+
+Pitfalls: the checkpoint is the run's *start* time, so a file saved while the run read
+the others is picked up next time. A ``.zip`` input folder is unpacked into a temporary
+folder that ``run`` removes when the run ends (after lineage has read the files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hotpass.errors import HotpassError
+from hotpass.refine import incremental as cache
+from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
+
+PrepareMany = Callable[[list[Path], Path, Any], list[PreparedSource]]
+
+
+def parse_since(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise HotpassError(f"--since {value}: not a date like 2024-11-01") from None
+
+
+def refine_options(*, input_dir: Path | str | None = None,
+                   output_path: Path | str | None = None, profile: str | None = None,
+                   profile_search_path: tuple[Path, ...] = (), archive: bool = False,
+                   since: Any = None, strict: bool = False) -> RefineOptions:
+    from hotpass.settings import HotpassSettings
+
+    settings = HotpassSettings()
+    output = Path(output_path or settings.output_path)
+    if output.suffix.lower() != ".xlsx":
+        raise HotpassError(f"--output-path {output}: must end in .xlsx")
+    return RefineOptions(
+        input_dir=Path(input_dir or settings.input_dir), output_path=output,
+        profile_name=profile or settings.profile,
+        profile_search_paths=tuple(Path(p) for p in profile_search_path)
+        + tuple(settings.profile_search_path),
+        archive=archive, since=parse_since(since), strict=strict)
+
+
+@dataclass
+class RunPlan:
+    options: RefineOptions
+    profile: Any  # hotpass.profiles.Profile
+    inputs: list[Path]
+    fresh: list[Path]
+    reused: dict[Path, PreparedSource] = field(default_factory=dict)
+    keys: dict[Path, str] = field(default_factory=dict)
+    incremental: bool = False
+    checkpoint: cache.Checkpoint | None = None
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    @property
+    def unchanged(self) -> bool:
+        return (self.incremental and self.checkpoint is not None and not self.fresh
+                and set(self.checkpoint.inputs) == {self.label(p) for p in self.inputs})
+
+    def label(self, path: Path) -> str:
+        root = self.options.input_dir
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def is_bundle(input_dir: Path) -> bool:
+    return Path(input_dir).suffix.lower() == ".zip"
+
+
+def resolve_input_dir(input_dir: Path, scratch: Path | None) -> Path:
+    """A folder as is; a ``.zip`` input bundle unpacked (checksums verified) to scratch."""
+    input_dir = Path(input_dir)
+    if not is_bundle(input_dir):
+        return input_dir
+    from hotpass.refine.archive import extract_input_bundle
+
+    if not input_dir.is_file():
+        raise HotpassError(f"--input-dir {input_dir}: no such input bundle")
+    if scratch is None:
+        raise HotpassError(f"--input-dir {input_dir}: an input bundle needs a scratch folder")
+    return extract_input_bundle(input_dir, Path(scratch) / input_dir.stem)
+
+
+def plan_run(options: RefineOptions, *, incremental: bool = False,
+             scratch: Path | None = None) -> RunPlan:
+    from hotpass.profiles import load_profile
+    from hotpass.refine.ingest import discover_inputs
+
+    started_at = dt.datetime.now(dt.UTC)
+    profile = load_profile(options.profile_name, options.profile_search_paths)
+    options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
+    inputs = discover_inputs(options.input_dir, options.since)
+    plan = RunPlan(options, profile, inputs, list(inputs), incremental=incremental,
+                   started_at=started_at)
+    if not incremental:
+        return plan
+    plan.checkpoint = cache.read_checkpoint(options.output_path)
+    fingerprint = cache.profile_fingerprint(profile)
+    seen = set(plan.checkpoint.inputs) if plan.checkpoint else set()
+    cutoff = plan.checkpoint.last_success.timestamp() if plan.checkpoint else None
+    plan.fresh = []
+    for path in inputs:
+        plan.keys[path] = cache.cache_key(path, plan.label(path), fingerprint)
+        touched = cutoff is None or plan.label(path) not in seen or \
+            path.stat().st_mtime >= cutoff
+        hit = None if touched else cache.load(options.output_path, plan.keys[path])
+        if hit is None:
+            plan.fresh.append(path)
+        else:
+            plan.reused[path] = hit
+    return plan
+
+
+def prepare_locally(progress: Any = None) -> PrepareMany:
+    from hotpass.refine.pipeline import prepare_all
+
+    return lambda paths, root, profile: prepare_all(paths, root, profile, progress)
+
+
+def prepare(plan: RunPlan, prepare_many: PrepareMany) -> list[PreparedSource]:
+    """Every input's prepared result, in input order: fresh ones prepared (and cached)."""
+    prepared = dict(zip(plan.fresh, prepare_many(plan.fresh, plan.options.input_dir,
+                                                 plan.profile) if plan.fresh else [],
+                        strict=True))
+    for path in plan.fresh if plan.incremental else []:
+        cache.store(plan.options.output_path, plan.keys[path], prepared[path])
+    return [prepared[p] if p in prepared else plan.reused[p] for p in plan.inputs]
+
+
+def publish_run(plan: RunPlan, prepared: list[PreparedSource],
+                timings: dict[str, float]) -> RefineResult:
+    """Consolidate every input, publish like ``hotpass refine``, then the checkpoint."""
+    from hotpass.refine.pipeline import consolidate
+    from hotpass.refine.run import publish, stage
+
+    with stage(timings, "consolidate"):
+        result = consolidate(prepared, plan.profile)
+    published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings)
+    if plan.incremental:
+        cache.write_checkpoint(plan.options.output_path, plan.started_at,
+                               [plan.label(p) for p in plan.inputs])
+        cache.prune(plan.options.output_path, set(plan.keys.values()))
+    return published
+
+
+def execute(plan: RunPlan, prepare_many: PrepareMany,
+            publish: Callable[..., RefineResult] = publish_run) -> RefineResult:
+    from hotpass.refine.run import stage
+
+    timings: dict[str, float] = {}
+    with stage(timings, "ingest"):
+        prepared = prepare(plan, prepare_many)
+    return publish(plan, prepared, timings)
+
+
+def preflight(options: RefineOptions, *, telemetry: bool | None = None) -> None:
+    """What must fail as one line before Prefect starts: the extra, profile, inputs."""
+    from hotpass.observability.runs import require_extra
+    from hotpass.profiles import load_profile
+    from hotpass.refine.ingest import discover_inputs
+    from hotpass.settings import HotpassSettings
+
+    require_extra(HotpassSettings().telemetry_enabled if telemetry is None else telemetry)
+    load_profile(options.profile_name, options.profile_search_paths)
+    if is_bundle(options.input_dir):
+        if not Path(options.input_dir).is_file():
+            raise HotpassError(f"--input-dir {options.input_dir}: no such input bundle")
+    else:
+        discover_inputs(options.input_dir, options.since)
+
+
+def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | None = None,
+        flow: str = "refine", prepare_many: PrepareMany | None = None,
+        publish: Callable[..., RefineResult] = publish_run,
+        progress: Any = None) -> tuple[RunPlan | None, RefineResult | None]:
+    """Plan and execute one observed run; ``(plan, None)`` when nothing changed."""
+    from hotpass.observability.runs import observe_refine
+    from hotpass.settings import HotpassSettings
+
+    settings = HotpassSettings()
+    telemetry = settings.telemetry_enabled if telemetry is None else telemetry
+    with ExitStack() as stack:
+        scratch = (Path(stack.enter_context(tempfile.TemporaryDirectory(
+            prefix="hotpass-replay-"))) if is_bundle(options.input_dir) else None)
+        observation = stack.enter_context(observe_refine(
+            profile=options.profile_name, telemetry=telemetry,
+            namespace=settings.lineage_namespace, flow=flow))
+        plan = plan_run(options, incremental=incremental, scratch=scratch)
+        observation.reading(plan.inputs)
+        result = None
+        if not plan.unchanged:
+            result = execute(plan, prepare_many or prepare_locally(progress), publish)
+        observation.completed(result)
+    if progress:
+        progress("done", 1, 1)
+    return plan, result
