@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workbooks import refine_cli
 
 COMPANIES = [  # record id, name, domain, phone, city, province, industry, stage
     (5501, "Lanseria Flight Centre (Pty) Ltd", "lanseriaflight.co.za", "011 659 1234",
@@ -103,10 +101,7 @@ def crm_run(tmp_path_factory):
     (base / "in").mkdir()
     build_crm_export(base / "in" / "crm_full_export.xlsx")
     out = base / "out" / "refined.xlsx"
-    result = subprocess.run(
-        [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(base / "in"),
-         "--output-path", str(out), "--profile", "aviation", "--json"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    result = refine_cli(base / "in", out, "--profile", "aviation")
     assert result.returncode == 0, result.stderr
     report = json.loads((out.parent / "quality-report.json").read_text())
     return report, pd.read_parquet(out.with_suffix(".parquet"))

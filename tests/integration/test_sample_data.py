@@ -18,15 +18,9 @@ from python_calamine import CalamineWorkbook
 from hotpass.bench import pairwise_precision_recall, read_provenance
 from hotpass.profiles import load_profile
 from hotpass.samples import generate_workbooks
+from tests.workbooks import refine_cli as refine
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def refine(input_dir: Path, out: Path, *extra: str):
-    return subprocess.run(
-        [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(input_dir),
-         "--output-path", str(out), "--json", *extra],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
 @pytest.fixture(scope="module")
