@@ -6,7 +6,7 @@ the hotpass package. Importing this file must stay cheap (no pandas, no Prefect)
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, refine, workers
+from ops import bench, data, deps, dev, env, refine, workers
 
 ns = Collection()
 ns.add_task(refine.refine)
@@ -16,3 +16,4 @@ ns.add_collection(deps.ns)
 ns.add_collection(data.ns)
 ns.add_collection(bench.ns)
 ns.add_collection(workers.ns)
+ns.add_collection(env.ns)

@@ -33,3 +33,24 @@ class ProfileError(HotpassError):
 
 class StrictModeError(HotpassError):
     """``--strict`` found error-severity issues."""
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGINT stopped a run; exit status 128 + the signal number.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) so ``except Exception`` in library
+    code never swallows it on its way out.
+    """
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        self.signum = signum
+        self.exit_code = 128 + signum
+        name = signal.Signals(signum).name
+        super().__init__(f"stopped by {name}; this run published nothing, the previous "
+                         "outputs are kept")
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])

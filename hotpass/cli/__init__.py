@@ -11,9 +11,15 @@ from __future__ import annotations
 import click
 
 from hotpass import __version__
+from hotpass.cli.credentials import credentials_group
+from hotpass.cli.ctx import ctx_group
+from hotpass.cli.doctor import doctor_command
+from hotpass.cli.env import env_command
 from hotpass.cli.kit import ReportingGroup
+from hotpass.cli.net import net_group
 from hotpass.cli.orchestration import deploy_command, orchestrate_command
 from hotpass.cli.refine import refine
+from hotpass.cli.setup import setup_command
 
 
 @click.group(cls=ReportingGroup, error_prefix="hotpass",
@@ -32,3 +38,9 @@ def version() -> None:
 main.add_command(refine)
 main.add_command(deploy_command)
 main.add_command(orchestrate_command)
+main.add_command(env_command)
+main.add_command(credentials_group)
+main.add_command(net_group)
+main.add_command(ctx_group)
+main.add_command(doctor_command)
+main.add_command(setup_command)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from hotpass.errors import HotpassError
+from hotpass.errors import HotpassError, Interrupted
 from hotpass.redact import install_log_redaction, redact, redact_data
 
 
@@ -23,7 +23,7 @@ class ReportingGroup(click.Group):
         install_log_redaction()
         try:
             return super().invoke(ctx)
-        except HotpassError as exc:
+        except (HotpassError, Interrupted) as exc:
             click.echo(f"{self.error_prefix}: error: {redact(exc.message)}", err=True)
             ctx.exit(exc.exit_code)
 

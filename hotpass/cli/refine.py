@@ -30,20 +30,22 @@ from hotpass.cli.kit import echo, echo_json, parse_since_option
               "after local midnight of this date (YYYY-MM-DD).")
 @click.option("--strict", is_flag=True, help="Exit 2 on any error-severity issue; write "
               "nothing.")
+@click.option("--wait", is_flag=True, help="If another refine run is writing into the "
+              "output folder, wait for it to finish instead of exiting at once (exit 3).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on "
               "stdout.")
 @click.option("--enable-observability", is_flag=True, help="Export OpenTelemetry metrics and "
               "spans (OTEL_EXPORTER_OTLP_*); default HOTPASS_TELEMETRY_ENABLED. OpenLineage "
               "events go out whenever OPENLINEAGE_URL (or openlineage.yml) is set.")
 def refine(input_dir, output_path, profile_name, profile_search_path, archive, since, strict,
-           as_json, enable_observability) -> None:
+           wait, as_json, enable_observability) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
     from hotpass.progress import terminal_progress
     from hotpass.refine.plan import refine_options, run
 
     options = refine_options(input_dir=input_dir, output_path=output_path,
                              profile=profile_name, profile_search_path=profile_search_path,
-                             archive=archive, since=since, strict=strict)
+                             archive=archive, since=since, strict=strict, wait=wait)
     with terminal_progress(enabled=not as_json) as progress:
         _, result = run(options, telemetry=enable_observability or None, progress=progress)
     summary = _summary(result)

@@ -55,7 +55,7 @@ def orchestrate(options: Any, *, incremental: bool = False,
         raise HotpassError(f"--task-runner {task_runner}: runs on the Prefect runtime only; "
                            "set HOTPASS_ENABLE_PREFECT_RUNTIME=1 (or PREFECT_API_URL)")
     telemetry = enable_observability or None
-    preflight(options, telemetry=telemetry)
+    preflight(options, telemetry=telemetry, incremental=incremental)
     if not runtime:
         from hotpass.orchestration.steps import run_local
 

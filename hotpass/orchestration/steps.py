@@ -43,8 +43,8 @@ def run_summary(plan: Any, result: Any, mode: str) -> dict[str, Any]:
 def summary_markdown(summary: dict[str, Any]) -> str:
     lines = ["# Hotpass refinement run", "",
              f"- status: **{summary['status']}** ({summary['mode']})",
-             f"- inputs modified since: {summary.get('since') or 'any date'}",
-             f"- changed since the last run: {summary.get('checkpoint') or 'first run'}",
+             f"- since: {summary.get('since') or 'not given'}",
+             f"- last incremental run: {summary.get('checkpoint') or 'none'}",
              f"- files processed: {len(summary['processed'])}",
              f"- files reused from the last run: {len(summary['reused'])}",
              f"- rows in: {summary['rows_in']}, records out: {summary['records_out']}",

@@ -15,7 +15,9 @@ other value as text (``str``), nulls as empty cells.
 
 from __future__ import annotations
 
+import csv
 import numbers
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,10 +33,13 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from hotpass.errors import HotpassError
 from hotpass.fileio import AtomicBatch
 from hotpass.refine.model import Issue
+from hotpass.refine.signals import child_init
 
 EXCEL_MAX_ROWS = 1_048_576
 BACKGROUND_MIN_CELLS = 500_000  # below this, forking costs more than it overlaps
 EXCEL_MAX_COLUMNS = 16_384
+# Long lists whose full copy goes beside the workbook when they pass Excel's row limit.
+OVERFLOW_FILES = {"Issues": "issues", "Provenance": "provenance"}
 ISSUE_COLUMNS = ("severity", "rule", "message", "file", "sheet", "row", "field", "value")
 WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
@@ -96,20 +101,31 @@ def write_refined_outputs(
         "Issues": issues_frame(issues),
         "Provenance": provenance,
     }
-    for sheet_name, frame in sheets.items():
-        _check_fits_excel(output_path, sheet_name, frame)
-    sheets = {sheet_name: neutralise_formulas(frame) for sheet_name, frame in sheets.items()}
     paths = {
         "xlsx": output_path,
         "csv": output_path.with_suffix(".csv"),
         "parquet": output_path.with_suffix(".parquet"),
     }
+    overflow = {name: frame for name, frame in sheets.items()
+                if name in OVERFLOW_FILES and len(frame) + 1 > EXCEL_MAX_ROWS}
+    for name in overflow:
+        for kind in ("csv", "parquet"):
+            paths[f"{OVERFLOW_FILES[name]}_{kind}"] = output_path.with_name(
+                f"{OVERFLOW_FILES[name]}.{kind}")
+    fitted = {name: _fit_excel(output_path, name, frame, paths)
+              for name, frame in sheets.items()}
+    xlsx_sheets = {name: neutralise_formulas(frame) for name, frame in fitted.items()}
     with AtomicBatch() as batch:
         xlsx_path = batch.path_for(paths["xlsx"])
-        refined = sheets["Refined Data"]
-        with _workbook_written_alongside(sheets, xlsx_path):
-            write_csv(refined, batch.path_for(paths["csv"]))
+        with _workbook_written_alongside(xlsx_sheets, xlsx_path):
+            guarded = (xlsx_sheets["Refined Data"] if fitted["Refined Data"] is refined
+                       else neutralise_formulas(refined))
+            write_csv(guarded, batch.path_for(paths["csv"]))
             write_parquet(refined, batch.path_for(paths["parquet"]))
+            for name, frame in overflow.items():
+                stem = OVERFLOW_FILES[name]
+                write_csv(neutralise_formulas(frame), batch.path_for(paths[f"{stem}_csv"]))
+                write_parquet(frame, batch.path_for(paths[f"{stem}_parquet"]))
     return paths
 
 
@@ -119,7 +135,8 @@ def _workbook_written_alongside(sheets: dict[str, pd.DataFrame], path: Path) -> 
 
     xlsxwriter costs ~3 us a cell on one core; CSV and Parquet take the other core
     meanwhile. Small outputs (and platforms without fork) write inline, after the body.
-    A failure in the child becomes a ``HotpassError``; a failure in the body stops it.
+    A failure in the child becomes a ``HotpassError``; a failure in the body, or a
+    signal, stops the child; the child dies with this process (``child_init``).
     """
     cells = sum(frame.size for frame in sheets.values())
     if cells < BACKGROUND_MIN_CELLS or "fork" not in get_all_start_methods():
@@ -128,22 +145,25 @@ def _workbook_written_alongside(sheets: dict[str, pd.DataFrame], path: Path) -> 
         return
     context = get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_write_xlsx_child, args=(sheets, path, sender), daemon=True)
+    child = context.Process(target=_write_xlsx_child, daemon=True,
+                            args=(sheets, path, sender, os.getpid()))
     child.start()
     sender.close()
     try:
         yield
-    except BaseException:
-        child.terminate()
         child.join()
-        raise
-    child.join()
+    finally:
+        if child.is_alive():
+            child.terminate()
+            child.join()
     error = receiver.recv() if receiver.poll() else "no report from the writer process"
     if child.exitcode != 0 or error:
-        raise HotpassError(f"writing the workbook failed: {error}")
+        raise HotpassError(f"writing the workbook failed: {error}", exit_code=1)
 
 
-def _write_xlsx_child(sheets: dict[str, pd.DataFrame], path: Path, sender) -> None:
+def _write_xlsx_child(sheets: dict[str, pd.DataFrame], path: Path, sender,
+                      parent_pid: int) -> None:
+    child_init(parent_pid)
     try:
         write_xlsx(sheets, path)
     except Exception as exc:  # reported to the parent, which raises it as one line
@@ -153,8 +173,13 @@ def _write_xlsx_child(sheets: dict[str, pd.DataFrame], path: Path, sender) -> No
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8, ``\\n`` line ends, no index: the same frame always gives the same bytes."""
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    """UTF-8, ``\\n`` line ends, no index: the same frame always gives the same bytes.
+
+    Every text field is quoted, so a spreadsheet whose list separator is ``;`` or a tab
+    (many locales) never splits ``Acme;=cmd|...`` into a cell starting with ``=``.
+    """
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8",
+                 quoting=csv.QUOTE_NONNUMERIC)
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -174,18 +199,28 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
         workbook.close()
 
 
-def _check_fits_excel(output_path: Path, sheet_name: str, frame: pd.DataFrame) -> None:
-    rows, columns = len(frame) + 1, len(frame.columns)
-    if rows > EXCEL_MAX_ROWS:
-        raise HotpassError(
-            f"{output_path}: sheet '{sheet_name}' needs {rows:,} rows (with header); "
-            f"Excel allows {EXCEL_MAX_ROWS:,} per sheet"
-        )
+def _fit_excel(output_path: Path, sheet_name: str, frame: pd.DataFrame,
+               paths: dict[str, Path]) -> pd.DataFrame:
+    """The frame as the sheet can hold it: over Excel's row limit, the first rows and a
+    last row saying where the full list is; too many columns is an error."""
+    columns = len(frame.columns)
     if columns > EXCEL_MAX_COLUMNS:
         raise HotpassError(
             f"{output_path}: sheet '{sheet_name}' has {columns:,} columns; "
             f"Excel allows {EXCEL_MAX_COLUMNS:,}"
         )
+    if len(frame) + 1 <= EXCEL_MAX_ROWS:
+        return frame
+    shown = EXCEL_MAX_ROWS - 2  # header + rows + the note row
+    stem = OVERFLOW_FILES.get(sheet_name)
+    where = (f"{paths[stem + '_csv'].name} and {paths[stem + '_parquet'].name}" if stem
+             else f"{paths['csv'].name} and {paths['parquet'].name}")
+    note = (f"{len(frame) - shown:,} more rows not shown: Excel allows {EXCEL_MAX_ROWS:,} "
+            f"rows per sheet; all {len(frame):,} are in {where}")
+    head = frame.iloc[:shown].astype(object)
+    note_row = pd.DataFrame([[note] + [None] * (columns - 1)], columns=frame.columns,
+                            dtype=object)
+    return pd.concat([head, note_row], ignore_index=True)
 
 
 def _write_sheet(worksheet, frame: pd.DataFrame, header_format) -> None:

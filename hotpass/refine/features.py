@@ -47,6 +47,9 @@ ABBREVIATIONS = {
     "props": "properties", "inv": "investments", "invest": "investments",
 }
 STOP_WORDS = frozenset(("and", "the", "of", "for", "en"))
+STREET_WORDS = {"st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue",
+                "dr": "drive", "ln": "lane", "cres": "crescent", "blvd": "boulevard",
+                "hwy": "highway", "pl": "place", "sq": "square", "ext": "extension"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -65,6 +68,7 @@ class Features:
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
+    registration_text: list[str]  # id per registration code
     address: np.ndarray
     address_text: list[str]  # sorted address words per address code
     postcode: np.ndarray
@@ -113,7 +117,8 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
     reg = np.array([re.sub(r"[^A-Z0-9]", "", v.upper()) if v else "" for v in ids], dtype=object)
     addresses = _single(frame, [f for f in profile.fields if "address" in f])
-    address_words = {a: _WORD.findall(a.lower()) for a in set(addresses) if a}
+    address_words = {a: [STREET_WORDS.get(w, w) for w in _WORD.findall(a.lower())]
+                     for a in set(addresses) if a}
     address_key = np.array([" ".join(sorted(address_words[a])) if a else "" for a in addresses],
                            dtype=object)
     postcode = np.array([_postcode(address_words[a]) if a else "" for a in addresses],
@@ -125,9 +130,10 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
         name_digits=_codes(np.array(["".join(c for c in t if c.isdigit()) or "-"
                                      for t in texts], dtype=object))[0],
         phone=_slots(phones), email=_slots(emails), domain=_slots(domains),
-        registration=_codes(reg)[0], address=np.zeros(0), address_text=[],
+        registration=np.zeros(0), registration_text=[], address=np.zeros(0), address_text=[],
         postcode=_codes(postcode)[0])
     features.address, features.address_text = _codes(address_key)
+    features.registration, features.registration_text = _codes(reg)
     for kind in ("name", "phonetic", "phone", "email", "domain", "registration", "address",
                  "postcode"):
         codes = getattr(features, kind).ravel()

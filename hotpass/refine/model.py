@@ -97,6 +97,7 @@ class RefineOptions:
     archive: bool = False
     since: Any = None  # datetime.date | None
     strict: bool = False
+    wait: bool = False  # wait for another run's lock instead of failing at once
 
 
 @dataclass

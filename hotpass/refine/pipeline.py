@@ -33,6 +33,7 @@ from hotpass.refine.model import (
     SheetReport,
     SourceFrame,
 )
+from hotpass.refine.signals import child_init
 from hotpass.refine.typing_columns import ColumnTyper
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -88,7 +89,7 @@ PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 def worker_count(inputs: list[Path]) -> int:
     """Processes for the per-file work: one per core for large multi-file inputs, else 1
     (starting a worker costs ~0.5 s of imports, more than small files take)."""
-    total = sum(p.stat().st_size for p in inputs if p.is_file())
+    total = sum(_size(p) for p in inputs)
     if len(inputs) < 2 or total < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(len(inputs), os.cpu_count() or 1, 4))
@@ -106,19 +107,46 @@ def prepare_all(inputs: list[Path], input_root: Path, profile: Profile,
             if progress:
                 progress("ingest", done, len(inputs))
         return prepared
-    by_path: dict[Path, PreparedSource] = {}
-    # Largest first so the long files start early and the short ones fill in.
-    ordered = sorted(inputs, key=lambda p: -p.stat().st_size)
+    # Largest first so the long files start early and the short ones fill in; results
+    # are put back in input order whatever order they finish in.
+    order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
+    results: list[PreparedSource | None] = [None] * len(inputs)
     # fork: workers inherit the loaded modules (spawn re-imports pandas and __main__).
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        futures = {pool.submit(prepare_source, path, input_root, profile): path
-                   for path in ordered}
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
+                               initializer=child_init, initargs=(os.getpid(),))
+    try:
+        futures = {pool.submit(prepare_source, inputs[i], input_root, profile): i
+                   for i in order}
         for done, future in enumerate(as_completed(futures), start=1):
-            by_path[futures[future]] = future.result()
+            results[futures[future]] = future.result()
             if progress:
                 progress("ingest", done, len(inputs))
-    return [by_path[path] for path in inputs]
+    except BaseException:  # a failure or a signal: stop the workers now, not when done
+        _terminate(pool)
+        raise
+    pool.shutdown()
+    return [r for r in results if r is not None]
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop every worker at once (``terminate_workers`` from Python 3.14)."""
+    if hasattr(pool, "terminate_workers"):
+        pool.terminate_workers()
+        return
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(5)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # broken link: reading it reports the problem
+        return 0
 
 
 @dataclass

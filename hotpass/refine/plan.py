@@ -3,15 +3,17 @@ Prefect flow: options, input selection, incremental reuse, telemetry and lineage
 
 Contract:
 - ``parse_since(value)``: ``YYYY-MM-DD`` (or a date) -> ``date``; anything else is one
-  ``HotpassError`` naming ``--since``. Everywhere, ``since`` means: read only the inputs
-  modified on or after local midnight of that day; the outputs cover those inputs.
+  ``HotpassError`` naming ``--since``. Everywhere, ``since`` means the inputs modified
+  at or after 00:00 local time that day. A full run reads only those (its outputs cover
+  them, as ``refine --since``); an incremental run reads those again whatever its
+  checkpoint says and still publishes every input (a resume from that date).
 - ``refine_options(...)``: flags over ``HotpassSettings`` (input folder, ``.xlsx``
   output, profile, profile search path = flags then ``HOTPASS_PROFILE_SEARCH_PATH``).
 - ``plan_run(options, incremental=...)``: loads the profile, unpacks an input bundle
   given as the input folder (a backfill replay), selects the inputs. ``incremental``:
-  inputs modified since the checkpoint's start time (or new to it) are ``fresh``, the
-  others come from the prepared cache (a miss is prepared again); ``unchanged`` when
-  nothing is fresh and the input set is the checkpoint's.
+  inputs modified since the checkpoint's start time (or ``since``), or new to the
+  checkpoint, are ``fresh``; the others come from the prepared cache (a miss is prepared
+  again); ``unchanged`` when nothing is fresh and the input set is the checkpoint's.
 - ``execute(plan, prepare_many, publish=...)``: prepares the fresh inputs
   (``prepare_many``: the local process pool, or the flow's tasks), caches them, then
   ``publish_run`` consolidates *every* input, publishes like ``hotpass refine`` and, for
@@ -19,7 +21,11 @@ Contract:
 - ``run(options, ...)`` does it all inside ``observe_refine`` (telemetry when asked or
   ``HOTPASS_TELEMETRY_ENABLED``; lineage when OpenLineage is configured) and returns
   ``(plan, result)``; ``result`` is ``None`` for an unchanged incremental run, which
-  writes nothing. ``preflight`` runs the checks that must fail before Prefect starts.
+  writes nothing. Before any work it checks the output path (``refine.preflight``) and
+  the free disk space, then holds the output folder's lock (``options.wait`` waits for
+  it) from before ingest to after the publish; SIGTERM/SIGINT stop it cleanly
+  (``refine.signals``). ``preflight`` runs the checks that must fail before Prefect
+  starts.
 
 Pitfalls: the checkpoint is the run's *start* time, so a file saved while the run read
 the others is picked up next time. A ``.zip`` input folder is unpacked into a temporary
@@ -56,10 +62,16 @@ def parse_since(value: Any) -> dt.date | None:
         raise HotpassError(f"--since {value}: not a date like 2024-11-01") from None
 
 
+def since_cutoff(since: dt.date) -> float:
+    """00:00 local time on ``since`` as a timestamp (the same cutoff ``refine`` uses)."""
+    return dt.datetime.combine(since, dt.time.min).timestamp()
+
+
 def refine_options(*, input_dir: Path | str | None = None,
                    output_path: Path | str | None = None, profile: str | None = None,
                    profile_search_path: tuple[Path, ...] = (), archive: bool = False,
-                   since: Any = None, strict: bool = False) -> RefineOptions:
+                   since: Any = None, strict: bool = False, wait: bool = False
+                   ) -> RefineOptions:
     from hotpass.settings import HotpassSettings
 
     settings = HotpassSettings()
@@ -71,7 +83,7 @@ def refine_options(*, input_dir: Path | str | None = None,
         profile_name=profile or settings.profile,
         profile_search_paths=tuple(Path(p) for p in profile_search_path)
         + tuple(settings.profile_search_path),
-        archive=archive, since=parse_since(since), strict=strict)
+        archive=archive, since=parse_since(since), strict=strict, wait=wait)
 
 
 @dataclass
@@ -85,6 +97,7 @@ class RunPlan:
     incremental: bool = False
     checkpoint: cache.Checkpoint | None = None
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    staged: Any = None  # the locked StagedRun publish writes into (hotpass.refine.publish)
 
     @property
     def unchanged(self) -> bool:
@@ -118,24 +131,30 @@ def plan_run(options: RefineOptions, *, incremental: bool = False,
              scratch: Path | None = None) -> RunPlan:
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
+    from hotpass.refine.preflight import own_outputs_excluded
 
     started_at = dt.datetime.now(dt.UTC)
     profile = load_profile(options.profile_name, options.profile_search_paths)
     options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
-    inputs = discover_inputs(options.input_dir, options.since)
-    plan = RunPlan(options, profile, inputs, list(inputs), incremental=incremental,
-                   started_at=started_at)
+    # An incremental run publishes every input; a run never reads its own outputs.
+    inputs = own_outputs_excluded(
+        discover_inputs(options.input_dir, None if incremental else options.since),
+        options.output_path)
+    if not inputs:
+        raise HotpassError(f"--input-dir {options.input_dir}: holds only the outputs of "
+                           f"earlier runs into {options.output_path.parent}")
     if not incremental:
-        return plan
+        return RunPlan(options, profile, inputs, list(inputs), started_at=started_at)
+    plan = RunPlan(options, profile, inputs, [], incremental=True, started_at=started_at)
     plan.checkpoint = cache.read_checkpoint(options.output_path)
     fingerprint = cache.profile_fingerprint(profile)
     seen = set(plan.checkpoint.inputs) if plan.checkpoint else set()
-    cutoff = plan.checkpoint.last_success.timestamp() if plan.checkpoint else None
-    plan.fresh = []
+    cutoff = (since_cutoff(options.since) if options.since else
+              plan.checkpoint.last_success.timestamp() if plan.checkpoint else None)
     for path in inputs:
         plan.keys[path] = cache.cache_key(path, plan.label(path), fingerprint)
-        touched = cutoff is None or plan.label(path) not in seen or \
-            path.stat().st_mtime >= cutoff
+        touched = cutoff is None or path.stat().st_mtime >= cutoff or \
+            (plan.checkpoint is not None and plan.label(path) not in seen)
         hit = None if touched else cache.load(options.output_path, plan.keys[path])
         if hit is None:
             plan.fresh.append(path)
@@ -168,7 +187,8 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
 
     with stage(timings, "consolidate"):
         result = consolidate(prepared, plan.profile)
-    published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings)
+    published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
+                        plan.staged)
     if plan.incremental:
         cache.write_checkpoint(plan.options.output_path, plan.started_at,
                                [plan.label(p) for p in plan.inputs])
@@ -186,20 +206,23 @@ def execute(plan: RunPlan, prepare_many: PrepareMany,
     return publish(plan, prepared, timings)
 
 
-def preflight(options: RefineOptions, *, telemetry: bool | None = None) -> None:
+def preflight(options: RefineOptions, *, telemetry: bool | None = None,
+              incremental: bool = False) -> None:
     """What must fail as one line before Prefect starts: the extra, profile, inputs."""
     from hotpass.observability.runs import require_extra
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
+    from hotpass.refine.preflight import check_output
     from hotpass.settings import HotpassSettings
 
     require_extra(HotpassSettings().telemetry_enabled if telemetry is None else telemetry)
+    check_output(options.output_path)
     load_profile(options.profile_name, options.profile_search_paths)
     if is_bundle(options.input_dir):
         if not Path(options.input_dir).is_file():
             raise HotpassError(f"--input-dir {options.input_dir}: no such input bundle")
     else:
-        discover_inputs(options.input_dir, options.since)
+        discover_inputs(options.input_dir, None if incremental else options.since)
 
 
 def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | None = None,
@@ -208,11 +231,16 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
         progress: Any = None) -> tuple[RunPlan | None, RefineResult | None]:
     """Plan and execute one observed run; ``(plan, None)`` when nothing changed."""
     from hotpass.observability.runs import observe_refine
+    from hotpass.refine.preflight import check_disk, check_output
+    from hotpass.refine.publish import open_run
+    from hotpass.refine.signals import stop_on_signals
     from hotpass.settings import HotpassSettings
 
     settings = HotpassSettings()
     telemetry = settings.telemetry_enabled if telemetry is None else telemetry
+    check_output(options.output_path)
     with ExitStack() as stack:
+        stack.enter_context(stop_on_signals())
         scratch = (Path(stack.enter_context(tempfile.TemporaryDirectory(
             prefix="hotpass-replay-"))) if is_bundle(options.input_dir) else None)
         observation = stack.enter_context(observe_refine(
@@ -222,7 +250,10 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
         observation.reading(plan.inputs)
         result = None
         if not plan.unchanged:
-            result = execute(plan, prepare_many or prepare_locally(progress), publish)
+            check_disk(options.output_path, plan.inputs, options.archive)
+            # One lock from before the work to after the publish (--wait waits for it).
+            with open_run(options.output_path, wait=options.wait) as plan.staged:
+                result = execute(plan, prepare_many or prepare_locally(progress), publish)
         observation.completed(result)
     if progress:
         progress("done", 1, 1)

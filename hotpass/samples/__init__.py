@@ -63,12 +63,14 @@ class GeneratedSet:
 
 def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 3,
                        profile: str = "generic", duplicate_share: float = 0.3,
-                       exports: bool = False) -> GeneratedSet:
+                       hard: bool = False, exports: bool = False) -> GeneratedSet:
     """Write ``files`` messy sources into ``out_dir`` (the last a CSV when files >= 2).
 
     files=1: the register workbook; 2: register + CSV; 3: register, CRM export
     (Organisations + Contacts), CSV; each further file adds a regional workbook with two
     data sheets. ``duplicate_share`` of organisations appear in 2-3 different sheets.
+    ``hard=True`` adds the corruption of ``hotpass.samples.hard`` (typos anywhere, swapped
+    and abbreviated words, missing names, shared switchboards, near-identical twins).
     ``exports=True`` adds the real-export shapes of ``hotpass.samples.exports`` (a CRM
     tracker with id-linked sheets and template rows, a call log linked across files, an
     all-caps register).
@@ -78,7 +80,7 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    maker = Maker(rng, profile)
+    maker = Maker(rng, profile, hard=hard)
     layout = maker.layout(files, exports)
     maker.fill(layout, rows, duplicate_share)
     written: list[Path] = []

@@ -28,6 +28,7 @@ from hotpass.samples.exports import (
     export_layout,
     people_cell,
 )
+from hotpass.samples.hard import HardMode
 from hotpass.samples.words import (
     AIRFIELDS,
     FIRST_NAMES,
@@ -97,8 +98,9 @@ class Entity:
 class Maker:
     """Builds organisations and their messy rows; all randomness comes from ``rng``."""
 
-    def __init__(self, rng: random.Random, profile_name: str) -> None:
+    def __init__(self, rng: random.Random, profile_name: str, hard: bool = False) -> None:
         self.rng, self.aviation = rng, profile_name == "aviation"
+        self.hard = HardMode(rng) if hard else None  # hotpass.samples.hard
         self.profile = load_profile(profile_name)
         self.provinces = self.profile.fields["province"].allowed_values or ["Gauteng"]
         self.aliases = {p: [a for a, c in self.profile.region_aliases.items() if c == p]
@@ -165,7 +167,11 @@ class Maker:
         calls = by_kind.get("call_log")
         rng, left = self.rng, rows - (1 if calls is not None and rows > 1 else 0)
         while left > 0:
-            ent = self._entity()
+            if self.hard:
+                ent = self.hard.entity(self._entity, self.words[3])
+                self.names[ent.eid - 1] = ent.base
+            else:
+                ent = self._entity()
             copies = 1 if rng.random() >= duplicate_share else rng.choice((2, 2, 3))
             for index, sheet in enumerate(_weighted_sample(rng, org_sheets, copies)):
                 if left == 0:
@@ -176,6 +182,8 @@ class Maker:
                     self.org_ids[sheet.kind] += 1
                     org_id = ID_FORMATS[sheet.kind].format(self.org_ids[sheet.kind])
                 person = self._who(ent, first, index)
+                if self.hard:
+                    person = self.hard.who(ent, first, person)
                 sheet.rows.append((ent.eid, [self._cell(f, ent, first, person, org_id, sheet)
                                              for f in sheet.fields]))
                 left -= 1
@@ -304,6 +312,8 @@ class Maker:
                 self.people.append((ent.eid, person[0]))
             return person[0].split(" ", 1)[0 if name == "first_name" else 1]
         if name == "organization_name":
+            if self.hard:
+                return self.hard.name(ent, first)
             return cells.organisation_name(rng, ent.base, ent.suffix, first)
         if name == "registration_id":
             keep = first or ent.link in ("registration", "both")
@@ -315,7 +325,8 @@ class Maker:
             shared_domain = ent.domain if first or ent.link != "name" else ""
             return cells.email_cell(rng, person[1], shared_domain)
         if name == "contact_phone":
-            return cells.phone_cell(rng, person[2], csv_cell)
+            numbers = self.hard.phones(ent, person[2]) if self.hard else person[2]
+            return cells.phone_cell(rng, numbers, csv_cell)
         if name == "contact_name":
             return person[0] if rng.random() > 0.05 else None
         if name == "province":

@@ -38,6 +38,7 @@ from hotpass.errors import HotpassError
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 CLI_REF = DOCS / "reference" / "cli.md"
+CLI_REFS = (CLI_REF, DOCS / "reference" / "cli-operations.md")  # sections may be in either
 TASKS_REF = DOCS / "reference" / "tasks.md"
 TUTORIAL = DOCS / "tutorials" / "first-refine.md"
 EXPECTED_PAGES = [
@@ -49,6 +50,9 @@ EXPECTED_PAGES = [
     "how-to/observe-runs.md",
     "how-to/orchestrate-with-prefect.md",
     "reference/cli.md",
+    "reference/cli-operations.md",
+    "how-to/bootstrap-an-environment.md",
+    "how-to/reach-staging-through-a-bastion.md",
     "reference/tasks.md",
     "reference/profiles.md",
     "reference/outputs.md",
@@ -334,15 +338,26 @@ def test_cli_reference_covers_every_command_and_option():
     missing = []
     for path, command in click_commands().items():
         heading = f"`{path}` (group options)" if path in PROGRAMS else f"`{path}`"
-        text = section(CLI_REF, heading)
+        if isinstance(command, click.Group) and path not in PROGRAMS:
+            heading = f"`{path}` (group)"
+        text = section(_page_with(heading), heading)
         for option in option_names(command):
             if not mentions(text, option):
                 missing.append(f"{path} {option}")
     assert not missing, f"not in docs/reference/cli.md: {missing}"
 
 
+def _page_with(heading: str) -> Path:
+    """The CLI reference page that has ``## <heading>`` (cli.md when none has)."""
+    for page in CLI_REFS:
+        if re.search(rf"^## {re.escape(heading)}[ \t]*$", page.read_text(encoding="utf-8"),
+                     re.M):
+            return page
+    return CLI_REF
+
+
 def test_cli_reference_lists_exit_codes_and_environment():
-    text = CLI_REF.read_text(encoding="utf-8")
+    text = "\n".join(page.read_text(encoding="utf-8") for page in CLI_REFS)
     for code in ("0", "1", "2"):
         assert re.search(rf"^\| {code} \|", section(CLI_REF, "Exit codes"), re.M), code
     settings = (ROOT / "hotpass" / "settings.py").read_text(encoding="utf-8")
@@ -505,7 +520,11 @@ def test_outputs_reference_names_every_file_sheet_and_column(real_run):
     dist = real_run / "dist"
     whole = OUTPUTS_REF.read_text(encoding="utf-8")
     files = sorted(re.sub(r"\d{8}(?=\.zip$)", "YYYYMMDD", str(p.relative_to(dist)))
-                   .replace("refined", "NAME") for p in dist.rglob("*") if p.is_file())
+                   .replace("refined", "NAME") for p in dist.rglob("*")
+                   if p.is_file() and ".refined.runs" not in p.parts)
+    runs = [p.name for p in (dist / ".refined.runs").iterdir()]
+    assert sorted(runs) == sorted(["current", os.readlink(dist / ".refined.runs" / "current")])
+    files += [".NAME.runs/RUN-ID/", ".NAME.runs/current"]
     assert not _undocumented(files, whole), files
     book = CalamineWorkbook.from_path(str(dist / "refined.xlsx"))
     for sheet in book.sheet_names:
@@ -550,3 +569,29 @@ def test_cli_reference_names_every_json_summary_key(real_run):
             *summary["stage_seconds"]]
     missing = [k for k in keys if k not in text.replace(", `.", ", `totals.")]
     assert not missing, missing
+
+
+# --------------------------------------------------------------------------- Prefect down
+
+
+def _down_examples() -> list[tuple[str, str, str]]:
+    """(page, command, shown output) for every documented command run with the Prefect
+    API down (``PREFECT_API_URL=http://127.0.0.1:9/api``: nothing listens on port 9)."""
+    pattern = re.compile(r"```bash\n(?P<cmd>[^\n]*127\.0\.0\.1:9/api[^\n]*)\n```\s*"
+                         r"```text\n(?P<out>.*?)```", re.S)
+    return [(str(page.relative_to(ROOT)), m["cmd"], m["out"]) for page in doc_pages()
+            for m in pattern.finditer(page.read_text(encoding="utf-8"))]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("page", "command", "shown"), _down_examples(),
+                         ids=[f"{p}: {c[:60]}" for p, c, _ in _down_examples()])
+def test_documented_commands_with_the_prefect_api_down_print_what_is_shown(
+        tmp_path, page, command, shown):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "HOTPASS_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PATH=os.pathsep.join(
+        [str(Path(sys.executable).parent), env.get("PATH", "")]))
+    work = _tutorial_workspace(tmp_path)  # the manifests are found in the package's repo
+    result = run("bash", "-c", command, cwd=work, env=env)
+    assert result.stdout + result.stderr == shown, f"{page}: {command}"
+    assert sorted(p.name for p in work.iterdir()) == ["data", "profiles"]  # wrote nothing

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s3cr3t-hotpass-token"
-STAGES = {"ingest", "consolidate", "export"}
+STAGES = {"ingest", "consolidate", "export", "publish"}
 otlp_receiver = receivers.otlp_receiver
 lineage_receiver = receivers.lineage_receiver
 

@@ -117,6 +117,23 @@ def test_incremental_run_publishes_the_full_dataset_and_bundle(inputs, tmp_path)
     assert "association_members.csv" in bundle_members(out)  # still that day's input
 
 
+def test_an_incremental_resume_from_a_date_still_publishes_everything(inputs, tmp_path):
+    out = tmp_path / "orch" / "refined.xlsx"
+    args = ["orchestrate", "--input-dir", inputs, "--output-path", out, "--incremental",
+            "--json"]
+    ok(hotpass(*args, env=LOCAL))
+    full = tmp_path / "full" / "refined.xlsx"
+    ok(hotpass("refine", "--input-dir", inputs, "--output-path", full))
+    (inputs / "crm_export.xlsx").touch()
+    today = json.loads(ok(hotpass(*args, "--since", dt.date.today().isoformat(),
+                                  env=LOCAL)).stdout)
+    assert today["processed"] == ["crm_export.xlsx"] and len(today["reused"]) == 3
+    pd.testing.assert_frame_equal(records(out), records(full))
+    again = json.loads(ok(hotpass(*args, "--since", "2000-01-01", env=LOCAL)).stdout)
+    assert len(again["processed"]) == 4 and again["since"] == "2000-01-01"
+    pd.testing.assert_frame_equal(records(out), records(full))
+
+
 def test_a_since_run_merges_into_the_days_bundle(inputs, tmp_path):
     out = tmp_path / "dist" / "refined.xlsx"
     ok(hotpass("refine", "--input-dir", inputs, "--output-path", out, "--archive"))

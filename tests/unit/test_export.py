@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import time
 
 import openpyxl
@@ -12,13 +15,13 @@ from python_calamine import CalamineWorkbook
 
 from hotpass.errors import HotpassError
 from hotpass.refine.export import (
-    EXCEL_MAX_ROWS,
     ISSUE_COLUMNS,
     neutralise_formulas,
     write_refined_outputs,
 )
 from hotpass.refine.model import Issue
 
+_PLAIN = re.compile(r"^[+-]?\d[\d\s().-]*$")
 SHEETS = ["Refined Data", "Quality Summary", "Issues", "Provenance"]
 
 
@@ -127,15 +130,31 @@ def test_workbook_cells_are_neutralised_typed_and_empty_for_null(tmp_path):
     assert issues[1][5] is None
 
 
-def test_csv_and_parquet_hold_the_same_neutralised_refined_data(tmp_path):
+def test_csv_is_neutralised_and_quoted_parquet_keeps_the_original_values(tmp_path):
     paths = write(tmp_path)
     from_csv = pd.read_csv(paths["csv"], dtype=str, keep_default_na=False)
     from_parquet = pd.read_parquet(paths["parquet"])
     assert from_csv["organization_name"].tolist()[1] == "'=HYPERLINK(\"http://x\")"
-    assert from_parquet["notes"].tolist()[0] == "'@SUM(A1)"
+    assert from_csv["notes"].tolist()[0] == "'@SUM(A1)"
+    assert from_parquet["notes"].tolist()[0] == "@SUM(A1)"
+    assert from_parquet["organization_name"].tolist()[1] == "=HYPERLINK(\"http://x\")"
     assert from_parquet["contact_phone"].tolist()[0] == "+27821234567"
     assert list(from_parquet.columns) == list(refined_frame().columns)
     assert pq.read_schema(paths["parquet"]).field("source_count").type == "int64"
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_no_csv_field_starts_a_formula_whatever_the_list_separator(tmp_path, delimiter):
+    refined = pd.DataFrame({"organization_name": ["Acme Ltd;=cmd|' /C calc'!A0",
+                                                  "Beta\t+SUM(A1)", "Gamma, @x", "Delta"],
+                            "contact_phone": ["+27821234567", None, "-12.5", "1"]})
+    paths = write(tmp_path, refined=refined)
+    text = paths["csv"].read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    fields = [field for row in rows for field in row]
+    assert not [f for f in fields if f and f[0] in "=+-@" and not _PLAIN.match(f)], fields
+    assert pd.read_parquet(paths["parquet"])["organization_name"].tolist()[:2] == [
+        "Acme Ltd;=cmd|' /C calc'!A0", "Beta\t+SUM(A1)"]
 
 
 def test_column_widths_are_clamped(tmp_path):
@@ -154,13 +173,27 @@ def test_csv_and_parquet_bytes_are_identical_across_runs(tmp_path):
     assert first["csv"].read_bytes().count(b"\r") == 0
 
 
-def test_sheet_over_excel_limit_raises_before_writing(tmp_path):
-    (tmp_path / "out.csv").write_text("old csv")
-    too_long = pd.DataFrame({"record": [None] * EXCEL_MAX_ROWS})
-    with pytest.raises(HotpassError, match="sheet 'Provenance' needs 1,048,577 rows"):
-        write(tmp_path, provenance=too_long)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
-    assert (tmp_path / "out.csv").read_text() == "old csv"
+def test_sheets_over_excel_limit_hold_first_rows_and_a_note(tmp_path, monkeypatch):
+    from hotpass.refine import export
+
+    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 6)
+    issues = [Issue("warning", "email.invalid", f"bad email {n}", "crm.xlsx", "Orgs", n + 2)
+              for n in range(9)]
+    provenance = pd.DataFrame({"record": list(range(5)), "source_file": ["=x.xlsx"] * 5})
+    paths = write_refined_outputs(tmp_path / "out.xlsx", refined_frame(), provenance, issues,
+                                  summary_frame())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "issues.csv", "issues.parquet", "out.csv", "out.parquet", "out.xlsx"]
+    book = CalamineWorkbook.from_path(str(paths["xlsx"]))
+    sheet = book.get_sheet_by_name("Issues").to_python()
+    assert len(sheet) == 6 and [row[2] for row in sheet[1:5]] == [
+        f"bad email {n}" for n in range(4)]
+    assert sheet[5][0] == ("5 more rows not shown: Excel allows 6 rows per sheet; all 9 are "
+                           "in issues.csv and issues.parquet")
+    assert len(book.get_sheet_by_name("Provenance").to_python()) == 6  # fits: no file
+    full = pd.read_parquet(paths["issues_parquet"])
+    assert full["message"].tolist() == [f"bad email {n}" for n in range(9)]
+    assert pd.read_csv(paths["issues_csv"])["row"].tolist() == list(range(2, 11))
 
 
 def test_failed_xlsx_write_leaves_no_new_output_and_old_ones_untouched(tmp_path):

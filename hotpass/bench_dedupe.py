@@ -1,0 +1,268 @@
+"""Benchmark: Hotpass's entity resolution beside Splink's, on the same generated files.
+
+Contract: ``run_dedupe_benchmark(rows=..., hard=..., seed=..., out_dir=...)`` generates the
+sample workbooks (``hard=True``: ``hotpass.samples.hard``) with their truth, ingests and
+normalises them once with refine's own steps into ``out_dir/dedupe-records.parquet``, then
+runs each system in its own child process on that file (``python -m hotpass.bench_dedupe
+hotpass|splink RECORDS LABELS``), scores both clusterings pairwise against the truth and
+writes ``out_dir/dedupe.json``. ``format_dedupe_table`` renders it.
+
+Figures per system: precision, recall, F1; ``seconds`` (the resolution alone, timed in the
+child after the records are loaded) and ``wall_seconds`` (the whole child); ``peak_mb`` (the
+child's largest PSS, sampled every 200 ms) and ``added_mb`` (that peak minus the child's
+memory once the records were loaded: what resolving cost). Splink is also scored at other
+thresholds from its own pair predictions (``splink.best``), which only flatters it.
+
+Pitfalls: Splink is optional (the ``bench`` extra); without it the Splink side reports
+the one-line install hint and the bench exits non-zero. Both children read the same
+records, so ingest and normalisation cost neither side.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+TARGETS = {"precision": 0.99, "f1_vs_splink": 1.0, "time_ratio": 0.1, "memory_ratio": 0.1}
+SPLINK_THRESHOLD = 0.99  # the same match probability as the generic profile's default
+
+
+def run_dedupe_benchmark(*, rows: int = 20_000, hard: bool = False, seed: int = 7,
+                         out_dir: Path = Path("dist/bench"), files: int = 3,
+                         profile: str = "generic") -> dict[str, Any]:
+    from hotpass.samples import generate_workbooks
+
+    out_dir = Path(out_dir)
+    input_dir = out_dir / "dedupe-input"
+    if input_dir.is_dir():  # stale sources from an earlier run would join this one
+        for old in input_dir.iterdir():
+            if old.is_file() and old.suffix.lower() in (".xlsx", ".csv"):
+                old.unlink()
+    started = time.perf_counter()
+    generated = generate_workbooks(input_dir, rows=rows, seed=seed, files=files,
+                                   profile=profile, hard=hard)
+    frame = _prepared_records(input_dir, profile)
+    truth = {(f, s, r): e for f, s, r, e in generated.truth}
+    result: dict[str, Any] = {"rows": rows, "hard": hard, "seed": seed, "profile": profile,
+                              "organisations": generated.entities,
+                              "prepare_seconds": round(time.perf_counter() - started, 2)}
+    return compare_systems(frame, truth, out_dir, profile, result)
+
+
+def run_febrl_benchmark(name: str = "febrl3", *, out_dir: Path = Path("dist/bench"),
+                        profile: str = "generic") -> dict[str, Any]:
+    """Both systems on the public FEBRL reference (``hotpass.bench_febrl``)."""
+    from hotpass.bench_febrl import DATASETS, febrl_records
+
+    if name not in DATASETS:
+        raise ValueError(f"unknown FEBRL dataset {name!r} (known: {', '.join(DATASETS)})")
+    frame, truth = febrl_records(name)
+    result = {"dataset": name.upper(), "rows": len(frame), "hard": True,
+              "organisations": len(set(truth.values())), "profile": profile}
+    return compare_systems(frame, truth, Path(out_dir), profile, result)
+
+
+def compare_systems(frame, truth: dict, out_dir: Path, profile: str,
+                    result: dict[str, Any]) -> dict[str, Any]:
+    """Resolve ``frame`` (refine's combined records) with both systems in child processes,
+    score them against ``truth`` ((file, sheet, row) -> entity), write ``dedupe.json``."""
+    from hotpass.bench import _run_sampling_memory
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = out_dir / "dedupe-records.parquet"
+    frame.to_parquet(records, index=False)
+    keys = list(zip(frame["__source_file"], frame["__source_sheet"],
+                    frame["__source_row"].astype(int), strict=True))
+    for kind in ("hotpass", "splink"):
+        labels = out_dir / f"dedupe-{kind}.json"
+        labels.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "hotpass.bench_dedupe", kind, str(records),
+                   str(labels), profile]
+        begun = time.perf_counter()
+        done, peak = _run_sampling_memory(command)
+        figures: dict[str, Any] = {"wall_seconds": round(time.perf_counter() - begun, 2),
+                                   "peak_mb": peak}
+        if done.returncode != 0 or not labels.is_file():
+            lines = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()
+            figures.update(ok=False, error=f"{kind} child exited {done.returncode}: {lines[-1]}")
+        else:
+            report = json.loads(labels.read_text(encoding="utf-8"))
+            figures.update(ok=True, seconds=report["seconds"],
+                           added_mb=round(peak - report["loaded_mb"], 1),
+                           **_scores(dict(zip(keys, report["labels"], strict=True)), truth))
+            if report.get("pairs"):
+                figures["best"] = _best_threshold(keys, report["pairs"], truth)
+            if report.get("notes"):
+                figures["notes"] = report["notes"]
+        result[kind] = figures
+    result["ratios"] = _ratios(result["hotpass"], result["splink"])
+    result["targets"] = _targets(result)
+    result["all_pass"] = all(t["pass"] for t in result["targets"].values())
+    (out_dir / "dedupe.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return result
+
+
+def _prepared_records(input_dir: Path, profile_name: str):
+    """refine's ingest -> map -> join -> normalise for every file, combined as consolidate
+    does it (the records both systems resolve)."""
+    import pandas as pd
+
+    from hotpass.profiles import load_profile
+    from hotpass.refine.ingest import discover_inputs
+    from hotpass.refine.model import SOURCE_ROW
+    from hotpass.refine.pipeline import prepare_all
+
+    profile = load_profile(profile_name)
+    prepared = prepare_all(discover_inputs(input_dir, None), input_dir, profile)
+    frame = pd.concat([s.frame for p in prepared for s in p.frames if len(s.frame)],
+                      ignore_index=True, sort=False)
+    text = [c for c in frame.columns if c != SOURCE_ROW]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    return frame
+
+
+def _scores(predicted: dict, truth: dict) -> dict[str, float]:
+    from hotpass.bench import pairwise_precision_recall
+
+    precision, recall = pairwise_precision_recall(predicted, truth)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+
+
+def _best_threshold(keys: list, pairs: list, truth: dict) -> dict[str, Any]:
+    """Splink's F1 at the match probability that suits it best (connected components of its
+    predicted pairs, as its own clustering does)."""
+    import numpy as np
+
+    from hotpass.refine.clustering import link
+
+    scored = np.asarray(pairs, dtype=np.float64).reshape(-1, 3)
+    left, right = scored[:, 0].astype(np.int64), scored[:, 1].astype(np.int64)
+    best: dict[str, Any] = {}
+    for threshold in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
+        # a vanishing cohesion: plain connected components, as Splink clusters
+        labels = link(len(keys), left, right, scored[:, 2], threshold, 1e-12)[0].tolist()
+        figures = _scores(dict(zip(keys, labels, strict=True)), truth)
+        if not best or figures["f1"] > best["f1"]:
+            best = {"threshold": threshold, **figures}
+    return best
+
+
+def _ratios(hot: dict, splink: dict) -> dict[str, float | None]:
+    if not (hot.get("ok") and splink.get("ok")):
+        return {"time": None, "memory": None, "added_memory": None}
+
+    def ratio(a: float, b: float) -> float | None:
+        return round(a / b, 3) if b else None
+
+    return {"time": ratio(hot["seconds"], splink["seconds"]),
+            "memory": ratio(hot["peak_mb"], splink["peak_mb"]),
+            "added_memory": ratio(max(hot["added_mb"], 0.0), splink["added_mb"])}
+
+
+def _targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    hot, splink, ratios = result["hotpass"], result["splink"], result["ratios"]
+    both = hot.get("ok") and splink.get("ok")
+    values = {"precision": hot.get("precision"),
+              "f1_vs_splink": round(hot["f1"] - splink["f1"], 4) if both else None,
+              "time_ratio": ratios["time"], "memory_ratio": ratios["memory"]}
+    checks = {}
+    for name, target in TARGETS.items():
+        value = values[name]
+        if name == "f1_vs_splink":
+            passed, shown = value is not None and value >= 0, ">= Splink's"
+        elif name == "precision":
+            passed, shown = value is not None and value >= target, f">= {target}"
+        else:
+            passed, shown = value is not None and value <= target, f"<= {target}"
+        checks[name] = {"value": value, "target": shown, "pass": passed}
+    return checks
+
+
+def format_dedupe_table(result: dict[str, Any]) -> str:
+    if "dataset" in result:
+        title = (f"dedupe bench: {result['dataset']} ({result['rows']:,} records, "
+                 f"{result['organisations']:,} entities)")
+    else:
+        mode = "hard" if result["hard"] else "easy"
+        title = (f"dedupe bench: {result['rows']:,} rows ({mode}), "
+                 f"{result['organisations']:,} organisations, seed {result['seed']}")
+    out = [title, "",
+           f"{'system':<9}{'precision':>10}{'recall':>8}{'F1':>8}{'seconds':>9}"
+           f"{'peak MB':>9}{'added MB':>10}"]
+    for kind in ("hotpass", "splink"):
+        fig = result[kind]
+        if not fig["ok"]:
+            out.append(f"{kind:<9}FAILED: {fig['error']}")
+            continue
+        out.append(f"{kind:<9}{fig['precision']:>10.4f}{fig['recall']:>8.4f}{fig['f1']:>8.4f}"
+                   f"{fig['seconds']:>9.2f}{fig['peak_mb']:>9.0f}{fig['added_mb']:>10.0f}")
+    best = result["splink"].get("best")
+    if best:
+        out.append(f"(splink at its best threshold {best['threshold']}: precision "
+                   f"{best['precision']:.4f} recall {best['recall']:.4f} F1 {best['f1']:.4f})")
+    ratios = result["ratios"]
+    if ratios["time"] is not None:
+        out.append(f"hotpass/splink: time {ratios['time']:.3f}, peak memory "
+                   f"{ratios['memory']:.3f}, memory added by resolving "
+                   f"{ratios['added_memory']:.3f}")
+    out.append("")
+    for name, check in result["targets"].items():
+        value = "-" if check["value"] is None else check["value"]
+        verdict = "PASS" if check["pass"] else "FAIL"
+        out.append(f"{name:<15}{value!s:>10}   target {check['target']:<12} {verdict}")
+    out.append("(seconds: resolution only; peak MB: largest PSS of the child; added MB: that "
+               "peak minus the child's memory with the records loaded)")
+    return "\n".join(out)
+
+
+def _child(kind: str, records: Path, labels_path: Path, profile_name: str) -> None:
+    """Resolve the records with one system; write labels, seconds and memory as JSON."""
+    import pandas as pd
+    import psutil
+
+    from hotpass.profiles import load_profile
+
+    profile = load_profile(profile_name)
+    frame = pd.read_parquet(records)
+    text = [c for c in frame.columns if c != "__source_row"]
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    report: dict[str, Any] = {}
+    if kind == "splink":
+        from hotpass.bench_splink import splink_clusters, splink_table
+
+        table = splink_table(frame, profile)
+        loaded = psutil.Process().memory_full_info().pss
+        started = time.perf_counter()
+        labels, pairs, notes = splink_clusters(table, SPLINK_THRESHOLD)
+        report.update(pairs=pairs.ravel().tolist(), notes=notes)
+    else:
+        from hotpass.refine.dedupe import resolve
+
+        loaded = psutil.Process().memory_full_info().pss
+        started = time.perf_counter()
+        labels = resolve(frame, profile).labels
+    report.update(seconds=round(time.perf_counter() - started, 3),
+                  loaded_mb=round(loaded / 2**20, 1), labels=[int(x) for x in labels])
+    labels_path.write_text(json.dumps(report), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hotpass.bench_dedupe hotpass|splink RECORDS LABELS PROFILE`` (a child)."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 4 or args[0] not in ("hotpass", "splink"):
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    try:
+        _child(args[0], Path(args[1]), Path(args[2]), args[3])
+    except RuntimeError as exc:  # Splink missing: the one-line install hint
+        print(str(exc), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""``hotpass credentials wizard|set|show|clear``: the private credentials store.
+
+Contract: ``wizard`` prompts on a terminal (input hidden; blank keeps the stored value);
+``set NAME --value V | --stdin`` is for scripts; ``show`` lists names with masked
+values; ``clear NAME... | --all`` removes. Every mutating command prints its plan
+(add/update/remove per name, never a value) and has ``--dry-run``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from hotpass.errors import HotpassError
+
+
+@click.group("credentials", invoke_without_command=True)
+@click.pass_context
+def credentials_group(ctx: click.Context) -> None:
+    """Store API keys and passwords privately (0600 under HOTPASS_STATE_DIR)."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
+    from hotpass import credentials
+
+    changes = credentials.plan_changes(wanted)
+    for change in changes:
+        click.echo(f"{change.name}: {change.action}{' (would)' if dry_run else ''}")
+    if dry_run or all(c.action in ("unchanged", "absent") for c in changes):
+        return
+    path = credentials.apply_changes(wanted, changes)
+    credentials.verify_changes(wanted)
+    click.echo(f"saved {path} (mode 0600)")
+
+
+@credentials_group.command("set")
+@click.argument("name")
+@click.option("--value", help="The value (visible in shell history; prefer --stdin).")
+@click.option("--stdin", "from_stdin", is_flag=True,
+              help="Read the value from standard input (one trailing newline dropped).")
+@click.option("--dry-run", is_flag=True, help="Print what would change; store nothing.")
+def set_command(name: str, value: str | None, from_stdin: bool, dry_run: bool) -> None:
+    """Store one credential NAME (an environment-variable name)."""
+    if (value is None) == (not from_stdin):
+        raise HotpassError("credentials set: pass exactly one of --value V or --stdin")
+    if from_stdin:
+        value = sys.stdin.read()
+        value = value[:-1] if value.endswith("\n") else value
+    if not value:
+        raise HotpassError(f"credentials set: the value for {name} is empty; use "
+                           f"`hotpass credentials clear {name}` to remove it")
+    _change({name: value}, dry_run)
+
+
+@credentials_group.command("show")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def show_command(as_json: bool) -> None:
+    """List stored credentials with masked values."""
+    from hotpass import credentials
+
+    rows = credentials.entries()
+    if as_json:
+        click.echo(json.dumps({"store": str(credentials.store_path()), "credentials": rows},
+                              indent=2))
+        return
+    if not rows:
+        click.echo(f"no credentials stored ({credentials.store_path()})")
+    for row in rows:
+        click.echo(f"{row['name']:<28} {row['value']}  set {row['updated']}")
+
+
+@credentials_group.command("clear")
+@click.argument("names", nargs=-1)
+@click.option("--all", "clear_all", is_flag=True, help="Remove every stored credential.")
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> None:
+    """Remove the named credentials (or --all)."""
+    from hotpass import credentials
+
+    if bool(names) == clear_all:
+        raise HotpassError("credentials clear: name the credentials to remove, or pass --all")
+    chosen = list(credentials.load()) if clear_all else list(names)
+    if not chosen:
+        click.echo("no credentials stored; nothing to clear")
+        return
+    _change(dict.fromkeys(chosen), dry_run)
+
+
+@credentials_group.command("wizard")
+@click.option("--dry-run", is_flag=True, help="Ask, then print what would change; store nothing.")
+def wizard_command(dry_run: bool) -> None:
+    """Prompt for each credential Hotpass uses (needs a terminal; blank keeps the value)."""
+    from hotpass import credentials
+
+    if not sys.stdin.isatty():
+        raise HotpassError("credentials wizard: needs a terminal; in scripts use "
+                           "`hotpass credentials set NAME --stdin`")
+    wanted: dict[str, str | None] = dict(credentials.ask(
+        lambda text: click.prompt(text, default="", hide_input=True, show_default=False)))
+    if not wanted:
+        click.echo("nothing entered; the store is unchanged")
+        return
+    _change(wanted, dry_run)

@@ -1,0 +1,158 @@
+"""``hotpass net up|lease|status|down``: SSH tunnels to Prefect and Marquez (hotpass.net).
+
+Contract: ``up`` and ``lease`` share the connection flags; defaults for the hosts come
+from HOTPASS_BASTION_HOST / HOTPASS_PREFECT_HOST / HOTPASS_MARQUEZ_HOST. ``--dry-run``
+prints the ssh command and ports and starts nothing. ``status`` prints one line per
+tunnel (``prefect_port``, ``marquez_port``, pid state, each forward's probe) or JSON.
+``hotpass net`` alone prints help.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from hotpass.net.state import SERVICES
+
+
+@click.group("net", invoke_without_command=True)
+@click.pass_context
+def net_group(ctx: click.Context) -> None:
+    """SSH tunnels to the remote Prefect and Marquez, recorded for env/ctx/doctor."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def connection_options(command):
+    options = [
+        click.option("--via", type=click.Choice(["ssh-bastion"]), default="ssh-bastion",
+                     show_default=True, help="How to reach the services."),
+        click.option("--host", help="Bastion host (default HOTPASS_BASTION_HOST)."),
+        click.option("--prefect-host", help="Prefect host as the bastion sees it "
+                                            "(default HOTPASS_PREFECT_HOST or localhost)."),
+        click.option("--marquez-host", help="Marquez host as the bastion sees it "
+                                            "(default HOTPASS_MARQUEZ_HOST or localhost)."),
+        click.option("--prefect-port", type=int, default=SERVICES["prefect"][0],
+                     show_default=True, help="Local port for Prefect (a free one if taken)."),
+        click.option("--marquez-port", type=int, default=SERVICES["marquez"][0],
+                     show_default=True, help="Local port for Marquez (a free one if taken)."),
+        click.option("--prefect-remote-port", type=int, default=SERVICES["prefect"][1],
+                     show_default=True, help="Prefect's port on its host."),
+        click.option("--marquez-remote-port", type=int, default=SERVICES["marquez"][1],
+                     show_default=True, help="Marquez API's port on its host."),
+        click.option("--user", help="SSH user (default: ssh's own, e.g. ~/.ssh/config)."),
+        click.option("--ssh-port", type=int, help="SSH port of the bastion (default 22)."),
+        click.option("--identity-file", type=click.Path(path_type=Path, exists=True,
+                                                        dir_okay=False),
+                     help="Private key to authenticate with."),
+        click.option("--ssh-option", "ssh_options", multiple=True, metavar="KEY=VALUE",
+                     help="Extra `ssh -o` option (repeatable), e.g. UserKnownHostsFile=F."),
+        click.option("--label", help="Name of the tunnel (default: the bastion host)."),
+        click.option("--dry-run", is_flag=True, help="Print the ssh command; start nothing."),
+        click.option("--json", "as_json", is_flag=True, help="Print the tunnel as JSON."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
+    from hotpass import net
+    from hotpass.net.ssh import command
+    from hotpass.net.state import check_label, pick_port
+    from hotpass.settings import HotpassSettings
+
+    settings = HotpassSettings()
+    host = params["host"] or settings.bastion_host
+    label = check_label(params["label"] or (host or "tunnel"))
+    args = dict(host=host, prefect_host=params["prefect_host"] or settings.prefect_host,
+                marquez_host=params["marquez_host"] or settings.marquez_host, label=label,
+                prefect_port=params["prefect_port"], marquez_port=params["marquez_port"],
+                prefect_remote_port=params["prefect_remote_port"],
+                marquez_remote_port=params["marquez_remote_port"], user=params["user"],
+                ssh_port=params["ssh_port"], identity_file=params["identity_file"],
+                options=tuple(params["ssh_options"]))
+    if params["dry_run"]:
+        forwards = {s: (pick_port(args[f"{s}_port"]), args[f"{s}_host"],
+                        args[f"{s}_remote_port"]) for s in SERVICES}
+        argv = command(host or "<HOTPASS_BASTION_HOST>", forwards, user=args["user"],
+                       ssh_port=args["ssh_port"], identity_file=args["identity_file"],
+                       options=args["options"])
+        click.echo(f"[dry-run] tunnel {label}: $ {' '.join(argv)}")
+        return
+    entry = net.up(**args, ttl_seconds=ttl_seconds, detach=detach)
+    if params["as_json"]:
+        click.echo(json.dumps(entry, indent=2, sort_keys=True))
+        return
+    click.echo(f"tunnel {label}: {'up' if 'exit_code' not in entry else 'closed'} "
+               f"(pid {entry['pid']}){', lease ends ' + entry['expires'] if entry['expires'] else ''}")
+    for service in SERVICES:
+        click.echo(f"  {service}_port {entry[f'{service}_port']} -> {entry[f'{service}_remote']}")
+
+
+@net_group.command("up")
+@connection_options
+@click.option("--detach", is_flag=True,
+              help="Return once the forwards answer; the tunnel stays in the background.")
+def up_command(detach: bool, **params) -> None:
+    """Open an SSH tunnel: Prefect and Marquez on local ports through the bastion."""
+    if not detach and not params["dry_run"]:
+        click.echo("tunnel in the foreground; Ctrl-C closes it (--detach to background it)")
+    _open(params, detach=detach, ttl_seconds=None)
+
+
+@net_group.command("lease")
+@connection_options
+@click.option("--ttl", default="2h", show_default=True,
+              help="How long the tunnel lives: 90s, 30m, 2h, 1d. It closes itself then.")
+def lease_command(ttl: str, **params) -> None:
+    """Open a background tunnel that closes itself when the lease (--ttl) ends."""
+    from hotpass.net import parse_ttl
+
+    _open(params, detach=True, ttl_seconds=parse_ttl(ttl))
+
+
+@net_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the tunnels as JSON.")
+@click.option("--prune", is_flag=True, help="Forget tunnels whose ssh is dead.")
+def status_command(as_json: bool, prune: bool) -> None:
+    """List recorded tunnels: ports, whether ssh is alive and each forward answers."""
+    from hotpass import net
+
+    rows = net.status()
+    pruned = net.prune() if prune else []
+    if as_json:
+        click.echo(json.dumps({"tunnels": rows, "pruned": pruned}, indent=2, sort_keys=True))
+        return
+    if not rows:
+        click.echo("no tunnels recorded (hotpass net up --detach ... opens one)")
+    for row in rows:
+        probes = ", ".join(f"{k} {v}" for k, v in row["forwards"].items())
+        lease = f", lease ends {row['expires']}" if row.get("expires") else ""
+        click.echo(f"{row['label']}: {row['state'].upper()} pid {row['pid']} "
+                   f"{'alive' if row['alive'] else 'dead'}; prefect_port "
+                   f"{row.get('prefect_port')}, marquez_port {row.get('marquez_port')}; "
+                   f"{probes}{lease}")
+    for label in pruned:
+        click.echo(f"pruned {label}")
+
+
+@net_group.command("down")
+@click.option("--label", help="Tunnel to close.")
+@click.option("--all", "all_tunnels", is_flag=True, help="Close every recorded tunnel.")
+@click.option("--dry-run", is_flag=True, help="Print which tunnels would close.")
+def down_command(label: str | None, all_tunnels: bool, dry_run: bool) -> None:
+    """Close a tunnel (--label) or all of them; verifies the ports are released."""
+    from hotpass import net
+
+    if dry_run:
+        chosen = [e["label"] for e in net.entries() if all_tunnels or e["label"] == label]
+        click.echo(f"[dry-run] would close: {', '.join(chosen) or 'nothing'}")
+        return
+    results = net.down(label=label, all_tunnels=all_tunnels)
+    if not results:
+        click.echo("no tunnels recorded; nothing to close")
+    for result in results:
+        click.echo(f"tunnel {result['label']}: closed (pid {result['pid']}, {result['stopped']})")

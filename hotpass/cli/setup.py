@@ -1,0 +1,56 @@
+"""``hotpass setup``: the resumable bootstrap (hotpass.setup), plan printed first.
+
+Contract: prints the plan, then one line per step (skipped, done); stops at the first
+failing step with a one-line error saying to re-run. ``--dry-run`` prints the plan only.
+The credentials step prompts (hidden) only on a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hotpass.env import TARGETS
+
+
+def _ask_on_terminal() -> dict[str, str]:
+    from hotpass import credentials
+
+    if not sys.stdin.isatty():
+        from hotpass.errors import HotpassError
+
+        raise HotpassError("needs a terminal; run `hotpass credentials wizard` (or "
+                           "`hotpass credentials set NAME --stdin`)")
+    return credentials.ask(lambda text: click.prompt(text, default="", hide_input=True,
+                                                     show_default=False))
+
+
+@click.command("setup")
+@click.option("--target", type=click.Choice(TARGETS), default="local", show_default=True,
+              help="local: the stack on this machine; staging/prod: through a tunnel.")
+@click.option("--extras", multiple=True, default=("orchestration",), show_default=True,
+              help="Extras the deps step makes sure of (repeatable).")
+@click.option("--host", help="Bastion for the tunnel step (default HOTPASS_BASTION_HOST).")
+@click.option("--user", help="SSH user for the tunnel step.")
+@click.option("--ssh-port", type=int, help="SSH port of the bastion.")
+@click.option("--identity-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Private key for the tunnel step.")
+@click.option("--ssh-option", "ssh_options", multiple=True, metavar="KEY=VALUE",
+              help="Extra `ssh -o` option for the tunnel step (repeatable).")
+@click.option("--force-env", is_flag=True,
+              help="Let the env step overwrite a .env.<target> that differs.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+def setup_command(target: str, extras: tuple[str, ...], host: str | None, user: str | None,
+                  ssh_port: int | None, identity_file: Path | None,
+                  ssh_options: tuple[str, ...], force_env: bool, dry_run: bool) -> None:
+    """Bootstrap: deps -> credentials -> tunnel (staging/prod) or stack (local) -> ctx -> env."""
+    from hotpass.setup import Options, bootstrap
+
+    options = Options(target=target, extras=extras, host=host, user=user, ssh_port=ssh_port,
+                      identity_file=identity_file, ssh_options=ssh_options,
+                      force_env=force_env, ask=_ask_on_terminal)
+    bootstrap(options, dry_run=dry_run, echo=click.echo)
+    if not dry_run:
+        click.echo(f"setup --target {target}: complete")

@@ -1,0 +1,196 @@
+"""``hotpass net``: SSH tunnels to the staging/prod Prefect and Marquez, with state.
+
+Contract: ``up`` runs ``ssh -N -L ...`` (ExitOnForwardFailure, BatchMode,
+ServerAliveInterval) forwarding a local port to the Prefect host and one to the Marquez
+host through the bastion; a default local port that is taken is replaced by a free one.
+Each tunnel is one entry of ``<HOTPASS_STATE_DIR>/tunnels.json`` (label, pid, command,
+ports, started, expires), rewritten atomically under a lock (readers need none). ``detach=True`` returns once
+every forward accepts connections; otherwise ``up`` stays in the foreground until ssh
+exits or Ctrl-C. ``lease`` is a detached tunnel wrapped in ``timeout``, so it closes
+itself when the lease ends. ``status`` probes every entry (pid alive, each forward
+listening and answering HTTP); ``prune`` drops dead ones; ``down`` stops by label or all.
+
+Pitfalls: a pid is only "alive" when its command line is still the recorded command (a
+reused pid is not our ssh). The probe's "answers" means the far end replied over the
+tunnel; "listening" alone means ssh is up but the remote service did not answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import re
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hotpass.errors import HotpassError
+from hotpass.fileio import atomic_write_text
+
+STATE_FILE = "tunnels.json"
+# service -> (default local port, default remote port)
+SERVICES = {"prefect": (4200, 4200), "marquez": (5002, 5000)}
+_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_TTL = re.compile(r"^(\d+)([smhd]?)$")
+
+
+def _state_dir(state_dir: Path | None) -> Path:
+    if state_dir is None:
+        from hotpass.settings import HotpassSettings
+
+        state_dir = HotpassSettings().state_dir
+    return Path(state_dir)
+
+
+def parse_ttl(text: str) -> int:
+    """``90s``, ``30m``, ``2h``, ``1d`` or plain seconds -> seconds."""
+    match = _TTL.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise HotpassError(f"net lease: --ttl {text!r} is not a duration (e.g. 90s, 30m, 2h)")
+    return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+def check_label(label: str) -> str:
+    if not _LABEL.match(label or ""):
+        raise HotpassError(f"net: --label {label!r} must be letters, digits, '.', '_' or '-'")
+    return label
+
+
+# ------------------------------------------------------------------ state file
+
+
+@contextlib.contextmanager
+def _locked(state_dir: Path | None) -> Iterator[Path]:
+    folder = _state_dir(state_dir)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with (folder / "tunnels.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield folder / STATE_FILE
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    try:
+        tunnels = json.loads(path.read_text(encoding="utf-8"))["tunnels"]
+        assert isinstance(tunnels, list)
+        return tunnels
+    except (ValueError, KeyError, TypeError, AssertionError):
+        raise HotpassError(f"net: {path} is not a tunnel state file; move it away") from None
+
+
+def _write(path: Path, tunnels: list[dict]) -> None:
+    atomic_write_text(path, json.dumps({"tunnels": tunnels}, indent=2, sort_keys=True) + "\n")
+
+
+def entries(state_dir: Path | None = None) -> list[dict]:
+    """The recorded tunnels. Readers take no lock (writers replace the file atomically)
+    and create nothing, so a dry run stays a dry run."""
+    return _read(_state_dir(state_dir) / STATE_FILE)
+
+
+def _record(entry: dict, state_dir: Path | None) -> None:
+    with _locked(state_dir) as path:
+        tunnels = [t for t in _read(path) if t["label"] != entry["label"]]
+        _write(path, [*tunnels, entry])
+
+
+def _forget(labels: set[str], state_dir: Path | None) -> None:
+    with _locked(state_dir) as path:
+        _write(path, [t for t in _read(path) if t["label"] not in labels])
+
+
+# ------------------------------------------------------------------ probes
+
+
+def alive(entry: dict) -> bool:
+    """The recorded pid runs and is still the recorded command."""
+    from hotpass.orchestration.workers import alive as pid_alive
+
+    pid = entry.get("pid")
+    if not pid or not pid_alive(pid):
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists():
+        with contextlib.suppress(OSError):
+            return cmdline.read_bytes().split(b"\0")[:-1] == [
+                part.encode() for part in entry["command"]]
+    return True
+
+
+def probe(port: int, timeout: float = 2.0) -> str:
+    """``answers`` (an HTTP reply came back), ``listening`` or ``closed``."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.settimeout(timeout)
+            sock.sendall(b"HEAD / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            return "answers" if sock.recv(5).startswith(b"HTTP/") else "listening"
+    except ConnectionRefusedError:
+        return "closed"
+    except OSError:
+        return "listening" if _accepts(port) else "closed"
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(preferred: int) -> int:
+    if preferred and port_free(preferred):
+        return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def status(state_dir: Path | None = None) -> list[dict]:
+    """Every recorded tunnel with ``alive``, each forward's probe and ``state``."""
+    rows = []
+    now = datetime.now(UTC)
+    for entry in entries(state_dir):
+        row = dict(entry)
+        row["alive"] = alive(entry)
+        row["forwards"] = {service: probe(entry[f"{service}_port"]) if row["alive"] else "closed"
+                           for service in SERVICES if entry.get(f"{service}_port")}
+        expires = entry.get("expires")
+        row["expired"] = bool(expires and datetime.fromisoformat(expires) <= now)
+        if not row["alive"]:
+            row["state"] = "dead"
+        elif "closed" in row["forwards"].values():
+            row["state"] = "degraded"
+        else:
+            row["state"] = "up"
+        rows.append(row)
+    return rows
+
+
+def live_tunnel(state_dir: Path | None = None) -> dict | None:
+    """The most recently started tunnel whose ssh is alive, or None."""
+    live = [row for row in status(state_dir) if row["state"] == "up"]
+    return max(live, key=lambda row: row["started"]) if live else None
+
+
+def prune(state_dir: Path | None = None) -> list[str]:
+    """Drop every dead entry; returns their labels."""
+    dead = {row["label"] for row in status(state_dir) if row["state"] == "dead"}
+    if dead:
+        _forget(dead, state_dir)
+    return sorted(dead)

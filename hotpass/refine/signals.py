@@ -1,0 +1,66 @@
+"""Stopping a run cleanly: SIGTERM/SIGINT in the parent, parent death in the children.
+
+Contract: inside ``stop_on_signals()`` (main thread only; elsewhere it does nothing)
+SIGTERM and SIGINT raise ``Interrupted``, a ``BaseException`` so no ``except Exception``
+swallows it; the ``with`` blocks it unwinds stop the pool and the writer child and delete
+the staging directory, and the CLI prints one line and exits 128 + the signal number
+(143, 130). ``child_init(parent_pid)`` is the first thing every forked worker and writer
+runs: it ignores SIGINT (the parent decides), restores SIGTERM's default and arranges to
+die with the parent — ``PR_SET_PDEATHSIG`` on Linux, else a thread polling the parent pid.
+
+Pitfalls: PDEATHSIG fires when the *thread* that forked the child exits, so children are
+forked from the main thread. A signal arriving while the published set is switched is
+held until the switch is complete (``publish._signals_blocked``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+from hotpass.errors import Interrupted
+
+_PR_SET_PDEATHSIG = 1
+_POLL_SECONDS = 1.0
+
+
+def _raise(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def child_init(parent_pid: int) -> None:
+    """Run first in a forked child: follow the parent, never outlive it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent_pid:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(_POLL_SECONDS)
+    os._exit(1)

@@ -1,0 +1,142 @@
+"""``hotpass doctor`` against a real Prefect server and worker (``prefect_api``), real
+loopback endpoints, a real dead process in the tunnel state, and a real workspace."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.observability_receivers import LineageReceiver, OtlpReceiver, closed_port
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def workspace(tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    (work / "data").mkdir(parents=True)
+    shutil.copy(next((ROOT / "data").glob("*.xlsx")), work / "data")
+    shutil.copytree(ROOT / "profiles", work / "profiles")
+    return work
+
+
+def doctor(work: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("HOTPASS_", "PREFECT_", "OPENLINEAGE", "OTEL_"))}
+    clean.update({"HOTPASS_STATE_DIR": str(work / "state"),
+                  "PREFECT_HOME": str(work / "prefect-home"), **(env or {})})
+    return subprocess.run([sys.executable, "-m", "hotpass.cli", "doctor", *args],
+                          capture_output=True, text=True, cwd=work, env=clean, timeout=120)
+
+
+def rows(result: subprocess.CompletedProcess) -> dict[str, dict]:
+    return {row["name"]: row for row in json.loads(result.stdout)["checks"]}
+
+
+def dead_tunnel(work: Path) -> None:
+    finished = subprocess.Popen(["ssh", "-V"], stderr=subprocess.DEVNULL)
+    finished.wait()
+    state = work / "state"
+    state.mkdir(mode=0o700)
+    (state / "tunnels.json").write_text(json.dumps({"tunnels": [{
+        "label": "old", "pid": finished.pid, "command": ["ssh", "-V"], "host": "bastion",
+        "started": "2026-01-01T00:00:00+00:00", "expires": None, "prefect_port": closed_port(),
+        "marquez_port": closed_port()}]}))
+
+
+def test_autofix_repairs_what_is_safe_and_the_exit_code_reflects_the_rest(tmp_path):
+    work = workspace(tmp_path)
+    dead_tunnel(work)
+    (work / "state" / "credentials.json").write_text('{"version": 1, "credentials": {}}')
+    (work / "state" / "credentials.json").chmod(0o644)
+    args = ["--profile-search-path", "profiles", "--profile", "aviation", "--json"]
+
+    before = doctor(work, *args)
+    assert before.returncode == 2
+    assert before.stderr.startswith("hotpass: error: doctor: ") and "failed" in before.stderr
+    found = rows(before)
+    for name in ("dist folder", "env file", "credentials", "tunnel old"):
+        assert found[name]["status"] == "fail", (name, found[name])
+        assert found[name]["fix"], name
+    assert found["profile"]["status"] == "ok" and "aviation" in found["profile"]["detail"]
+    assert found["python"]["status"] == "ok"
+    assert found["extra orchestration"]["status"] == "ok"
+    assert not (work / "dist").exists()  # without --autofix nothing is changed
+
+    fixed = doctor(work, *args, "--autofix")
+    after = rows(fixed)
+    assert {f["check"] for f in json.loads(fixed.stdout)["fixes"]} >= {
+        "dist folder", "env file", "credentials", "tunnel old"}
+    for name in ("dist folder", "env file", "credentials"):
+        assert after[name]["status"] == "ok", (name, after[name])
+    assert "tunnel old" not in after and after["tunnels"]["status"] == "ok"
+    assert (work / "dist").is_dir() and (work / ".env.local").is_file()
+    assert oct((work / "state" / "credentials.json").stat().st_mode & 0o777) == "0o600"
+    # PREFECT_API_URL is unset here: a warning, not a failure; the fixes persist.
+    assert after["prefect api"]["status"] == "warn"
+    assert fixed.returncode == 0, fixed.stderr
+    again = doctor(work, *args)
+    assert again.returncode == 0 and not json.loads(again.stdout)["failed"]
+
+
+def test_a_missing_profile_search_path_is_an_error_that_autofix_leaves(tmp_path):
+    work = workspace(tmp_path)
+    result = doctor(work, "--profile-search-path", "apps/profiles", "--profile", "aviation",
+                    "--autofix")
+    assert result.returncode == 2
+    assert "fail  profile search path: --profile-search-path apps/profiles: no such folder" \
+        in result.stdout
+    bad = doctor(work, "--profile", "no-such-profile", "--json")
+    assert rows(bad)["profile"]["status"] == "fail"
+    assert "no such profile" in rows(bad)["profile"]["detail"]
+
+
+def test_env_file_drift_from_the_environment_is_reported(tmp_path):
+    work = workspace(tmp_path)
+    (work / "dist").mkdir()
+    (work / "state").mkdir(mode=0o700)
+    assert doctor(work, "--json").returncode == 2  # .env.local missing
+    subprocess.run([sys.executable, "-m", "hotpass.cli", "env"], cwd=work, check=True,
+                   env={**os.environ, "HOTPASS_STATE_DIR": str(work / "state")})
+    drift = doctor(work, "--json", env={"HOTPASS_S3_ENDPOINT": "http://minio.internal:9000"})
+    detail = rows(drift)["env file"]["detail"]
+    assert rows(drift)["env file"]["status"] == "fail"
+    assert "HOTPASS_S3_ENDPOINT is http://minio.internal:9000 in this environment" in detail
+    assert rows(doctor(work, "--json"))["env file"]["status"] == "ok"
+
+
+def test_prefect_workers_by_heartbeat_and_endpoints(tmp_path, prefect_api):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    from tests.integration.prefect_stack import POOL
+
+    idle = f"hotpass-idle-{uuid.uuid4().hex[:8]}"
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name=idle, type="process"))
+    work = workspace(tmp_path)
+    lineage, otlp = LineageReceiver(), OtlpReceiver()
+    try:
+        result = doctor(work, "--json", env={
+            "PREFECT_API_URL": prefect_api["url"], "OPENLINEAGE_URL": lineage.url,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url,
+            "HOTPASS_S3_ENDPOINT": f"http://127.0.0.1:{closed_port()}"})
+    finally:
+        lineage.close()
+        otlp.close()
+    found = rows(result)
+    assert found["prefect api"]["status"] == "ok", found["prefect api"]
+    assert found[f"work pool {POOL}"]["status"] == "ok", found[f"work pool {POOL}"]
+    assert "hotpass-test-worker last heartbeat" in found[f"work pool {POOL}"]["detail"]
+    assert found[f"work pool {idle}"]["status"] == "fail"
+    assert "no worker alive (no workers)" in found[f"work pool {idle}"]["detail"]
+    assert found["lineage"]["status"] == "ok" and found["telemetry"]["status"] == "ok"
+    assert found["s3"]["status"] == "fail" and "ConnectionRefusedError" in found["s3"]["detail"]
+    assert result.returncode == 2
