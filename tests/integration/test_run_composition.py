@@ -127,10 +127,11 @@ def test_an_incremental_resume_from_a_date_still_publishes_everything(inputs, tm
     (inputs / "crm_export.xlsx").touch()
     today = json.loads(ok(hotpass(*args, "--since", dt.date.today().isoformat(),
                                   env=LOCAL)).stdout)
-    assert today["processed"] == ["crm_export.xlsx"] and len(today["reused"]) == 3
+    files = len(list(inputs.iterdir()))
+    assert today["processed"] == ["crm_export.xlsx"] and len(today["reused"]) == files - 1
     pd.testing.assert_frame_equal(records(out), records(full))
     again = json.loads(ok(hotpass(*args, "--since", "2000-01-01", env=LOCAL)).stdout)
-    assert len(again["processed"]) == 4 and again["since"] == "2000-01-01"
+    assert len(again["processed"]) == files and again["since"] == "2000-01-01"
     pd.testing.assert_frame_equal(records(out), records(full))
 
 
