@@ -44,9 +44,9 @@ WIZARD_FIELDS: tuple[tuple[str, str], ...] = (
 
 def store_path(state_dir: Path | None = None) -> Path:
     if state_dir is None:
-        from hotpass.settings import HotpassSettings
+        from hotpass.settings import load as load_settings
 
-        state_dir = HotpassSettings().state_dir
+        state_dir = load_settings().state_dir
     return Path(state_dir) / FILENAME
 
 

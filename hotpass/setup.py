@@ -96,7 +96,7 @@ def _credentials(options: Options) -> Step:
 
 def _tunnel(options: Options) -> Step:
     from hotpass import net
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
     label = f"hotpass-{options.target}"
 
@@ -108,7 +108,7 @@ def _tunnel(options: Options) -> Step:
         return False, "no live tunnel"
 
     def run() -> str:
-        settings = HotpassSettings()
+        settings = load_settings()
         entry = net.up(host=options.host or settings.bastion_host or "",
                        prefect_host=settings.prefect_host, marquez_host=settings.marquez_host,
                        label=label, user=options.user, ssh_port=options.ssh_port,

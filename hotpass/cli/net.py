@@ -62,9 +62,9 @@ def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
     from hotpass import net
     from hotpass.net.ssh import command
     from hotpass.net.state import check_label, pick_port
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     host = params["host"] or settings.bastion_host
     label = check_label(params["label"] or (host or "tunnel"))
     args = dict(host=host, prefect_host=params["prefect_host"] or settings.prefect_host,

@@ -30,9 +30,9 @@ EXTRA_USES = {
 
 
 def _settings():
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    return HotpassSettings()
+    return load_settings()
 
 
 def check_python(options: Options) -> list[Check]:

@@ -123,7 +123,7 @@ def _wait_ready(process: subprocess.Popen, entry: dict, log: Path, timeout: floa
 
 
 def _stop(pid: int, grace: float = 5.0) -> str:
-    from hotpass.orchestration.workers import alive
+    from hotpass.procs import alive
 
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         with contextlib.suppress(ProcessLookupError, PermissionError):

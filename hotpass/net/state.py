@@ -38,9 +38,9 @@ _TTL = re.compile(r"^(\d+)([smhd]?)$")
 
 def _state_dir(state_dir: Path | None) -> Path:
     if state_dir is None:
-        from hotpass.settings import HotpassSettings
+        from hotpass.settings import load as load_settings
 
-        state_dir = HotpassSettings().state_dir
+        state_dir = load_settings().state_dir
     return Path(state_dir)
 
 
@@ -110,7 +110,7 @@ def _forget(labels: set[str], state_dir: Path | None) -> None:
 
 def alive(entry: dict) -> bool:
     """The recorded pid runs and is still the recorded command."""
-    from hotpass.orchestration.workers import alive as pid_alive
+    from hotpass.procs import alive as pid_alive
 
     pid = entry.get("pid")
     if not pid or not pid_alive(pid):
