@@ -5,12 +5,15 @@ Contract: ``load_profile(name, search_paths)`` returns a validated ``Profile`` o
 Input should be ...``). Every key a profile may hold is read by the refine steps; unknown
 keys are rejected so no setting is silently ignored.
 
-Pitfalls: profile names are file stems (``aviation`` -> ``aviation.yaml``); search paths
-are tried in order, then the project's bundled ``profiles/`` folder.
+Pitfalls: profile names are file stems (``aviation`` -> ``aviation.yaml``): letters,
+digits, ``-`` and ``_``; a path is refused (folders go in the search paths). Search paths
+are tried in order, then the project's bundled ``profiles/`` folder; one that does not
+exist is an error, not silently skipped.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -134,6 +137,7 @@ RULES: dict[str, Severity] = {
 }
 
 REQUIRED_FIELDS = ("organization_name",)
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def profile_paths(search_paths: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
@@ -149,6 +153,14 @@ def available_profiles(search_paths: list[Path] | tuple[Path, ...] = ()) -> list
 
 
 def load_profile(name: str, search_paths: list[Path] | tuple[Path, ...] = ()) -> Profile:
+    if not _PROFILE_NAME.fullmatch(name or ""):
+        raise ProfileError(
+            f"--profile {name}: a profile is a name such as 'aviation', not a path; put "
+            f"the folder holding {Path(name or '?').stem}.yaml in --profile-search-path")
+    for folder in search_paths:
+        if not Path(folder).is_dir():
+            raise ProfileError(f"--profile-search-path {folder}: no such folder (also "
+                               "checked: HOTPASS_PROFILE_SEARCH_PATH)")
     for folder in profile_paths(search_paths):
         candidate = folder / f"{name}.yaml"
         if candidate.is_file():
