@@ -52,9 +52,10 @@ def refine_args(input_dir: Path, output: Path, *extra: str) -> list[str]:
     return ["refine", "--input-dir", str(input_dir), "--output-path", str(output), *extra]
 
 
-def run(input_dir: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
+def run(input_dir: Path, output: Path, *extra: str,
+        timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(hotpass(*refine_args(input_dir, output, *extra)),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def verify(dist: Path) -> dict[str, str]:
@@ -378,7 +379,7 @@ def test_more_issues_than_excel_rows_overflow_to_issues_csv_and_parquet(tmp_path
     pd.DataFrame({"Company": [f"{n} Trading" for n in names], "Email": bad}).to_csv(
         folder / "export.csv", index=False)
     output = tmp_path / "dist" / "refined.xlsx"
-    done = run(folder, output, "--json")
+    done = run(folder, output, "--json", timeout=900)  # ~70 s of CPU: a 1M-row sheet
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     outputs = summary["outputs"]
