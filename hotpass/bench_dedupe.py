@@ -33,7 +33,6 @@ SPLINK_THRESHOLD = 0.99  # the same match probability as the generic profile's d
 def run_dedupe_benchmark(*, rows: int = 20_000, hard: bool = False, seed: int = 7,
                          out_dir: Path = Path("dist/bench"), files: int = 3,
                          profile: str = "generic") -> dict[str, Any]:
-    from hotpass.bench import _run_sampling_memory
     from hotpass.samples import generate_workbooks
 
     out_dir = Path(out_dir)
@@ -45,15 +44,38 @@ def run_dedupe_benchmark(*, rows: int = 20_000, hard: bool = False, seed: int = 
     started = time.perf_counter()
     generated = generate_workbooks(input_dir, rows=rows, seed=seed, files=files,
                                    profile=profile, hard=hard)
-    records = out_dir / "dedupe-records.parquet"
     frame = _prepared_records(input_dir, profile)
-    frame.to_parquet(records, index=False)
     truth = {(f, s, r): e for f, s, r, e in generated.truth}
-    keys = list(zip(frame["__source_file"], frame["__source_sheet"],
-                    frame["__source_row"].astype(int), strict=True))
     result: dict[str, Any] = {"rows": rows, "hard": hard, "seed": seed, "profile": profile,
                               "organisations": generated.entities,
                               "prepare_seconds": round(time.perf_counter() - started, 2)}
+    return compare_systems(frame, truth, out_dir, profile, result)
+
+
+def run_febrl_benchmark(name: str = "febrl3", *, out_dir: Path = Path("dist/bench"),
+                        profile: str = "generic") -> dict[str, Any]:
+    """Both systems on the public FEBRL reference (``hotpass.bench_febrl``)."""
+    from hotpass.bench_febrl import DATASETS, febrl_records
+
+    if name not in DATASETS:
+        raise ValueError(f"unknown FEBRL dataset {name!r} (known: {', '.join(DATASETS)})")
+    frame, truth = febrl_records(name)
+    result = {"dataset": name.upper(), "rows": len(frame), "hard": True,
+              "organisations": len(set(truth.values())), "profile": profile}
+    return compare_systems(frame, truth, Path(out_dir), profile, result)
+
+
+def compare_systems(frame, truth: dict, out_dir: Path, profile: str,
+                    result: dict[str, Any]) -> dict[str, Any]:
+    """Resolve ``frame`` (refine's combined records) with both systems in child processes,
+    score them against ``truth`` ((file, sheet, row) -> entity), write ``dedupe.json``."""
+    from hotpass.bench import _run_sampling_memory
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    records = out_dir / "dedupe-records.parquet"
+    frame.to_parquet(records, index=False)
+    keys = list(zip(frame["__source_file"], frame["__source_sheet"],
+                    frame["__source_row"].astype(int), strict=True))
     for kind in ("hotpass", "splink"):
         labels = out_dir / f"dedupe-{kind}.json"
         labels.unlink(missing_ok=True)
@@ -161,9 +183,14 @@ def _targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def format_dedupe_table(result: dict[str, Any]) -> str:
-    mode = "hard" if result["hard"] else "easy"
-    out = [f"dedupe bench: {result['rows']:,} rows ({mode}), {result['organisations']:,} "
-           f"organisations, seed {result['seed']}", "",
+    if "dataset" in result:
+        title = (f"dedupe bench: {result['dataset']} ({result['rows']:,} records, "
+                 f"{result['organisations']:,} entities)")
+    else:
+        mode = "hard" if result["hard"] else "easy"
+        title = (f"dedupe bench: {result['rows']:,} rows ({mode}), "
+                 f"{result['organisations']:,} organisations, seed {result['seed']}")
+    out = [title, "",
            f"{'system':<9}{'precision':>10}{'recall':>8}{'F1':>8}{'seconds':>9}"
            f"{'peak MB':>9}{'added MB':>10}"]
     for kind in ("hotpass", "splink"):

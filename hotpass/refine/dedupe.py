@@ -114,15 +114,17 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
     explain = _Explainer(frame, left, right, weight, compared.levels)
     evidence: dict[int, list[dict]] = {}
-    for index in np.flatnonzero(accepted).tolist():
-        evidence.setdefault(int(labels[left[index]]), []).append(explain.pair(index))
+    chosen = np.flatnonzero(accepted)
+    for cluster, entry in zip(labels[left[chosen]].tolist(), explain.pairs(chosen.tolist()),
+                              strict=True):
+        evidence.setdefault(cluster, []).append(entry)
     below = np.flatnonzero(weight < threshold)
-    near = {"merged": [explain.pair(i, names=True) for i in
-                       np.flatnonzero(accepted)[np.argsort(weight[accepted], kind="stable")]
-                       [:NEAR_THRESHOLD].tolist()],
-            "not_merged": [explain.pair(i, names=True) for i in
-                           below[np.argsort(-weight[below], kind="stable")]
-                           [:NEAR_THRESHOLD].tolist()]}
+    near = {"merged": explain.pairs(
+                chosen[np.argsort(weight[chosen], kind="stable")][:NEAR_THRESHOLD].tolist(),
+                names=True),
+            "not_merged": explain.pairs(
+                below[np.argsort(-weight[below], kind="stable")][:NEAR_THRESHOLD].tolist(),
+                names=True)}
     summary = model.to_dict() | {
         "threshold_probability": spec.match_probability, "threshold_weight": round(threshold, 3),
         "pairs_above_threshold": int((weight >= threshold).sum()),
@@ -132,28 +134,37 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
 
 
 class _Explainer:
-    """Turns a scored pair into its evidence: rows cited, levels per field, weight."""
+    """Turns scored pairs into their evidence: rows cited, levels per field, weight."""
 
     def __init__(self, frame, left, right, weight, levels) -> None:
         from hotpass.refine.comparisons import FIELDS, LEVELS
 
         self.left, self.right, self.weight, self.levels = left, right, weight, levels
         self.fields = [(f, LEVELS[f]) for f in FIELDS]
-        self.cites = [f"{f}|{s}|{r}" for f, s, r in zip(
-            frame[SOURCE_FILE], frame[SOURCE_SHEET], frame[SOURCE_ROW], strict=True)]
+        self.frame = frame
         self.names = frame.get("organization_name")
 
-    def pair(self, index: int, names: bool = False) -> dict:
+    def pairs(self, indices: list[int], names: bool = False) -> list[dict]:
         from hotpass.refine.weights import probability
 
-        a, b = int(self.left[index]), int(self.right[index])
-        weight = float(self.weight[index])
-        entry = {"rows": [self.cites[a], self.cites[b]],
-                 "probability": round(float(probability(weight)), 6),
-                 "weight": round(weight, 3),
-                 "levels": {f: names_[lvl] for (f, names_), lvl in
-                            zip(self.fields, self.levels[index].tolist(), strict=True)
-                            if lvl >= 0}}
-        if names and self.names is not None:
-            entry["names"] = [self.names.iat[a], self.names.iat[b]]
-        return entry
+        if not indices:
+            return []
+        at = np.asarray(indices, dtype=np.int64)
+        a, b = self.left[at].tolist(), self.right[at].tolist()
+        rows = self.frame.iloc[np.r_[self.left[at], self.right[at]]]
+        cites = [f"{f}|{s}|{r}" for f, s, r in zip(
+            rows[SOURCE_FILE], rows[SOURCE_SHEET], rows[SOURCE_ROW], strict=True)]
+        weights = self.weight[at]
+        chances = np.round(probability(weights), 6).tolist()
+        out = []
+        for k, (level_row, weight) in enumerate(zip(self.levels[at].tolist(),
+                                                    np.round(weights, 3).tolist(),
+                                                    strict=True)):
+            entry = {"rows": [cites[k], cites[k + len(at)]], "probability": chances[k],
+                     "weight": weight,
+                     "levels": {f: labels[lvl] for (f, labels), lvl in
+                                zip(self.fields, level_row, strict=True) if lvl >= 0}}
+            if names and self.names is not None:
+                entry["names"] = [self.names.iat[a[k]], self.names.iat[b[k]]]
+            out.append(entry)
+        return out

@@ -68,6 +68,7 @@ class Features:
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
+    registration_text: list[str]  # id per registration code
     address: np.ndarray
     address_text: list[str]  # sorted address words per address code
     postcode: np.ndarray
@@ -129,9 +130,10 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
         name_digits=_codes(np.array(["".join(c for c in t if c.isdigit()) or "-"
                                      for t in texts], dtype=object))[0],
         phone=_slots(phones), email=_slots(emails), domain=_slots(domains),
-        registration=_codes(reg)[0], address=np.zeros(0), address_text=[],
+        registration=np.zeros(0), registration_text=[], address=np.zeros(0), address_text=[],
         postcode=_codes(postcode)[0])
     features.address, features.address_text = _codes(address_key)
+    features.registration, features.registration_text = _codes(reg)
     for kind in ("name", "phonetic", "phone", "email", "domain", "registration", "address",
                  "postcode"):
         codes = getattr(features, kind).ravel()

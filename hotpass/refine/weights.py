@@ -26,17 +26,18 @@ from hotpass.refine.comparisons import EXACT, FIELDS, LEVELS, compare
 from hotpass.refine.features import Features
 
 PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
-           "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.02, 0.98),
+           "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
            "address": (0.1, 0.2, 0.7)}
 PRIOR_U = {"name": (0.97, 0.02, 0.007, 0.003, 1e-4), "phone": (1 - 1e-5, 1e-5),
            "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
-           "registration": (1 - 1e-5, 1e-5), "address": (0.95, 0.049, 0.001)}
-# One organisation does not hold two registration ids: EM may not learn otherwise (near-
-# identical distinct organisations in one town would teach it that conflicts are common).
-FIXED_M = {"registration": np.array((0.005, 0.995))}
+           "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001)}
+# One organisation does not hold two registration ids (a typo is the ``close`` level): EM
+# may not learn otherwise (near-identical distinct organisations in one town would teach
+# it that conflicts are common), so that m stays at its prior share.
+FIXED_M = {"registration": 0}  # field -> level whose m is fixed
 PSEUDO_PAIRS = 20.0  # prior strength of m
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
-RANDOM_PAIRS = 200_000
+RANDOM_PAIRS = 100_000
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
 SLOT_FIELDS = ("phone", "email", "domain")
 
@@ -131,6 +132,19 @@ def _sample_levels(features: Features, thresholds, seed: int):
     return levels, len(left) / total
 
 
+def _m_share(field: str, sums: np.ndarray) -> np.ndarray:
+    """m of a field's levels from EM's expected match counts, smoothed; a ``FIXED_M`` level
+    keeps its prior share and the others share the rest."""
+    prior = np.asarray(PRIOR_M[field])
+    share = sums + PSEUDO_PAIRS * prior
+    share = share / share.sum()
+    fixed = FIXED_M.get(field)
+    if fixed is None:
+        return share
+    rest = np.delete(share, fixed)
+    return np.insert(rest / rest.sum() * (1 - prior[fixed]), fixed, prior[fixed])
+
+
 def _smoothed(counts: np.ndarray, prior) -> np.ndarray:
     smoothed = counts + PSEUDO_U * np.asarray(prior)
     return smoothed / smoothed.sum()
@@ -155,7 +169,7 @@ def _exact_u_without_matches(features: Features, field: str, u: np.ndarray,
 def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
         max_iterations: int = 60):
     """(m, prior, iterations, responsibility per pattern) with ``u`` fixed."""
-    m = {f: FIXED_M.get(f, np.asarray(PRIOR_M[f], dtype=np.float64)) for f in FIELDS}
+    m = {f: np.asarray(PRIOR_M[f], dtype=np.float64) for f in FIELDS}
     if patterns.shape[0] == 0:
         return m, 1e-3, 0, np.zeros(0)
     log_u = sum(np.r_[np.log(u[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
@@ -170,8 +184,7 @@ def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
             column = patterns[:, i]
             sums = np.bincount(column[column >= 0], weights=weight[column >= 0],
                                minlength=len(LEVELS[field]))
-            smoothed = sums + PSEUDO_PAIRS * np.asarray(PRIOR_M[field])
-            new_m[field] = FIXED_M.get(field, smoothed / smoothed.sum())
+            new_m[field] = _m_share(field, sums)
         new_prior = float((weight.sum() + 1.0) / (counts.sum() + 2.0))
         change = max(max(np.abs(new_m[f] - m[f]).max() for f in FIELDS),
                      abs(new_prior - prior))

