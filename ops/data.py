@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, task
+from invoke import Collection
+
+from ops.adapter import is_dry, task
 
 
 @task(help={
@@ -19,10 +21,11 @@ from invoke import Collection, task
 def sample(c, rows=400, seed=7, out="data", files=4, profile="generic", truth="",
            dry_run=False):
     """Write the messy sample workbooks (titles above headers, synonyms, duplicates...)."""
-    from hotpass.samples import generate_workbooks, planned_files
+    from hotpass.samples import check_arguments, generate_workbooks, planned_files
 
+    check_arguments(rows=rows, files=files)
     target = Path(out)
-    if dry_run:
+    if is_dry(c, dry_run):
         for name in planned_files(files=files, profile=profile):
             print(f"[dry-run] would write {target / name}")
         print(f"[dry-run] {rows} data rows, seed {seed}, profile {profile}")

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotpass.errors import InputError
 from hotpass.samples.maker import Maker, Sheet
 from hotpass.samples.words import INSTRUCTIONS
 
@@ -57,6 +58,16 @@ class GeneratedSet:
         return path
 
 
+def check_arguments(*, rows: int, files: int, duplicate_share: float = 0.3) -> None:
+    """Raise ``InputError`` naming the first nonsense argument."""
+    if rows < 1:
+        raise InputError(f"--rows {rows}: need at least 1 data row")
+    if files < 1:
+        raise InputError(f"--files {files}: need at least 1 file")
+    if not 0 <= duplicate_share <= 1:
+        raise InputError(f"duplicate_share {duplicate_share}: must be within 0..1")
+
+
 def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 3,
                        profile: str = "generic", duplicate_share: float = 0.3,
                        hard: bool = False) -> GeneratedSet:
@@ -68,12 +79,11 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
     ``hard=True`` adds the corruption of ``hotpass.samples.hard`` (typos anywhere, swapped
     and abbreviated words, missing names, shared switchboards, near-identical twins).
     """
-    if rows < 1 or files < 1 or not 0 <= duplicate_share <= 1:
-        raise ValueError("need rows >= 1, files >= 1 and duplicate_share within 0..1")
+    check_arguments(rows=rows, files=files, duplicate_share=duplicate_share)
+    rng = random.Random(seed)
+    maker = Maker(rng, profile, hard=hard)  # a bad profile fails here, before any write
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    maker = Maker(rng, profile, hard=hard)
     layout = maker.layout(files)
     maker.fill(layout, rows, duplicate_share)
     written: list[Path] = []

@@ -1,5 +1,5 @@
 """Orchestration pieces that need no Prefect server: manifests, overlays, runtime mode,
-incremental selection, input bundles, offline payloads, the Docker error, workers."""
+incremental selection, input bundles, offline payloads, the Docker error."""
 
 from __future__ import annotations
 
@@ -168,22 +168,3 @@ def test_enhanced_deploy_plans_a_one_off_refinement_deployment():
     assert json.loads(result.stdout)["deployments"][0]["deployment"] == (
         "hotpass-refinement/hotpass-prod")
 
-
-def test_worker_stop_escalates_and_verifies(tmp_path):
-    from hotpass.orchestration.workers import start_worker, stop_worker
-
-    script = tmp_path / "stubborn.py"  # ignores the first SIGTERM, like a Prefect worker
-    script.write_text("import signal, time\nseen = []\n"
-                      "signal.signal(signal.SIGTERM, lambda *a: seen.append(1))\n"
-                      "while True:\n    time.sleep(0.05)\n")
-    from hotpass.orchestration import workers
-
-    original = workers.worker_command
-    workers.worker_command = lambda *a, **k: [sys.executable, str(script)]
-    try:
-        info = start_worker("p", state_dir=tmp_path, settle_seconds=0.5)
-    finally:
-        workers.worker_command = original
-    result = stop_worker("p", state_dir=tmp_path, timeout=1)
-    assert result["stopped"] and result["how"] == "SIGKILL"
-    assert not workers.alive(info["pid"]) and not (tmp_path / "p.pid").exists()

@@ -12,6 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from rapidfuzz import fuzz
 
+from hotpass.errors import InputError
 from hotpass.profiles import load_profile
 from hotpass.samples import generate_workbooks, near_duplicate_rate
 
@@ -195,7 +196,7 @@ def test_distinct_names_are_not_near_duplicates(tmp_path):
 
 
 def test_rejects_nonsense_arguments(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="--rows 0"):
         generate_workbooks(tmp_path, rows=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="duplicate_share"):
         generate_workbooks(tmp_path, rows=10, duplicate_share=1.5)
