@@ -31,7 +31,11 @@ _LINE = re.compile(r"^\s*([+~-])\s+([A-Za-z0-9_.\-\[\]]+)(?:==(\S+)|\s+@\s+(\S+)
 
 def project_extras(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
     """The optional-dependency names declared in ``pyproject.toml``."""
-    data = tomllib.loads(pyproject.read_text())
+    try:
+        data = tomllib.loads(pyproject.read_text())
+    except OSError:
+        raise HotpassError(f"deps: no {pyproject}; run from a Hotpass checkout "
+                           "(uv syncs the project, not an installed package)") from None
     return sorted(data["project"].get("optional-dependencies", {}))
 
 

@@ -122,12 +122,21 @@ def _stack(options: Options) -> Step:
         return bool(url), f"Prefect at {url}" if url else "the stack is down"
 
     def run() -> str:
-        from hotpass import stack
+        from hotpass.net.state import pick_port
         from hotpass.procedure import run as run_procedure
+
+        try:
+            from hotpass import stack
+        except ImportError:  # an install without the stack module (invoke stack.*)
+            raise HotpassError(f"setup stack: the stack is down and this install cannot "
+                               f"start it; start Prefect at {env.DEFAULTS['PREFECT_API_URL']} "
+                               "and run setup again") from None
 
         mode, reason = stack.choose_mode(False)
         folder = Path(options.state_dir or load().state_dir) / "stack"
-        run_procedure(stack.up_procedure(mode, reason, state_dir=folder))
+        run_procedure(stack.up_procedure(mode, reason, state_dir=folder,  # a free port
+                                         prefect_port=pick_port(4200),     # if one is taken
+                                         s3_port=pick_port(9000)))
         return f"stack up ({mode}: {reason})"
 
     return Step("stack", check, run)

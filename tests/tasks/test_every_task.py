@@ -39,8 +39,11 @@ def checkout(tmp_path_factory) -> Path:
     return copy
 
 
-def snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Content and modification time: rewriting a file with the same bytes is a write too
+    (`data.sample` with the default seed would do exactly that)."""
+    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(),
+                                         p.stat().st_mtime_ns)
             for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
 
 

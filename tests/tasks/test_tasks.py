@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
                   "workers.start", "workers.stop", "workers.status"}
@@ -143,6 +145,15 @@ def test_deps_sync_dry_run_plans_with_uv_and_installs_nothing(tmp_path):
     assert "$ uv sync --locked --extra dev --extra orchestration --dry-run" in result.stdout
     assert "[dry-run] prefect: install (would)" in result.stdout
     assert not list((tmp_path / "env").rglob("prefect"))
+
+
+def test_deps_outside_a_checkout_is_one_line(tmp_path):
+    from hotpass.deps import project_extras
+    from hotpass.errors import HotpassError
+
+    assert "dev" in project_extras() and "enrichment" not in project_extras()
+    with pytest.raises(HotpassError, match="run from a Hotpass checkout"):
+        project_extras(tmp_path / "pyproject.toml")
 
 
 def test_uv_sync_extras_script_reads_extras_from_pyproject():
