@@ -1,19 +1,13 @@
-"""Hotpass operations as Invoke tasks: one namespace per procedure area.
+"""Hotpass operations as Invoke tasks: the root collection, one namespace per ops/ module.
 
-`invoke --list` shows them all. Task modules live in ops/; the logic they call lives in
-the hotpass package. Importing this file must stay cheap (no pandas, no Prefect).
+`invoke --list` shows them all. Task modules live in ops/ and call the hotpass library
+through ops/adapter.py. `refine`, `test` and `lint` are root tasks, as the Makefile and
+the runbooks call them. Importing this file must stay cheap (no pandas, no
+Prefect).
 """
 
 from invoke import Collection
 
 from ops import bench, data, deps, dev, env, refine, workers
 
-ns = Collection()
-ns.add_task(refine.refine)
-ns.add_task(dev.test)
-ns.add_task(dev.lint)
-ns.add_collection(deps.ns)
-ns.add_collection(data.ns)
-ns.add_collection(bench.ns)
-ns.add_collection(workers.ns)
-ns.add_collection(env.ns)
+ns = Collection(deps, data, bench, workers, env, refine.refine, dev.test, dev.lint)

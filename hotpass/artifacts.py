@@ -52,9 +52,9 @@ def archive_key(prefix: str, name: str, when: datetime | None = None) -> str:
 def upload_archive(path: Path, settings=None) -> str | None:
     """Upload ``path`` when an S3 endpoint is configured; return its ``s3://`` URI."""
     if settings is None:
-        from hotpass.settings import HotpassSettings
+        from hotpass.settings import load as load_settings
 
-        settings = HotpassSettings()
+        settings = load_settings()
     if not settings.s3_endpoint:
         return None
     path = Path(path)

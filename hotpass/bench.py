@@ -2,7 +2,7 @@
 
 Contract: ``run_benchmark(rows=..., seed=..., out_dir=...)`` generates the sample workbooks
 (``hotpass.samples``) into ``out_dir/input`` with their truth, runs each pipeline in its own
-child process (``python -m hotpass.bench child hotpass|naive INPUT OUTPUT``), scores the
+child process (``python -m hotpass.bench hotpass|naive INPUT OUTPUT PROFILE``), scores the
 de-duplication from the refined workbook's Provenance sheet, writes every figure to
 ``out_dir/refine.json`` and returns them; ``format_table`` renders the result.
 
@@ -17,7 +17,6 @@ truth rows the Provenance sheet accounts for.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -75,16 +74,21 @@ def read_provenance(refined_path: Path) -> dict[RowKey, Any]:
     return mapping
 
 
+def clear_inputs(input_dir: Path) -> Path:
+    """Remove generated sources an earlier run left (they would skew this run)."""
+    if input_dir.is_dir():
+        for old in input_dir.iterdir():
+            if old.is_file() and old.suffix.lower() in (".xlsx", ".csv"):
+                old.unlink()
+    return input_dir
+
+
 def run_benchmark(*, rows: int = 200_000, seed: int = 7, out_dir: Path = Path("dist/bench"),
                   files: int = 3, profile: str = "generic") -> dict[str, Any]:
     from hotpass.samples import generate_workbooks
 
     out_dir = Path(out_dir)
-    input_dir = out_dir / "input"
-    if input_dir.is_dir():  # stale sources from an earlier run would skew both pipelines
-        for old in input_dir.iterdir():
-            if old.is_file() and old.suffix.lower() in (".xlsx", ".csv"):
-                old.unlink()
+    input_dir = clear_inputs(out_dir / "input")
     started = time.perf_counter()
     generated = generate_workbooks(input_dir, rows=rows, seed=seed, files=files, profile=profile)
     generate_seconds = time.perf_counter() - started
@@ -117,8 +121,7 @@ def run_benchmark(*, rows: int = 200_000, seed: int = 7, out_dir: Path = Path("d
 def _run_child(kind: str, input_dir: Path, output: Path, rows: int,
                profile: str = "generic") -> dict[str, Any]:
     output.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "hotpass.bench", "child", kind, str(input_dir), str(output),
-               "--profile", profile]
+    command = [sys.executable, "-m", "hotpass.bench", kind, str(input_dir), str(output), profile]
     started = time.perf_counter()
     done, tree_peak_mb = _run_sampling_memory(command)
     seconds = time.perf_counter() - started
@@ -276,25 +279,19 @@ def _peak_rss_mb() -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hotpass.bench")
-    commands = parser.add_subparsers(dest="command", required=True)
-    child = commands.add_parser("child", help="run one pipeline; last stdout line is JSON")
-    child.add_argument("kind", choices=("hotpass", "naive"))
-    child.add_argument("input_dir", type=Path)
-    child.add_argument("output", type=Path)
-    child.add_argument("--profile", default="generic")
-    run = commands.add_parser("run", help="generate data, time both pipelines, score")
-    run.add_argument("--rows", type=int, default=200_000)
-    run.add_argument("--seed", type=int, default=7)
-    run.add_argument("--out", type=Path, default=Path("dist/bench"))
-    args = parser.parse_args(argv)
-    if args.command == "child":
-        report = _child(args.kind, args.input_dir, args.output, args.profile)
-        print(json.dumps(report), flush=True)
-        return 0 if report["ok"] else 1
-    result = run_benchmark(rows=args.rows, seed=args.seed, out_dir=args.out)
-    print(format_table(result))
-    return 0 if result["all_pass"] else 1
+    """The child process's entry: ``python -m hotpass.bench KIND INPUT OUTPUT [PROFILE]``.
+
+    Internal (``run_benchmark`` starts it); people run ``invoke bench.refine``.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) not in (3, 4) or args[0] not in ("hotpass", "naive"):
+        print("usage: python -m hotpass.bench hotpass|naive INPUT OUTPUT [PROFILE] "
+              "(internal; run `invoke bench.refine`)", file=sys.stderr)
+        return 2
+    report = _child(args[0], Path(args[1]), Path(args[2]), args[3] if len(args) == 4
+                    else "generic")
+    print(json.dumps(report), flush=True)
+    return 0 if report["ok"] else 1
 
 
 if __name__ == "__main__":

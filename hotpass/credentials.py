@@ -2,9 +2,9 @@
 
 Contract: one JSON file, ``<HOTPASS_STATE_DIR>/credentials.json``, mode 0600 in a 0700
 folder, written atomically (a reader sees the old store or the new one). ``load()``
-returns ``{NAME: value}``; ``plan_changes`` diffs wanted changes against the store,
-``apply_changes`` writes them and ``verify_changes`` re-reads the file and fails on any
-difference. Names are environment-variable names (``AWS_SECRET_ACCESS_KEY``), so
+returns ``{NAME: value}``; ``ChangeCredentials`` is the procedure that sets or removes
+names (plan: add/update/remove/unchanged per name, never a value; apply: write; verify:
+re-read, fail on any difference or a mode that is not 0600). Names are environment-variable names (``AWS_SECRET_ACCESS_KEY``), so
 ``hotpass env --include-credentials`` can write them as they are. ``mask`` is how a
 value is shown anywhere: never the value, not even part of it.
 
@@ -20,12 +20,12 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from hotpass.errors import HotpassError
 from hotpass.fileio import atomic_path
+from hotpass.procedure import Change, Evidence, Procedure
 
 FILENAME = "credentials.json"
 MASK = "***"
@@ -44,9 +44,9 @@ WIZARD_FIELDS: tuple[tuple[str, str], ...] = (
 
 def store_path(state_dir: Path | None = None) -> Path:
     if state_dir is None:
-        from hotpass.settings import HotpassSettings
+        from hotpass.settings import load as load_settings
 
-        state_dir = HotpassSettings().state_dir
+        state_dir = load_settings().state_dir
     return Path(state_dir) / FILENAME
 
 
@@ -109,57 +109,52 @@ def entries(state_dir: Path | None = None) -> list[dict[str, str]]:
             for name, entry in sorted(_read(store_path(state_dir)).items())]
 
 
-@dataclass(frozen=True)
-class Change:
-    name: str
-    action: str  # add | update | remove | unchanged | absent
+class ChangeCredentials(Procedure):
+    """Set (value) or remove (None) credentials: plan per name, write, re-read."""
 
-    def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "action": self.action}
+    name = "credentials"
 
+    def __init__(self, wanted: dict[str, str | None], state_dir: Path | None = None) -> None:
+        self.wanted = wanted
+        self.state_dir = state_dir
 
-def plan_changes(wanted: dict[str, str | None], state_dir: Path | None = None) -> list[Change]:
-    """Diff ``{NAME: new value, or None to remove}`` against the store."""
-    current = load(state_dir)
-    changes = []
-    for name, value in sorted(wanted.items()):
-        check_name(name)
-        if value is None:
-            action = "remove" if name in current else "absent"
-        elif name not in current:
-            action = "add"
-        else:
-            action = "unchanged" if current[name] == value else "update"
-        changes.append(Change(name, action))
-    return changes
+    def prepare(self, ev: Evidence) -> None:
+        for name in self.wanted:
+            check_name(name)
 
+    def plan(self, ev: Evidence) -> list[Change]:
+        current = load(self.state_dir)
+        changes = []
+        for name, value in sorted(self.wanted.items()):
+            if value is None:
+                action = "remove" if name in current else "unchanged"
+            elif name not in current:
+                action = "add"
+            else:
+                action = "unchanged" if current[name] == value else "update"
+            changes.append(Change(name, action))  # never the value
+        return changes
 
-def apply_changes(wanted: dict[str, str | None], changes: list[Change],
-                  state_dir: Path | None = None) -> Path:
-    path = store_path(state_dir)
-    stored = _read(path)
-    now = datetime.now(UTC).isoformat(timespec="seconds")
-    for change in changes:
-        if change.action == "remove":
-            stored.pop(change.name, None)
-        elif change.action in ("add", "update"):
-            stored[change.name] = {"value": wanted[change.name], "updated": now}
-    write_private(path, json.dumps({"version": 1, "credentials": stored}, indent=2,
-                                   sort_keys=True) + "\n")
-    return path
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        path = store_path(self.state_dir)
+        stored = _read(path)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        for change in changes:
+            if change.action == "remove":
+                stored.pop(change.target, None)
+            else:
+                stored[change.target] = {"value": self.wanted[change.target], "updated": now}
+        write_private(path, json.dumps({"version": 1, "credentials": stored}, indent=2,
+                                       sort_keys=True) + "\n")
 
-
-def verify_changes(wanted: dict[str, str | None], state_dir: Path | None = None) -> None:
-    """Re-read the store: every wanted value is there (or gone), and the file is 0600."""
-    path = store_path(state_dir)
-    current = load(state_dir)
-    wrong = [name for name, value in wanted.items() if current.get(name) != value]
-    if wrong:
-        raise HotpassError(f"credentials: {path} does not hold what was written for "
-                           f"{', '.join(sorted(wrong))}")
-    if path.exists() and private_mode_problem(path):
-        raise HotpassError(f"credentials: {private_mode_problem(path)}")
-
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        path = store_path(self.state_dir)
+        current = load(self.state_dir)
+        wrong = [f"{path} does not hold what was written for {name}"
+                 for name, value in sorted(self.wanted.items()) if current.get(name) != value]
+        if path.exists() and private_mode_problem(path):
+            wrong.append(private_mode_problem(path))
+        return wrong
 
 def ask(prompt: Callable[[str], str], state_dir: Path | None = None) -> dict[str, str]:
     """Ask for each ``WIZARD_FIELDS`` name through ``prompt`` (hidden input is the

@@ -1,13 +1,14 @@
 """``hotpass ctx init``: the Prefect profile ``hotpass-<target>``, created and activated.
 
 Contract: ``api_url_for(target)`` picks ``PREFECT_API_URL``: an explicit URL, else a live
-``hotpass net`` tunnel's Prefect port, else (target ``local`` only) the stack's
-``http://127.0.0.1:4200/api``; staging/prod without a tunnel is an error. ``plan``
+``hotpass net`` tunnel's Prefect port, else (target ``local`` only) the running stack's
+Prefect, else ``http://127.0.0.1:4200/api``; staging/prod without a tunnel is an error. ``plan``
 compares with Prefect's profiles file (``$PREFECT_HOME/profiles.toml``): create, update
-(another URL), activate (right URL, not active) or unchanged. ``apply`` writes through
-Prefect's own profile API (``load_profiles`` / ``update_profile`` / ``set_active`` /
-``save_profiles``), so other profiles and their settings are kept; ``verify`` re-reads
-the file and fails unless the profile is active with the URL.
+(another URL), activate (right URL, not active) or unchanged. ``InitProfile`` is the
+procedure (evidence recorded): apply writes through Prefect's own profile API
+(``load_profiles`` / ``update_profile`` / ``set_active`` / ``save_profiles``), so other
+profiles and their settings are kept; verify re-reads the file and fails unless the
+profile is active with the URL.
 
 Pitfalls: Prefect reads the active profile when it is imported, so a process that has
 already imported Prefect keeps its old settings; new ``prefect``/``hotpass`` processes
@@ -20,6 +21,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from hotpass.errors import HotpassError
+from hotpass.procedure import Change, Evidence, Procedure
 
 TARGETS = ("local", "staging", "prod")
 
@@ -48,6 +50,9 @@ def api_url_for(target: str, api_url: str | None = None,
         raise HotpassError(f"ctx init: no live tunnel for target {target}; open one with "
                            "`hotpass net up --detach ...` (or `hotpass net lease`), or pass "
                            "--api-url")
+    running = env.stack_endpoints(state_dir).get("PREFECT_API_URL")
+    if running:
+        return running, "running stack"
     return env.DEFAULTS["PREFECT_API_URL"], "stack default"
 
 
@@ -81,25 +86,46 @@ def plan(target: str, url: str) -> dict:
     return {"profile": name, "action": action, "api_url": url, "was": now}
 
 
-def apply(target: str, url: str) -> None:
-    from prefect.settings import PREFECT_API_URL
-    from prefect.settings.profiles import save_profiles
+class InitProfile(Procedure):
+    """prepare (pick the URL) -> plan (diff with profiles.toml) -> apply (Prefect's
+    profile API) -> verify (re-read: active, with the URL)."""
 
-    profiles = _profiles()
-    profiles.update_profile(profile_name(target), {PREFECT_API_URL: url})
-    profiles.set_active(profile_name(target))
-    save_profiles(profiles)
+    name = "ctx.init"
 
+    def __init__(self, target: str, api_url: str | None = None,
+                 state_dir: Path | None = None) -> None:
+        self.target, self.api_url, self.state_dir = target, api_url, state_dir
+        self.result: dict = {}
 
-def verify(target: str, url: str) -> list[str]:
-    now = current(profile_name(target))
-    problems = []
-    if now["url"] != url:
-        problems.append(f"profile {profile_name(target)} has PREFECT_API_URL {now['url']!r}, "
-                        f"not {url!r}")
-    if not now["active"]:
-        problems.append(f"profile {profile_name(target)} is not the active profile")
-    return problems
+    def prepare(self, ev: Evidence) -> None:
+        self.url, self.source = api_url_for(self.target, self.api_url, self.state_dir)
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        self.result = {**plan(self.target, self.url), "source": self.source,
+                       "profiles_path": str(profiles_path())}
+        return [Change(self.result["profile"], self.result["action"],
+                       {"api_url": self.url, "source": self.source})]
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        from prefect.settings import PREFECT_API_URL
+        from prefect.settings.profiles import save_profiles
+
+        name = profile_name(self.target)
+        profiles = _profiles()
+        profiles.update_profile(name, {PREFECT_API_URL: self.url})
+        profiles.set_active(name)
+        save_profiles(profiles)
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        name = profile_name(self.target)
+        now = current(name)
+        problems = []
+        if now["url"] != self.url:
+            problems.append(f"profile {name} has PREFECT_API_URL {now['url']!r}, not "
+                            f"{self.url!r}")
+        if not now["active"]:
+            problems.append(f"profile {name} is not the active profile")
+        return problems
 
 
 def profiles_path() -> Path:
@@ -110,13 +136,9 @@ def profiles_path() -> Path:
 
 def init(target: str, api_url: str | None = None, *, dry_run: bool = False,
          state_dir: Path | None = None) -> dict:
-    """prepare (URL) -> plan -> apply -> verify; returns the plan with ``source``."""
-    url, source = api_url_for(target, api_url, state_dir)
-    result = {**plan(target, url), "source": source, "profiles_path": str(profiles_path())}
-    if dry_run or result["action"] == "unchanged":
-        return result
-    apply(target, url)
-    problems = verify(target, url)
-    if problems:
-        raise HotpassError(f"ctx init: {'; '.join(problems)}", exit_code=1)
-    return result
+    """Run ``InitProfile``; returns the plan with ``source`` and ``evidence``."""
+    from hotpass.procedure import run
+
+    procedure = InitProfile(target, api_url, state_dir)
+    outcome = run(procedure, dry_run=dry_run)
+    return {**procedure.result, "evidence": str(outcome.bundle) if outcome.bundle else None}

@@ -2,10 +2,12 @@
 
 Contract: ``resolve(target, overrides)`` gives every variable of the self-hosted stack's
 quick-reference table (``VARIABLES``) with where its value came from: an explicit flag
-wins, then a live ``hotpass net`` tunnel's local ports (Prefect, Marquez), then the
-stack's localhost endpoint. ``plan`` diffs the result against the file on disk,
-``apply`` writes it atomically (mode 0600 whenever credentials are included) and
-``verify`` re-reads it with python-dotenv and fails on any difference. ``render(...,
+wins, then a live ``hotpass net`` tunnel's local ports (Prefect, Marquez), then (target
+local) what the running stack reports (``invoke stack.up`` may have moved a port), then
+the stack's default localhost endpoint. ``WriteEnv`` is the procedure (evidence under
+``HOTPASS_EVIDENCE_DIR``): its plan diffs against the file on disk (values of secrets
+masked), apply writes atomically (mode 0600 whenever credentials are included) and
+verify re-reads with python-dotenv and fails on any difference. ``render(...,
 masked=True)`` is the only form that may be printed: stored credentials show as ``***``.
 
 Pitfalls: an existing file with different values is never replaced without ``force``;
@@ -21,6 +23,8 @@ from pathlib import Path
 
 from hotpass import credentials
 from hotpass.errors import HotpassError
+from hotpass.fileio import atomic_write_text
+from hotpass.procedure import Change, Evidence, Procedure
 
 TARGETS = ("local", "staging", "prod")
 
@@ -62,8 +66,9 @@ class Rendered:
 
 def resolve(target: str, overrides: dict[str, str | None], *, allow_network: bool = False,
             include_credentials: bool = False, tunnel: dict | None = None,
-            state_dir: Path | None = None) -> Rendered:
-    """The file's content for ``target``; ``overrides`` maps variable -> flag value."""
+            stack: dict[str, str] | None = None, state_dir: Path | None = None) -> Rendered:
+    """The file's content for ``target``; ``overrides`` maps variable -> flag value,
+    ``stack`` variable -> URL of a service the local stack runs (``stack_endpoints``)."""
     if target not in TARGETS:
         raise HotpassError(f"env: --target must be one of {', '.join(TARGETS)}, not {target!r}")
     unknown = set(overrides) - set(NAMES)
@@ -81,6 +86,8 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
             key, template = _TUNNEL_URLS[name]
             values[name] = template.format(port=tunnel[key])
             sources[name] = f"tunnel {tunnel['label']}"
+        elif stack and stack.get(name):
+            values[name], sources[name] = stack[name], "running stack"
         else:
             values[name], sources[name] = default, "stack default"
     secrets = credentials.load(state_dir) if include_credentials else {}
@@ -89,6 +96,19 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
         raise HotpassError(f"env: stored credential(s) {', '.join(clash)} clash with "
                            "endpoint variables; clear them with `hotpass credentials clear`")
     return Rendered(target, values, sources, secrets)
+
+
+def stack_endpoints(state_dir: Path | None = None) -> dict[str, str]:
+    """The table's variables for the services the local stack (``invoke stack.up``)
+    runs and reports healthy; empty when it is down."""
+    from hotpass.settings import load
+
+    folder = Path(state_dir or load().state_dir) / "stack"
+    if not folder.is_dir():
+        return {}
+    from hotpass import stack
+
+    return {k: v for k, v in stack.status(folder)["env"].items() if k in NAMES}
 
 
 def quote(name: str, value: str) -> str:
@@ -124,7 +144,7 @@ def read_env_file(path: Path) -> dict[str, str]:
     return {k: v or "" for k, v in dotenv_values(path, interpolate=False).items()}
 
 
-def plan(rendered: Rendered, output: Path, *, force: bool) -> dict:
+def diff(rendered: Rendered, output: Path, *, force: bool) -> dict:
     """What writing ``output`` would change: per variable add/change/remove (masked)."""
     wanted = rendered.everything
     current = read_env_file(output) if output.exists() else None
@@ -139,69 +159,88 @@ def plan(rendered: Rendered, output: Path, *, force: bool) -> dict:
         changes.append({"variable": name, "action": action,
                         "old": None if old is None else show(old),
                         "new": None if new is None else show(new)})
-    mode = 0o600 if rendered.secrets else None
-    exposed = bool(mode and current is not None and credentials.private_mode_problem(output))
+    private = bool(rendered.secrets)
+    exposed = private and current is not None and credentials.private_mode_problem(output)
     if current is None:
         action = "create"
     elif not changes:
         action = "chmod" if exposed else "unchanged"
-    elif force:
-        action = "overwrite"
     else:
-        action = "refuse"
+        action = "overwrite" if force else "refuse"
     return {"output": str(output), "action": action, "changes": changes,
-            "mode": "0600" if mode else "default", "sources": rendered.sources}
+            "mode": "0600" if private else "default", "sources": rendered.sources}
 
 
-def apply(rendered: Rendered, output: Path) -> Path:
-    text = render(rendered, masked=False)
-    if rendered.secrets:
-        return credentials.write_private(output, text)
-    from hotpass.fileio import atomic_write_text
+class WriteEnv(Procedure):
+    """prepare (resolve every value) -> plan (diff with the file) -> apply (atomic
+    write, or chmod) -> verify (read back with python-dotenv, mode)."""
 
-    return atomic_write_text(output, text)
+    name = "env"
 
+    def __init__(self, target: str, overrides: dict[str, str | None], *, output: Path | None,
+                 allow_network: bool, include_credentials: bool, force: bool,
+                 state_dir: Path | None, tunnel: dict | None) -> None:
+        self.target, self.overrides, self.force = target, overrides, force
+        self.output = Path(output or default_output(target))
+        self.options = dict(allow_network=allow_network,
+                            include_credentials=include_credentials, state_dir=state_dir)
+        self.tunnel = tunnel
+        self.result: dict = {}
 
-def verify(rendered: Rendered, output: Path) -> None:
-    back = read_env_file(output)
-    if back != rendered.everything:
-        wrong = sorted(k for k in set(back) | set(rendered.everything)
-                       if back.get(k) != rendered.everything.get(k))
-        raise HotpassError(f"env: {output} reads back differently for {', '.join(wrong)}")
-    if rendered.secrets and credentials.private_mode_problem(output):
-        raise HotpassError(f"env: {credentials.private_mode_problem(output)}")
+    def prepare(self, ev: Evidence) -> None:
+        if self.tunnel is None:
+            from hotpass import net
+
+            self.tunnel = net.live_tunnel(self.options["state_dir"])
+        running = stack_endpoints(self.options["state_dir"]) if self.target == "local" else {}
+        self.rendered = resolve(self.target, self.overrides, tunnel=self.tunnel,
+                                stack=running, **self.options)
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        self.result = diff(self.rendered, self.output, force=self.force)
+        detail = {"mode": self.result["mode"], "changes": self.result["changes"],
+                  "sources": self.result["sources"]}
+        return [Change(str(self.output), self.result["action"], detail)]
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        if self.result["action"] == "refuse":
+            names = ", ".join(c["variable"] for c in self.result["changes"])
+            raise HotpassError(f"env: {self.output} exists and differs ({names}); pass "
+                               "--force to overwrite it, or --dry-run to see the new content")
+        if self.result["action"] == "chmod":
+            self.output.chmod(0o600)
+            return
+        text = render(self.rendered, masked=False)
+        if self.rendered.secrets:
+            credentials.write_private(self.output, text)
+        else:
+            atomic_write_text(self.output, text)
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        back = read_env_file(self.output)
+        wanted = self.rendered.everything
+        wrong = [f"{self.output} reads back differently for {name}"
+                 for name in sorted(set(back) | set(wanted)) if back.get(name) != wanted.get(name)]
+        if self.rendered.secrets and credentials.private_mode_problem(self.output):
+            wrong.append(credentials.private_mode_problem(self.output))
+        return wrong
 
 
 def generate(target: str, overrides: dict[str, str | None], *, output: Path | None = None,
              allow_network: bool = False, include_credentials: bool = False,
              force: bool = False, dry_run: bool = False, state_dir: Path | None = None,
              tunnel: dict | None = None) -> dict:
-    """prepare -> plan -> apply -> verify; returns the plan with ``written`` and the
-    masked ``text``. A changed file without ``force`` raises (nothing written)."""
-    if tunnel is None:
-        from hotpass import net
+    """Run ``WriteEnv``; returns the plan with the masked ``text``, ``written`` and
+    ``evidence``. A differing file without ``force`` raises (nothing written)."""
+    from hotpass.procedure import run
 
-        tunnel = net.live_tunnel(state_dir)
-    output = Path(output or default_output(target))
-    rendered = resolve(target, overrides, allow_network=allow_network,
-                       include_credentials=include_credentials, tunnel=tunnel,
-                       state_dir=state_dir)
-    result = plan(rendered, output, force=force)
-    result["text"] = render(rendered, masked=True)
-    result["written"] = False
-    if result["action"] == "refuse" and not dry_run:
-        names = ", ".join(c["variable"] for c in result["changes"])
-        raise HotpassError(f"env: {output} exists and differs ({names}); pass --force to "
-                           "overwrite it, or --dry-run to see the new content")
-    if dry_run or result["action"] == "unchanged":
-        return result
-    if rendered.secrets and output.exists() and result["action"] == "chmod":
-        output.chmod(0o600)
-    else:
-        apply(rendered, output)
-    verify(rendered, output)
-    result["written"] = True
-    return result
+    procedure = WriteEnv(target, overrides, output=output, allow_network=allow_network,
+                         include_credentials=include_credentials, force=force,
+                         state_dir=state_dir, tunnel=tunnel)
+    outcome = run(procedure, dry_run=dry_run)
+    return {**procedure.result, "text": render(procedure.rendered, masked=True),
+            "written": bool(outcome.pending) and not dry_run,
+            "evidence": str(outcome.bundle) if outcome.bundle else None}
 
 
 def describe(result: dict, *, dry_run: bool) -> list[str]:

@@ -5,17 +5,22 @@ Contract: ``load_profile(name, search_paths)`` returns a validated ``Profile`` o
 Input should be ...``). Every key a profile may hold is read by the refine steps; unknown
 keys are rejected so no setting is silently ignored.
 
+``extends: generic`` makes a profile inherit everything of its parent: mappings merge key
+by key, synonym (and suffix, domain, join, pin, forbid) lists are added to, and any other
+value the child sets replaces the parent's.
+
 Pitfalls: profile names are file stems (``aviation`` -> ``aviation.yaml``): letters,
 digits, ``-`` and ``_``; a path is refused (folders go in the search paths). Search paths
 are tried in order, then the project's bundled ``profiles/`` folder; one that does not
-exist is an error, not silently skipped.
+exist is an error, not silently skipped; a parent is looked up on the same search path as
+its child.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -50,9 +55,27 @@ class LocaleSpec(_Strict):
     day_first: bool = True
 
 
+class MappingRule(_Strict):
+    """``header``: a regex matched case-insensitively against the whole header text."""
+
+    header: str
+    field: str
+
+    @field_validator("header")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+
 class MappingSpec(_Strict):
     fuzzy_threshold: float = Field(ge=50, le=100)
     header_scan_rows: int = Field(ge=1, le=500)
+    pin: list[MappingRule] = Field(default_factory=list)  # header -> field (or "ignore")
+    forbid: list[MappingRule] = Field(default_factory=list)  # never map header -> field
 
 
 class SheetJoin(_Strict):
@@ -102,6 +125,7 @@ class ValidationSpec(_Strict):
 
 class Profile(_Strict):
     name: str
+    extends: str | None = None
     description: str
     locale: LocaleSpec
     fields: dict[str, FieldSpec]
@@ -161,21 +185,71 @@ def load_profile(name: str, search_paths: list[Path] | tuple[Path, ...] = ()) ->
         if not Path(folder).is_dir():
             raise ProfileError(f"--profile-search-path {folder}: no such folder (also "
                                "checked: HOTPASS_PROFILE_SEARCH_PATH)")
+    path = _find_profile(name, search_paths)
+    raw = _resolved(path, search_paths, ())
+    return _validated(path, raw)
+
+
+def _find_profile(name: str, search_paths: list[Path] | tuple[Path, ...]) -> Path:
     for folder in profile_paths(search_paths):
         candidate = folder / f"{name}.yaml"
         if candidate.is_file():
-            return parse_profile_file(candidate)
+            return candidate
     known = ", ".join(available_profiles(search_paths)) or "none"
     raise ProfileError(f"--profile {name}: no such profile (available: {known})")
 
 
-def parse_profile_file(path: Path) -> Profile:
+def parse_profile_file(path: Path, search_paths: list[Path] | tuple[Path, ...] = ()) -> Profile:
+    return _validated(path, _resolved(path, search_paths, ()))
+
+
+def _read_raw(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc}".splitlines()[0]) from exc
     if not isinstance(raw, dict):
         raise ProfileError(f"{path}: a profile is a YAML mapping, got {type(raw).__name__}")
+    return raw
+
+
+def _resolved(path: Path, search_paths: list[Path] | tuple[Path, ...],
+              seen: tuple[str, ...]) -> dict[str, Any]:
+    """The profile's raw mapping with its ``extends`` chain merged in (parent first)."""
+    raw = _read_raw(path)
+    parent_name = raw.get("extends")
+    if parent_name is None:
+        return raw
+    if not isinstance(parent_name, str) or parent_name in (*seen, path.stem):
+        raise ProfileError(f"{path}: extends: '{parent_name}' is not a profile this one may "
+                           "extend (missing or circular)")
+    try:
+        parent_path = _find_profile(parent_name, search_paths)
+    except ProfileError as exc:
+        raise ProfileError(f"{path}: extends: {exc.message}") from exc
+    parent = _resolved(parent_path, search_paths, (*seen, path.stem))
+    return merge_profiles(parent, raw)
+
+
+# Lists a child profile adds to (parent entries first, duplicates dropped); every other
+# list (allowed_values, source_priority) and every scalar in the child replaces the parent's.
+ADDITIVE_LISTS = ("synonyms", "legal_suffixes", "shared_domains", "joins", "pin", "forbid")
+
+
+def merge_profiles(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(parent)
+    for key, value in child.items():
+        base = parent.get(key)
+        if isinstance(value, dict) and isinstance(base, dict):
+            merged[key] = merge_profiles(base, value)
+        elif key in ADDITIVE_LISTS and isinstance(value, list) and isinstance(base, list):
+            merged[key] = base + [v for v in value if v not in base]
+        else:
+            merged[key] = value
+    return merged
+
+
+def _validated(path: Path, raw: dict[str, Any]) -> Profile:
     try:
         profile = Profile.model_validate(raw)
     except ValidationError as exc:
@@ -195,3 +269,11 @@ def _check_references(path: Path, profile: Profile) -> None:
             raise ProfileError(
                 f"{path}: joins.{index}.key: '{join.key}' is not one of the profile's fields"
             )
+    person_parts = ("__first_name", "__last_name")
+    for kind in ("pin", "forbid"):
+        for index, rule in enumerate(getattr(profile.mapping, kind)):
+            allowed = (*profile.fields, *person_parts, *(("ignore",) if kind == "pin" else ()))
+            if rule.field not in allowed:
+                raise ProfileError(
+                    f"{path}: mapping.{kind}.{index}.field: '{rule.field}' is not one of the "
+                    f"profile's fields{' (or ignore)' if kind == 'pin' else ''}")

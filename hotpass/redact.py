@@ -47,6 +47,10 @@ _PAIR_RE = re.compile(
 # HTTP auth header values: "Bearer <token>", "Basic <base64>".
 _SCHEME_TOKEN_RE = re.compile(r"\b(?P<scheme>Bearer|Basic)\s+(?P<value>[A-Za-z0-9._~+/=-]{8,})")
 
+# Command-line flags: --password VALUE, --api-key=VALUE (a value starting with - is a flag).
+_FLAG_RE = re.compile(rf"(?P<flag>--{_SECRET_KEY})(?P<sep>=|[ \t]+)(?P<value>[^\s'\"-][^\s'\"]*)",
+                      re.IGNORECASE)
+
 
 def redact(text: str) -> str:
     """``text`` with credentials in URLs, DSNs and ``key=value`` pairs masked."""
@@ -54,6 +58,7 @@ def redact(text: str) -> str:
         return text
     text = _USERINFO_RE.sub(_mask_userinfo, text)
     text = _SCHEME_TOKEN_RE.sub(lambda m: f"{m.group('scheme')} {MASK}", text)
+    text = _FLAG_RE.sub(lambda m: f"{m.group('flag')}{m.group('sep')}{MASK}", text)
     return _PAIR_RE.sub(_mask_pair, text)
 
 

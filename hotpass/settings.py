@@ -1,23 +1,33 @@
 """Application settings: the one owner of ``HOTPASS_*`` configuration.
 
-Contract: ``HotpassSettings()`` reads environment variables (``HOTPASS_INPUT_DIR``,
-``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``, ``HOTPASS_PROFILE_SEARCH_PATH`` as a
-JSON list or ``:``-separated paths, ``HOTPASS_TELEMETRY_ENABLED``,
-``HOTPASS_LINEAGE_NAMESPACE``, ``HOTPASS_ENABLE_PREFECT_RUNTIME`` (blank: unset);
-``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET`` and
-``HOTPASS_S3_PREFIX`` for the ``--archive`` upload; ``HOTPASS_STATE_DIR`` for what local
-services, credentials (0600) and tunnels keep between commands; ``HOTPASS_SEARX_URL``,
-``HOTPASS_LLM_PROVIDER``, ``HOTPASS_LLM_BASE_URL``, ``HOTPASS_LLM_API_KEY`` for
-enrichment; ``HOTPASS_BASTION_HOST``, ``HOTPASS_PREFECT_HOST``, ``HOTPASS_MARQUEZ_HOST``
-for ``hotpass net``; and, unprefixed as the runbooks name them, ``LOCALSTACK_ENDPOINT``,
-``FEATURE_ENABLE_REMOTE_RESEARCH`` and ``ALLOW_NETWORK_RESEARCH``) and a ``.env`` file in
-the working directory. CLI flags override settings; settings override the defaults
-below. The exporters' own
-``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
-libraries (see ``hotpass.observability``), not here.
+Contract: ``load()`` returns ``HotpassSettings`` read from environment variables and a
+``.env`` file in the working directory; a bad value raises ``HotpassError`` naming the
+variable (never a pydantic traceback). No other module reads ``HOTPASS_*`` from the
+environment. The variables:
 
-Pitfalls: importing pydantic-settings costs ~0.1 s, so the CLI imports this module only
-inside commands, never at ``--help``.
+- ``HOTPASS_INPUT_DIR``, ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``: refine defaults;
+- ``HOTPASS_PROFILE_SEARCH_PATH``: extra profile folders, ``:``-separated;
+- ``HOTPASS_TELEMETRY_ENABLED``, ``HOTPASS_LINEAGE_NAMESPACE``: observability;
+- ``HOTPASS_ENABLE_PREFECT_RUNTIME``: ``1``/``0`` forces the Prefect runtime on/off for
+  ``orchestrate``; unset or empty lets ``PREFECT_API_URL`` decide;
+- ``HOTPASS_IMAGE``: the flow image tag (default ``hotpass:<version>``);
+- ``HOTPASS_EVIDENCE_DIR``: where procedures write evidence bundles (``dist/evidence``);
+- ``HOTPASS_WORKERS_DIR``: pidfiles and logs of background workers (``dist/workers``);
+- ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET``, ``HOTPASS_S3_PREFIX``: where
+  ``refine --archive`` uploads the bundle (unset endpoint: no upload);
+- ``HOTPASS_STATE_DIR``: what local services, credentials (0600) and tunnels keep between
+  commands (``dist/state``);
+- ``HOTPASS_SEARX_URL``, ``HOTPASS_LLM_PROVIDER``, ``HOTPASS_LLM_BASE_URL``,
+  ``HOTPASS_LLM_API_KEY``: enrichment; ``HOTPASS_BASTION_HOST``, ``HOTPASS_PREFECT_HOST``,
+  ``HOTPASS_MARQUEZ_HOST``: ``hotpass net``; and, unprefixed as the runbooks name them,
+  ``LOCALSTACK_ENDPOINT``, ``FEATURE_ENABLE_REMOTE_RESEARCH``, ``ALLOW_NETWORK_RESEARCH``.
+
+CLI flags override settings; settings override the defaults below. The exporters' own
+``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
+libraries (see ``hotpass.observability``), Prefect's by Prefect.
+
+Pitfalls: importing pydantic-settings costs ~0.1 s, so the CLI and tasks import this
+module only inside commands, never at ``--help``/``--list``.
 """
 
 from __future__ import annotations
@@ -26,12 +36,16 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hotpass.errors import HotpassError
+
+PREFIX = "HOTPASS_"
 
 
 class HotpassSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOTPASS_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, env_file=".env", extra="ignore")
 
     input_dir: Path = Path("data")
     output_path: Path = Path("dist/refined.xlsx")
@@ -39,6 +53,10 @@ class HotpassSettings(BaseSettings):
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
     lineage_namespace: str = "hotpass"
+    enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
+    image: str | None = None
+    evidence_dir: Path = Path("dist/evidence")
+    workers_dir: Path = Path("dist/workers")
     s3_endpoint: str | None = None  # set: --archive uploads the bundle there
     s3_bucket: str = "hotpass-artifacts"
     s3_prefix: str = "refine"
@@ -56,12 +74,6 @@ class HotpassSettings(BaseSettings):
     bastion_host: str | None = None
     prefect_host: str = "localhost"
     marquez_host: str = "localhost"
-    enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
-
-    @field_validator("enable_prefect_runtime", mode="before")
-    @classmethod
-    def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("profile_search_path", mode="before")
     @classmethod
@@ -69,3 +81,19 @@ class HotpassSettings(BaseSettings):
         if isinstance(value, str):
             return [Path(p) for p in value.split(os.pathsep) if p.strip()]
         return value
+
+    @field_validator("enable_prefect_runtime", "image", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def load() -> HotpassSettings:
+    """The settings, or ``HotpassError`` naming the first bad variable and its value."""
+    try:
+        return HotpassSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else "*"
+        name = key if key.isupper() else PREFIX + key.upper()  # aliases are spelled out
+        raise HotpassError(f"{name}={error.get('input')!r}: {error['msg']}") from None

@@ -9,6 +9,9 @@ it), running only the unsatisfied ones and checking again after; the first failu
 stops the walk with a one-line error that says to re-run (satisfied steps are skipped
 then, which is what makes it resumable). ``dry_run`` prints the plan and stops.
 
+The ``stack`` step is ``invoke stack.up``'s procedure (Docker Compose when an engine
+answers, else the native Prefect server and S3 API).
+
 Pitfalls: ``credentials`` is required only for staging/prod (local uses the stack's
 public defaults); it prompts through ``ask`` (the CLI passes a hidden terminal prompt)
 and fails without a terminal. ``env`` never overwrites a differing file unless
@@ -17,15 +20,11 @@ and fails without a terminal. ``env`` never overwrites a differing file unless
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotpass.errors import HotpassError
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -58,16 +57,11 @@ def _deps(options: Options) -> Step:
         return (not gaps, "; ".join(gaps) or f"extras {' '.join(options.extras)} installed")
 
     def run() -> str:
-        script = ROOT / "ops" / "uv_sync_extras.sh"
-        if not script.exists():
-            raise HotpassError(f"setup deps: {script} not found; install the extras with "
-                               f"pip install 'hotpass[{','.join(options.extras)}]'")
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True,
-                              env={**os.environ, "HOTPASS_UV_EXTRAS": " ".join(options.extras)})
-        if done.returncode:
-            tail = " | ".join(done.stderr.strip().splitlines()[-2:])
-            raise HotpassError(f"setup deps: uv sync failed ({done.returncode}): {tail}")
-        return "uv sync done"
+        from hotpass.deps import Sync
+        from hotpass.procedure import run as run_procedure
+
+        outcome = run_procedure(Sync(list(options.extras)))
+        return f"uv sync: {len(outcome.pending)} change(s)"
 
     return Step("deps", check, run)
 
@@ -85,10 +79,10 @@ def _credentials(options: Options) -> Step:
         if options.ask is None:
             raise HotpassError("setup credentials: no terminal to ask on; run `hotpass "
                                "credentials wizard` (or `credentials set NAME --stdin`)")
-        wanted = options.ask()
-        changes = credentials.plan_changes(wanted, options.state_dir)
-        credentials.apply_changes(wanted, changes, options.state_dir)
-        credentials.verify_changes(wanted, options.state_dir)
+        from hotpass.procedure import run
+
+        wanted: dict[str, str | None] = dict(options.ask())
+        run(credentials.ChangeCredentials(wanted, options.state_dir))
         return f"stored {len(wanted)}"
 
     return Step("credentials", check, run)
@@ -96,7 +90,7 @@ def _credentials(options: Options) -> Step:
 
 def _tunnel(options: Options) -> Step:
     from hotpass import net
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
     label = f"hotpass-{options.target}"
 
@@ -108,7 +102,7 @@ def _tunnel(options: Options) -> Step:
         return False, "no live tunnel"
 
     def run() -> str:
-        settings = HotpassSettings()
+        settings = load_settings()
         entry = net.up(host=options.host or settings.bastion_host or "",
                        prefect_host=settings.prefect_host, marquez_host=settings.marquez_host,
                        label=label, user=options.user, ssh_port=options.ssh_port,
@@ -121,18 +115,29 @@ def _tunnel(options: Options) -> Step:
 
 def _stack(options: Options) -> Step:
     from hotpass import env
-
-    url = env.DEFAULTS["PREFECT_API_URL"]
+    from hotpass.settings import load
 
     def check() -> tuple[bool, str]:
-        from hotpass.doctor.remote import answers
-
-        ok, how = answers(url.rstrip("/") + "/health")
-        return ok and how == "HTTP 200", f"Prefect at {url}: {how}"
+        url = env.stack_endpoints(options.state_dir).get("PREFECT_API_URL")
+        return bool(url), f"Prefect at {url}" if url else "the stack is down"
 
     def run() -> str:
-        raise HotpassError(f"setup stack: nothing answers at {url}; start the stack with "
-                           "`invoke stack.up`")
+        from hotpass.net.state import pick_port
+        from hotpass.procedure import run as run_procedure
+
+        try:
+            from hotpass import stack
+        except ImportError:  # an install without the stack module (invoke stack.*)
+            raise HotpassError(f"setup stack: the stack is down and this install cannot "
+                               f"start it; start Prefect at {env.DEFAULTS['PREFECT_API_URL']} "
+                               "and run setup again") from None
+
+        mode, reason = stack.choose_mode(False)
+        folder = Path(options.state_dir or load().state_dir) / "stack"
+        run_procedure(stack.up_procedure(mode, reason, state_dir=folder,  # a free port
+                                         prefect_port=pick_port(4200),     # if one is taken
+                                         s3_port=pick_port(9000)))
+        return f"stack up ({mode}: {reason})"
 
     return Step("stack", check, run)
 

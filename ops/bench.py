@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, Exit, task
+from invoke import Collection, Exit
+
+from ops.adapter import is_dry, task
 
 
 @task(help={
@@ -17,7 +19,10 @@ from invoke import Collection, Exit, task
 })
 def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
     """Generate messy data, time hotpass vs naive pandas+openpyxl, score the dedupe."""
-    if dry_run:
+    from hotpass.samples import check_arguments
+
+    check_arguments(rows=rows, files=files)
+    if is_dry(c, dry_run):
         print(f"[dry-run] would generate {rows} rows (seed {seed}, {files} files) into "
               f"{Path(out) / 'input'}, run both pipelines and write {Path(out) / 'refine.json'}")
         return
@@ -43,8 +48,11 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
 })
 def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_run=False):
     """Generate messy data, resolve it with Hotpass and with Splink, score both."""
+    from hotpass.samples import check_arguments
+
+    check_arguments(rows=rows, files=1)
     mode = "hard" if hard else "easy"
-    if febrl and dry_run:
+    if febrl and is_dry(c, dry_run):
         print(f"[dry-run] would resolve the FEBRL reference {febrl} with Hotpass and Splink "
               f"and write {Path(out) / 'dedupe.json'}")
         return
@@ -58,7 +66,7 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_r
         print(format_dedupe_table(result))
         print(f"figures: {Path(out) / 'dedupe.json'}")
         return
-    if dry_run:
+    if is_dry(c, dry_run):
         print(f"[dry-run] would generate {rows} {mode} rows (seed {seed}) into "
               f"{Path(out) / 'dedupe-input'}, resolve them with Hotpass and Splink and write "
               f"{Path(out) / 'dedupe.json'}")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import task
+import shlex
 
-from ops.shell import run_step
+from ops.adapter import run, task
 
 
 @task(help={
@@ -16,8 +16,8 @@ def test(c, k="", serial=False, dry_run=False):
     """Run the whole test suite (the README's test command)."""
     command = "python -m pytest" + ("" if serial else " -n auto")
     if k:
-        command += f" -k '{k}'"
-    run_step(c, command, dry_run=dry_run)
+        command += f" -k {shlex.quote(k)}"
+    run(c, command, dry_run=dry_run)
 
 
 @task(help={
@@ -26,5 +26,6 @@ def test(c, k="", serial=False, dry_run=False):
 })
 def lint(c, fix=False, dry_run=False):
     """Lint the code with ruff."""
-    run_step(c, "ruff check" + (" --fix" if fix else "") + " hotpass ops tests tasks.py",
-             dry_run=dry_run)
+    run(c, "ruff check" + (" --fix" if fix else "") + " hotpass ops tests tasks.py",
+        dry_run=dry_run)
+

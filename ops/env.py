@@ -1,12 +1,14 @@
 """Environment tasks: ``invoke env.generate`` (the same as ``hotpass env``).
 
 Thin wrapper: the logic (sources, plan, atomic write, verify) is ``hotpass.env.generate``.
-Invoke's global ``--dry`` counts as ``--dry-run``.
+Invoke's global ``--dry`` counts as ``--dry-run`` (through ``ops.adapter``).
 """
 
 from __future__ import annotations
 
-from invoke import Collection, Exit, task
+from invoke import Collection
+
+from ops.adapter import is_dry, task
 
 URL_HELP = "{} (default: the stack's localhost endpoint)."
 TUNNEL_HELP = "{} (default: a live `hotpass net` tunnel, else the stack's localhost)."
@@ -35,21 +37,17 @@ def generate(c, target="local", output="", prefect_url="", openlineage_url="",
     from pathlib import Path
 
     from hotpass import env
-    from hotpass.errors import HotpassError
 
-    dry_run = dry_run or bool(c.config.run.dry)
+    dry_run = is_dry(c, dry_run)
     urls = {"PREFECT_API_URL": prefect_url, "OPENLINEAGE_URL": openlineage_url,
             "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint, "HOTPASS_S3_ENDPOINT": s3_endpoint,
             "LOCALSTACK_ENDPOINT": localstack_endpoint, "HOTPASS_SEARX_URL": searx_url,
             "HOTPASS_LLM_BASE_URL": llm_base_url}
-    try:
-        result = env.generate(target, {k: v for k, v in urls.items() if v},
-                              output=Path(output) if output else None,
-                              allow_network=allow_network,
-                              include_credentials=include_credentials, force=force,
-                              dry_run=dry_run)
-    except HotpassError as exc:
-        raise Exit(exc.message, code=exc.exit_code) from None
+    result = env.generate(target, {k: v for k, v in urls.items() if v},
+                          output=Path(output) if output else None,
+                          allow_network=allow_network,
+                          include_credentials=include_credentials, force=force,
+                          dry_run=dry_run)
     for line in env.describe(result, dry_run=dry_run):
         print(line)
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from invoke import Collection, task
-
-from ops.shell import run_step
+from ops.adapter import run, task
 
 
 @task(help={
@@ -26,8 +24,5 @@ def refine(c, input_dir="data", output_path="dist/refined.xlsx", profile="", sin
     words += ["--since", since] if since else []
     words += ["--archive"] if archive else []
     words += ["--strict"] if strict else []
-    run_step(c, shlex.join(words), dry_run=dry_run)
+    run(c, shlex.join(words), dry_run=dry_run)
 
-
-ns = Collection("refine")
-ns.add_task(refine, default=True)

@@ -1,7 +1,7 @@
 """Worker tasks: ``invoke workers.start|stop|status`` for background Prefect workers.
 
-Thin wrappers: the logic (pidfile, log, signal escalation, heartbeats) lives in
-``hotpass.orchestration.workers``.
+Thin wrappers: the procedures (plan, apply, verify, evidence) and the process handling
+live in ``hotpass.orchestration.workers`` and ``hotpass.procs``.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import json as jsonlib
 from pathlib import Path
 
-from invoke import Collection, Exit, task
+from invoke import Collection
 
-STATE_HELP = "Folder for the pidfile and log (default dist/workers)."
+from ops.adapter import is_dry, procedure, task
+
+STATE_HELP = "Folder for the pidfiles and logs (default HOTPASS_WORKERS_DIR or dist/workers)."
 
 
 @task(help={
@@ -19,23 +21,19 @@ STATE_HELP = "Folder for the pidfile and log (default dist/workers)."
     "limit": "Most flow runs this worker runs at once (0: no limit).",
     "worker_type": "Worker type (default process).",
     "state_dir": STATE_HELP,
-    "dry_run": "Print the worker command without starting it.",
+    "dry_run": "Print the plan (start, or unchanged when running) without starting it.",
 })
-def start(c, pool, limit=0, worker_type="process", state_dir="dist/workers", dry_run=False):
+def start(c, pool, limit=0, worker_type="process", state_dir="", dry_run=False):
     """Start `prefect worker start --pool POOL` in the background (pidfile + log)."""
-    from hotpass.errors import HotpassError
-    from hotpass.orchestration.workers import start_worker, worker_command
+    from hotpass.orchestration.workers import StartWorker
 
-    if dry_run:
-        print("[dry-run] $ " + " ".join(worker_command(pool, limit or None, worker_type)))
-        print(f"[dry-run] would write {Path(state_dir) / (pool + '.pid')} and .log")
-        return
-    try:
-        info = start_worker(pool, limit=limit or None, worker_type=worker_type,
-                            state_dir=Path(state_dir))
-    except HotpassError as exc:
-        raise Exit(exc.message, code=exc.exit_code) from None
-    print(f"worker for pool {pool} started: pid {info['pid']}, log {info['log']}")
+    proc = StartWorker(pool, limit=limit or None, worker_type=worker_type,
+                       state_dir=Path(state_dir) if state_dir else None)
+    outcome = procedure(c, proc, dry_run=dry_run)
+    if proc.handle is not None:
+        print(f"worker for pool {pool} started: pid {proc.handle.pid}, log {proc.handle.log}")
+    elif not is_dry(c, dry_run):
+        print(f"worker for pool {pool} already running: pid {outcome.changes[0].detail['pid']}")
 
 
 @task(help={
@@ -44,20 +42,18 @@ def start(c, pool, limit=0, worker_type="process", state_dir="dist/workers", dry
     "state_dir": STATE_HELP,
     "dry_run": "Print which workers would be stopped without signalling them.",
 })
-def stop(c, pool="", timeout=10.0, state_dir="dist/workers", dry_run=False):
+def stop(c, pool="", timeout=10.0, state_dir="", dry_run=False):
     """Stop background workers for sure (SIGTERM, SIGTERM again, then SIGKILL)."""
-    from hotpass.orchestration.workers import local_workers, stop_worker
+    from hotpass.orchestration.workers import StopWorkers
 
-    pools = [pool] if pool else [row["pool"] for row in local_workers(Path(state_dir))]
-    if not pools:
+    proc = StopWorkers([pool] if pool else [], timeout=float(timeout),
+                       state_dir=Path(state_dir) if state_dir else None)
+    outcome = procedure(c, proc, dry_run=dry_run)
+    if not outcome.changes:
         print("no worker pidfiles; nothing to stop")
-    for name in pools:
-        if dry_run:
-            print(f"[dry-run] would stop the worker for pool {name}")
-            continue
-        result = stop_worker(name, state_dir=Path(state_dir), timeout=float(timeout))
+    for result in proc.results:
         state = f"stopped pid {result['pid']}" if result["stopped"] else "not running"
-        print(f"worker for pool {name}: {state} ({result['how']})")
+        print(f"worker for pool {result['name']}: {state} ({result['how']})")
 
 
 @task(help={
@@ -65,11 +61,11 @@ def stop(c, pool="", timeout=10.0, state_dir="dist/workers", dry_run=False):
     "state_dir": STATE_HELP,
     "json": "Print the status as JSON.",
 })
-def status(c, pool="", state_dir="dist/workers", json=False):
+def status(c, pool="", state_dir="", json=False):
     """Show local worker processes and each pool's workers with their last heartbeat."""
     from hotpass.orchestration.workers import worker_status
 
-    report = worker_status(pool or None, Path(state_dir))
+    report = worker_status(pool or None, Path(state_dir) if state_dir else None)
     if json:
         print(jsonlib.dumps(report, indent=2, sort_keys=True))
         return

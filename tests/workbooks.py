@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import xlsxwriter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def refine_cli(input_dir: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``hotpass refine --json`` in a subprocess, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(input_dir),
+         "--output-path", str(out), "--json", *extra],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], title: str | None = None,

@@ -25,16 +25,15 @@ def credentials_group(ctx: click.Context) -> None:
 
 
 def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
-    from hotpass import credentials
+    from hotpass.credentials import ChangeCredentials, store_path
+    from hotpass.procedure import run
 
-    changes = credentials.plan_changes(wanted)
-    for change in changes:
-        click.echo(f"{change.name}: {change.action}{' (would)' if dry_run else ''}")
-    if dry_run or all(c.action in ("unchanged", "absent") for c in changes):
-        return
-    path = credentials.apply_changes(wanted, changes)
-    credentials.verify_changes(wanted)
-    click.echo(f"saved {path} (mode 0600)")
+    outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=click.echo)
+    for change in outcome.changes:  # action first: "NAME: value" reads as a secret pair
+        click.echo(f"{change.action:<9} {change.target}"
+                   + (f" ({'would' if dry_run else 'done'})" if change.pending else ""))
+    if outcome.pending and not dry_run:
+        click.echo(f"saved {store_path()} (mode 0600); evidence {outcome.bundle}")
 
 
 @credentials_group.command("set")

@@ -25,9 +25,11 @@ from hotpass.env import TARGETS
 @click.option("--autofix", is_flag=True,
               help="Apply safe fixes (create folders, write a missing .env.<target>, chmod "
                    "the credentials store, prune dead tunnels), then check again.")
+@click.option("--dry-run", is_flag=True,
+              help="With --autofix: print the fixes it would apply; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 def doctor_command(profile: str | None, search_paths: tuple[Path, ...], target: str,
-                   autofix: bool, as_json: bool) -> None:
+                   autofix: bool, dry_run: bool, as_json: bool) -> None:
     """Check Python, extras, profile, folders, env file, Prefect and workers, tunnels."""
     from hotpass.doctor import Options, diagnose, failed
     from hotpass.doctor import autofix as apply_fixes
@@ -36,18 +38,22 @@ def doctor_command(profile: str | None, search_paths: tuple[Path, ...], target: 
     options = Options(profile=profile, search_paths=search_paths, target=target)
     rows = diagnose(options)
     fixes: list[dict] = []
+    note = None
     if autofix:
-        fixes, rows = apply_fixes(options, rows)
+        fixes, rows, note = apply_fixes(options, rows, dry_run=dry_run)
     failing = failed(rows)
     if as_json:
         click.echo(json.dumps({"checks": [row.to_dict() for row in rows], "fixes": fixes,
-                               "failed": len(failing)}, indent=2))
+                               "failed": len(failing), "note": note}, indent=2))
     else:
+        fixed = autofix and not dry_run
         for row in rows:
             click.echo(f"{row.status:<4}  {row.name}: {row.detail}"
-                       + (f"  [--autofix: {row.fix_label}]" if row.fix and not autofix else ""))
+                       + (f"  [--autofix: {row.fix_label}]" if row.fix and not fixed else ""))
         for fix in fixes:
-            click.echo(f"fixed {fix['check']}: {fix['result']}")
+            click.echo(f"{'would fix' if dry_run else 'fixed'} {fix['check']}: {fix['result']}")
+        if note:
+            click.echo(f"note: {note}")
     if failing:
         raise HotpassError(f"doctor: {len(failing)} check(s) failed: "
                            f"{', '.join(row.name for row in failing)}")

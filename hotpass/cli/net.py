@@ -60,36 +60,36 @@ def connection_options(command):
 
 def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
     from hotpass import net
-    from hotpass.net.ssh import command
-    from hotpass.net.state import check_label, pick_port
-    from hotpass.settings import HotpassSettings
+    from hotpass.net.state import check_label
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     host = params["host"] or settings.bastion_host
     label = check_label(params["label"] or (host or "tunnel"))
-    args = dict(host=host, prefect_host=params["prefect_host"] or settings.prefect_host,
-                marquez_host=params["marquez_host"] or settings.marquez_host, label=label,
-                prefect_port=params["prefect_port"], marquez_port=params["marquez_port"],
-                prefect_remote_port=params["prefect_remote_port"],
-                marquez_remote_port=params["marquez_remote_port"], user=params["user"],
-                ssh_port=params["ssh_port"], identity_file=params["identity_file"],
-                options=tuple(params["ssh_options"]))
-    if params["dry_run"]:
-        forwards = {s: (pick_port(args[f"{s}_port"]), args[f"{s}_host"],
-                        args[f"{s}_remote_port"]) for s in SERVICES}
-        argv = command(host or "<HOTPASS_BASTION_HOST>", forwards, user=args["user"],
-                       ssh_port=args["ssh_port"], identity_file=args["identity_file"],
-                       options=args["options"])
-        click.echo(f"[dry-run] tunnel {label}: $ {' '.join(argv)}")
-        return
-    entry = net.up(**args, ttl_seconds=ttl_seconds, detach=detach)
+    if not detach and not ttl_seconds and not params["dry_run"]:
+        click.echo("tunnel in the foreground; Ctrl-C closes it (--detach to background it)")
+    entry = net.up(host=host or "", label=label,
+                   prefect_host=params["prefect_host"] or settings.prefect_host,
+                   marquez_host=params["marquez_host"] or settings.marquez_host,
+                   prefect_port=params["prefect_port"], marquez_port=params["marquez_port"],
+                   prefect_remote_port=params["prefect_remote_port"],
+                   marquez_remote_port=params["marquez_remote_port"], user=params["user"],
+                   ssh_port=params["ssh_port"], identity_file=params["identity_file"],
+                   options=tuple(params["ssh_options"]), ttl_seconds=ttl_seconds,
+                   detach=detach, dry_run=params["dry_run"])
     if params["as_json"]:
         click.echo(json.dumps(entry, indent=2, sort_keys=True))
         return
-    click.echo(f"tunnel {label}: {'up' if 'exit_code' not in entry else 'closed'} "
-               f"(pid {entry['pid']}){', lease ends ' + entry['expires'] if entry['expires'] else ''}")
+    if params["dry_run"]:
+        click.echo(f"[dry-run] tunnel {label}: $ {' '.join(entry['command'])}")
+    else:
+        state = "closed" if entry.get("closed") else "up"
+        lease = f", lease ends {entry['expires']}" if entry["expires"] else ""
+        click.echo(f"tunnel {label}: {state} (pid {entry['pid']}){lease}")
     for service in SERVICES:
         click.echo(f"  {service}_port {entry[f'{service}_port']} -> {entry[f'{service}_remote']}")
+    if entry["evidence"]:
+        click.echo(f"evidence: {entry['evidence']}")
 
 
 @net_group.command("up")
@@ -98,8 +98,6 @@ def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
               help="Return once the forwards answer; the tunnel stays in the background.")
 def up_command(detach: bool, **params) -> None:
     """Open an SSH tunnel: Prefect and Marquez on local ports through the bastion."""
-    if not detach and not params["dry_run"]:
-        click.echo("tunnel in the foreground; Ctrl-C closes it (--detach to background it)")
     _open(params, detach=detach, ttl_seconds=None)
 
 
@@ -147,12 +145,9 @@ def down_command(label: str | None, all_tunnels: bool, dry_run: bool) -> None:
     """Close a tunnel (--label) or all of them; verifies the ports are released."""
     from hotpass import net
 
-    if dry_run:
-        chosen = [e["label"] for e in net.entries() if all_tunnels or e["label"] == label]
-        click.echo(f"[dry-run] would close: {', '.join(chosen) or 'nothing'}")
-        return
-    results = net.down(label=label, all_tunnels=all_tunnels)
+    results = net.down(label=label, all_tunnels=all_tunnels, dry_run=dry_run)
     if not results:
         click.echo("no tunnels recorded; nothing to close")
     for result in results:
-        click.echo(f"tunnel {result['label']}: closed (pid {result['pid']}, {result['stopped']})")
+        verb = result["stopped"] if dry_run else f"closed ({result['stopped']})"
+        click.echo(f"tunnel {result['label']}: {verb}, pid {result['pid']}")

@@ -1,9 +1,11 @@
 """``hotpass deploy`` and ``hotpass orchestrate`` (shared with ``hotpass-enhanced``):
 option handling and output, on top of ``orchestration.deploy`` and ``runtime``.
 
-Contract: ``run_deploy`` validates every manifest first, then does exactly one of dry
-run (plan only), ``--no-upload`` (offline payloads) or register-and-verify; it prints a
-line per deployment (or one JSON document with ``--json``) and returns the plan steps.
+Contract: ``run_deploy`` runs the ``Deploy`` procedure (``orchestration.deployment``):
+validate every manifest first, then exactly one of dry run (plan only), ``--no-upload``
+(offline payloads, planned against the files there) or register-and-verify; it prints a
+line per deployment and the evidence folder (or one JSON document with ``--json``) and
+returns the plan steps.
 ``run_orchestrate`` prints the mode it used and the run summary. Errors are
 ``HotpassError`` (the CLI prints one line and exits non-zero).
 
@@ -25,34 +27,20 @@ from hotpass.cli.kit import echo, echo_json, parse_since_option
 def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run: bool,
                no_upload: bool, build_image: bool, push_image: bool, as_json: bool,
                manifests: list[Any] | None = None) -> list[dict[str, Any]]:
-    from hotpass.orchestration import deploy
+    from hotpass.orchestration.deployment import Deploy
     from hotpass.orchestration.manifests import load_manifests, select
+    from hotpass.procedure import run
 
     chosen = manifests if manifests is not None else select(load_manifests(manifest_dir),
                                                             list(flow_ids))
-    prepared = deploy.prepare(chosen)
-    offline = no_upload and not dry_run
-    written: list[Path] = []
-    images: list[str] = []
-    if not dry_run and not offline and (build_image or push_image):
-        from hotpass.orchestration import images as docker_images
-
-        if build_image:
-            images.append(docker_images.build_image())
-        if push_image:
-            images.append(docker_images.push_image())
-    steps = deploy.plan(prepared, offline=no_upload, dry_run=dry_run)
-    if dry_run:
-        mode = "dry-run"
-    elif offline:
-        mode = "offline"
-        written = deploy.write_offline(prepared)
-    else:
-        mode = "register"
-        deploy.apply(prepared, steps)
+    proc = Deploy(chosen, offline=no_upload, build_image=build_image, push_image=push_image)
+    outcome = run(proc, dry_run=dry_run)
+    mode = "dry-run" if dry_run else "offline" if no_upload else "register"
+    steps, written, images = proc.steps, proc.written, proc.images
+    evidence = str(outcome.bundle) if outcome.bundle else None
     result = [step.to_dict() for step in steps]
     if as_json:
-        echo_json({"mode": mode, "deployments": result,
+        echo_json({"mode": mode, "deployments": result, "evidence": evidence,
                    "written": [str(p) for p in written], "images": images})
         return result
     verb = {"dry-run": "would", "offline": "offline", "register": "done"}[mode]
@@ -67,6 +55,8 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
         echo(f"wrote {path}")
     for tag in images:
         echo(f"image {tag}")
+    if evidence:
+        echo(f"evidence: {evidence}")
     return result
 
 

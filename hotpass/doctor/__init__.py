@@ -4,8 +4,8 @@ Contract: ``diagnose(options)`` runs every check (``local.CHECKS`` then
 ``remote.CHECKS``) and returns ``Check`` rows with status ``ok``, ``warn``, ``fail`` or
 ``skip`` and a one-line detail; a failing row may carry a ``fix`` (a safe, idempotent
 repair: create a folder, write a missing default file, chmod a store to 0600, prune dead
-tunnels). ``autofix`` applies the fixes of failing rows, then checks again, so the
-result is what is true after the repairs. The exit code is 0 only when no row fails;
+tunnels). ``Autofix`` is the procedure (evidence recorded) that applies the fixes of
+failing rows and checks again, so the result is what is true after the repairs. The exit code is 0 only when no row fails;
 warnings never hide a failure and nothing is averaged into a score.
 
 Pitfalls: checks never raise: an unexpected error becomes a ``fail`` row naming it.
@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from hotpass.procedure import Change, Evidence, Procedure
 
 
 @dataclass
@@ -57,17 +59,55 @@ def diagnose(options: Options) -> list[Check]:
     return rows
 
 
-def autofix(options: Options, rows: list[Check]) -> tuple[list[dict], list[Check]]:
-    """Apply every failing row's fix, then diagnose again."""
-    applied = []
-    for row in rows:
-        if row.status == "fail" and row.fix is not None:
+class Autofix(Procedure):
+    """plan: the fix of every failing row that has one; apply: each fix; verify: check
+    again, and every fixed check that still fails is a difference."""
+
+    name = "doctor.autofix"
+
+    def __init__(self, options: Options, rows: list[Check]) -> None:
+        self.options = options
+        self.fixable = {row.name: row for row in rows if row.status == "fail" and row.fix}
+        self.applied: list[dict] = []
+        self.after: list[Check] = rows
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        return [Change(name, "fix", {"fix": row.fix_label}) for name, row in self.fixable.items()]
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        for change in changes:
+            row = self.fixable[change.target]
             try:
-                applied.append({"check": row.name, "fix": row.fix_label, "result": row.fix()})
-            except Exception as exc:
-                applied.append({"check": row.name, "fix": row.fix_label,
-                                "result": f"failed: {exc}"})
-    return applied, diagnose(options)
+                with ev.step(row.fix_label or row.name) as step:
+                    step.output = row.fix()
+                result = step.output
+            except Exception as exc:  # one failed fix must not stop the others
+                result = f"failed: {exc}"
+            self.applied.append({"check": row.name, "fix": row.fix_label, "result": result})
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        self.after = diagnose(self.options)
+        still = {row.name: row for row in failed(self.after)}
+        return [f"{c.target} still fails after the fix: {still[c.target].detail}"
+                for c in changes if c.target in still]
+
+
+def autofix(options: Options, rows: list[Check], *,
+            dry_run: bool = False) -> tuple[list[dict], list[Check], str | None]:
+    """Run ``Autofix``; returns the fixes applied (or planned), the rows after, and why
+    the procedure failed (a fix that did not take), if it did."""
+    from hotpass.errors import HotpassError
+    from hotpass.procedure import run
+
+    procedure = Autofix(options, rows)
+    try:
+        outcome = run(procedure, dry_run=dry_run)
+    except HotpassError as exc:
+        return procedure.applied, procedure.after, exc.message
+    if dry_run:
+        return ([{"check": c.target, "fix": c.detail["fix"], "result": "would apply"}
+                 for c in outcome.changes], rows, None)
+    return procedure.applied, procedure.after, None
 
 
 def failed(rows: list[Check]) -> list[Check]:

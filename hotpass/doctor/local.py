@@ -30,9 +30,9 @@ EXTRA_USES = {
 
 
 def _settings():
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    return HotpassSettings()
+    return load_settings()
 
 
 def check_python(options: Options) -> list[Check]:
@@ -211,7 +211,7 @@ def check_tunnels(options: Options) -> list[Check]:
                   f"{row.get('prefect_port')}, marquez_port {row.get('marquez_port')}; {probes})")
         if row["state"] == "dead":
             found.append(Check(f"tunnel {row['label']}", "fail", detail,
-                               fix=lambda: f"pruned {', '.join(net.prune(options.state_dir))}",
+                               fix=lambda: f"pruned {', '.join(net.prune(state_dir=options.state_dir))}",
                                fix_label="hotpass net status --prune"))
         else:
             found.append(Check(f"tunnel {row['label']}",

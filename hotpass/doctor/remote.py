@@ -59,13 +59,14 @@ def check_prefect(options: Options) -> list[Check]:
 
 
 def _pools(url: str) -> list[Check]:
-    from prefect.client.orchestration import get_client
     from prefect.settings import get_current_settings
+
+    from hotpass.orchestration.api import client as prefect_client
 
     default_interval = get_current_settings().worker.heartbeat_seconds
     now = datetime.now(UTC)
     rows = []
-    with get_client(sync_client=True) as client:
+    with prefect_client("doctor") as client:
         for pool in client.read_work_pools():
             workers = client.read_workers_for_work_pool(pool.name, limit=200, offset=0)
             live, seen = [], []

@@ -1,18 +1,16 @@
-"""``hotpass net``: SSH tunnels to the staging/prod Prefect and Marquez, with state.
+"""Tunnel state for ``hotpass net``: the state file, probes, status.
 
-Contract: ``up`` runs ``ssh -N -L ...`` (ExitOnForwardFailure, BatchMode,
-ServerAliveInterval) forwarding a local port to the Prefect host and one to the Marquez
-host through the bastion; a default local port that is taken is replaced by a free one.
-Each tunnel is one entry of ``<HOTPASS_STATE_DIR>/tunnels.json`` (label, pid, command,
-ports, started, expires), rewritten atomically under a lock (readers need none). ``detach=True`` returns once
-every forward accepts connections; otherwise ``up`` stays in the foreground until ssh
-exits or Ctrl-C. ``lease`` is a detached tunnel wrapped in ``timeout``, so it closes
-itself when the lease ends. ``status`` probes every entry (pid alive, each forward
-listening and answering HTTP); ``prune`` drops dead ones; ``down`` stops by label or all.
+Contract: each tunnel is one entry of ``<HOTPASS_STATE_DIR>/tunnels.json`` (label, pid,
+command, ports, remote ends, started, expires, log), rewritten atomically under a lock
+(readers take none and create nothing). ``status`` probes every entry: pid alive, each
+forward ``answers`` (an HTTP reply came back through it), ``listening`` or ``closed``;
+``state`` is up, degraded (a forward closed) or dead. ``live_tunnel`` is the newest up
+entry; ``dead_labels`` the ones ``hotpass net status --prune`` forgets. ``pick_port``
+keeps a preferred local port when it is free, else returns a free one.
 
 Pitfalls: a pid is only "alive" when its command line is still the recorded command (a
-reused pid is not our ssh). The probe's "answers" means the far end replied over the
-tunnel; "listening" alone means ssh is up but the remote service did not answer.
+reused pid is not our ssh). "listening" alone means ssh is up but the far service did
+not answer.
 """
 
 from __future__ import annotations
@@ -38,9 +36,9 @@ _TTL = re.compile(r"^(\d+)([smhd]?)$")
 
 def _state_dir(state_dir: Path | None) -> Path:
     if state_dir is None:
-        from hotpass.settings import HotpassSettings
+        from hotpass.settings import load as load_settings
 
-        state_dir = HotpassSettings().state_dir
+        state_dir = load_settings().state_dir
     return Path(state_dir)
 
 
@@ -110,7 +108,7 @@ def _forget(labels: set[str], state_dir: Path | None) -> None:
 
 def alive(entry: dict) -> bool:
     """The recorded pid runs and is still the recorded command."""
-    from hotpass.orchestration.workers import alive as pid_alive
+    from hotpass.procs import alive as pid_alive
 
     pid = entry.get("pid")
     if not pid or not pid_alive(pid):
@@ -188,9 +186,5 @@ def live_tunnel(state_dir: Path | None = None) -> dict | None:
     return max(live, key=lambda row: row["started"]) if live else None
 
 
-def prune(state_dir: Path | None = None) -> list[str]:
-    """Drop every dead entry; returns their labels."""
-    dead = {row["label"] for row in status(state_dir) if row["state"] == "dead"}
-    if dead:
-        _forget(dead, state_dir)
-    return sorted(dead)
+def dead_labels(state_dir: Path | None = None) -> list[str]:
+    return sorted(row["label"] for row in status(state_dir) if row["state"] == "dead")

@@ -5,8 +5,9 @@ here (manifests name them as ``hotpass.orchestration:<flow>``), but lazily: impo
 this package, or its Prefect-free modules (``manifests``, ``steps``, ``runtime``),
 never imports Prefect. Modules: ``steps`` (the run's plain steps), ``flows`` (Prefect),
 ``runtime`` (which mode ``orchestrate`` uses), ``manifests`` (YAML + validation),
-``deploy`` (plan / offline payloads / register / verify), ``images`` (Docker),
-``workers`` (background ``prefect worker`` processes), ``enhanced`` (``hotpass-enhanced``).
+``deploy`` (plan / offline payloads / register / verify against the server),
+``deployment`` (those steps as the ``Deploy`` procedure, with evidence), ``images``
+(Docker), ``workers`` (``prefect worker`` processes as start/stop procedures).
 
 Pitfalls: ``from hotpass.orchestration import refinement_pipeline_flow`` imports Prefect
 (a second or so); keep it inside function bodies on startup paths.

@@ -1,16 +1,18 @@
-"""``hotpass deploy``: validate every manifest, then plan, write offline payloads, or
-register them with the Prefect server and read them back.
+"""``hotpass deploy``'s steps against the Prefect server (composed into a procedure by
+``hotpass.orchestration.deployment``): validate, plan, register, verify; offline payloads.
 
 Contract: ``prepare(manifests)`` checks all asked-for manifests (flow import, parameters
 against the signature) before anything else, so one bad manifest registers nothing.
 ``plan(prepared)`` compares each with the server (``create``/``update``/``unchanged`` and
 the changed keys) and only reads; a dry run whose server does not answer plans every
 deployment as ``unknown`` with the note "server unreachable: cannot compare with what is
-registered" instead of failing (validation ran offline already). ``write_offline`` writes RunnerDeployment JSON under
-``dist/offline/prefect/`` without a server. ``apply`` registers what is not unchanged
-with ``flow.from_source(<source root>, entrypoint).deploy(build=False, push=False)``,
-creates a missing work pool, sets the deployment limit and the global concurrency limit
-``concurrency_key``, then re-reads and raises if the server differs from the manifest.
+registered" instead of failing (validation ran offline already). ``offline_text`` is the
+RunnerDeployment JSON ``--no-upload`` writes to ``offline_path``
+(``dist/offline/prefect/<id>.json``) without a server. ``apply`` registers what is not
+unchanged with ``flow.from_source(<source root>, entrypoint).deploy(build=False,
+push=False)``, creates a missing work pool, sets the deployment limit and the global
+concurrency limit ``concurrency_key``; ``verify`` re-reads every deployment and lists
+what differs from its manifest.
 Flow parameters named ``concurrency_key``/``concurrency_limit`` default to the
 manifest's values, so a backfill run holds the limit the manifest sets.
 
@@ -212,23 +214,20 @@ def _source_flow(p: Prepared) -> Any:
     return Flow.from_source(source=str(SOURCE_ROOT), entrypoint=p.entrypoint)
 
 
-def write_offline(prepared: list[Prepared], out_dir: Path = OFFLINE_DIR) -> list[Path]:
-    """RunnerDeployment payloads as JSON files, one per manifest; no server needed."""
-    from hotpass.fileio import atomic_write_text
+def offline_text(p: Prepared) -> str:
+    """The RunnerDeployment payload of ``p`` as the JSON text ``--no-upload`` writes."""
+    deployment = _source_flow(p).to_deployment(**deploy_arguments(p))
+    payload = deployment.model_dump(mode="json", exclude_none=True, exclude={"storage"})
+    if deployment.storage is not None:
+        payload["pull_steps"] = [deployment.storage.to_pull_step()]
+    payload["hotpass"] = {"id": p.manifest.id, "source": p.manifest.source,
+                          "flow": p.manifest.flow, "full_name": p.full_name,
+                          "global_concurrency_limit": p.desired["global_concurrency_limit"]}
+    return json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
 
-    written = []
-    for p in prepared:
-        deployment = _source_flow(p).to_deployment(**deploy_arguments(p))
-        payload = deployment.model_dump(mode="json", exclude_none=True, exclude={"storage"})
-        if deployment.storage is not None:
-            payload["pull_steps"] = [deployment.storage.to_pull_step()]
-        payload["hotpass"] = {"id": p.manifest.id, "source": p.manifest.source,
-                              "flow": p.manifest.flow, "full_name": p.full_name,
-                              "global_concurrency_limit": p.desired["global_concurrency_limit"]}
-        path = Path(out_dir) / f"{p.manifest.id}.json"
-        written.append(atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=True,
-                                                          default=str) + "\n"))
-    return written
+
+def offline_path(p: Prepared, out_dir: Path = OFFLINE_DIR) -> Path:
+    return Path(out_dir) / f"{p.manifest.id}.json"
 
 
 def _ensure_pool(client: Any, name: str) -> str | None:
@@ -256,7 +255,7 @@ def _ensure_global_limit(client: Any, name: str, limit: int) -> None:
 
 
 def apply(prepared: list[Prepared], steps: list[Step]) -> list[Step]:
-    """Register every step that is not ``unchanged``, then verify all against the server."""
+    """Register every step that is not ``unchanged`` (``verify`` re-reads them after)."""
     if not api_url():
         raise HotpassError("deploy: PREFECT_API_URL is not set; point it at a Prefect "
                            "server (prefect server start) or use --no-upload / --dry-run")
@@ -273,10 +272,20 @@ def apply(prepared: list[Prepared], steps: list[Step]) -> list[Step]:
             gcl = p.desired["global_concurrency_limit"]
             if gcl:
                 _ensure_global_limit(prefect_client, gcl["name"], gcl["limit"])
+    return steps
+
+
+def verify(prepared: list[Prepared]) -> list[str]:
+    """Re-read every deployment from the server: what differs from its manifest."""
+    problems = []
+    with client("deploy") as prefect_client:
         for p in prepared:
             current = current_state(prefect_client, p.full_name, p.manifest.concurrency_key)
-            differences = diff(p.desired, current or {})
+            if current is None:
+                problems.append(f"{p.full_name}: not on the server after registration")
+                continue
+            differences = diff(p.desired, current)
             if differences:
-                raise HotpassError(f"deploy: {p.full_name} differs from {p.manifest.source} "
-                                   f"after registration: {', '.join(differences)}")
-    return steps
+                problems.append(f"{p.full_name} differs from {p.manifest.source} after "
+                                f"registration: {', '.join(differences)}")
+    return problems

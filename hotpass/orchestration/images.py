@@ -11,7 +11,6 @@ The default tag is ``HOTPASS_IMAGE`` or ``hotpass:<version>``.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from hotpass import __version__
@@ -22,7 +21,9 @@ DOCKERFILE = Path("deploy/docker/Dockerfile")
 
 
 def default_tag() -> str:
-    return os.environ.get("HOTPASS_IMAGE") or f"hotpass:{__version__}"
+    from hotpass.settings import load
+
+    return load().image or f"hotpass:{__version__}"
 
 
 def engine(flag: str):

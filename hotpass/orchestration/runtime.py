@@ -44,9 +44,9 @@ def orchestrate(options: Any, *, incremental: bool = False,
                 enable_observability: bool = False, task_runner: str = "thread",
                 dask_address: str | None = None) -> tuple[str, dict[str, Any]]:
     from hotpass.refine.plan import preflight
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    flag = HotpassSettings().enable_prefect_runtime
+    flag = load_settings().enable_prefect_runtime
     url = None if flag is False else configured_api_url()
     runtime = prefect_runtime_enabled(flag, url)
     if dask_address and task_runner != "dask":

@@ -1,57 +1,39 @@
-"""Background Prefect workers: start with a pidfile and log, stop for sure, show status.
+"""Background Prefect workers as procedures: start and stop with plan, apply, verify.
 
-Contract: ``start_worker(pool)`` runs ``prefect worker start --pool POOL --type process``
-in its own session, output to ``<state_dir>/<pool>.log``, pid in ``<pool>.pid``; it
-refuses when that pool's worker is already running and fails (with the log's tail) if the
-worker exits within the first seconds. ``stop_worker(pool)`` signals the worker's
-process group with SIGTERM, then again (a Prefect worker ignores the first one while it
-drains), then SIGKILL after ``timeout``; it returns only when the process is gone.
-``worker_status()`` lists the local pidfiles (alive or stale) and, with a reachable
-``PREFECT_API_URL``, every pool's workers with their last heartbeat.
+Contract: ``StartWorker(pool)`` plans ``start`` (or ``unchanged`` when that pool's
+worker already runs with the same command; a different command is an error), applies
+``prefect worker start --pool POOL --type process`` through ``hotpass.procs`` (pidfile
+``<state_dir>/<pool>.pid``, log ``<pool>.log``; a worker that exits within ``settle``
+seconds fails with the log's tail) and verifies the pidfile names a live process.
+``StopWorkers(pools)`` (every pidfile when ``pools`` is empty) plans ``stop`` per live
+worker, ``remove stale pidfile`` for a dead one and ``unchanged`` for none, applies
+``procs.stop`` (SIGTERM, SIGTERM again while the worker drains, SIGKILL after
+``timeout``) and verifies every pid is gone. Run both with ``hotpass.procedure.run``.
+``worker_status()`` lists the local pidfiles and, with a reachable ``PREFECT_API_URL``,
+every pool's workers with their last heartbeat.
 
-Pitfalls: the pidfile holds the session leader's pid; flow-run subprocesses the worker
-started are in the same process group and stop with it. A stale pidfile (process gone)
-is reported and cleaned by ``stop``.
+Pitfalls: flow-run subprocesses the worker started are in its process group and stop
+with it. State folder default: ``HOTPASS_WORKERS_DIR`` (``dist/workers``).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
+import re
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from hotpass import procs
 from hotpass.errors import HotpassError
+from hotpass.procedure import Change, Evidence, Procedure
 
-STATE_DIR = Path("dist/workers")
-
-
-def _paths(pool: str, state_dir: Path) -> tuple[Path, Path]:
-    return Path(state_dir) / f"{pool}.pid", Path(state_dir) / f"{pool}.log"
+POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours counts as gone
-        return os.waitpid(pid, os.WNOHANG) == (0, 0)
-    except ChildProcessError:
-        stat = Path(f"/proc/{pid}/stat")
-        return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")
+def state_dir_default() -> Path:
+    from hotpass.settings import load
 
-
-def read_pid(pidfile: Path) -> int | None:
-    try:
-        return int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        return None
+    return load().workers_dir
 
 
 def worker_command(pool: str, limit: int | None = None, worker_type: str = "process",
@@ -65,81 +47,120 @@ def worker_command(pool: str, limit: int | None = None, worker_type: str = "proc
     return command
 
 
-def start_worker(pool: str, *, limit: int | None = None, state_dir: Path = STATE_DIR,
-                 worker_type: str = "process", env: dict[str, str] | None = None,
-                 settle_seconds: float = 3.0, name: str | None = None) -> dict[str, Any]:
-    pidfile, log = _paths(pool, state_dir)
-    pid = read_pid(pidfile)
-    if pid and alive(pid):
-        raise HotpassError(f"workers.start: a worker for pool '{pool}' is already running "
-                           f"(pid {pid}, {pidfile}); stop it first")
-    pidfile.parent.mkdir(parents=True, exist_ok=True)
-    command = worker_command(pool, limit, worker_type, name)
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True,
-                                   env={**os.environ, **(env or {})})
-    pidfile.write_text(f"{process.pid}\n")
-    deadline = time.monotonic() + settle_seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pidfile.unlink(missing_ok=True)
-            tail = log.read_text(errors="replace").strip().splitlines()[-3:]
-            raise HotpassError(f"workers.start: the worker for '{pool}' exited with "
-                               f"{process.returncode}: {' | '.join(tail)} (log {log})")
-        time.sleep(0.2)
-    return {"pool": pool, "pid": process.pid, "pidfile": str(pidfile), "log": str(log),
-            "command": command}
+def _check_pool(pool: str, flag: str) -> None:
+    if not POOL_NAME.match(pool or ""):
+        raise HotpassError(f"{flag}: --pool {pool!r} is not a pool name (letters, digits, "
+                           "'-', '_', '.'; no '/')")
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
+def _cmdline(pid: int) -> list[str] | None:
     try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        os.kill(pid, sig)
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
-def _wait_gone(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.1)
-    return not alive(pid)
+class StartWorker(Procedure):
+    name = "workers.start"
+
+    def __init__(self, pool: str, *, limit: int | None = None, worker_type: str = "process",
+                 state_dir: Path | None = None, env: dict[str, str] | None = None,
+                 settle: float = 3.0, worker_name: str | None = None) -> None:
+        self.pool, self.limit, self.env, self.settle = pool, limit, env, settle
+        self.state_dir = state_dir
+        self.command = worker_command(pool, limit, worker_type, worker_name)
+        self.handle: procs.Handle | None = None
+
+    def prepare(self, ev: Evidence) -> None:
+        _check_pool(self.pool, self.name)
+        if self.limit is not None and self.limit < 0:
+            raise HotpassError(f"{self.name}: --limit must be 0 or more, not {self.limit}")
+        try:
+            import prefect  # noqa: F401
+        except ImportError:
+            raise HotpassError(f"{self.name}: needs the orchestration extra: "
+                               "pip install 'hotpass[orchestration]'") from None
+        self.state_dir = Path(self.state_dir or state_dir_default())
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        pidfile, log = procs.paths(self.pool, self.state_dir)
+        pid = procs.running_pid(self.pool, self.state_dir)
+        target = f"worker {self.pool}"
+        if pid is None:
+            return [Change(target, "start", {"command": self.command, "pidfile": str(pidfile),
+                                             "log": str(log)})]
+        running = _cmdline(pid)
+        if running is not None and running[1:] != self.command[1:]:
+            raise HotpassError(f"{self.name}: the worker for pool '{self.pool}' already runs "
+                               f"with other options (pid {pid}: {' '.join(running[1:])}); "
+                               "stop it first")
+        return [Change(target, "unchanged", {"pid": pid, "pidfile": str(pidfile)})]
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        with ev.step(" ".join(self.command)) as step:
+            self.handle = procs.start(self.pool, self.command, state_dir=self.state_dir,
+                                      env=self.env, settle=self.settle,
+                                      label=f"{self.name}: the worker for '{self.pool}'")
+            step.output = f"pid {self.handle.pid}, log {self.handle.log}"
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        pid = procs.running_pid(self.pool, self.state_dir)
+        if pid is None:
+            _, log = procs.paths(self.pool, self.state_dir)
+            return [f"worker {self.pool}: not running ({procs.log_tail(log)})"]
+        if self.handle is not None and pid != self.handle.pid:
+            return [f"worker {self.pool}: pidfile names pid {pid}, started {self.handle.pid}"]
+        return []
 
 
-def stop_worker(pool: str, *, state_dir: Path = STATE_DIR,
-                timeout: float = 10.0) -> dict[str, Any]:
-    pidfile, _ = _paths(pool, state_dir)
-    pid = read_pid(pidfile)
-    if pid is None:
-        return {"pool": pool, "pid": None, "stopped": False, "how": "no pidfile"}
-    if not alive(pid):
-        pidfile.unlink(missing_ok=True)
-        return {"pool": pool, "pid": pid, "stopped": False, "how": "stale pidfile removed"}
-    how = "SIGTERM"
-    _signal_group(pid, signal.SIGTERM)
-    if not _wait_gone(pid, 1.0):
-        how = "SIGTERM x2"
-        _signal_group(pid, signal.SIGTERM)
-        if not _wait_gone(pid, timeout):
-            how = "SIGKILL"
-            _signal_group(pid, signal.SIGKILL)
-            if not _wait_gone(pid, 5.0):
-                raise HotpassError(f"workers.stop: pid {pid} survived SIGKILL")
-    pidfile.unlink(missing_ok=True)
-    return {"pool": pool, "pid": pid, "stopped": True, "how": how}
+class StopWorkers(Procedure):
+    name = "workers.stop"
 
+    def __init__(self, pools: list[str] | None = None, *, state_dir: Path | None = None,
+                 timeout: float = 10.0) -> None:
+        self.pools, self.state_dir, self.timeout = list(pools or []), state_dir, timeout
+        self.results: list[dict[str, Any]] = []
 
-def local_workers(state_dir: Path = STATE_DIR) -> list[dict[str, Any]]:
-    rows = []
-    for pidfile in sorted(Path(state_dir).glob("*.pid")):
-        pid = read_pid(pidfile)
-        rows.append({"pool": pidfile.stem, "pid": pid,
-                     "alive": bool(pid and alive(pid)), "log": str(pidfile.with_suffix(".log"))})
-    return rows
+    def prepare(self, ev: Evidence) -> None:
+        for pool in self.pools:
+            _check_pool(pool, self.name)
+        if self.timeout < 0:
+            raise HotpassError(f"{self.name}: --timeout must be 0 or more, not {self.timeout}")
+        self.state_dir = Path(self.state_dir or state_dir_default())
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        rows = {row["name"]: row for row in procs.status(self.state_dir)}
+        changes = []
+        for pool in self.pools or sorted(rows):
+            row = rows.get(pool)
+            if row is None:
+                changes.append(Change(f"worker {pool}", "unchanged", {"how": "no pidfile"}))
+            elif row["alive"]:
+                changes.append(Change(f"worker {pool}", "stop", {"pid": row["pid"]}))
+            else:
+                changes.append(Change(f"worker {pool}", "remove stale pidfile",
+                                      {"pid": row["pid"]}))
+        return changes
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        for change in changes:
+            pool = change.target.removeprefix("worker ")
+            with ev.step(f"stop worker {pool}") as step:
+                result = procs.stop(pool, state_dir=self.state_dir, timeout=self.timeout)
+                step.output = result["how"]
+                self.results.append(result)
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        problems = []
+        for change in changes:
+            pid = change.detail.get("pid")
+            if change.action == "stop" and pid and procs.alive(pid):
+                problems.append(f"{change.target}: pid {pid} still running")
+            pool = change.target.removeprefix("worker ")
+            if change.pending and procs.paths(pool, self.state_dir)[0].exists():
+                problems.append(f"{change.target}: pidfile still there")
+        return problems
 
 
 def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
@@ -162,15 +183,17 @@ def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def worker_status(pool: str | None = None, state_dir: Path = STATE_DIR) -> dict[str, Any]:
+def worker_status(pool: str | None = None, state_dir: Path | None = None) -> dict[str, Any]:
     from hotpass.orchestration.api import api_url
     from hotpass.redact import redact_data
 
-    return redact_data(_worker_status(pool, state_dir, api_url()))
+    if pool:
+        _check_pool(pool, "workers.status")
+    return redact_data(_worker_status(pool, state_dir or state_dir_default(), api_url()))
 
 
 def _worker_status(pool: str | None, state_dir: Path, url: str | None) -> dict[str, Any]:
-    local = [row for row in local_workers(state_dir) if not pool or row["pool"] == pool]
+    local = [{"pool": row["name"], **row} for row in procs.status(state_dir, pool)]
     if not url:
         return {"local": local, "server": None, "note": "PREFECT_API_URL is not set"}
     try:

@@ -24,10 +24,10 @@ import io
 import stat
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from hotpass.errors import InputError
+from hotpass.refine.cells import RawSheet, column_letter
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
@@ -35,13 +35,6 @@ MAX_FILE_BYTES = 4 * 10**9  # a CSV or Parquet is read whole; this bounds its me
 MAX_WORKBOOK_EXPANDED_BYTES = 4 * 10**9  # the same for a workbook's unzipped XML
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-@dataclass
-class RawSheet:
-    name: str
-    rows: list[list[object]]
-    header_known: bool = False  # parquet: row 0 is the header for sure
 
 
 def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]:
@@ -206,37 +199,6 @@ def _read_parquet(path: Path, label: str) -> RawSheet:
     rows = [list(table.column_names)] + frame.where(frame.notna(), None).values.tolist()
     _check_cell_sizes(rows, label)
     return RawSheet(name="", rows=rows, header_known=True)
-
-
-def cell_text(value: object) -> str | None:
-    """One cell as clean text: floats that are whole numbers lose their ``.0``."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        text = value.replace("\u00a0", " ").strip()
-        return text or None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value != value:  # NaN
-            return None
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time.min:
-            return value.date().isoformat()
-        return value.isoformat()
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value).strip() or None
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 def _first_line(exc: BaseException) -> str:

@@ -1,96 +1,54 @@
-"""Map columns: find the real header row of a sheet and map its columns to the profile.
+"""Map one sheet: find its header, type its columns, drop template rows, build the frame.
 
-Contract: ``ColumnMatcher.match(header)`` tries the profile's synonyms exactly, then a
-normalised (punctuation- and space-free) comparison, then a rapidfuzz match above
-``mapping.fuzzy_threshold``. ``frame_from_sheet`` turns a ``RawSheet`` into a
-``SourceFrame`` with canonical columns and provenance, or returns a skip/failure report.
-Unmapped columns are listed in the sheet report, never silently dropped.
+Contract: ``frame_from_sheet(sheet, file_label, profile, typer)`` turns a ``RawSheet``
+into a ``SourceFrame`` with canonical columns and provenance, or returns a
+``SheetReport`` alone when the sheet was skipped (empty, layout only) or failed (no
+header, with the reason). The report carries, per column, the typing evidence (decision,
+header score, value score, sample share), the mapped and unmapped columns (never silently
+dropped) and how many template rows were dropped. Steps, in order: header detection
+(``headers``), column typing (``typing_columns``), template rows out, first/last names
+composed, multi-person cells split (``people``). An id column that lost its field to
+another (a contacts sheet's own "Record ID" beside "Associated Company ID") is kept as a
+``LINK_KEY`` column for sheet linking, which drops it.
 
-Pitfalls: a header row is recognised by how many of its cells map to profile fields, not
-by position (title rows, merged cells and blank rows come first in real files); two
-columns mapping to one multi-valued field (two phone columns) are combined, for a
-single-valued field the better match wins and the other is reported unmapped.
+Pitfalls: a template row holds nothing but ids or sequence numbers (a pre-numbered sheet
+with hundreds of empty rows at the bottom); it is dropped before anything else sees it,
+but a row with an id and any other value is data. Two columns typed as one multi-valued
+field (two phone columns) are joined with "; ".
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process
 
 from hotpass.profiles import Profile
-from hotpass.refine.ingest import RawSheet, cell_text, column_letter
-from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET, SheetReport, SourceFrame
+from hotpass.refine.cells import RawSheet
+from hotpass.refine.header_words import FIRST_NAME, LAST_NAME, normalise_header
+from hotpass.refine.headers import find_header
+from hotpass.refine.model import (
+    LINK_KEY,
+    SOURCE_FILE,
+    SOURCE_ROW,
+    SOURCE_SHEET,
+    SheetReport,
+    SourceFrame,
+)
+from hotpass.refine.people import compose_names, split_people
+from hotpass.refine.typing_columns import PART_LABELS, ColumnTyper, Typing
 
-MULTI_VALUED_KINDS = ("email", "phone")
-_PLACEHOLDER_HEADER = re.compile(r"^(unnamed: ?\d+|column ?\d+|field ?\d+)$", re.IGNORECASE)
+_SEQUENCE = re.compile(r"^\d{1,6}$")
+_SEQUENCE_HEADERS = frozenset({"", "no", "number", "nr", "seq", "row", "item", "line", "ref",
+                               "id", "index"})
 
-
-def normalise_header(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@dataclass(frozen=True)
-class ColumnMatch:
-    field: str
-    method: str  # "synonym" | "normalised" | "fuzzy"
-    score: float
-
-
-class ColumnMatcher:
-    def __init__(self, profile: Profile) -> None:
-        self.threshold = profile.mapping.fuzzy_threshold
-        self.by_phrase: dict[str, str] = {}
-        for name, spec in profile.fields.items():
-            for phrase in [name, spec.label, *spec.synonyms]:
-                self.by_phrase.setdefault(normalise_header(phrase), name)
-        self.by_compact = {k.replace(" ", ""): v for k, v in self.by_phrase.items()}
-        self.phrases = list(self.by_phrase)
-
-    def match(self, header: str) -> ColumnMatch | None:
-        phrase = normalise_header(header)
-        if not phrase or _PLACEHOLDER_HEADER.match(header.strip()):
-            return None
-        if phrase in self.by_phrase:
-            return ColumnMatch(self.by_phrase[phrase], "synonym", 100.0)
-        compact = phrase.replace(" ", "")
-        if compact in self.by_compact:
-            return ColumnMatch(self.by_compact[compact], "normalised", 100.0)
-        if len(phrase) < 4:
-            return None  # short codes fuzz-match everything
-        best = process.extractOne(
-            phrase, self.phrases, scorer=fuzz.ratio, score_cutoff=self.threshold
-        )
-        if best is None:
-            return None
-        return ColumnMatch(self.by_phrase[best[0]], "fuzzy", round(float(best[1]), 1))
+__all__ = ["ColumnTyper", "classify_empty", "frame_from_sheet", "normalise_header"]
 
 
-def find_header_row(rows: list[list[object]], matcher: ColumnMatcher, scan: int) -> int | None:
-    """Index of the row whose cells map best to profile fields (at least two), else None."""
-    best_index, best_score = None, 1
-    for index, row in enumerate(rows[:scan]):
-        texts = {t for t in (cell_text(v) for v in row) if t and not _is_number(t)}
-        fields = {m.field for m in (matcher.match(t) for t in texts) if m}
-        if len(fields) > best_score:
-            best_index, best_score = index, len(fields)
-    return best_index
-
-
-def _is_number(text: str) -> bool:
-    return bool(re.fullmatch(r"[\d.,\s/-]+", text))
-
-
-def classify_empty(rows: list[list[object]]) -> str | None:
+def classify_empty(texts: list[list[str | None]]) -> str | None:
     """Why a sheet holds no table ("empty sheet", "layout-only ..."), or None if it may."""
     filled_rows = 0
     filled_columns: set[int] = set()
-    for row in rows:
-        cols = [i for i, v in enumerate(row) if cell_text(v) is not None]
+    for row in texts:
+        cols = [i for i, v in enumerate(row) if v is not None]
         if cols:
             filled_rows += 1
             filled_columns.update(cols)
@@ -102,74 +60,99 @@ def classify_empty(rows: list[list[object]]) -> str | None:
 
 
 def frame_from_sheet(
-    sheet: RawSheet, file_label: str, profile: Profile, matcher: ColumnMatcher
+    sheet: RawSheet, file_label: str, profile: Profile, typer: ColumnTyper
 ) -> SourceFrame | SheetReport:
     """Map one sheet; a ``SheetReport`` alone means the sheet was skipped or failed."""
     import pandas as pd
 
     report = SheetReport(file=file_label, sheet=sheet.name, status="used")
-    empty_reason = classify_empty(sheet.rows)
+    texts = sheet.texts
+    empty_reason = classify_empty(texts)
     if empty_reason:
         report.status, report.reason = "skipped", empty_reason
         return report
-    header_index = 0 if sheet.header_known else find_header_row(
-        sheet.rows, matcher, profile.mapping.header_scan_rows
-    )
-    if header_index is None:
-        report.status = "failed"
-        report.reason = (
-            f"no recognisable header in the first {profile.mapping.header_scan_rows} rows "
-            "(no row has two or more columns the profile knows)"
-        )
-        return report
+    if sheet.header_known:
+        header_index = 0
+    else:
+        choice = find_header(texts, typer, profile.mapping.header_scan_rows)
+        if isinstance(choice, str):
+            report.status, report.reason = "failed", choice
+            return report
+        header_index = choice.index
+    header = texts[header_index]
+    body = texts[header_index + 1:]
+    typing = typer.assign(header, body)  # the final typing samples the whole body
+    _describe(report, typing)
     report.header_row = header_index + 1
-    header = sheet.rows[header_index]
-    body = sheet.rows[header_index + 1 :]
-    width = max([len(header)] + [len(r) for r in body[:1000]]) if body else len(header)
 
-    chosen: dict[str, list[tuple[int, ColumnMatch]]] = {}
-    for col in range(width):
-        raw_name = cell_text(header[col]) if col < len(header) else None
-        match = matcher.match(raw_name) if raw_name else None
-        if match is None:
-            if raw_name or any(col < len(r) and cell_text(r[col]) for r in body[:1000]):
-                report.unmapped_columns.append(raw_name or f"(column {column_letter(col)})")
-            continue
-        chosen.setdefault(match.field, []).append((col, match))
-
-    columns: dict[str, list[int]] = {}
-    for field, candidates in chosen.items():
-        if profile.fields[field].kind in MULTI_VALUED_KINDS:
-            columns[field] = [col for col, _ in candidates]
-        else:
-            candidates.sort(key=lambda item: -item[1].score)
-            columns[field] = [candidates[0][0]]
-            report.unmapped_columns.extend(
-                f"{cell_text(header[col])} (also matched {field})" for col, _ in candidates[1:]
-            )
-        for col, match in candidates:
-            if col in columns[field]:
-                report.mapped_columns[cell_text(header[col]) or ""] = (
-                    field if match.method != "fuzzy" else f"{field} (fuzzy {match.score:g})"
-                )
-
+    keep = _non_template_rows(body, header, typing, typer)
+    report.template_rows = sum(1 for i, row in enumerate(body)
+                               if not keep[i] and any(v is not None for v in row))
+    rows = [i for i, k in enumerate(keep) if k]
     data: dict[str, list[str | None]] = {}
-    for field, cols in columns.items():
-        if len(cols) == 1:
-            data[field] = [cell_text(r[cols[0]]) if cols[0] < len(r) else None for r in body]
-        else:
-            data[field] = [_join_cells(r, cols) for r in body]
+    for field, cols in typing.columns.items():
+        data[field] = [_joined(body[i], cols) for i in rows]
+    if FIRST_NAME in data or LAST_NAME in data:
+        composed = compose_names(data.pop(FIRST_NAME, [None] * len(rows)),
+                                 data.pop(LAST_NAME, [None] * len(rows)))
+        current = data.get("contact_name", [None] * len(rows))
+        data["contact_name"] = [c or n for c, n in zip(current, composed, strict=True)]
     frame = pd.DataFrame(data, dtype=object)
+    mapped = list(frame.columns)
+    for col, header_text in _spare_id_columns(typing, typer):
+        frame[LINK_KEY + header_text] = [body[i][col] if col < len(body[i]) else None
+                                         for i in rows]
     frame[SOURCE_FILE] = file_label
     frame[SOURCE_SHEET] = sheet.name
-    frame[SOURCE_ROW] = range(header_index + 2, header_index + 2 + len(body))
-    mapped = list(columns)
-    frame = frame[frame[mapped].notna().any(axis=1)].reset_index(drop=True)
+    frame[SOURCE_ROW] = [header_index + 2 + i for i in rows]
+    if mapped:
+        frame = frame[frame[mapped].notna().any(axis=1)].reset_index(drop=True)
+    split_people(frame)
     report.rows_in = len(frame)
     return SourceFrame(file=file_label, sheet=sheet.name, frame=frame, report=report)
 
 
-def _join_cells(row: list[object], cols: list[int]) -> str | None:
-    parts = [cell_text(row[c]) for c in cols if c < len(row)]
-    joined = "; ".join(p for p in parts if p)
-    return joined or None
+def _describe(report: SheetReport, typing: Typing) -> None:
+    for evidence in typing.evidence:
+        report.columns.append(evidence.to_dict())
+        if evidence.field is None:
+            report.unmapped_columns.append(evidence.header)
+            continue
+        shown = PART_LABELS.get(evidence.field, evidence.field)
+        if evidence.decision not in ("header", "header+values", "pinned"):
+            shown += f" (by values {evidence.sample_share:.0%})"
+        elif evidence.header_method == "fuzzy":
+            shown += f" (fuzzy {round(evidence.header_score / 0.9 * 100, 1):g})"
+        elif evidence.header_method == "words":
+            shown += " (header words)"
+        report.mapped_columns[evidence.header] = shown
+
+
+def _spare_id_columns(typing: Typing, typer: ColumnTyper) -> list[tuple[int, str]]:
+    """Unmapped columns whose header names an id ("Associated Company ID" beside a
+    "Record ID"): kept as link keys so sheet linking can try them."""
+    ids = set(typer.profile.fields_of_kind("identifier"))
+    return [(e.column, e.header) for e in typing.evidence
+            if e.field is None and e.header_score >= 0.6
+            and e.decision.split(" ", 1)[0] in ids]
+
+
+def _non_template_rows(body: list[list[str | None]], header: list[str | None],
+                       typing: Typing, typer: ColumnTyper) -> list[bool]:
+    """False for rows holding nothing but ids, sequence numbers or nothing at all."""
+    id_cols = {c for f, cols in typing.columns.items()
+               if f in typer.profile.fields and typer.kind(f) == "identifier" for c in cols}
+    id_cols |= {c for c, name in enumerate(header)
+                if normalise_header(name or "") in _SEQUENCE_HEADERS}
+    keep = []
+    for row in body:
+        keep.append(any(v is not None and c not in id_cols and not _SEQUENCE.match(v)
+                        for c, v in enumerate(row)))
+    return keep
+
+
+def _joined(row: list[str | None], cols: list[int]) -> str | None:
+    if len(cols) == 1:
+        return row[cols[0]] if cols[0] < len(row) else None
+    parts = [row[c] for c in cols if c < len(row) and row[c]]
+    return "; ".join(parts) or None

@@ -26,6 +26,7 @@ from hotpass.profiles import Profile
 from hotpass.refine.dedupe import NAME_KEY, name_keys
 from hotpass.refine.model import (
     EXTRA_EMAILS,
+    EXTRA_NAMES,
     EXTRA_PHONES,
     PROVENANCE_COLUMNS,
     SOURCE_FILE,
@@ -195,7 +196,7 @@ def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: lis
         if kind not in SECONDARY:
             continue
         values = work[[CLUSTER, field]].rename(columns={field: "v"})
-        extra_col = {"email": EXTRA_EMAILS, "phone": EXTRA_PHONES}.get(kind)
+        extra_col = {"email": EXTRA_EMAILS, "phone": EXTRA_PHONES, "person": EXTRA_NAMES}[kind]
         if extra_col and extra_col in work:
             extra = work[[CLUSTER, extra_col]].dropna()
             extra = extra.assign(v=extra[extra_col].str.split("; ")).explode("v")[[CLUSTER, "v"]]
@@ -203,6 +204,9 @@ def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: lis
         values = values.dropna().drop_duplicates()
         primary = refined[field].rename("p")
         values = values.join(primary, on=CLUSTER)
+        if kind == "person":  # "Jo Smith (Director)" is the primary "Jo Smith" again
+            values = values[values["v"].str.split(" (", n=1, regex=False).str[0]
+                            != values["p"]]
         values = values[values["v"] != values["p"]]
         joined = join_groups(values[CLUSTER], values["v"], "; ")
         refined[SECONDARY[kind]] = joined.reindex(refined.index)

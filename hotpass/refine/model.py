@@ -20,6 +20,8 @@ SOURCE_SHEET = "__source_sheet"
 SOURCE_ROW = "__source_row"
 EXTRA_EMAILS = "__extra_emails"
 EXTRA_PHONES = "__extra_phones"
+EXTRA_NAMES = "__extra_names"  # further people of a multi-person cell, "Name (Role); ..."
+LINK_KEY = "__key:"  # + header: an id column that lost its field but may link sheets
 PROVENANCE_COLUMNS = (SOURCE_FILE, SOURCE_SHEET, SOURCE_ROW)
 
 
@@ -60,6 +62,9 @@ class SheetReport:
     rows_out: int = 0  # output records this sheet contributed to
     mapped_columns: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
+    template_rows: int = 0  # rows of ids/sequence numbers only, dropped before mapping
+    columns: list[dict[str, Any]] = field(default_factory=list)  # per-column typing evidence
+    links: list[dict[str, Any]] = field(default_factory=list)  # this sheet as a linked child
 
 
 @dataclass

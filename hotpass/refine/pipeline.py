@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -23,7 +22,8 @@ from pathlib import Path
 from hotpass.errors import InputError
 from hotpass.profiles import Profile
 from hotpass.refine.ingest import read_sheets
-from hotpass.refine.mapping import ColumnMatcher, frame_from_sheet
+from hotpass.refine.linking import attach_by_domain, drop_link_keys, link_sheets
+from hotpass.refine.mapping import frame_from_sheet
 from hotpass.refine.model import (
     SOURCE_FILE,
     SOURCE_ROW,
@@ -34,6 +34,7 @@ from hotpass.refine.model import (
     SourceFrame,
 )
 from hotpass.refine.signals import child_init
+from hotpass.refine.typing_columns import ColumnTyper
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("hotpass.refine")
@@ -44,11 +45,11 @@ def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSo
 
     label = path.relative_to(input_root).as_posix() if path.is_relative_to(input_root) else str(
         path)
-    matcher = ColumnMatcher(profile)
+    typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
     try:
         for sheet in read_sheets(path, label):
-            outcome = frame_from_sheet(sheet, label, profile, matcher)
+            outcome = frame_from_sheet(sheet, label, profile, typer)
             report = outcome.report if isinstance(outcome, SourceFrame) else outcome
             prepared.sheets.append(report)
             if isinstance(outcome, SourceFrame):
@@ -65,7 +66,7 @@ def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSo
         prepared.issues.append(Issue(severity=profile.severity("file.unreadable"),
                                      rule="file.unreadable", file=label, message=exc.message))
         return prepared
-    prepared.issues.extend(apply_joins(prepared.frames, profile))
+    prepared.issues.extend(link_sheets(prepared.frames, profile))
     for source in prepared.frames:
         source.frame, issues = normalise_frame(source.frame, profile)
         prepared.issues.extend(issues)
@@ -80,37 +81,6 @@ def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSo
 def _sheet_issue(profile: Profile, rule: str, report: SheetReport) -> Issue:
     return Issue(severity=profile.severity(rule), rule=rule, file=report.file,
                  sheet=report.sheet, message=report.reason)
-
-
-def apply_joins(frames: list[SourceFrame], profile: Profile) -> list[Issue]:
-    """Fill related-sheet rows (contacts) with organisation fields of their primary row."""
-    issues: list[Issue] = []
-    org_fields = [f for f, s in profile.fields.items() if not s.contact]
-    for join in profile.joins:
-        primary = next((f for f in frames if re.search(join.primary_sheet, f.sheet)), None)
-        related = [f for f in frames if f is not primary and re.search(join.related_sheet,
-                                                                           f.sheet)]
-        if primary is None or join.key not in primary.frame:
-            continue
-        lookup = primary.frame.dropna(subset=[join.key]).drop_duplicates(join.key)
-        lookup = lookup.set_index(join.key)
-        fill = [f for f in org_fields if f in lookup.columns]
-        for target in related:
-            frame = target.frame
-            if join.key not in frame:
-                continue
-            known = frame[join.key].isin(lookup.index)
-            for field in fill:
-                looked_up = frame[join.key].map(lookup[field])
-                frame[field] = frame[field].fillna(looked_up) if field in frame else looked_up
-            for row in frame.loc[~known & frame[join.key].notna(), "__source_row"]:
-                issues.append(Issue(
-                    severity=profile.severity("join.orphan"), rule="join.orphan",
-                    file=target.file, sheet=target.sheet, row=int(row), field=join.key,
-                    message=f"{join.key} has no matching row in sheet {primary.sheet}"))
-            target.report.mapped_columns.setdefault(
-                f"(joined from {primary.sheet} on {join.key})", ", ".join(fill))
-    return issues
 
 
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -196,6 +166,9 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     from hotpass.refine.merge import merge_clusters
     from hotpass.refine.validate import validate_records
 
+    sources = [s for p in prepared for s in p.frames]
+    cross_file = link_sheets(sources, profile, across_files=True)
+    drop_link_keys(sources)
     frames = [s.frame for p in prepared for s in p.frames if len(s.frame)]
     if not frames:
         failures = [i for p in prepared for i in p.issues if i.severity == "error"]
@@ -210,6 +183,7 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     text_columns = [c for c in combined.columns if c != SOURCE_ROW]
     combined[text_columns] = combined[text_columns].astype(object)
     combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(), None)
+    attach_by_domain(combined, profile)
     resolution = resolve(combined, profile)
     labels = resolution.labels
     records_per_sheet = (
@@ -220,7 +194,8 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     rows_in = len(combined)
     merged = merge_clusters(combined, labels, profile, resolution.evidence)
     del combined
-    issues = [i for p in prepared for i in p.issues] + validate_records(merged, profile)
+    issues = [i for p in prepared for i in p.issues] + cross_file + validate_records(merged,
+                                                                                       profile)
     return Consolidated(merged.refined, merged.provenance, issues, rows_in,
                         rows_in - len(merged.refined),
                         resolution.model | {"near_threshold": resolution.near_threshold})

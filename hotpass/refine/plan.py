@@ -72,9 +72,9 @@ def refine_options(*, input_dir: Path | str | None = None,
                    profile_search_path: tuple[Path, ...] = (), archive: bool = False,
                    since: Any = None, strict: bool = False, wait: bool = False
                    ) -> RefineOptions:
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     output = Path(output_path or settings.output_path)
     if output.suffix.lower() != ".xlsx":
         raise HotpassError(f"--output-path {output}: must end in .xlsx")
@@ -213,9 +213,9 @@ def preflight(options: RefineOptions, *, telemetry: bool | None = None,
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
     from hotpass.refine.preflight import check_output
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    require_extra(HotpassSettings().telemetry_enabled if telemetry is None else telemetry)
+    require_extra(load_settings().telemetry_enabled if telemetry is None else telemetry)
     check_output(options.output_path)
     load_profile(options.profile_name, options.profile_search_paths)
     if is_bundle(options.input_dir):
@@ -234,9 +234,9 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
     from hotpass.refine.preflight import check_disk, check_output
     from hotpass.refine.publish import open_run
     from hotpass.refine.signals import stop_on_signals
-    from hotpass.settings import HotpassSettings
+    from hotpass.settings import load as load_settings
 
-    settings = HotpassSettings()
+    settings = load_settings()
     telemetry = settings.telemetry_enabled if telemetry is None else telemetry
     check_output(options.output_path)
     with ExitStack() as stack:

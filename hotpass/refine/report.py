@@ -34,8 +34,11 @@ SAMPLE_ISSUES = 50
 REPORT_JSON = "quality-report.json"
 REPORT_MD = "quality-report.md"
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_RUN = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+# Linear on any input: an e-mail match may only start where a local-part run starts and
+# every run is possessive, so a 32,767-character cell is scanned once, not once per start.
+_EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]++(?:\.[\w-]++)+")
+_PHONE_RUN = re.compile(r"\+?\d[\d\s().-]*+")  # never fails once started: no backtracking
+_TRAILING = re.compile(r"[^\d]+$")
 _DATE_SHAPED = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _MIN_PHONE_DIGITS = 8
 _BAR_WIDTH = 10
@@ -66,10 +69,13 @@ def mask_text(text: str) -> str:
 
 
 def _mask_phone_match(match: re.Match[str]) -> str:
-    run = match.group()
-    if _DATE_SHAPED.fullmatch(run) or sum(c.isdigit() for c in run) < _MIN_PHONE_DIGITS:
-        return run
-    return mask_phone(run)
+    whole = match.group()
+    run = _TRAILING.sub("", whole)  # the run ends at its last digit
+    tail = whole[len(run):]
+    if (len(run) < 8 or _DATE_SHAPED.fullmatch(run)
+            or sum(c.isdigit() for c in run) < _MIN_PHONE_DIGITS):
+        return whole
+    return mask_phone(run) + tail
 
 
 def build_quality_report(
@@ -107,6 +113,7 @@ def build_quality_report(
             "issues": by_severity,
         },
         "sources": [_source_entry(sheet) for sheet in sheets],
+        "links": [dict(link) for sheet in sheets for link in sheet.links],
         "fill_rates": fill_rates(refined),
         "issues_by_rule": _issues_by_rule(issues),
         "sample_issues": [_masked_issue(issue) for issue in issues[:SAMPLE_ISSUES]],
@@ -143,6 +150,9 @@ def _source_entry(sheet: SheetReport) -> dict[str, Any]:
         "rows_out": int(sheet.rows_out),
         "mapped_columns": dict(sheet.mapped_columns),
         "unmapped_columns": list(sheet.unmapped_columns),
+        "template_rows": int(sheet.template_rows),
+        "columns": [dict(column) for column in sheet.columns],
+        "links": [dict(link) for link in sheet.links],
     }
 
 
@@ -188,7 +198,9 @@ def quality_summary_frame(report: dict[str, Any]) -> pd.DataFrame:
 def _source_outcome(source: dict[str, Any]) -> str:
     if source["status"] != "used":
         return f"{source['status']}: {source['reason']}".rstrip(": ")
-    return f"used: {source['rows_in']} rows in, {source['rows_out']} rows out"
+    dropped = source.get("template_rows", 0)
+    template = f", {dropped} template rows dropped" if dropped else ""
+    return f"used: {source['rows_in']} rows in, {source['rows_out']} rows out{template}"
 
 
 def render_markdown(report: dict[str, Any]) -> str:
@@ -211,15 +223,17 @@ def render_markdown(report: dict[str, Any]) -> str:
         "## Sources",
         "",
         *_table(
-            ["File", "Sheet", "Status", "Header row", "Rows in", "Rows out", "Mapped", "Unmapped"],
+            ["File", "Sheet", "Status", "Header row", "Rows in", "Rows out", "Template rows",
+             "Mapped", "Unmapped"],
             [
                 [s["file"], s["sheet"], s["status"], s["header_row"] or "", s["rows_in"],
-                 s["rows_out"], ", ".join(f"{k} → {v}" for k, v in s["mapped_columns"].items()),
+                 s["rows_out"], s.get("template_rows", 0), ", ".join(f"{k} → {v}" for k, v in s["mapped_columns"].items()),
                  ", ".join(s["unmapped_columns"])]
                 for s in report["sources"]
             ],
         ),
         "",
+        *_mapping_evidence(report),
         "## Fill rates",
         "",
         *_table(["Column", "Filled"], [
@@ -245,6 +259,36 @@ def render_markdown(report: dict[str, Any]) -> str:
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def _mapping_evidence(report: dict[str, Any]) -> list[str]:
+    """Per column: the field chosen and why (header score, value score, sample share)."""
+    lines = ["## Column mapping evidence", "",
+             "Header score: how well the header names the field (1 = a profile synonym). "
+             "Value score: how well a sample of the cells fits it. Share: sampled cells that "
+             "clearly fit.", ""]
+    rows = []
+    for source in report["sources"]:
+        for column in source.get("columns", []):
+            value = column["value_score"]
+            rows.append([source["file"], source["sheet"], column["column"], column["header"],
+                         column["field"] or "—", column["decision"],
+                         f"{column['header_score']:.2f} {column['header_method']}".strip(),
+                         "—" if value is None else f"{value:.2f}",
+                         f"{column['sample_share']:.0%} of {column['sample_size']}"])
+    lines += _table(["File", "Sheet", "Col", "Header", "Field", "Decision", "Header score",
+                     "Value score", "Share"], rows) if rows else ["No columns typed."]
+    links = report.get("links", [])
+    lines += ["", "## Linked sheets", ""]
+    if links:
+        lines += _table(["Child", "Parent", "By", "How", "Matched", "Unmatched rows"], [
+            [f"{link['child_file']} / {link['child_sheet']}",
+             f"{link['parent_file']} / {link['parent_sheet']}", link["by"], link["how"],
+             f"{link['share_matched']:.0%}",
+             ", ".join(str(r) for r in link["unmatched_rows"]) or "none"] for link in links])
+    else:
+        lines.append("None.")
+    return [*lines, ""]
 
 
 def _near_threshold(dedupe: dict[str, Any] | None) -> list[str]:

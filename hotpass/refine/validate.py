@@ -31,10 +31,12 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
         if spec.required:
             for record in refined.loc[column.isna(), "organization_id"]:
                 file, sheet, row = merged.source_of(record)
+                why = (" (no linked sheet, website or e-mail domain names its organisation)"
+                       if field == "organization_name" else "")
                 issues.append(Issue(
                     severity=profile.severity("required.missing"), rule="required.missing",
                     field=field, file=file, sheet=sheet, row=row,
-                    message=f"{field}: required but empty (record {record})",
+                    message=f"{field}: required but empty{why} (record {record})",
                 ))
         if spec.allowed_values and spec.kind != "region":  # regions: checked per row already
             allowed = set(spec.allowed_values)

@@ -20,9 +20,11 @@ import csv
 import datetime as dt
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotpass.errors import InputError
+from hotpass.samples.exports import expected_field
 from hotpass.samples.maker import Maker, Sheet
 from hotpass.samples.words import INSTRUCTIONS
 
@@ -41,6 +43,9 @@ class GeneratedSet:
     files: list[Path]
     truth: list[TruthRow]
     names: list[str]  # clean name of entity id i at index i - 1
+    columns: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    # (file, sheet, header, field it must map to or None) for every column written
+    people: list[tuple[int, str]] = field(default_factory=list)  # (entity id, person named)
 
     @property
     def entities(self) -> int:
@@ -57,9 +62,19 @@ class GeneratedSet:
         return path
 
 
+def check_arguments(*, rows: int, files: int, duplicate_share: float = 0.3) -> None:
+    """Raise ``InputError`` naming the first nonsense argument."""
+    if rows < 1:
+        raise InputError(f"--rows {rows}: need at least 1 data row")
+    if files < 1:
+        raise InputError(f"--files {files}: need at least 1 file")
+    if not 0 <= duplicate_share <= 1:
+        raise InputError(f"duplicate_share {duplicate_share}: must be within 0..1")
+
+
 def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 3,
                        profile: str = "generic", duplicate_share: float = 0.3,
-                       hard: bool = False) -> GeneratedSet:
+                       hard: bool = False, exports: bool = False) -> GeneratedSet:
     """Write ``files`` messy sources into ``out_dir`` (the last a CSV when files >= 2).
 
     files=1: the register workbook; 2: register + CSV; 3: register, CRM export
@@ -67,14 +82,16 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
     data sheets. ``duplicate_share`` of organisations appear in 2-3 different sheets.
     ``hard=True`` adds the corruption of ``hotpass.samples.hard`` (typos anywhere, swapped
     and abbreviated words, missing names, shared switchboards, near-identical twins).
+    ``exports=True`` adds the real-export shapes of ``hotpass.samples.exports`` (a CRM
+    tracker with id-linked sheets and template rows, a call log linked across files, an
+    all-caps register).
     """
-    if rows < 1 or files < 1 or not 0 <= duplicate_share <= 1:
-        raise ValueError("need rows >= 1, files >= 1 and duplicate_share within 0..1")
+    check_arguments(rows=rows, files=files, duplicate_share=duplicate_share)
+    rng = random.Random(seed)
+    maker = Maker(rng, profile, hard=hard)  # a bad profile fails here, before any write
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    maker = Maker(rng, profile, hard=hard)
-    layout = maker.layout(files)
+    layout = maker.layout(files, exports)
     maker.fill(layout, rows, duplicate_share)
     written: list[Path] = []
     truth: list[TruthRow] = []
@@ -85,12 +102,15 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
         else:
             truth += _write_xlsx(path, sheets, random.Random(rng.random()))
         written.append(path)
-    return GeneratedSet(out_dir, written, truth, maker.names)
+    columns = [(s.file, s.name, header, expected_field(f)) for group in layout.values()
+               for s in group for header, f in zip(s.headers, s.fields, strict=True)]
+    return GeneratedSet(out_dir, written, truth, maker.names, columns, maker.people)
 
 
-def planned_files(*, files: int = 3, profile: str = "generic") -> list[str]:
+def planned_files(*, files: int = 3, profile: str = "generic",
+                  exports: bool = False) -> list[str]:
     """File names ``generate_workbooks`` would write for these arguments (for dry runs)."""
-    return list(Maker(random.Random(0), profile).layout(files))
+    return list(Maker(random.Random(0), profile).layout(files, exports))
 
 
 def normalise_name(name: str) -> str:
@@ -153,6 +173,9 @@ def _write_xlsx(path: Path, sheets: list[Sheet], rng: random.Random) -> list[Tru
             row += 1
             if sheet.kind == "register" and count % block == 0:
                 row += rng.choice((1, 1, 2))  # blank padding rows between blocks
+        for values in sheet.template:
+            ws.write_row(row, 0, values)
+            row += 1
     workbook.close()
     return truth
 

@@ -20,6 +20,14 @@ from dataclasses import dataclass, field
 
 from hotpass.profiles import load_profile
 from hotpass.samples import cells
+from hotpass.samples.exports import (
+    CALLS_PER_TRACKER_ORG,
+    CHILDREN,
+    PEOPLE_PER_TRACKER_ORG,
+    TEMPLATE_ROWS,
+    export_layout,
+    people_cell,
+)
 from hotpass.samples.hard import HardMode
 from hotpass.samples.words import (
     AIRFIELDS,
@@ -51,7 +59,9 @@ FIELDS = {
     "csv": ["organization_name", "registration_id", "website", "contact_email",
             "contact_phone", "province", "category", "status", "last_interaction_date"],
 }
-WEIGHTS = {"register": 4.0, "crm_orgs": 2.0, "regional": 1.5, "csv": 2.5}  # share of sightings
+WEIGHTS = {"register": 4.0, "crm_orgs": 2.0, "regional": 1.5, "csv": 2.5,  # share of sightings
+           "tracker_orgs": 1.5, "caps_register": 1.5}
+ID_FORMATS = {"crm_orgs": "ORG-{:06d}", "tracker_orgs": "ACC-{:05d}"}
 CONTACTS_PER_CRM_ORG = (0, 1, 1, 2)
 LINKS = ("website", "website", "registration", "both", "name", "name")  # what duplicates share
 
@@ -65,6 +75,7 @@ class Sheet:
     fields: list[str] = field(default_factory=list)  # profile field per column, or "extra"
     preamble: list[str] = field(default_factory=list)  # lines above the header
     rows: list[tuple[int, list]] = field(default_factory=list)
+    template: list[list] = field(default_factory=list)  # pre-numbered empty rows below
 
 
 @dataclass
@@ -98,9 +109,10 @@ class Maker:
         self.names_by_pair: dict[tuple[str, str], list[str]] = {}
         self.names: list[str] = []  # clean base name per entity id - 1
         self.used: set[str] = set()  # domains, registration numbers, phones, mailboxes
-        self.org_ids = 0
+        self.org_ids = {kind: 0 for kind in ID_FORMATS}
+        self.people: list[tuple[int, str]] = []  # (entity id, person) named in people cells
 
-    def layout(self, files: int) -> dict[str, list[Sheet]]:
+    def layout(self, files: int, exports: bool = False) -> dict[str, list[Sheet]]:
         av = self.aviation
         kinds = ["register", "crm", *["regional"] * max(files - 3, 0), "csv"][:files]
         if files == 2:
@@ -128,6 +140,8 @@ class Maker:
                 name = "aero_club_list.csv" if av else "association_members.csv"
                 sheets = [self._sheet(name, "", "csv")]
             layout[name] = sheets
+        if exports:
+            layout.update(export_layout(self))
         return layout
 
     def _sheet(self, file: str, name: str, kind: str, preamble: list[str] | None = None) -> Sheet:
@@ -149,8 +163,9 @@ class Maker:
     def fill(self, layout: dict[str, list[Sheet]], rows: int, duplicate_share: float) -> None:
         sheets = [s for group in layout.values() for s in group]
         org_sheets = [s for s in sheets if s.kind in WEIGHTS]
-        contacts = next((s for s in sheets if s.kind == "contacts"), None)
-        rng, left = self.rng, rows
+        by_kind = {s.kind: s for s in sheets}
+        calls = by_kind.get("call_log")
+        rng, left = self.rng, rows - (1 if calls is not None and rows > 1 else 0)
         while left > 0:
             if self.hard:
                 ent = self.hard.entity(self._entity, self.words[3])
@@ -163,24 +178,43 @@ class Maker:
                     break
                 first = index == 0
                 org_id = ""
-                if sheet.kind == "crm_orgs":
-                    self.org_ids += 1
-                    org_id = f"ORG-{self.org_ids:06d}"
+                if sheet.kind in ID_FORMATS:
+                    self.org_ids[sheet.kind] += 1
+                    org_id = ID_FORMATS[sheet.kind].format(self.org_ids[sheet.kind])
                 person = self._who(ent, first, index)
                 if self.hard:
                     person = self.hard.who(ent, first, person)
                 sheet.rows.append((ent.eid, [self._cell(f, ent, first, person, org_id, sheet)
                                              for f in sheet.fields]))
                 left -= 1
-                if org_id and contacts is not None:
-                    for k in range(min(rng.choice(CONTACTS_PER_CRM_ORG), left)):
-                        person = self._who(ent, first, k)
-                        contacts.rows.append((ent.eid, [
-                            self._cell(f, ent, first, person, org_id, contacts)
-                            for f in contacts.fields]))
-                        left -= 1
+                for kind in CHILDREN.get(sheet.kind, ()) if org_id else ():
+                    left -= self._children(by_kind.get(kind), ent, first, org_id, left)
+        if calls is not None and rows > 1:  # a call for an account deleted since: no parent
+            stranger, unknown = self._person("", personal=True), self._entity()
+            calls.rows.append((0, [self._cell(f, unknown, False, stranger, "ACC-99999", calls)
+                                   for f in calls.fields]))
+            self.names.pop()  # that organisation is unknown: entity id 0 in the truth
+            self.people = [p for p in self.people if p[0] <= len(self.names)]
         for sheet in sheets:
             rng.shuffle(sheet.rows)
+            if sheet.kind == "tracker_orgs":  # pre-numbered rows nobody filled in
+                start = self.org_ids["tracker_orgs"]
+                sheet.template = [[ID_FORMATS["tracker_orgs"].format(start + n)]
+                                  for n in range(1, TEMPLATE_ROWS + 1)]
+
+    def _children(self, child: Sheet | None, ent: Entity, first: bool, org_id: str,
+                  left: int) -> int:
+        """Rows for the child sheet of a parent row (contacts, key people, calls)."""
+        if child is None:
+            return 0
+        counts = {"contacts": CONTACTS_PER_CRM_ORG, "tracker_people": PEOPLE_PER_TRACKER_ORG,
+                  "call_log": CALLS_PER_TRACKER_ORG}[child.kind]
+        made = min(self.rng.choice(counts), left)
+        for k in range(made):
+            person = self._who(ent, first, k)
+            child.rows.append((ent.eid, [self._cell(f, ent, first, person, org_id, child)
+                                         for f in child.fields]))
+        return made
 
     def _who(self, ent: Entity, first: bool, index: int) -> tuple[str, str, list[str]]:
         """Name-only duplicates get a stranger (personal mailbox) so nothing else links them."""
@@ -263,7 +297,20 @@ class Maker:
         return f"{first} {last}", email, phones
 
     def _cell(self, name: str, ent: Entity, first: bool, person, org_id: str, sheet: Sheet):
+        value = self._value(name, ent, first, person, org_id, sheet)
+        if sheet.kind == "caps_register" and isinstance(value, str):
+            return value.upper()
+        return value
+
+    def _value(self, name: str, ent: Entity, first: bool, person, org_id: str, sheet: Sheet):
         rng, csv_cell = self.rng, sheet.kind == "csv"
+        if name == "people":
+            self.people += [(ent.eid, p[0]) for p in ent.people]
+            return people_cell(rng, ent.people, "aviation" if self.aviation else "generic")
+        if name in ("first_name", "last_name"):
+            if name == "first_name":
+                self.people.append((ent.eid, person[0]))
+            return person[0].split(" ", 1)[0 if name == "first_name" else 1]
         if name == "organization_name":
             if self.hard:
                 return self.hard.name(ent, first)

@@ -1,7 +1,8 @@
 """One real Prefect server and process worker for the whole test run, shared by xdist
 workers: the first one to need it starts it (under a file lock), the last one to finish
-stops it. The worker is started and stopped with hotpass.orchestration.workers, so the
-fixture also exercises `invoke workers.start/stop`'s logic.
+stops it. Server and worker are started and stopped with hotpass.procs (pidfile, log,
+ready probe, escalating stop), so the fixture also exercises the module behind
+`invoke workers.start/stop` and the native stack.
 """
 
 from __future__ import annotations
@@ -9,15 +10,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import signal
 import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from hotpass import procs
 
 POOL = "hotpass-test-pool"
 FAST = {  # short polling so the suite stays fast
@@ -40,11 +38,7 @@ def free_port() -> int:
 
 
 def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+    return procs.http_ready(f"{url}/health")()
 
 
 def stack_env(home: Path, url: str) -> dict[str, str]:
@@ -52,45 +46,21 @@ def stack_env(home: Path, url: str) -> dict[str, str]:
 
 
 def _start(root: Path) -> dict:
-    from hotpass.orchestration.workers import start_worker
+    from hotpass.orchestration.workers import worker_command
 
     home = root / "prefect-home"
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, **stack_env(home, url)}
-    log = (root / "prefect-server.log").open("ab")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-        start_new_session=True)
-    deadline = time.monotonic() + 90
-    while not healthy(url):
-        if server.poll() is not None or time.monotonic() > deadline:
-            _kill(server.pid)
-            tail = (root / "prefect-server.log").read_text(errors="replace")[-800:]
-            raise RuntimeError(f"prefect server did not become healthy:\n{tail}")
-        time.sleep(0.3)
-    worker = start_worker(POOL, state_dir=root / "workers", env=stack_env(home, url),
-                          settle_seconds=1.0, name="hotpass-test-worker")
+    env = stack_env(home, url)
+    server = procs.start(
+        "prefect-server", [sys.executable, "-m", "prefect", "server", "start", "--host",
+                           "127.0.0.1", "--port", str(port)],
+        state_dir=root, env=env, ready=procs.http_ready(f"{url}/health"), timeout=90)
+    worker = procs.start(POOL, worker_command(POOL, name="hotpass-test-worker"),
+                         state_dir=root / "workers", env=env, settle=1.0)
     return {"url": url, "home": str(home), "server_pid": server.pid,
-            "worker_pid": worker["pid"], "workers_dir": str(root / "workers"), "users": 0}
-
-
-def _kill(pid: int) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, sig)
-        for _ in range(50):
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                    return
-            time.sleep(0.1)
+            "worker_pid": worker.pid, "workers_dir": str(root / "workers"), "users": 0}
 
 
 @contextlib.contextmanager
@@ -115,14 +85,12 @@ def acquire(root: Path) -> dict:
 
 
 def release(root: Path) -> None:
-    from hotpass.orchestration.workers import stop_worker
-
     with _locked(root) as state_file:
         state = json.loads(state_file.read_text())
         state["users"] -= 1
         if state["users"] > 0:
             state_file.write_text(json.dumps(state))
             return
-        stop_worker(POOL, state_dir=Path(state["workers_dir"]), timeout=5)
-        _kill(state["server_pid"])
+        procs.stop(POOL, state_dir=Path(state["workers_dir"]), timeout=5)
+        procs.stop("prefect-server", state_dir=root, timeout=5)
         state_file.unlink()

