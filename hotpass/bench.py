@@ -74,16 +74,21 @@ def read_provenance(refined_path: Path) -> dict[RowKey, Any]:
     return mapping
 
 
+def clear_inputs(input_dir: Path) -> Path:
+    """Remove generated sources an earlier run left (they would skew this run)."""
+    if input_dir.is_dir():
+        for old in input_dir.iterdir():
+            if old.is_file() and old.suffix.lower() in (".xlsx", ".csv"):
+                old.unlink()
+    return input_dir
+
+
 def run_benchmark(*, rows: int = 200_000, seed: int = 7, out_dir: Path = Path("dist/bench"),
                   files: int = 3, profile: str = "generic") -> dict[str, Any]:
     from hotpass.samples import generate_workbooks
 
     out_dir = Path(out_dir)
-    input_dir = out_dir / "input"
-    if input_dir.is_dir():  # stale sources from an earlier run would skew both pipelines
-        for old in input_dir.iterdir():
-            if old.is_file() and old.suffix.lower() in (".xlsx", ".csv"):
-                old.unlink()
+    input_dir = clear_inputs(out_dir / "input")
     started = time.perf_counter()
     generated = generate_workbooks(input_dir, rows=rows, seed=seed, files=files, profile=profile)
     generate_seconds = time.perf_counter() - started

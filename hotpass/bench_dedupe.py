@@ -33,14 +33,11 @@ SPLINK_THRESHOLD = 0.99  # the same match probability as the generic profile's d
 def run_dedupe_benchmark(*, rows: int = 20_000, hard: bool = False, seed: int = 7,
                          out_dir: Path = Path("dist/bench"), files: int = 3,
                          profile: str = "generic") -> dict[str, Any]:
+    from hotpass.bench import clear_inputs
     from hotpass.samples import generate_workbooks
 
     out_dir = Path(out_dir)
-    input_dir = out_dir / "dedupe-input"
-    if input_dir.is_dir():  # stale sources from an earlier run would join this one
-        for old in input_dir.iterdir():
-            if old.is_file() and old.suffix.lower() in (".xlsx", ".csv"):
-                old.unlink()
+    input_dir = clear_inputs(out_dir / "dedupe-input")
     started = time.perf_counter()
     generated = generate_workbooks(input_dir, rows=rows, seed=seed, files=files,
                                    profile=profile, hard=hard)

@@ -2,7 +2,7 @@
 
 Contract: ``splink_table(frame, profile)`` turns refine's combined, normalised rows into
 Splink's input (one column per field Hotpass compares, arrays for the multi-valued ones,
-the name's word pairs for blocking); ``splink_clusters(table, threshold)`` trains and
+Hotpass's name blocking keys); ``splink_clusters(table, threshold)`` trains and
 runs Splink the way its documentation recommends and returns
 ``(cluster label per row, scored pairs as (left, right, probability))``.
 
@@ -21,7 +21,6 @@ position, so labels line up with the input frame.
 from __future__ import annotations
 
 import logging
-from itertools import combinations
 
 import numpy as np
 
@@ -48,19 +47,19 @@ def splink_table(frame, profile: Profile):
     def arrays(slots):
         return [[int(c) for c in row if c >= 0] or None for row in slots.tolist()]
 
-    pairs = {code: [" ".join(p) for p in combinations(sorted(tokens), 2)] or sorted(tokens)
-             for code, tokens in enumerate(features.name_tokens)}
     return pd.DataFrame({
         "unique_id": np.arange(len(frame), dtype=np.int64),
         "name": value(features.name, text),
         "phonetic": features.phonetic.astype(np.int64),
-        "name_pairs": [pairs[c] if c >= 0 else None for c in features.name.tolist()],
+        "lead": features.lead.astype(np.int64),
+        "heads": features.heads.astype(np.int64),
+        "tails": features.tails.astype(np.int64),
         "phones": arrays(features.phone),
         "emails": arrays(features.email),
         "domains": arrays(features.domain),
         "registration": [int(c) if c >= 0 else None for c in features.registration.tolist()],
         "address": value(features.address, features.address_text),
-    }).replace({"phonetic": {-1: None}})
+    }).replace({"phonetic": {-1: None}, "lead": {-1: None}, "heads": {-1: None}, "tails": {-1: None}})
 
 
 def splink_clusters(table, threshold: float, max_pairs: float = 1e6):
@@ -85,7 +84,7 @@ def splink_clusters(table, threshold: float, max_pairs: float = 1e6):
         ],
         blocking_rules_to_generate_predictions=[
             block_on("name"), block_on("phonetic"),
-            block_on("name_pairs", arrays_to_explode=["name_pairs"]),
+            block_on("lead"), block_on("heads"), block_on("tails"),
             block_on("phones", arrays_to_explode=["phones"]),
             block_on("emails", arrays_to_explode=["emails"]),
             block_on("domains", arrays_to_explode=["domains"]),

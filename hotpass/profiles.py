@@ -9,9 +9,11 @@ keys are rejected so no setting is silently ignored.
 by key, synonym (and suffix, domain, join, pin, forbid) lists are added to, and any other
 value the child sets replaces the parent's.
 
-Pitfalls: profile names are file stems (``aviation`` -> ``aviation.yaml``); search paths
-are tried in order, then the project's bundled ``profiles/`` folder; a parent is looked up
-on the same search path as its child.
+Pitfalls: profile names are file stems (``aviation`` -> ``aviation.yaml``): letters,
+digits, ``-`` and ``_``; a path is refused (folders go in the search paths). Search paths
+are tried in order, then the project's bundled ``profiles/`` folder; one that does not
+exist is an error, not silently skipped; a parent is looked up on the same search path as
+its child.
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ RULES: dict[str, Severity] = {
 }
 
 REQUIRED_FIELDS = ("organization_name",)
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 def profile_paths(search_paths: list[Path] | tuple[Path, ...] = ()) -> list[Path]:
@@ -174,6 +177,14 @@ def available_profiles(search_paths: list[Path] | tuple[Path, ...] = ()) -> list
 
 
 def load_profile(name: str, search_paths: list[Path] | tuple[Path, ...] = ()) -> Profile:
+    if not _PROFILE_NAME.fullmatch(name or ""):
+        raise ProfileError(
+            f"--profile {name}: a profile is a name such as 'aviation', not a path; put "
+            f"the folder holding {Path(name or '?').stem}.yaml in --profile-search-path")
+    for folder in search_paths:
+        if not Path(folder).is_dir():
+            raise ProfileError(f"--profile-search-path {folder}: no such folder (also "
+                               "checked: HOTPASS_PROFILE_SEARCH_PATH)")
     path = _find_profile(name, search_paths)
     raw = _resolved(path, search_paths, ())
     return _validated(path, raw)

@@ -3,9 +3,10 @@ field never hides a pair.
 
 Contract: ``candidate_pairs(features, max_block)`` returns ``(left, right)`` int64 arrays
 of distinct row pairs, ``left < right``, sorted. Keys: the name match key (sorted words),
-its phonetic key, the words' first and last three letters (a typo in a long word spares
-one of them), every pair of words of the name (a typo in one word, even the first
-letter, leaves the pairs of the other words intact), each phone, e-mail address and
+its phonetic key, its first two words (a word dropped later in the name keeps them), the
+words' first three letters and their last three letters (a typo
+anywhere, even in a first letter, spares one of the two in all but the shortest words,
+and the phonetic key often covers those), each phone, e-mail address and
 organisation domain, the registration id, the address and the postcode.
 
 Pitfalls: a key held by more than ``max_block`` rows is too common to say anything (a
@@ -16,8 +17,6 @@ per block size with ``np.triu_indices``, never in a Python loop over rows.
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 
 from hotpass.refine.features import Features
@@ -27,8 +26,9 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
     n = features.size
     rows = np.arange(n, dtype=np.int64)
     keys: list[tuple[np.ndarray, np.ndarray]] = [
-        (rows, features.name), (rows, features.phonetic), (rows, features.heads),
-        (rows, features.tails), _word_pairs(features),
+        (rows, features.name), (rows, features.phonetic), (rows, features.lead),
+        (rows, features.heads),
+        (rows, features.tails),
         (rows, features.registration), (rows, features.address), (rows, features.postcode)]
     for slots in (features.phone, features.email, features.domain):
         keys.extend((rows, slots[:, s]) for s in range(slots.shape[1]))
@@ -37,26 +37,6 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
         found.append(_block_pairs(key_rows, codes, n, max_block))
     encoded = np.unique(np.concatenate(found))
     return encoded // n, encoded % n
-
-
-def _word_pairs(features: Features) -> tuple[np.ndarray, np.ndarray]:
-    """(row, code) for every pair of words of each row's name (one-word names: the word)."""
-    import pandas as pd
-
-    owners, words = [], []
-    for code, tokens in enumerate(features.name_tokens):
-        ordered = sorted(tokens)
-        pairs = [" ".join(p) for p in combinations(ordered, 2)] if len(ordered) > 1 else ordered
-        owners.extend([code] * len(pairs))
-        words.extend(pairs)
-    if not words:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    pair_codes, _ = pd.factorize(pd.Series(words, dtype=object))
-    by_name = pd.DataFrame({"name": np.asarray(owners, dtype=np.int64), "key": pair_codes})
-    named = np.flatnonzero(features.name >= 0)
-    exploded = pd.DataFrame({"row": named, "name": features.name[named]}).merge(by_name,
-                                                                               on="name")
-    return exploded["row"].to_numpy(np.int64), exploded["key"].to_numpy(np.int64)
 
 
 def _block_pairs(rows: np.ndarray, codes: np.ndarray, n: int, max_block: int) -> np.ndarray:

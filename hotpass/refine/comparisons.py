@@ -71,21 +71,27 @@ def _exact(a: np.ndarray, b: np.ndarray, counts: np.ndarray):
 
 def _registration(features: Features, left, right):
     from rapidfuzz.distance import DamerauLevenshtein
-    from rapidfuzz.process import cpdist
 
     a, b = features.registration[left], features.registration[right]
     level, agreed = _exact(a, b, features.counts["registration"])
     level = np.where(level == 1, 2, level).astype(np.int8)
     differ = np.flatnonzero(level == 0)
     if differ.size:
-        width = max(len(features.registration_text), 1)
-        codes, inverse = np.unique(a[differ] * width + b[differ], return_inverse=True)
-        text = features.registration_text
-        edits = cpdist([text[x] for x in (codes // width).tolist()],
-                       [text[y] for y in (codes % width).tolist()],
-                       scorer=DamerauLevenshtein.distance, workers=1)
-        level[differ] = np.where(edits <= 1, 1, 0)[inverse]
+        edits = _distinct_scores(a[differ], b[differ], features.registration_text,
+                                 DamerauLevenshtein.distance)
+        level[differ] = np.where(edits <= 1, 1, 0)
     return level, agreed
+
+
+def _distinct_scores(a: np.ndarray, b: np.ndarray, text: list[str], scorer) -> np.ndarray:
+    """``scorer(text[a], text[b])`` per pair, computed once per distinct pair of codes."""
+    from rapidfuzz.process import cpdist
+
+    width = max(len(text), 1)
+    codes, inverse = np.unique(a * width + b, return_inverse=True)
+    scores = cpdist([text[x] for x in (codes // width).tolist()],
+                    [text[y] for y in (codes % width).tolist()], scorer=scorer, workers=1)
+    return scores[inverse]
 
 
 def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
@@ -140,7 +146,6 @@ def _name_levels(features: Features, left, right, limits: list[float]):
 
 def _address_levels(features: Features, left, right, limits: list[float]) -> np.ndarray:
     from rapidfuzz import fuzz
-    from rapidfuzz.process import cpdist
 
     a, b = features.address[left], features.address[right]
     level = np.full(left.size, -1, dtype=np.int8)
@@ -148,13 +153,9 @@ def _address_levels(features: Features, left, right, limits: list[float]) -> np.
     level[both & (a == b)] = 2
     differ = np.flatnonzero(both & (a != b))
     if differ.size:
-        width = max(len(features.address_text), 1)
-        pair_codes, inverse = np.unique(a[differ] * width + b[differ], return_inverse=True)
-        text = features.address_text
-        score = cpdist([text[x] for x in (pair_codes // width).tolist()],
-                       [text[y] for y in (pair_codes % width).tolist()],
-                       scorer=fuzz.token_sort_ratio, workers=1)
-        level[differ] = np.where(score >= limits[0], 1, 0)[inverse]
+        score = _distinct_scores(a[differ], b[differ], features.address_text,
+                                 fuzz.token_sort_ratio)
+        level[differ] = np.where(score >= limits[0], 1, 0)
     pa, pb = features.postcode[left], features.postcode[right]
     level[(pa >= 0) & (pb >= 0) & (pa != pb) & (level >= 0)] = 0
     return level

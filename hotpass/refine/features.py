@@ -58,6 +58,7 @@ class Features:
     size: int
     name: np.ndarray  # code of the match key per row
     phonetic: np.ndarray  # code of the phonetic key per row
+    lead: np.ndarray  # code of the name's first two words (a dropped later word keeps it)
     heads: np.ndarray  # code of the words' first three letters, sorted
     tails: np.ndarray  # code of the words' last three letters, sorted
     name_text: list[str]  # match key per name code
@@ -75,11 +76,14 @@ class Features:
     counts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def match_key(name_key: str) -> str:
-    """Words of a name key with abbreviations expanded and stop words dropped, sorted."""
+def match_words(name_key: str) -> list[str]:
+    """Words of a name key with abbreviations expanded and stop words dropped, in order."""
     words = [ABBREVIATIONS.get(w, w) for w in name_key.split()]
-    kept = [w for w in words if w not in STOP_WORDS] or words
-    return " ".join(sorted(kept))
+    return [w for w in words if w not in STOP_WORDS] or words
+
+
+def match_key(name_key: str) -> str:
+    return " ".join(sorted(match_words(name_key)))
 
 
 def phonetic_key(key: str) -> str:
@@ -96,6 +100,8 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
     matched = {k: match_key(k) if k else "" for k in distinct}
     keys = np.array([matched[k] for k in name_keys], dtype=object)
     name, texts = _codes(keys)
+    lead_of = {k: " ".join(match_words(k)[:2]) if k else "" for k in distinct}
+    lead, _ = _codes(np.array([lead_of[k] for k in name_keys], dtype=object))
     phon_of = {t: phonetic_key(t) for t in texts}
     phonetic, _ = _codes(np.array([phon_of[t] if t else "" for t in keys], dtype=object))
     head_of = {t: " ".join(sorted(w[:3] for w in t.split())) for t in texts}
@@ -105,8 +111,7 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
     spec = profile.dedupe
     shared = {d.lower() for d in spec.shared_domains} | FREE_MAIL
     phones = _multi(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
-    emails = [[e.lower() for e in row] for row in
-              _multi(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)]
+    emails = _multi(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
     sites = _single(frame, profile.fields_of_kind("website"))
     domains = []
     for site, mails in zip(sites, emails, strict=True):
@@ -115,7 +120,8 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
         domains.append(list(dict.fromkeys(h for h in hosts if h and h not in shared)))
     join_keys = {j.key for j in profile.joins}
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
-    reg = np.array([re.sub(r"[^A-Z0-9]", "", v.upper()) if v else "" for v in ids], dtype=object)
+    plain = {v: re.sub(r"[^A-Z0-9]", "", v.upper()) for v in set(ids) if v}
+    reg = np.array([plain[v] if v else "" for v in ids], dtype=object)
     addresses = _single(frame, [f for f in profile.fields if "address" in f])
     address_words = {a: [STREET_WORDS.get(w, w) for w in _WORD.findall(a.lower())]
                      for a in set(addresses) if a}
@@ -124,7 +130,7 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
     postcode = np.array([_postcode(address_words[a]) if a else "" for a in addresses],
                         dtype=object)
     features = Features(
-        size=size, name=name, phonetic=phonetic, heads=heads, tails=tails, name_text=texts,
+        size=size, name=name, phonetic=phonetic, lead=lead, heads=heads, tails=tails, name_text=texts,
         name_tokens=[frozenset(t.split()) for t in texts],
         name_words=_slots([t.split()[:WORDS] for t in texts], WORDS),
         name_digits=_codes(np.array(["".join(c for c in t if c.isdigit()) or "-"
@@ -134,7 +140,7 @@ def build_features(frame, profile: Profile, name_keys) -> Features:
         postcode=_codes(postcode)[0])
     features.address, features.address_text = _codes(address_key)
     features.registration, features.registration_text = _codes(reg)
-    for kind in ("name", "phonetic", "phone", "email", "domain", "registration", "address",
+    for kind in ("name", "phone", "email", "domain", "registration", "address",
                  "postcode"):
         codes = getattr(features, kind).ravel()
         codes = codes[codes >= 0]

@@ -9,6 +9,10 @@ issues match what a user sees in Excel). Any reason a file cannot be read become
 Pitfalls: python-calamine trims leading empty rows unless ``skip_empty_area=False``;
 an encrypted .xlsx is an OLE container, not a zip, so it fails as "corrupt" unless we
 look first; the stdlib csv reader's field limit is how we refuse giant cells cheaply.
+Inputs that are not regular files (a FIFO would block, ``/dev/zero`` never ends, a broken
+link has nothing behind it) are refused before opening, and files are read whole only
+under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size), so no input can
+exhaust memory.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import stat
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +31,8 @@ from hotpass.refine.cells import RawSheet, column_letter
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_FILE_BYTES = 4 * 10**9  # a CSV or Parquet is read whole; this bounds its memory
+MAX_WORKBOOK_EXPANDED_BYTES = 4 * 10**9  # the same for a workbook's unzipped XML
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -39,7 +47,7 @@ def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]
         for path in input_dir.rglob("*")
         if path.suffix.lower() in SUPPORTED_SUFFIXES
         and not path.name.startswith(("~$", "."))
-        and (path.is_file() or path.is_symlink())
+        and not path.is_dir()  # FIFOs, devices and broken links are reported when read
     )
     if not found:
         raise InputError(
@@ -66,6 +74,7 @@ def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
     """Yield every sheet of ``path``; ``label`` is how messages name the file."""
     suffix = path.suffix.lower()
     try:
+        _check_regular(path, label)
         if suffix == ".csv":
             yield _read_csv(path, label)
         elif suffix == ".parquet":
@@ -82,6 +91,19 @@ def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
         raise InputError(f"{label}: cannot read file: {exc.strerror or exc}") from exc
 
 
+def _check_regular(path: Path, label: str) -> None:
+    """Refuse before opening: a FIFO would block, a device (``/dev/zero``) never ends."""
+    mode = path.stat().st_mode  # follows links; a broken one raises FileNotFoundError
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise InputError(f"{label}: cannot read file: it is {kind}, not a regular file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{label}: {path.stat().st_size / 1e9:.1f} GB is more than the "
+                         f"{MAX_FILE_BYTES / 1e9:.0f} GB an input file may hold; split it")
+
+
 def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
     from python_calamine import CalamineWorkbook
 
@@ -93,6 +115,7 @@ def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
         raise InputError(f"{label}: legacy .xls content with an .xlsx name; save it as .xlsx")
     if not magic.startswith(ZIP_MAGIC):
         raise InputError(f"{label}: not a readable workbook (corrupt or not an Excel file)")
+    _check_expanded_size(path, label)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
@@ -105,6 +128,19 @@ def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
             raise InputError(f"{label}, sheet {name}: unreadable ({_first_line(exc)})") from exc
         _check_cell_sizes(rows, f"{label}, sheet {name}")
         yield RawSheet(name=name, rows=rows)
+
+
+def _check_expanded_size(path: Path, label: str) -> None:
+    """A workbook is read whole: refuse one whose XML parts unzip to more than the cap
+    (a zip bomb, or one giant cell) before reading it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # calamine reports the damage in its own words
+    if expanded > MAX_WORKBOOK_EXPANDED_BYTES:
+        raise InputError(f"{label}: unzips to {expanded / 1e9:.1f} GB of sheet data, more "
+                         f"than {MAX_WORKBOOK_EXPANDED_BYTES / 1e9:.0f} GB; split the workbook")
 
 
 def _is_encrypted(path: Path) -> bool:

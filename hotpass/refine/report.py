@@ -9,12 +9,15 @@ flattens it for the workbook, ``render_markdown`` for people, and
 atomically.
 
 Pitfalls: a fill rate counts a cell as filled when it is not null and not blank text.
+Every text from inputs (headers, file and sheet names, reasons) goes into the Markdown
+through ``md_text``, so a header such as ``<img onerror=...>`` renders as text.
 Phone masking finds runs of 8+ digits (with spaces, dots, dashes, brackets), so long
 numeric ids are masked too; date-shaped runs (2024-03-04, 04/03/2024) are left alone.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -39,6 +42,7 @@ _TRAILING = re.compile(r"[^\d]+$")
 _DATE_SHAPED = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
 _MIN_PHONE_DIGITS = 8
 _BAR_WIDTH = 10
+_MD_SPECIAL = re.compile(r"([\\`\[\]|])")
 
 
 def mask_email(email: str) -> str:
@@ -203,9 +207,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     """A human-readable report: totals, sources, fill rates, issues, skipped sheets."""
     totals = report["totals"]
     lines = [
-        f"# Hotpass quality report — profile `{report['profile']}`",
+        f"# Hotpass quality report — profile {md_code(report['profile'])}",
         "",
-        f"*{report.get('profile_description', '')}*",
+        f"*{md_text(report.get('profile_description', ''))}*",
         "",
         f"Hotpass {report['version']}.",
         "",
@@ -233,7 +237,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "## Fill rates",
         "",
         *_table(["Column", "Filled"], [
-            [f"`{column}`", _bar(rate)] for column, rate in report["fill_rates"].items()
+            [md_code(column), _bar(rate)] for column, rate in report["fill_rates"].items()
         ]),
         "",
         "## Issues by rule",
@@ -241,7 +245,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     ]
     if report["issues_by_rule"]:
         lines += _table(["Rule", "Severity", "Count"], [
-            [f"`{rule}`", entry["severity"], entry["count"]]
+            [md_code(rule), entry["severity"], entry["count"]]
             for rule, entry in report["issues_by_rule"].items()
         ])
     else:
@@ -250,8 +254,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     skipped = [s for s in report["sources"] if s["status"] != "used"]
     lines += ["", "## Skipped sheets", ""]
     if skipped:
-        lines += [f"- {s['file']} / {s['sheet']} ({s['status']}): {s['reason'] or 'no reason given'}"
-                  for s in skipped]
+        lines += [f"- {md_text(s['file'])} / {md_text(s['sheet'])} ({s['status']}): "
+                  f"{md_text(s['reason'] or 'no reason given')}" for s in skipped]
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
@@ -318,8 +322,28 @@ def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _table_row(cells: list[Any]) -> str:
-    text = [str(cell).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") for cell in cells]
-    return "| " + " | ".join(text) + " |"
+    return "| " + " | ".join(cell if isinstance(cell, _Markdown) else md_text(cell)
+                             for cell in cells) + " |"
+
+
+class _Markdown(str):
+    """Text already made safe for Markdown (``md_code``), kept as is in a table."""
+
+
+def md_code(value: Any) -> _Markdown:
+    """``value`` as a code span that no backtick, pipe or newline in it can break out of
+    (HTML inside a code span is shown, never rendered)."""
+    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return _Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def md_text(value: Any) -> str:
+    """``value`` as literal Markdown text: HTML (``<img onerror=...>``), links, code spans
+    and table pipes from input cells or headers render as the characters they are."""
+    text = html.escape(str(value), quote=False).replace("\r", " ").replace("\n", " ")
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def write_quality_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:

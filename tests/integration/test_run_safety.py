@@ -7,6 +7,7 @@ leaves no debris."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -51,9 +52,10 @@ def refine_args(input_dir: Path, output: Path, *extra: str) -> list[str]:
     return ["refine", "--input-dir", str(input_dir), "--output-path", str(output), *extra]
 
 
-def run(input_dir: Path, output: Path, *extra: str) -> subprocess.CompletedProcess:
+def run(input_dir: Path, output: Path, *extra: str,
+        timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(hotpass(*refine_args(input_dir, output, *extra)),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def verify(dist: Path) -> dict[str, str]:
@@ -280,3 +282,116 @@ step next {inputs["small"]} ""
     assert sorted(os.listdir(report / "next.dist" / ".refined.runs")) == sorted(
         ["current", "previous", os.readlink(report / "next.dist/.refined.runs/current"),
          os.readlink(report / "next.dist/.refined.runs/previous")])
+
+
+def test_disk_space_estimate_refuses_before_any_work(inputs, tmp_path):
+    mount, report = tmp_path / "mnt", tmp_path / "report"
+    mount.mkdir()
+    report.mkdir()
+    script = f"""
+set -u
+mount -t tmpfs -o size=3m tmpfs {mount}
+mkdir {mount}/dist && head -c 2500000 /dev/zero > {mount}/filler
+{" ".join(hotpass())} refine --input-dir {inputs["small"]} --output-path {mount}/dist/refined.xlsx \
+  >{report}/out 2>{report}/err; echo $? >{report}/rc; ls -A {mount}/dist >{report}/left
+"""
+    done = subprocess.run(["unshare", "-rm", "bash", "-c", script], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (report / "rc").read_text().strip() == "2"
+    error = (report / "err").read_text().splitlines()
+    assert len(error) == 1 and "MB free in" in error[0] and "this run needs about" in error[0]
+    assert (report / "left").read_text() == ""
+
+
+# --------------------------------------------------------------------------- inputs
+
+def test_fifo_device_and_broken_link_inputs_are_skipped_with_an_issue(inputs, tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(inputs["small"], folder)
+    os.mkfifo(folder / "pipe.csv")
+    (folder / "zero.csv").symlink_to("/dev/zero")
+    (folder / "gone.xlsx").symlink_to(tmp_path / "missing.xlsx")
+    output = tmp_path / "dist" / "refined.xlsx"
+    started = time.monotonic()
+    done = subprocess.run(hotpass(*refine_args(folder, output, "--json"), forced=True),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 100  # no hang on the FIFO, no endless read
+    report = json.loads((tmp_path / "dist" / "quality-report.json").read_text())
+    reasons = {s["file"]: s["reason"] for s in report["sources"] if s["status"] == "failed"}
+    assert reasons == {
+        "pipe.csv": "pipe.csv: cannot read file: it is a named pipe (FIFO), not a regular file",
+        "zero.csv": "zero.csv: cannot read file: it is a device, not a regular file",
+        "gone.xlsx": "gone.xlsx: cannot read file: it does not exist (broken link?)"}
+
+
+def test_an_output_folder_inside_the_input_folder_is_never_read_back(inputs, tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(inputs["small"], folder)
+    output = folder / "dist" / "refined.xlsx"
+    summaries = []
+    for _ in range(3):
+        done = run(folder, output, "--json", "--archive")
+        assert done.returncode == 0, done.stderr
+        summaries.append(json.loads(done.stdout)["totals"])
+    assert summaries[0] == summaries[1] == summaries[2]
+    assert summaries[0]["files"] == 3
+
+
+def test_a_failed_data_write_publishes_no_report_either(inputs, tmp_path):
+    """RLIMIT_FSIZE makes the (large) data files fail while a small report would fit:
+    were the report written before the data batch, it would change here."""
+    import resource
+
+    output = tmp_path / "dist" / "refined.xlsx"
+    assert run(inputs["small"], output).returncode == 0
+    before = verify(tmp_path / "dist")
+    report = (tmp_path / "dist" / "quality-report.json").read_bytes()
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    done = subprocess.run(hotpass(*refine_args(inputs["large"], output)), capture_output=True,
+                          text=True, timeout=300, preexec_fn=limit)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "File too large" in lines[0], lines
+    assert (tmp_path / "dist" / "quality-report.json").read_bytes() == report
+    assert verify(tmp_path / "dist") == before
+    assert not debris(tmp_path / "dist")
+
+
+# --------------------------------------------------------------------------- limits
+
+def test_more_issues_than_excel_rows_overflow_to_issues_csv_and_parquet(tmp_path):
+    """21,000 rows whose email cell holds 50 bad addresses: 1,050,000 issues, past the
+    1,048,576 rows of an Excel sheet (cheaper than 220k messy rows, the same limit)."""
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rng = random.Random(5)
+    names = sorted({"".join(rng.choices(string.ascii_lowercase, k=10)).title()
+                    for _ in range(21_000)})[:21_000]
+    bad = "; ".join(f"sales{n}-at-example" for n in range(50))
+    pd.DataFrame({"Company": [f"{n} Trading" for n in names], "Email": bad}).to_csv(
+        folder / "export.csv", index=False)
+    output = tmp_path / "dist" / "refined.xlsx"
+    done = run(folder, output, "--json", timeout=900)  # ~70 s of CPU: a 1M-row sheet
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    outputs = summary["outputs"]
+    assert {"issues_csv", "issues_parquet"} <= set(outputs)
+    issues = pd.read_parquet(outputs["issues_parquet"])
+    assert len(issues) >= 1_050_000
+    assert (issues["rule"] == "email.invalid").sum() == 1_050_000
+    with open(outputs["issues_csv"], encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) == len(issues) + 1
+    assert len(pd.read_parquet(outputs["parquet"])) == summary["totals"]["records_out"] > 19_000
+    sheet = CalamineWorkbook.from_path(outputs["xlsx"]).get_sheet_by_name("Issues")
+    rows = sheet.to_python()
+    assert len(rows) == 1_048_576
+    assert rows[-1][0].endswith(f"all {len(issues):,} are in issues.csv and issues.parquet")
+    verify(tmp_path / "dist")
