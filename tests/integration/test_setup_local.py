@@ -1,0 +1,56 @@
+"""``hotpass setup --target local`` against the real native stack (Prefect server and
+moto_server started by the stack procedure): the plan first, the stack started, the
+Prefect profile and .env.local pointing at what runs, and a second run that skips
+everything."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
+    pytest.importorskip("prefect")
+    from dotenv import dotenv_values
+
+    from hotpass import stack
+    from hotpass.procedure import run
+
+    state, home = tmp_path / "state", tmp_path / "prefect-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTPASS_", "PREFECT_"))}
+    env.update(HOTPASS_STATE_DIR=str(state), PREFECT_HOME=str(home))
+
+    def setup(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hotpass.cli", "setup", "--target",
+                               "local", *extra], capture_output=True, text=True, cwd=tmp_path,
+                              env=env, stdin=subprocess.DEVNULL, timeout=400)
+
+    try:
+        dry = setup("--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert "3. stack       to do      the stack is down" in dry.stdout
+        assert not (tmp_path / ".env.local").exists()
+
+        first = setup()
+        assert first.returncode == 0, first.stdout + first.stderr
+        for line in ("stack: done", "ctx: done", "env: done"):
+            assert line in first.stdout, first.stdout
+        running = stack.status(state / "stack")["env"]
+        url = running["PREFECT_API_URL"]
+        values = dotenv_values(tmp_path / ".env.local")
+        assert values["PREFECT_API_URL"] == url
+        assert values["HOTPASS_S3_ENDPOINT"] == running["HOTPASS_S3_ENDPOINT"]
+        assert "(running stack)" in (tmp_path / ".env.local").read_text()
+        profiles = (home / "profiles.toml").read_text()
+        assert 'active = "hotpass-local"' in profiles and url in profiles
+
+        second = setup()
+        assert second.returncode == 0, second.stderr
+        assert second.stdout.count(": skipped") == 5, second.stdout
+    finally:
+        run(stack.down_procedure(state / "stack"))
