@@ -8,6 +8,6 @@ Prefect).
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, env, refine, workers
+from ops import bench, data, deps, dev, env, refine, stack, workers
 
-ns = Collection(deps, data, bench, workers, env, refine.refine, dev.test, dev.lint)
+ns = Collection(deps, data, bench, workers, env, stack, refine.refine, dev.test, dev.lint)

@@ -5,8 +5,8 @@ Contract: ``upload_archive(path)`` does nothing (returns ``None``) unless
 ``s3://<HOTPASS_S3_BUCKET>/<HOTPASS_S3_PREFIX>/<UTC stamp>/<file name>`` with boto3,
 with the file's sha256 as object metadata, re-reads the object's head (size and sha256
 must match) and returns the ``s3://`` URI. Credentials are boto3's own chain
-(``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, ``~/.aws``); the
-region is ``AWS_DEFAULT_REGION`` or ``us-east-1`` (what MinIO and moto expect).
+(``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, ``~/.aws``), else the
+same two names from the credentials store (``hotpass credentials set``); the region is ``AWS_DEFAULT_REGION`` or ``us-east-1`` (what MinIO and moto expect).
 
 Pitfalls: addressing is path-style (``http://host:9000/bucket/key``), which MinIO and
 moto need on localhost. The upload runs after the local outputs are complete, so every
@@ -26,22 +26,36 @@ from hotpass.fileio import sha256_file
 from hotpass.redact import redact
 
 
-def s3_client(endpoint: str):
-    """A boto3 S3 client for ``endpoint`` (path-style, short timeouts), or a HotpassError."""
+def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
+    """A boto3 S3 client for ``endpoint`` (path-style, short timeouts), or a HotpassError.
+    ``credentials`` (key id, secret) override boto3's chain (the native moto stand-in)."""
     try:
         import boto3
         from botocore.config import Config
     except ImportError:
         raise HotpassError("HOTPASS_S3_ENDPOINT is set but boto3 is missing: "
                            "pip install 'hotpass[s3]'") from None
-    session = boto3.session.Session()
+    session = boto3.session.Session(*(credentials or ()))
     if session.get_credentials() is None:
-        raise HotpassError(f"HOTPASS_S3_ENDPOINT={redact(endpoint)}: no S3 credentials; set "
-                           "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)")
+        stored = _stored_credentials()
+        if stored is None:
+            raise HotpassError(f"HOTPASS_S3_ENDPOINT={redact(endpoint)}: no S3 credentials; "
+                               "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, "
+                               "or `hotpass credentials set AWS_ACCESS_KEY_ID --stdin`)")
+        session = boto3.session.Session(*stored)
     config = Config(connect_timeout=3, read_timeout=30, retries={"max_attempts": 2},
                     s3={"addressing_style": "path"})
     return session.client("s3", endpoint_url=endpoint, config=config,
                           region_name=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+
+
+def _stored_credentials() -> tuple[str, str] | None:
+    """The key pair from the credentials store (``hotpass credentials``), when both are set."""
+    from hotpass import credentials
+
+    store = credentials.load()
+    pair = (store.get("AWS_ACCESS_KEY_ID"), store.get("AWS_SECRET_ACCESS_KEY"))
+    return pair if all(pair) else None
 
 
 def archive_key(prefix: str, name: str, when: datetime | None = None) -> str:

@@ -8,6 +8,7 @@ environment. The variables:
 - ``HOTPASS_INPUT_DIR``, ``HOTPASS_OUTPUT_PATH``, ``HOTPASS_PROFILE``: refine defaults;
 - ``HOTPASS_PROFILE_SEARCH_PATH``: extra profile folders, ``:``-separated;
 - ``HOTPASS_TELEMETRY_ENABLED``, ``HOTPASS_LINEAGE_NAMESPACE``: observability;
+  ``HOTPASS_TELEMETRY_FILE``: console telemetry appended there (the native stack's sink);
 - ``HOTPASS_ENABLE_PREFECT_RUNTIME``: ``1``/``0`` forces the Prefect runtime on/off for
   ``orchestrate``; unset or empty lets ``PREFECT_API_URL`` decide;
 - ``HOTPASS_IMAGE``: the flow image tag (default ``hotpass:<version>``);
@@ -52,6 +53,7 @@ class HotpassSettings(BaseSettings):
     profile: str = "generic"
     profile_search_path: Annotated[list[Path], NoDecode] = []
     telemetry_enabled: bool = False
+    telemetry_file: Path | None = None  # console exporters append here instead of stderr
     lineage_namespace: str = "hotpass"
     enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
     image: str | None = None

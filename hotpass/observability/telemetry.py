@@ -13,7 +13,8 @@ Contract:
 - Exporter: ``OTEL_EXPORTER_OTLP_PROTOCOL`` (or ``..._METRICS_``/``..._TRACES_PROTOCOL``)
   picks ``http/protobuf`` (default), ``grpc`` (only when
   opentelemetry-exporter-otlp-proto-grpc is installed, else a one-line ``HotpassError``)
-  or ``console`` (stderr, for offline use). Endpoint, headers, certificates and timeouts
+  or ``console`` (one JSON document per line on stderr, or appended to
+  ``HOTPASS_TELEMETRY_FILE`` when set: the native stack's file sink; offline use). Endpoint, headers, certificates and timeouts
   come from the standard ``OTEL_EXPORTER_OTLP_*`` variables, read by the exporters
   themselves: this module never reads or prints the headers.
 
@@ -123,11 +124,26 @@ def endpoint_for_display() -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def _console_out():
+    """stderr, or ``HOTPASS_TELEMETRY_FILE`` (appended; the native stack's file sink)."""
+    from hotpass.settings import load
+
+    path = load().telemetry_file
+    if path is None:
+        return sys.stderr
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("a", encoding="utf-8")
+
+
+def _one_line(item) -> str:
+    return item.to_json(indent=None) + "\n"
+
+
 def _metric_exporter(kind: str):
     if kind == "console":
         from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
 
-        return ConsoleMetricExporter(out=sys.stderr)
+        return ConsoleMetricExporter(out=_console_out(), formatter=_one_line)
     if kind == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
     else:
@@ -139,7 +155,7 @@ def _span_exporter(kind: str):
     if kind == "console":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        return ConsoleSpanExporter(out=sys.stderr)
+        return ConsoleSpanExporter(out=_console_out(), formatter=_one_line)
     if kind == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     else:

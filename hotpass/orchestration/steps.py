@@ -35,7 +35,8 @@ def run_summary(plan: Any, result: Any, mode: str) -> dict[str, Any]:
         "rows_in": result.rows_in, "records_out": len(result.refined),
         "duplicates_merged": result.duplicates_merged, "errors": counts["error"],
         "warnings": counts["warning"],
-        "outputs": {k: str(v) for k, v in result.outputs.items()},
+        "outputs": {**{k: str(v) for k, v in result.outputs.items()},
+                    **{f"{k}_s3": uri for k, uri in result.uploads.items()}},
         "stage_seconds": result.stage_seconds,
     }
 

@@ -49,6 +49,7 @@ EXPECTED_PAGES = [
     "how-to/handle-bad-input.md",
     "how-to/observe-runs.md",
     "how-to/orchestrate-with-prefect.md",
+    "how-to/self-hosted-stack.md",
     "reference/cli.md",
     "reference/cli-operations.md",
     "how-to/bootstrap-an-environment.md",
@@ -262,6 +263,15 @@ def core_flags() -> tuple[Flag, ...]:
     return tuple(_flags_from_help(result.stdout))
 
 
+@functools.cache
+def task_positionals(task: str) -> tuple[str, ...]:
+    """Arguments ``invoke TASK`` takes without a flag (Invoke: those with no default)."""
+    probe = f"import tasks; print(' '.join(tasks.ns[{task!r}].positional))"
+    result = run(sys.executable, "-c", probe)
+    assert result.returncode == 0, result.stderr
+    return tuple(result.stdout.split())
+
+
 def check_invoke(args: list[str]) -> list[str]:
     """Problems with ``invoke ARGS``: unknown tasks or flags a task does not have."""
     problems: list[str] = []
@@ -269,6 +279,7 @@ def check_invoke(args: list[str]) -> list[str]:
     current: str | None = None  # None: still in invoke's core options
     flags = {name: flag for flag in core_flags() for name in flag.names}
     expect_value = may_be_value = False
+    positional: list[str] = []  # the current task's positional arguments not yet given
     for token in args:
         if expect_value:
             expect_value = False
@@ -284,13 +295,16 @@ def check_invoke(args: list[str]) -> list[str]:
                 may_be_value = not flag.takes_value and "=" not in token
             continue
         if token not in tasks:
-            if not may_be_value:
+            if positional and not may_be_value:
+                positional.pop(0)  # `invoke stack.logs SERVICE`
+            elif not may_be_value:
                 problems.append(f"{token!r} is not a task (invoke --list)")
             may_be_value = False
             continue
         may_be_value = False
         current = token
         flags = {name: flag for flag in task_flags(token) for name in flag.names}
+        positional = list(task_positionals(token))
     if current is None and not any(a.startswith(("-l", "--list", "-h", "--help"))
                                    for a in args):
         problems.append("no task named")

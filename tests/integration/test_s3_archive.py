@@ -97,3 +97,39 @@ def test_archive_keys_are_dated_and_never_start_with_a_slash():
     assert archive_key("refine", "x.zip", when) == "refine/20261125T143005Z/x.zip"
     assert archive_key("/a/b/", "x.zip", when) == "a/b/20261125T143005Z/x.zip"
     assert archive_key("", "x.zip", when) == "20261125T143005Z/x.zip"
+
+
+def test_orchestrate_archive_uploads_too_and_its_summary_says_where(s3, tmp_path):
+    out = tmp_path / "orch" / "refined.xlsx"
+    result = hotpass("orchestrate", "--input-dir", str(ROOT / "data"), "--output-path", str(out),
+                     "--archive", "--json",
+                     env={**s3_env(s3, tmp_path), "HOTPASS_ENABLE_PREFECT_RUNTIME": "0"})
+    assert result.returncode == 0, result.stderr
+    uri = json.loads(result.stdout)["outputs"]["archive_s3"]
+    key = uri.removeprefix(f"s3://{BUCKET}/")
+    data = client(s3).get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    assert data == (out.parent / "refined-bundle.zip").read_bytes()
+
+
+def test_credentials_come_from_the_store_when_the_environment_has_none(s3, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HOTPASS_"))}
+    env = {**clean, "HOTPASS_STATE_DIR": str(tmp_path / "state"), "HOTPASS_S3_ENDPOINT": s3,
+           "AWS_CONFIG_FILE": str(tmp_path / "none"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    secret = "store-canary-secret-7d1f"
+    for name, value in (("AWS_ACCESS_KEY_ID", "hotpass"), ("AWS_SECRET_ACCESS_KEY", secret)):
+        stored = subprocess.run([sys.executable, "-m", "hotpass.cli", "credentials", "set", name,
+                                 "--stdin"], input=value + "\n", capture_output=True, text=True,
+                                env=env, timeout=60)
+        assert stored.returncode == 0, stored.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(ROOT / "data"),
+         "--output-path", str(tmp_path / "out" / "refined.xlsx"), "--archive"],
+        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "uploaded to s3://hotpass-artifacts/refine/" in result.stdout
+    assert secret not in result.stdout + result.stderr

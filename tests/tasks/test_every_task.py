@@ -14,7 +14,9 @@ import pytest
 
 from tests.tasks.test_tasks import ROOT, listed_tasks
 
-NEEDS = {"workers.start": ["--pool", "dry-pool"]}  # required arguments
+NEEDS = {"workers.start": ["--pool", "dry-pool"],  # required arguments
+         "stack.logs": ["prefect-server"],
+         "stack.up": ["--prefect-port", "0", "--s3-port", "0"]}  # 4200/9000 may be taken
 BAD = {  # task -> (arguments, text the one line must contain)
     "refine": (["--input-dir", "no-such-folder"], "no-such-folder"),
     "test": (["-k", "x", "--no-such-flag"], "'--no-such-flag'"),
@@ -27,6 +29,10 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "workers.start": (["--pool", "../etc"], "--pool '../etc' is not a pool name"),
     "workers.stop": (["--timeout", "soon"], "--timeout: 'soon' is not a valid float"),
     "workers.status": (["--pool", "a/b"], "--pool 'a/b' is not a pool name"),
+    "stack.up": (["--native", "--prefect-port", "70000"], "--prefect-port 70000: not a port"),
+    "stack.down": (["--state-dir", "README.md"], "README.md/stack.json: unreadable stack state"),
+    "stack.status": (["--state-dir", "README.md"], "README.md/stack.json: unreadable"),
+    "stack.logs": (["nope"], "stack.logs nope: no such service"),
 }
 SKIP = shutil.ignore_patterns(".git", "dist", ".venv", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "*.egg-info")

@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
-                  "workers.start", "workers.stop", "workers.status"}
+                  "workers.start", "workers.stop", "workers.status", "stack.up", "stack.down",
+                  "stack.status", "stack.logs"}
 
 
 def run(*command: str, env: dict | None = None, cwd: Path = ROOT):
