@@ -3,14 +3,18 @@
 Contract: ``write_refined_outputs`` writes ``<output>.xlsx`` (sheets "Refined Data",
 "Quality Summary", "Issues", "Provenance") plus ``<output>.csv`` and ``<output>.parquet``
 holding the refined data only, as one atomic batch: if any write fails, no output is
-created or changed. Every text cell that a spreadsheet would run as a formula is
-neutralised first (``neutralise_formulas``), so all three files hold the same values. CSV
-and Parquet are byte-identical for the same frame.
+created or changed. A sheet past Excel's row limit holds its first rows and a note; the
+full Issues/Provenance list then goes to ``issues.csv``/``.parquet`` (``provenance.*``)
+beside it. The formula guard (``neutralise_formulas``) applies to the spreadsheet outputs
+(xlsx, csv) only, and every CSV text field is quoted so no list separator (``,`` ``;``
+tab) can start a cell with ``=``; Parquet keeps the original values. CSV and Parquet are
+byte-identical for the same frame.
 
 Pitfalls: xlsx is written in constant-memory mode, so rows go out strictly in order and
 nothing can be styled after it is written. Excel truncates a cell at 32,767 characters
 while CSV/Parquet keep the full text. Integers and floats are written as numbers, every
-other value as text (``str``), nulls as empty cells.
+other value as text (``str``), nulls as empty cells. The forked workbook writer ignores
+SIGINT and dies with its parent (``signals.child_init``).
 """
 
 from __future__ import annotations
