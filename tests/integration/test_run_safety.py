@@ -174,6 +174,17 @@ def test_second_run_refuses_or_waits_and_the_set_always_verifies(inputs, tmp_pat
     assert not debris(dist)
 
 
+def _publish_small_then_start_large(inputs, dist: Path, **pipes):
+    """Publish a small set, then start a large ``--archive`` run over it; returns the
+    previous set's checksums, the running process and its psutil handle."""
+    output = dist / "refined.xlsx"
+    assert run(inputs["small"], output, "--archive").returncode == 0
+    before = verify(dist)
+    proc = subprocess.Popen(hotpass(*refine_args(inputs["large"], output, "--archive"),
+                                    forced=True), **pipes)
+    return before, proc, psutil.Process(proc.pid)
+
+
 # --------------------------------------------------------------------------- kill -9
 
 @pytest.mark.parametrize("stage", ["ingest", "export", "archive"])
@@ -181,12 +192,8 @@ def test_kill_9_at_each_stage_keeps_the_previous_set_and_leaves_no_orphan(inputs
                                                                          stage):
     dist = tmp_path / "dist"
     output = dist / "refined.xlsx"
-    assert run(inputs["small"], output, "--archive").returncode == 0
-    before = verify(dist)
-    proc = subprocess.Popen(hotpass(*refine_args(inputs["large"], output, "--archive"),
-                                    forced=True),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    parent = psutil.Process(proc.pid)
+    before, proc, parent = _publish_small_then_start_large(
+        inputs, dist, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if stage == "ingest":  # pool workers running
         _wait_for(lambda: len(_family(parent)) >= 2, what="pool workers")
     elif stage == "export":  # the forked workbook writer running, staging being filled
@@ -211,13 +218,8 @@ def test_kill_9_at_each_stage_keeps_the_previous_set_and_leaves_no_orphan(inputs
     (signal.SIGTERM, "ingest"), (signal.SIGTERM, "export"), (signal.SIGINT, "ingest")])
 def test_sigterm_and_sigint_stop_everything_with_one_line(inputs, tmp_path, signum, stage):
     dist = tmp_path / "dist"
-    output = dist / "refined.xlsx"
-    assert run(inputs["small"], output, "--archive").returncode == 0
-    before = verify(dist)
-    proc = subprocess.Popen(hotpass(*refine_args(inputs["large"], output, "--archive"),
-                                    forced=True),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parent = psutil.Process(proc.pid)
+    before, proc, parent = _publish_small_then_start_large(
+        inputs, dist, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if stage == "ingest":
         _wait_for(lambda: len(_family(parent)) >= 2, what="pool workers")
     else:
