@@ -32,13 +32,9 @@ SPLINK_MISSING = "Splink is not installed: pip install -e \".[bench]\" (the benc
 def splink_table(frame, profile: Profile):
     import pandas as pd
 
-    from hotpass.refine.dedupe import name_keys
     from hotpass.refine.features import build_features
 
-    keys = name_keys(frame.get("organization_name", pd.Series(None, index=frame.index,
-                                                              dtype=object)),
-                     profile.dedupe.legal_suffixes).to_numpy(dtype=object)
-    features = build_features(frame, profile, keys)
+    features = build_features(frame, profile)
     text = features.name_text
 
     def value(codes, vocabulary):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.refine.features import Features
+from hotpass.refine.textcodes import joined, ranges
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("far", "fair", "subset", "close", "exact"),
@@ -83,14 +84,13 @@ def _registration(features: Features, left, right):
     return level, agreed
 
 
-def _distinct_scores(a: np.ndarray, b: np.ndarray, text: list[str], scorer) -> np.ndarray:
+def _distinct_scores(a: np.ndarray, b: np.ndarray, text: np.ndarray, scorer) -> np.ndarray:
     """``scorer(text[a], text[b])`` per pair, computed once per distinct pair of codes."""
     from rapidfuzz.process import cpdist
 
     width = max(len(text), 1)
-    codes, inverse = np.unique(a * width + b, return_inverse=True)
-    scores = cpdist([text[x] for x in (codes // width).tolist()],
-                    [text[y] for y in (codes % width).tolist()], scorer=scorer, workers=1)
+    codes, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
+    scores = cpdist(text[codes // width], text[codes % width], scorer=scorer, workers=1)
     return scores[inverse]
 
 
@@ -123,25 +123,55 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     if differ.size == 0:
         return level, agreed
     width = max(len(features.name_text), 1)
-    pair_codes, inverse = np.unique(a[differ] * width + b[differ], return_inverse=True)
+    pair_codes, inverse = np.unique(a[differ].astype(np.int64) * width + b[differ],
+                                    return_inverse=True)
     x, y = pair_codes // width, pair_codes % width
-    words_x, words_y = features.name_words[x], features.name_words[y]
-    shared = np.zeros(x.size, dtype=np.int64)
-    for i in range(words_x.shape[1]):
-        shared += ((words_x[:, i:i + 1] == words_y) & (words_x[:, i:i + 1] >= 0)).any(axis=1)
-    count_x, count_y = (words_x >= 0).sum(axis=1), (words_y >= 0).sum(axis=1)
-    texts, tokens = features.name_text, features.name_tokens
-    rest_x = [texts[i] for i in x.tolist()]  # no shared word: the whole names differ
-    rest_y = [texts[i] for i in y.tolist()]
-    for k in np.flatnonzero(shared > 0).tolist():  # set the shared words aside
-        tx, ty = tokens[x[k]], tokens[y[k]]
-        rest_x[k], rest_y[k] = " ".join(sorted(tx - ty)), " ".join(sorted(ty - tx))
+    (owner_x, word_x), (owner_y, word_y) = _words(features, x), _words(features, y)
+    vocabulary = max(features.name_vocabulary.size, 1)
+    key_x, key_y = owner_x * vocabulary + word_x, owner_y * vocabulary + word_y
+    in_y, in_x = _within(key_x, key_y), _within(key_y, key_x)
+    shared_x = np.bincount(owner_x[in_y], minlength=x.size)
+    shared_y = np.bincount(owner_y[in_x], minlength=x.size)
+    rest_x, rest_y = features.name_text[x], features.name_text[y]  # no shared word
+    some = shared_x > 0
+    if some.any():  # set the shared words aside: the words of each not in the other
+        rest_x[some] = _rest(features, owner_x, word_x, in_y, some)
+        rest_y[some] = _rest(features, owner_y, word_y, in_x, some)
     ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1)
     distinct = np.where(ratio >= limits[0], 3, np.where(ratio >= limits[1], 1, 0))
-    distinct = np.where((shared == count_x) | (shared == count_y), 2, distinct)
+    ptr = features.name_ptr
+    subset = (shared_x == ptr[x + 1] - ptr[x]) | (shared_y == ptr[y + 1] - ptr[y])
+    distinct = np.where(subset, 2, distinct)
     numbers = features.name_digits[x] != features.name_digits[y]
     level[differ] = np.where(numbers, 0, distinct).astype(np.int8)[inverse]
     return level, agreed
+
+
+def _words(features: Features, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index into ``codes``, word rank) of every match word of every name code."""
+    ptr = features.name_ptr
+    length = ptr[codes + 1] - ptr[codes]
+    owner = np.repeat(np.arange(codes.size, dtype=np.int64), length)
+    return owner, features.name_word[ranges(ptr[codes], length)].astype(np.int64)
+
+
+def _within(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` for an ascending ``sorted_keys``, by binary search."""
+    if sorted_keys.size == 0:
+        return np.zeros(keys.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    return sorted_keys[at] == keys
+
+
+def _rest(features: Features, owner, word, shared, pairs) -> np.ndarray:
+    """Per pair in ``pairs`` (a mask): its side's distinct words the other lacks, joined."""
+    keep = ~shared & pairs[owner]
+    keep[1:] &= (word[1:] != word[:-1]) | (owner[1:] != owner[:-1])  # each word once
+    picked = np.flatnonzero(pairs)
+    slot = np.full(pairs.size, -1, dtype=np.int64)
+    slot[picked] = np.arange(picked.size)
+    text = joined(slot[owner[keep]], features.name_vocabulary[word[keep]], picked.size)
+    return text.to_numpy(zero_copy_only=False)
 
 
 def _address_levels(features: Features, left, right, limits: list[float]) -> np.ndarray:

@@ -15,66 +15,16 @@ match probability (``dedupe.match_probability``) turned into a weight once.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
 from hotpass.profiles import Profile
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
+from hotpass.refine.names import name_key, name_keys
 
 NAME_KEY = "__name_key"
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-def name_key(name: str | None, suffixes: list[str] | tuple[str, ...]) -> str:
-    """Lower-case ASCII words without punctuation or trailing legal suffixes."""
-    if not isinstance(name, str) or not name:
-        return ""
-    return _name_key(name, _suffix_words(tuple(suffixes)))
-
-
-def name_keys(names, suffixes: list[str]):
-    """``name_key`` for a Series, computed once per distinct name."""
-    import pandas as pd
-
-    suffix_words = _suffix_words(tuple(suffixes))
-    distinct = {n: _name_key(n, suffix_words) for n in names.dropna().unique()}
-    return pd.Series([distinct.get(n, "") for n in names], index=names.index, dtype=object)
-
-
-@lru_cache(maxsize=64)
-def _suffix_words(suffixes: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
-    plain = (re.sub(r"[^a-z0-9]+", " ", s.lower()).split() for s in suffixes if s.strip())
-    return tuple(sorted((tuple(words) for words in plain), key=len, reverse=True))
-
-
-@lru_cache(maxsize=64)
-def _suffix_endings(suffix_words: tuple[tuple[str, ...], ...]) -> frozenset[str]:
-    """Last words of the suffixes: most names end otherwise and skip the suffix loop."""
-    return frozenset(words[-1] for words in suffix_words if words)
-
-
-def _name_key(name: str, suffix_words: tuple[tuple[str, ...], ...]) -> str:
-    text = name if name.isascii() else (
-        unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
-    text = text.lower()
-    text = text.replace("&", " and ")
-    words = _NON_ALNUM.sub(" ", text).split()
-    endings = _suffix_endings(suffix_words)
-    stripped = True
-    while stripped and len(words) > 1 and words[-1] in endings:
-        stripped = False
-        for suffix in suffix_words:
-            if len(words) > len(suffix) and tuple(words[-len(suffix):]) == suffix:
-                words = words[: -len(suffix)]
-                stripped = True
-                break
-    if words and words[0] == "the" and len(words) > 1:
-        words = words[1:]
-    return " ".join(words)
+__all__ = ["NAME_KEY", "Resolution", "cluster_rows", "name_key", "name_keys", "resolve"]
 
 
 NEAR_THRESHOLD = 20  # pairs listed on each side of the threshold for review
@@ -102,10 +52,9 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     from hotpass.refine.features import build_features
     from hotpass.refine.weights import estimate, score
 
-    names = frame.get("organization_name", pd.Series(None, index=frame.index, dtype=object))
-    frame[NAME_KEY] = name_keys(names, profile.dedupe.legal_suffixes)
     spec = profile.dedupe
-    features = build_features(frame, profile, frame[NAME_KEY].to_numpy(dtype=object))
+    features = build_features(frame, profile)
+    frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
     compared = compare(features, left, right, spec.levels)
     model = estimate(features, compared, spec.levels, seed)

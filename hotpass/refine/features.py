@@ -1,30 +1,36 @@
 """Evidence per input row for entity resolution, as integer codes numpy can compare.
 
-Contract: ``build_features(frame, profile, name_keys)`` returns ``Features``: for every row
-a name (match key: suffix-stripped name key, abbreviations expanded, "and"/"the" dropped,
-words sorted, so swapped words compare equal), its phonetic key (jellyfish Metaphone per
-word), up to ``SLOTS`` E.164 phones, e-mail addresses and organisation domains (website
-host plus non-free-mail e-mail domains), one registration id and one address. Every value
-is a code (-1: missing) into a per-field vocabulary; ``counts[field][code]`` is how many
-rows hold the value (term frequencies).
+Contract: ``build_features(frame, profile)`` returns ``Features``: for every row its name
+key (``names``: the merge reuses it) and the codes of its name (match key: match words
+sorted, so swapped words compare equal), phonetic key (jellyfish Metaphone per word), first
+two match words, the words' first and last three letters, up to ``SLOTS`` E.164 phones,
+e-mail addresses and organisation domains (website host plus non-free-mail e-mail
+domains), one registration id, one address (sorted words) and its postcode. Every value is
+a code (-1: missing) into a per-field vocabulary; ``counts[field][code]`` is how many rows
+hold it (term frequencies). Per name code: its text, its sorted match words (CSR:
+``name_word[name_ptr[c]:name_ptr[c + 1]]``, ranks into ``name_vocabulary``) and the code
+of the digits in it ("Hangar 3": "3").
 
 Pitfalls: free-mail hosts and the profile's ``dedupe.shared_domains`` are dropped here, so
-they can neither block nor score. Work is per distinct value (exports repeat values
-heavily); a row with more than ``SLOTS`` phones or e-mails keeps the first ones.
+they can neither block nor score. Work is per distinct value and per distinct word, in
+pyarrow/numpy kernels (``textcodes``); a row with more than ``SLOTS`` phones or e-mails
+keeps the first ones.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotpass.profiles import Profile
+from hotpass.refine import textcodes as tc
 from hotpass.refine.model import EXTRA_EMAILS, EXTRA_PHONES
+from hotpass.refine.names import name_words
 
 SLOTS = 3
-WORDS = 8
 # Providers whose mailboxes anyone can open: a shared host says nothing about the employer.
 FREE_MAIL = frozenset((
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "hotmail.com",
@@ -33,180 +39,188 @@ FREE_MAIL = frozenset((
     "zoho.com", "yandex.com", "mweb.co.za", "telkomsa.net", "webmail.co.za", "vodamail.co.za",
     "iafrica.com", "absamail.co.za", "lantic.net", "cybersmart.co.za", "afrihost.co.za",
 ))
-# Abbreviations operators type for whole words (compared after expansion).
-ABBREVIATIONS = {
-    "intl": "international", "int'l": "international", "natl": "national",
-    "svcs": "services", "svc": "services", "serv": "services", "mgmt": "management",
-    "mngt": "management", "eng": "engineering", "engg": "engineering", "assoc": "associates",
-    "bros": "brothers", "tech": "technologies", "techs": "technologies", "dev": "development",
-    "grp": "group", "hldgs": "holdings", "hldg": "holdings", "ent": "enterprises",
-    "mfg": "manufacturing", "dist": "distribution", "distr": "distribution",
-    "cons": "consulting", "const": "construction", "constr": "construction",
-    "trans": "transport", "elec": "electrical", "univ": "university", "st": "saint",
-    "centre": "center", "ctr": "center", "med": "medical", "prop": "properties",
-    "props": "properties", "inv": "investments", "invest": "investments",
-}
-STOP_WORDS = frozenset(("and", "the", "of", "for", "en"))
 STREET_WORDS = {"st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue",
                 "dr": "drive", "ln": "lane", "cres": "crescent", "blvd": "boulevard",
                 "hwy": "highway", "pl": "place", "sq": "square", "ext": "extension"}
-_WORD = re.compile(r"[a-z0-9]+")
 
 
 @dataclass
 class Features:
     size: int
-    name: np.ndarray  # code of the match key per row
+    name_key: np.ndarray  # object per row: the name key ("" without a name)
+    name: np.ndarray  # int32 code of the match key per row
     phonetic: np.ndarray  # code of the phonetic key per row
-    lead: np.ndarray  # code of the name's first two words (a dropped later word keeps it)
+    lead: np.ndarray  # code of the first two match words (a dropped later word keeps it)
     heads: np.ndarray  # code of the words' first three letters, sorted
     tails: np.ndarray  # code of the words' last three letters, sorted
-    name_text: list[str]  # match key per name code
-    name_tokens: list[frozenset[str]]  # words per name code
-    name_words: np.ndarray  # (name codes, WORDS) word codes, -1 pads
-    name_digits: np.ndarray  # code of the digits in each name code ("Hangar 3": "3")
-    phone: np.ndarray  # (rows, SLOTS)
+    name_text: np.ndarray  # object: match key per name code
+    name_ptr: np.ndarray  # int64 (name codes + 1): CSR offsets into name_word
+    name_word: np.ndarray  # int32: sorted match words per name code, ranks
+    name_vocabulary: np.ndarray  # object: match words, sorted
+    name_digits: np.ndarray  # int32 per name code: code of its digits (-1: none)
+    phone: np.ndarray  # (rows, SLOTS) int32
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
-    registration_text: list[str]  # id per registration code
+    registration_text: np.ndarray  # object: id per registration code
     address: np.ndarray
-    address_text: list[str]  # sorted address words per address code
+    address_text: np.ndarray  # object: sorted address words per address code
     postcode: np.ndarray
     counts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def match_words(name_key: str) -> list[str]:
-    """Words of a name key with abbreviations expanded and stop words dropped, in order."""
-    words = [ABBREVIATIONS.get(w, w) for w in name_key.split()]
-    return [w for w in words if w not in STOP_WORDS] or words
-
-
-def match_key(name_key: str) -> str:
-    return " ".join(sorted(match_words(name_key)))
-
-
-def phonetic_key(key: str) -> str:
-    import jellyfish
-
-    return " ".join(sorted(jellyfish.metaphone(w) or w for w in key.split()))
-
-
-def build_features(frame, profile: Profile, name_keys) -> Features:
+def build_features(frame, profile: Profile) -> Features:
     import pandas as pd
 
     size = len(frame)
-    distinct = pd.unique(name_keys)
-    matched = {k: match_key(k) if k else "" for k in distinct}
-    keys = np.array([matched[k] for k in name_keys], dtype=object)
-    name, texts = _codes(keys)
-    lead_of = {k: " ".join(match_words(k)[:2]) if k else "" for k in distinct}
-    lead, _ = _codes(np.array([lead_of[k] for k in name_keys], dtype=object))
-    phon_of = {t: phonetic_key(t) for t in texts}
-    phonetic, _ = _codes(np.array([phon_of[t] if t else "" for t in keys], dtype=object))
-    head_of = {t: " ".join(sorted(w[:3] for w in t.split())) for t in texts}
-    tail_of = {t: " ".join(sorted(w[-3:] for w in t.split())) for t in texts}
-    heads, _ = _codes(np.array([head_of[t] if t else "" for t in keys], dtype=object))
-    tails, _ = _codes(np.array([tail_of[t] if t else "" for t in keys], dtype=object))
+    names = name_words(frame.get("organization_name", pd.Series(None, index=frame.index,
+                                                               dtype=object)),
+                       profile.dedupe.legal_suffixes)
     spec = profile.dedupe
-    shared = {d.lower() for d in spec.shared_domains} | FREE_MAIL
-    phones = _multi(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
-    emails = _multi(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
-    sites = _single(frame, profile.fields_of_kind("website"))
-    domains = []
-    for site, mails in zip(sites, emails, strict=True):
-        hosts = [_host(site)] if site else []
-        hosts += [m.rsplit("@", 1)[-1] for m in mails if "@" in m]
-        domains.append(list(dict.fromkeys(h for h in hosts if h and h not in shared)))
+    name = _name_codes(names)
+    phones = _values(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
+    emails = _values(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
     join_keys = {j.key for j in profile.joins}
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
-    plain = {v: re.sub(r"[^A-Z0-9]", "", v.upper()) for v in set(ids) if v}
-    reg = np.array([plain[v] if v else "" for v in ids], dtype=object)
-    addresses = _single(frame, [f for f in profile.fields if "address" in f])
-    address_words = {a: [STREET_WORDS.get(w, w) for w in _WORD.findall(a.lower())]
-                     for a in set(addresses) if a}
-    address_key = np.array([" ".join(sorted(address_words[a])) if a else "" for a in addresses],
-                           dtype=object)
-    postcode = np.array([_postcode(address_words[a]) if a else "" for a in addresses],
-                        dtype=object)
+    registration, registration_text = tc.encode(
+        pc.replace_substring_regex(pc.utf8_upper(ids), "[^A-Z0-9]+", ""))
+    address, address_text, postcode = _addresses(
+        _single(frame, [f for f in profile.fields if "address" in f]))
     features = Features(
-        size=size, name=name, phonetic=phonetic, lead=lead, heads=heads, tails=tails, name_text=texts,
-        name_tokens=[frozenset(t.split()) for t in texts],
-        name_words=_slots([t.split()[:WORDS] for t in texts], WORDS),
-        name_digits=_codes(np.array(["".join(c for c in t if c.isdigit()) or "-"
-                                     for t in texts], dtype=object))[0],
-        phone=_slots(phones), email=_slots(emails), domain=_slots(domains),
-        registration=np.zeros(0), registration_text=[], address=np.zeros(0), address_text=[],
-        postcode=_codes(postcode)[0])
-    features.address, features.address_text = _codes(address_key)
-    features.registration, features.registration_text = _codes(reg)
-    for kind in ("name", "phone", "email", "domain", "registration", "address",
-                 "postcode"):
+        size=size, name_key=np.append(names.key, "")[names.row], **name,
+        phone=_slots(size, *phones),
+        email=_slots(size, *emails),
+        domain=_slots(size, *_domains(frame, profile, emails,
+                                      {d.lower() for d in spec.shared_domains} | FREE_MAIL)),
+        registration=registration, registration_text=registration_text,
+        address=address, address_text=address_text, postcode=postcode)
+    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
         codes = getattr(features, kind).ravel()
         codes = codes[codes >= 0]
         features.counts[kind] = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
     return features
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
-    """Integer code per value ("" and None: -1) and the vocabulary."""
-    import pandas as pd
+def _name_codes(names) -> dict[str, np.ndarray]:
+    """Per-row name codes and per-name-code words, from the distinct names' match words."""
+    import jellyfish
 
-    series = pd.Series(values, dtype=object)
-    codes, uniques = pd.factorize(series.where(series != "", None), use_na_sentinel=True)
-    return codes.astype(np.int64), list(uniques)
+    owner, word, vocabulary, size = names.owner, names.word, names.vocabulary, names.size
+    order = np.lexsort((word, owner))
+    sorted_owner, sorted_word = owner[order], word[order]
+    per_row = np.append(np.arange(size, dtype=np.int32), -1)[names.row]  # -1: no name
+
+    def rows_of(keys: pa.Array) -> np.ndarray:  # distinct-name strings -> row codes
+        codes, _ = tc.encode(keys)
+        return np.append(codes, -1)[per_row]
+
+    def by_word(derive) -> np.ndarray:  # each name's words mapped, then sorted and joined
+        rank, derived = tc.ranked(np.array([derive(w) for w in vocabulary.tolist()],
+                                           dtype=object)) if vocabulary.size else (word, vocabulary)
+        return rows_of(tc.sorted_joined(owner, rank[word], derived, size))
+
+    match, name_text = tc.encode(tc.joined(sorted_owner, vocabulary[sorted_word], size))
+    count = np.bincount(owner, minlength=size)
+    position = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    lead = rows_of(tc.joined(owner[position < 2], vocabulary[word[position < 2]], size))
+    has_digits = np.array([any(c.isdigit() for c in w) for w in vocabulary.tolist()], dtype=bool)
+    digit_words = has_digits[sorted_word]
+    digits, _ = tc.encode(tc.joined(
+        sorted_owner[digit_words],
+        [''.join(c for c in w if c.isdigit()) for w in vocabulary[sorted_word[digit_words]]],
+        size, ""))
+    codes, first = np.unique(match, return_index=True)  # a distinct name per name code
+    first = first[codes >= 0]
+    starts = np.cumsum(count) - count
+    return {"name": np.append(match, -1)[per_row].astype(np.int32),
+            "phonetic": by_word(lambda w: jellyfish.metaphone(w) or w),
+            "lead": lead, "heads": by_word(lambda w: w[:3]), "tails": by_word(lambda w: w[-3:]),
+            "name_text": name_text,
+            "name_ptr": np.r_[0, np.cumsum(count[first])].astype(np.int64),
+            "name_word": sorted_word[tc.ranges(starts[first], count[first])],
+            "name_vocabulary": vocabulary, "name_digits": digits[first]}
 
 
-def _single(frame, fields: list[str]) -> list[str | None]:
-    """First non-empty value of ``fields`` per row."""
+def _single(frame, fields: list[str]) -> pa.Array:
+    """First non-empty value of ``fields`` per row (null: none)."""
     present = [f for f in fields if f in frame]
     if not present:
-        return [None] * len(frame)
-    column = frame[present[0]]
-    for other in present[1:]:
-        column = column.where(column.notna(), frame[other])
-    return [v if isinstance(v, str) and v else None for v in column]
+        return pa.nulls(len(frame), pa.string())
+    return pc.coalesce(*(tc.strings(frame[f]) for f in present))
 
 
-def _multi(frame, fields: list[str], extra: str) -> list[list[str]]:
-    columns = [frame[f].tolist() for f in fields if f in frame]
+def _values(frame, fields: list[str], extra: str) -> tuple[np.ndarray, pa.Array]:
+    """(row, value) of every non-empty value of ``fields`` and of the "; "-separated extra
+    column, grouped by row; in a row the fields' values come first, in field order."""
+    rows, values = [np.empty(0, np.int64)], [pa.array([], pa.string())]
+    for name in [f for f in fields if f in frame]:
+        column = tc.strings(frame[name])
+        valid = column.is_valid()
+        rows.append(np.flatnonzero(valid.to_numpy(zero_copy_only=False)))
+        values.append(column.filter(valid))
     if extra in frame:
-        columns.append([v.split("; ") if isinstance(v, str) and v else None
-                        for v in frame[extra]])
-    out: list[list[str]] = []
-    for cells in zip(*columns, strict=True) if columns else ([] for _ in range(len(frame))):
-        row: list[str] = []
-        for cell in cells:
-            if isinstance(cell, list):
-                row.extend(cell)
-            elif isinstance(cell, str) and cell:
-                row.append(cell)
-        out.append(row)
+        owner, parts = tc.split(tc.strings(frame[extra]), "; ")
+        rows.append(owner)
+        values.append(parts)
+    row = np.concatenate(rows)
+    order = np.argsort(row, kind="stable")
+    return row[order], pa.concat_arrays([v.cast(pa.string()) for v in values]).take(order)
+
+
+def _domains(frame, profile: Profile, emails, shared: set[str]):
+    """(row, domain): the website host, then the e-mails' domains; shared hosts dropped,
+    each once per row."""
+    site = _single(frame, profile.fields_of_kind("website"))
+    site = pc.replace_substring_regex(site, "^.*?://", "", max_replacements=1)
+    site = pc.replace_substring_regex(pc.utf8_lower(site), "(?s)/.*", "", max_replacements=1)
+    site = pc.replace_substring_regex(site, r"^www\.", "", max_replacements=1)
+    site_rows = np.flatnonzero(site.is_valid().to_numpy(zero_copy_only=False))
+    mail_rows, mails = emails
+    at = pc.match_substring(mails, "@").to_numpy(zero_copy_only=False)
+    hosts = pc.replace_substring_regex(mails.filter(pa.array(at)), "(?s)^.*@", "")
+    row = np.r_[site_rows, mail_rows[at]]
+    order = np.argsort(row, kind="stable")  # a row's website host first
+    row = row[order]
+    codes, vocabulary = tc.encode(pa.concat_arrays([site.filter(site.is_valid()),
+                                                    hosts]).take(order))
+    keep = (codes >= 0) & ~np.isin(vocabulary, list(shared))[np.maximum(codes, 0)]
+    index = np.flatnonzero(keep)
+    _, first = np.unique(row[index] * max(vocabulary.size, 1) + codes[index],
+                         return_index=True)
+    index = np.sort(index[first])
+    return row[index], pa.array(vocabulary[codes[index]], type=pa.string())
+
+
+def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) -> np.ndarray:
+    """(rows, width) codes of each row's first ``width`` values (grouped by row); -1 pads."""
+    count = np.bincount(rows, minlength=size)
+    position = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
+    keep = position < width
+    codes, _ = tc.encode(values.filter(pa.array(keep)))
+    out = np.full((size, width), -1, dtype=np.int32)
+    out[rows[keep], position[keep]] = codes
     return out
 
 
-def _slots(rows: list[list[str]], width: int = SLOTS) -> np.ndarray:
-    """(rows, width) codes into one vocabulary of every value; -1 pads."""
+def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(address code, sorted-words text per code, postcode code) per row. The postcode is
+    the last 4-6 digit word after the first (the first is usually a street number)."""
     import pandas as pd
 
-    flat = [v for row in rows for v in row[:width]]
-    codes, _ = pd.factorize(pd.Series(flat, dtype=object))
-    out = np.full((len(rows), width), -1, dtype=np.int64)
-    lengths = np.array([min(len(r), width) for r in rows], dtype=np.int64)
-    row_index = np.repeat(np.arange(len(rows)), lengths)
-    slot = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    out[row_index, slot] = codes
-    return out
-
-
-def _host(site: str) -> str:
-    host = site.split("://", 1)[-1].split("/", 1)[0].lower()
-    return host.removeprefix("www.")
-
-
-def _postcode(words: list[str]) -> str:
-    """A 4-6 digit word after the first (the first is usually a street number)."""
-    for word in reversed(words[1:]):
-        if word.isdigit() and 4 <= len(word) <= 6:
-            return word
-    return ""
+    row, distinct = pd.factorize(addresses.to_numpy(zero_copy_only=False))
+    size = len(distinct)
+    owner, words = tc.split(pc.utf8_lower(tc.strings(distinct)), "[^a-z0-9]+", regex=True)
+    code, vocabulary = tc.encode(words)
+    plain = vocabulary.tolist()
+    rank, mapped = tc.ranked(np.array([STREET_WORDS.get(w, w) for w in plain], dtype=object))
+    per_row = np.append(np.arange(size), -1)[row]
+    address, text = tc.encode(tc.sorted_joined(owner, rank[code], mapped, size))
+    count = np.bincount(owner, minlength=size)
+    position = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    postal = np.array([w.isdigit() and 4 <= len(w) <= 6 for w in plain], dtype=bool)
+    candidate = np.flatnonzero(postal[code] & (position >= 1))[::-1]
+    postcode = np.full(size + 1, -1, dtype=np.int32)
+    found, last = np.unique(owner[candidate], return_index=True)
+    postcode[found] = code[candidate[last]]
+    return (np.append(address, -1)[per_row].astype(np.int32), text,
+            postcode[per_row])

@@ -1,0 +1,102 @@
+"""Vectorised text kernels for entity resolution: words, codes and per-owner joins, in
+pyarrow and numpy instead of a Python loop per value.
+
+Contract: a text column becomes flat arrays: ``owner`` (the index of the value each word
+came from, ascending) and ``words`` (a pyarrow string array). ``encode`` turns strings
+into integer codes (-1: missing or empty) plus their vocabulary, ``ranked`` does the same
+with the vocabulary sorted (code order is alphabetical order), ``joined`` glues each
+owner's words back into one string, ``ranges`` gathers slices of a flat array.
+
+Pitfalls: ``strings`` maps anything that is not a non-empty ``str`` to null, as the
+per-value code did. ``plain_words`` folds accents with NFKD and drops what is left
+outside ASCII, exactly as ``unicodedata.normalize`` + ``encode("ascii", "ignore")`` did.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+
+def strings(values) -> pa.Array:
+    """A pyarrow string array of ``values``; non-strings and "" become null."""
+    values = np.asarray(values, dtype=object)
+    try:
+        array = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([v if isinstance(v, str) else None for v in values.tolist()],
+                         type=pa.string())
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def plain_words(text: pa.Array, ampersand: bool = False) -> tuple[np.ndarray, pa.Array]:
+    """(owner, words): lower-case ASCII letter/digit runs of every value ("&": "and")."""
+    ascii_only = pc.string_is_ascii(text)
+    if not pc.all(ascii_only).as_py():  # nulls are skipped
+        folded = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"),
+                                            r"[^\x00-\x7f]+", "")
+        text = pc.if_else(ascii_only, text, folded)
+    text = pc.ascii_lower(text)
+    if ampersand:
+        text = pc.replace_substring(text, "&", " and ")
+    return split(text, "[^a-z0-9]+", regex=True)
+
+
+def split(text: pa.Array, separator: str, regex: bool = False) -> tuple[np.ndarray, pa.Array]:
+    """(owner, parts) of ``text`` split on ``separator``; empty parts dropped."""
+    lists = (pc.split_pattern_regex if regex else pc.split_pattern)(text, separator)
+    if isinstance(lists, pa.ChunkedArray):
+        lists = lists.combine_chunks()
+    offsets = lists.offsets.to_numpy()
+    owner = np.repeat(np.arange(len(lists), dtype=np.int64), np.diff(offsets))
+    parts = lists.values[offsets[0]:offsets[-1]]
+    keep = pc.not_equal(parts, "").to_numpy(zero_copy_only=False)
+    if keep.all():
+        return owner, parts
+    return owner[keep], parts.filter(pa.array(keep))
+
+
+def encode(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(int32 code per value, -1 for null or ""; vocabulary as an object array)."""
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
+    encoded = values.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
+    return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
+
+
+def ranked(values) -> tuple[np.ndarray, np.ndarray]:
+    """``encode`` with the vocabulary sorted, so comparing codes compares the strings."""
+    codes, vocabulary = encode(values if isinstance(values, pa.Array) else
+                               pa.array(values, type=pa.string()))
+    order = np.argsort(vocabulary.astype(str), kind="stable")
+    rank = np.empty(order.size, dtype=np.int32)
+    rank[order] = np.arange(order.size, dtype=np.int32)
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1).astype(np.int32), \
+        vocabulary[order]
+
+
+def joined(owner: np.ndarray, words: pa.Array | np.ndarray, size: int,
+           separator: str = " ") -> pa.Array:
+    """One string per owner ``0..size-1``: its words (flat, grouped by owner) joined; owners
+    without words get ""."""
+    offsets = np.zeros(size + 1, dtype=np.int32)
+    np.cumsum(np.bincount(owner, minlength=size), out=offsets[1:])
+    if not isinstance(words, pa.Array):
+        words = pa.array(words, type=pa.string())
+    return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), separator)
+
+
+def sorted_joined(owner: np.ndarray, rank: np.ndarray, vocabulary: np.ndarray, size: int,
+                  separator: str = " ") -> pa.Array:
+    """Each owner's words in vocabulary order (``rank`` indexes ``vocabulary``), joined."""
+    order = np.lexsort((rank, owner))
+    return joined(owner[order], vocabulary[rank[order]], size, separator)
+
+
+def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Flat indices ``starts[i] .. starts[i] + lengths[i] - 1`` for every ``i``, in order."""
+    lengths = lengths.astype(np.int64)
+    total = int(lengths.sum())
+    shift = np.repeat(starts.astype(np.int64) - np.cumsum(lengths) + lengths, lengths)
+    return shift + np.arange(total, dtype=np.int64)
