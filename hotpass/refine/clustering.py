@@ -9,8 +9,9 @@ form (``|A| * |B|``): a single weak link can add a row to a pair but never glue 
 larger clusters or grow a chain one row at a time (A-B, B-C, C-D never makes one cluster
 of four unless enough of the other pairs match too).
 
-Pitfalls: the loop is Python but runs only over above-threshold pairs; counts of links
-between clusters are merged small-into-large, so the cost stays near-linear.
+Pitfalls: the loop is Python but runs only over above-threshold pairs that touch a third
+row (a pair alone is a cluster of two without it); counts of links between clusters are
+merged small-into-large, so the cost stays near-linear.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
          threshold: float, cohesion: float) -> tuple[np.ndarray, np.ndarray]:
     accepted = np.zeros(left.size, dtype=bool)
     candidates = np.flatnonzero(weight >= threshold)
+    # a pair whose rows are in no other matching pair is a cluster of two on its own: the
+    # loop would accept it (cohesion <= 1) and nothing else can reach it
+    degree = (np.bincount(left[candidates], minlength=size)
+              + np.bincount(right[candidates], minlength=size))
+    lone = (degree[left[candidates]] == 1) & (degree[right[candidates]] == 1)
+    pairs = candidates[lone]
+    accepted[pairs] = True
+    candidates = candidates[~lone]
     order = candidates[np.lexsort((right[candidates], left[candidates], -weight[candidates]))]
     parent = list(range(size))
     members = [1] * size
@@ -60,7 +69,10 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
             target[other] += count
             neighbour = between[other]
             neighbour[ra] += neighbour.pop(rb)
-    roots = np.array([find(x) for x in range(size)], dtype=np.int64)
+    roots = np.arange(size, dtype=np.int64)
+    touched = np.unique(np.r_[left[order], right[order]]).tolist()
+    roots[touched] = [find(x) for x in touched]
+    roots[right[pairs]] = left[pairs]
     return smallest_member(roots), accepted
 
 

@@ -44,23 +44,27 @@ EXACT = {f: len(levels) - 1 for f, levels in LEVELS.items()}
 @dataclass
 class Compared:
     levels: np.ndarray  # (pairs, len(FIELDS)) int8, -1 missing
-    term_counts: np.ndarray  # (pairs, len(FIELDS)) int64: rows holding the agreed value
+    term_counts: np.ndarray  # (pairs, len(FIELDS)) int32: rows holding the agreed value
 
 
 def compare(features: Features, left: np.ndarray, right: np.ndarray,
-            thresholds: dict[str, list[float]]) -> Compared:
+            thresholds: dict[str, list[float]], fields: tuple[str, ...] = FIELDS) -> Compared:
+    """Levels of ``fields`` (the others stay -1) for the pairs ``left[i], right[i]``."""
     limits = {**DEFAULT_THRESHOLDS, **thresholds}
     levels = np.full((left.size, len(FIELDS)), -1, dtype=np.int8)
-    counts = np.zeros((left.size, len(FIELDS)), dtype=np.int64)
-    column = {f: i for i, f in enumerate(FIELDS)}
-    levels[:, column["name"]], counts[:, column["name"]] = _name_levels(
-        features, left, right, limits["name"])
-    for kind in ("phone", "email", "domain"):
-        levels[:, column[kind]], counts[:, column[kind]] = _shared_slots(
-            getattr(features, kind), features.counts[kind], left, right)
-    levels[:, column["registration"]], counts[:, column["registration"]] = _registration(
-        features, left, right)
-    levels[:, column["address"]] = _address_levels(features, left, right, limits["address"])
+    counts = np.zeros((left.size, len(FIELDS)), dtype=np.int32)
+    for i, name in enumerate(FIELDS):
+        if name not in fields:
+            continue
+        if name == "name":
+            levels[:, i], counts[:, i] = _name_levels(features, left, right, limits["name"])
+        elif name == "registration":
+            levels[:, i], counts[:, i] = _registration(features, left, right)
+        elif name == "address":
+            levels[:, i] = _address_levels(features, left, right, limits["address"])
+        else:  # phone, email, domain
+            levels[:, i], counts[:, i] = _shared_slots(getattr(features, name),
+                                                       features.counts[name], left, right)
     return Compared(levels, counts)
 
 

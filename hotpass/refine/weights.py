@@ -39,7 +39,8 @@ PSEUDO_PAIRS = 20.0  # prior strength of m
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
 RANDOM_PAIRS = 100_000
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
-SLOT_FIELDS = ("phone", "email", "domain")
+# Two levels, the exact one's u counted from the values: random pairs add nothing.
+COUNTED = tuple(f for f in TERM_FIELDS if len(LEVELS[f]) == 2)
 
 
 @dataclass
@@ -66,10 +67,11 @@ def estimate(features: Features, compared, thresholds: dict[str, list[float]],
              seed: int = 0) -> Model:
     sampled, rate = _sample_levels(features, thresholds, seed)
     u = {f: _smoothed(sampled[f], PRIOR_U[f]) for f in FIELDS}
+    for field in TERM_FIELDS:
+        u[field] = _exact_u_without_matches(features, field, u[field],
+                                            np.zeros(len(LEVELS[field])))
     present = {f: _present(features, f) for f in FIELDS}
-    patterns, counts = (np.unique(compared.levels, axis=0, return_counts=True)
-                        if len(compared.levels) else (compared.levels, np.zeros(0)))
-    counts = counts.astype(np.float64)
+    patterns, counts = _patterns(compared.levels)
     m, prior, iterations, resp = _em(patterns, counts, u)
     # u describes non-matches: take the matches EM found out of the random pairs' counts
     # (each random pair is a match with the EM's odds) and, for exact levels, out of the
@@ -123,13 +125,25 @@ def _sample_levels(features: Features, thresholds, seed: int):
         left = rng.integers(0, n, RANDOM_PAIRS)
         right = rng.integers(0, n - 1, RANDOM_PAIRS)
         right = right + (right >= left)  # never a row with itself
-    sampled = compare(features, left.astype(np.int64), right.astype(np.int64), thresholds)
+    sampled = compare(features, left.astype(np.int64), right.astype(np.int64), thresholds,
+                      fields=tuple(f for f in FIELDS if f not in COUNTED))
     levels = {}
     for i, field in enumerate(FIELDS):
         column = sampled.levels[:, i]
         levels[field] = np.bincount(column[column >= 0],
                                     minlength=len(LEVELS[field])).astype(np.float64)
     return levels, len(left) / total
+
+
+def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a (pairs, fields) level matrix and how often each occurs (one
+    integer per row, base 8, is far faster to count than ``np.unique(axis=0)``)."""
+    if not len(levels):
+        return levels, np.zeros(0)
+    powers = 8 ** np.arange(levels.shape[1], dtype=np.int64)
+    codes, counts = np.unique((levels.astype(np.int64) + 1) @ powers, return_counts=True)
+    patterns = (codes[:, None] // powers) % 8 - 1
+    return patterns.astype(np.int8), counts.astype(np.float64)
 
 
 def _m_share(field: str, sums: np.ndarray) -> np.ndarray:
