@@ -9,9 +9,10 @@ form (``|A| * |B|``): a single weak link can add a row to a pair but never glue 
 larger clusters or grow a chain one row at a time (A-B, B-C, C-D never makes one cluster
 of four unless enough of the other pairs match too).
 
-Pitfalls: the loop is Python but runs only over above-threshold pairs that touch a third
-row (a pair alone is a cluster of two without it); counts of links between clusters are
-merged small-into-large, so the cost stays near-linear.
+Pitfalls: the loops are Python but run only over above-threshold pairs. Where every two
+rows of a connected group match (most groups: the same organisation in each file) every
+join passes the cohesion check, so plain union-find decides there; elsewhere the counts
+of links between clusters are merged small-into-large, so the cost stays near-linear.
 """
 
 from __future__ import annotations
@@ -25,21 +26,10 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
          threshold: float, cohesion: float) -> tuple[np.ndarray, np.ndarray]:
     accepted = np.zeros(left.size, dtype=bool)
     candidates = np.flatnonzero(weight >= threshold)
-    # a pair whose rows are in no other matching pair is a cluster of two on its own: the
-    # loop would accept it (cohesion <= 1) and nothing else can reach it
-    degree = (np.bincount(left[candidates], minlength=size)
-              + np.bincount(right[candidates], minlength=size))
-    lone = (degree[left[candidates]] == 1) & (degree[right[candidates]] == 1)
-    pairs = candidates[lone]
-    accepted[pairs] = True
-    candidates = candidates[~lone]
     order = candidates[np.lexsort((right[candidates], left[candidates], -weight[candidates]))]
+    a_rows, b_rows = left[order], right[order]
+    complete = _complete(size, a_rows, b_rows)
     parent = list(range(size))
-    members = [1] * size
-    between: dict[int, Counter] = {}
-    for a, b in zip(left[order].tolist(), right[order].tolist(), strict=True):
-        between.setdefault(a, Counter())[b] += 1
-        between.setdefault(b, Counter())[a] += 1
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -47,18 +37,63 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
             x = parent[x]
         return x
 
-    for index, a, b in zip(order.tolist(), left[order].tolist(), right[order].tolist(),
-                           strict=True):
+    joined = []
+    for index, a, b in zip(order[complete].tolist(), a_rows[complete].tolist(),
+                           b_rows[complete].tolist(), strict=True):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+            joined.append(index)
+    accepted[joined] = True
+    guarded = ~complete
+    _guarded(order[guarded], a_rows[guarded], b_rows[guarded], parent, find, cohesion,
+             accepted)
+    roots = np.arange(size, dtype=np.int64)
+    touched = np.unique(np.r_[a_rows, b_rows]).tolist()
+    roots[touched] = [find(x) for x in touched]
+    return smallest_member(roots), accepted
+
+
+def _complete(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair: is it in a component (of the matching pairs) where every two rows match?
+    There every join passes the cohesion check, so plain union-find decides."""
+    if a.size == 0 or (a == b).any() or np.unique(
+            np.minimum(a, b).astype(np.int64) * size + np.maximum(a, b)).size < a.size:
+        return np.zeros(a.size, dtype=bool)  # repeated pairs: counting edges proves nothing
+    label = np.arange(size)
+    while True:  # label propagation: each row ends with the smallest row it reaches
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]
+        if np.array_equal(new, label):
+            break
+        label = new
+    rows = np.bincount(label, minlength=size)
+    edges = np.bincount(label[a], minlength=size)
+    return (edges == rows * (rows - 1) // 2)[label[a]]
+
+
+def _guarded(order, a_rows, b_rows, parent, find, cohesion: float, accepted) -> None:
+    """Union in weight order, joining two clusters only when enough pairs between them
+    match (the links between clusters are counted, merged small-into-large)."""
+    members: dict[int, int] = {}
+    between: dict[int, Counter] = {}
+    for a, b in zip(a_rows.tolist(), b_rows.tolist(), strict=True):
+        between.setdefault(a, Counter())[b] += 1
+        between.setdefault(b, Counter())[a] += 1
+    for index, a, b in zip(order.tolist(), a_rows.tolist(), b_rows.tolist(), strict=True):
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        links = between[ra][rb]
-        if links < cohesion * members[ra] * members[rb]:
+        size_a, size_b = members.get(ra, 1), members.get(rb, 1)
+        if between[ra][rb] < cohesion * size_a * size_b:
             continue
-        if members[ra] < members[rb]:
+        if size_a < size_b:
             ra, rb = rb, ra
         parent[rb] = ra
-        members[ra] += members[rb]
+        members[ra] = size_a + size_b
         accepted[index] = True
         moved = between.pop(rb)
         target = between[ra]
@@ -69,11 +104,6 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
             target[other] += count
             neighbour = between[other]
             neighbour[ra] += neighbour.pop(rb)
-    roots = np.arange(size, dtype=np.int64)
-    touched = np.unique(np.r_[left[order], right[order]]).tolist()
-    roots[touched] = [find(x) for x in touched]
-    roots[right[pairs]] = left[pairs]
-    return smallest_member(roots), accepted
 
 
 def smallest_member(roots: np.ndarray) -> np.ndarray:

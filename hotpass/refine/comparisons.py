@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from hotpass.refine.features import Features
 from hotpass.refine.textcodes import joined, ranges
@@ -131,7 +132,7 @@ def _name_levels(features: Features, left, right, limits: list[float]):
                                     return_inverse=True)
     x, y = pair_codes // width, pair_codes % width
     (owner_x, word_x), (owner_y, word_y) = _words(features, x), _words(features, y)
-    vocabulary = max(features.name_vocabulary.size, 1)
+    vocabulary = max(len(features.name_vocabulary), 1)
     key_x, key_y = owner_x * vocabulary + word_x, owner_y * vocabulary + word_y
     in_y, in_x = _within(key_x, key_y), _within(key_y, key_x)
     shared_x = np.bincount(owner_x[in_y], minlength=x.size)
@@ -174,7 +175,8 @@ def _rest(features: Features, owner, word, shared, pairs) -> np.ndarray:
     picked = np.flatnonzero(pairs)
     slot = np.full(pairs.size, -1, dtype=np.int64)
     slot[picked] = np.arange(picked.size)
-    text = joined(slot[owner[keep]], features.name_vocabulary[word[keep]], picked.size)
+    text = joined(slot[owner[keep]], features.name_vocabulary.take(pa.array(word[keep])),
+                  picked.size)
     return text.to_numpy(zero_copy_only=False)
 
 

@@ -56,7 +56,7 @@ class Features:
     name_text: np.ndarray  # object: match key per name code
     name_ptr: np.ndarray  # int64 (name codes + 1): CSR offsets into name_word
     name_word: np.ndarray  # int32: sorted match words per name code, ranks
-    name_vocabulary: np.ndarray  # object: match words, sorted
+    name_vocabulary: pa.Array  # match words, sorted
     name_digits: np.ndarray  # int32 per name code: code of its digits (-1: none)
     phone: np.ndarray  # (rows, SLOTS) int32
     email: np.ndarray  # (rows, SLOTS)
@@ -106,32 +106,30 @@ def _name_codes(names) -> dict[str, np.ndarray]:
     import jellyfish
 
     owner, word, vocabulary, size = names.owner, names.word, names.vocabulary, names.size
+    plain = vocabulary.to_pylist()
     order = np.lexsort((word, owner))
     sorted_owner, sorted_word = owner[order], word[order]
     per_row = np.append(np.arange(size, dtype=np.int32), -1)[names.row]  # -1: no name
 
     def rows_of(keys: pa.Array) -> np.ndarray:  # distinct-name strings -> row codes
-        codes, _ = tc.encode(keys)
-        return np.append(codes, -1)[per_row]
+        return np.append(tc.encode(keys, vocabulary=False)[0], -1)[per_row]
 
     def by_word(derive) -> np.ndarray:  # each name's words mapped, then sorted and joined
-        rank, derived = tc.ranked(np.array([derive(w) for w in vocabulary.tolist()],
-                                           dtype=object)) if vocabulary.size else (word, vocabulary)
+        rank, derived = tc.ranked(pa.array([derive(w) for w in plain], type=pa.string()))
         return rows_of(tc.sorted_joined(owner, rank[word], derived, size))
 
-    match, name_text = tc.encode(tc.joined(sorted_owner, vocabulary[sorted_word], size))
+    match, name_text = tc.encode(tc.joined(sorted_owner, _take(vocabulary, sorted_word), size))
     count = np.bincount(owner, minlength=size)
-    position = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
-    lead = rows_of(tc.joined(owner[position < 2], vocabulary[word[position < 2]], size))
-    has_digits = np.array([any(c.isdigit() for c in w) for w in vocabulary.tolist()], dtype=bool)
-    digit_words = has_digits[sorted_word]
-    digits, _ = tc.encode(tc.joined(
-        sorted_owner[digit_words],
-        [''.join(c for c in w if c.isdigit()) for w in vocabulary[sorted_word[digit_words]]],
-        size, ""))
+    starts = np.cumsum(count) - count
+    leading = np.arange(owner.size) - np.repeat(starts, count) < 2
+    lead = rows_of(tc.joined(owner[leading], _take(vocabulary, word[leading]), size))
+    digits = pa.array(["".join(c for c in w if c.isdigit()) for w in plain], type=pa.string())
+    with_digits = pc.not_equal(digits, "").to_numpy(zero_copy_only=False)[sorted_word]
+    digits, _ = tc.encode(tc.joined(sorted_owner[with_digits],
+                                    _take(digits, sorted_word[with_digits]), size, ""),
+                          vocabulary=False)
     codes, first = np.unique(match, return_index=True)  # a distinct name per name code
     first = first[codes >= 0]
-    starts = np.cumsum(count) - count
     return {"name": np.append(match, -1)[per_row].astype(np.int32),
             "phonetic": by_word(lambda w: jellyfish.metaphone(w) or w),
             "lead": lead, "heads": by_word(lambda w: w[:3]), "tails": by_word(lambda w: w[-3:]),
@@ -139,6 +137,10 @@ def _name_codes(names) -> dict[str, np.ndarray]:
             "name_ptr": np.r_[0, np.cumsum(count[first])].astype(np.int64),
             "name_word": sorted_word[tc.ranges(starts[first], count[first])],
             "name_vocabulary": vocabulary, "name_digits": digits[first]}
+
+
+def _take(values: pa.Array, indices: np.ndarray) -> pa.Array:
+    return values.take(pa.array(indices))
 
 
 def _single(frame, fields: list[str]) -> pa.Array:
@@ -164,7 +166,7 @@ def _values(frame, fields: list[str], extra: str) -> tuple[np.ndarray, pa.Array]
         values.append(parts)
     row = np.concatenate(rows)
     order = np.argsort(row, kind="stable")
-    return row[order], pa.concat_arrays([v.cast(pa.string()) for v in values]).take(order)
+    return row[order], _take(pa.concat_arrays([v.cast(pa.string()) for v in values]), order)
 
 
 def _domains(frame, profile: Profile, emails, shared: set[str]):
@@ -181,14 +183,14 @@ def _domains(frame, profile: Profile, emails, shared: set[str]):
     row = np.r_[site_rows, mail_rows[at]]
     order = np.argsort(row, kind="stable")  # a row's website host first
     row = row[order]
-    codes, vocabulary = tc.encode(pa.concat_arrays([site.filter(site.is_valid()),
-                                                    hosts]).take(order))
+    hosts = pa.concat_arrays([site.filter(site.is_valid()), hosts]).take(pa.array(order))
+    codes, vocabulary = tc.encode(hosts)
     keep = (codes >= 0) & ~np.isin(vocabulary, list(shared))[np.maximum(codes, 0)]
     index = np.flatnonzero(keep)
     _, first = np.unique(row[index] * max(vocabulary.size, 1) + codes[index],
                          return_index=True)
     index = np.sort(index[first])
-    return row[index], pa.array(vocabulary[codes[index]], type=pa.string())
+    return row[index], _take(hosts, index)
 
 
 def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) -> np.ndarray:
@@ -196,7 +198,7 @@ def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) ->
     count = np.bincount(rows, minlength=size)
     position = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
     keep = position < width
-    codes, _ = tc.encode(values.filter(pa.array(keep)))
+    codes, _ = tc.encode(values.filter(pa.array(keep)), vocabulary=False)
     out = np.full((size, width), -1, dtype=np.int32)
     out[rows[keep], position[keep]] = codes
     return out
@@ -212,7 +214,7 @@ def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     owner, words = tc.split(pc.utf8_lower(tc.strings(distinct)), "[^a-z0-9]+", regex=True)
     code, vocabulary = tc.encode(words)
     plain = vocabulary.tolist()
-    rank, mapped = tc.ranked(np.array([STREET_WORDS.get(w, w) for w in plain], dtype=object))
+    rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))
     per_row = np.append(np.arange(size), -1)[row]
     address, text = tc.encode(tc.sorted_joined(owner, rank[code], mapped, size))
     count = np.bincount(owner, minlength=size)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import pyarrow as pa
 
 from hotpass.refine import textcodes as tc
 
@@ -49,7 +50,7 @@ class Names:
     key: np.ndarray  # object: name key per distinct name ("" when no word is left)
     owner: np.ndarray  # int64 per match word: its distinct name (ascending)
     word: np.ndarray  # int32 per match word: rank into ``vocabulary``
-    vocabulary: np.ndarray  # object: match words, sorted
+    vocabulary: pa.Array  # match words, sorted
 
 
 def name_key(name: str | None, suffixes: list[str] | tuple[str, ...]) -> str:
@@ -98,12 +99,13 @@ def name_words(names, suffixes: list[str] | tuple[str, ...]) -> Names:
         leading = (length > 1) & (code[np.minimum(first, code.size - 1)] == the[0])
         first, length = first + leading, length - leading
     key_owner = np.repeat(np.arange(size, dtype=np.int64), length)
-    key_word = code[tc.ranges(first, length)]
-    key = tc.joined(key_owner, vocabulary[key_word], size).to_numpy(zero_copy_only=False)
-    expanded = np.array([ABBREVIATIONS.get(w, w) for w in vocabulary.tolist()], dtype=object)
-    rank, match_vocabulary = tc.ranked(expanded) if expanded.size else (
-        np.zeros(0, np.int32), expanded)
-    stop = np.isin(expanded, list(STOP_WORDS))[key_word]
+    key_at = tc.ranges(first, length)
+    key_word = code[key_at]
+    key = tc.joined(key_owner, words.take(pa.array(key_at)), size).to_numpy(
+        zero_copy_only=False)
+    expanded = [ABBREVIATIONS.get(w, w) for w in vocabulary.tolist()]
+    rank, match_vocabulary = tc.ranked(pa.array(expanded, type=pa.string()))
+    stop = np.array([w in STOP_WORDS for w in expanded], dtype=bool)[key_word]
     content = np.bincount(key_owner[~stop], minlength=size)
     keep = ~stop | (content[key_owner] == 0)  # "The And" keeps its words
     return Names(row.astype(np.int32), size, key, key_owner[keep], rank[key_word[keep]],

@@ -5,7 +5,8 @@ Contract: a text column becomes flat arrays: ``owner`` (the index of the value e
 came from, ascending) and ``words`` (a pyarrow string array). ``encode`` turns strings
 into integer codes (-1: missing or empty) plus their vocabulary, ``ranked`` does the same
 with the vocabulary sorted (code order is alphabetical order), ``joined`` glues each
-owner's words back into one string, ``ranges`` gathers slices of a flat array.
+owner's words back into one string, ``ranges`` gathers slices of a flat array. Strings
+stay in pyarrow: a Python ``str`` per value is made only where a Python scorer needs it.
 
 Pitfalls: ``strings`` maps anything that is not a non-empty ``str`` to null, as the
 per-value code did. ``plain_words`` folds accents with NFKD and drops what is left
@@ -57,41 +58,39 @@ def split(text: pa.Array, separator: str, regex: bool = False) -> tuple[np.ndarr
     return owner[keep], parts.filter(pa.array(keep))
 
 
-def encode(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(int32 code per value, -1 for null or ""; vocabulary as an object array)."""
+def encode(values: pa.Array, vocabulary: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """(int32 code per value, -1 for null or ""; the vocabulary as an object array, or
+    None when only the codes are wanted: building Python strings is the slow part)."""
     values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
     encoded = values.dictionary_encode()
     codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
-    return codes, encoded.dictionary.to_numpy(zero_copy_only=False)
+    return codes, (encoded.dictionary.to_numpy(zero_copy_only=False) if vocabulary else None)
 
 
-def ranked(values) -> tuple[np.ndarray, np.ndarray]:
-    """``encode`` with the vocabulary sorted, so comparing codes compares the strings."""
-    codes, vocabulary = encode(values if isinstance(values, pa.Array) else
-                               pa.array(values, type=pa.string()))
-    order = np.argsort(vocabulary.astype(str), kind="stable")
+def ranked(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(int32 code per value, sorted vocabulary): comparing codes compares the strings."""
+    encoded = values.dictionary_encode()
+    order = pc.sort_indices(encoded.dictionary).to_numpy()
     rank = np.empty(order.size, dtype=np.int32)
     rank[order] = np.arange(order.size, dtype=np.int32)
+    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
     return np.where(codes >= 0, rank[np.maximum(codes, 0)], -1).astype(np.int32), \
-        vocabulary[order]
+        encoded.dictionary.take(pa.array(order))
 
 
-def joined(owner: np.ndarray, words: pa.Array | np.ndarray, size: int,
-           separator: str = " ") -> pa.Array:
+def joined(owner: np.ndarray, words: pa.Array, size: int, separator: str = " ") -> pa.Array:
     """One string per owner ``0..size-1``: its words (flat, grouped by owner) joined; owners
     without words get ""."""
     offsets = np.zeros(size + 1, dtype=np.int32)
     np.cumsum(np.bincount(owner, minlength=size), out=offsets[1:])
-    if not isinstance(words, pa.Array):
-        words = pa.array(words, type=pa.string())
     return pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), separator)
 
 
-def sorted_joined(owner: np.ndarray, rank: np.ndarray, vocabulary: np.ndarray, size: int,
+def sorted_joined(owner: np.ndarray, rank: np.ndarray, vocabulary: pa.Array, size: int,
                   separator: str = " ") -> pa.Array:
     """Each owner's words in vocabulary order (``rank`` indexes ``vocabulary``), joined."""
     order = np.lexsort((rank, owner))
-    return joined(owner[order], vocabulary[rank[order]], size, separator)
+    return joined(owner[order], vocabulary.take(pa.array(rank[order])), size, separator)
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
