@@ -131,17 +131,19 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     pair_codes, inverse = np.unique(a[differ].astype(np.int64) * width + b[differ],
                                     return_inverse=True)
     x, y = pair_codes // width, pair_codes % width
-    (owner_x, word_x), (owner_y, word_y) = _words(features, x), _words(features, y)
+    shared_x, shared_y = np.zeros(x.size, np.int64), np.zeros(x.size, np.int64)
+    rest_x, rest_y = features.name_text[x], features.name_text[y]  # no shared word
+    maybe = np.flatnonzero(features.name_signature[x] & features.name_signature[y])
+    (owner_x, word_x), (owner_y, word_y) = _words(features, x[maybe]), _words(features, y[maybe])
     vocabulary = max(len(features.name_vocabulary), 1)
     key_x, key_y = owner_x * vocabulary + word_x, owner_y * vocabulary + word_y
     in_y, in_x = _within(key_x, key_y), _within(key_y, key_x)
-    shared_x = np.bincount(owner_x[in_y], minlength=x.size)
-    shared_y = np.bincount(owner_y[in_x], minlength=x.size)
-    rest_x, rest_y = features.name_text[x], features.name_text[y]  # no shared word
-    some = shared_x > 0
+    shared_x[maybe] = np.bincount(owner_x[in_y], minlength=maybe.size)
+    shared_y[maybe] = np.bincount(owner_y[in_x], minlength=maybe.size)
+    some = shared_x[maybe] > 0
     if some.any():  # set the shared words aside: the words of each not in the other
-        rest_x[some] = _rest(features, owner_x, word_x, in_y, some)
-        rest_y[some] = _rest(features, owner_y, word_y, in_x, some)
+        rest_x[maybe[some]] = _rest(features, owner_x, word_x, in_y, some)
+        rest_y[maybe[some]] = _rest(features, owner_y, word_y, in_x, some)
     ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1)
     distinct = np.where(ratio >= limits[0], 3, np.where(ratio >= limits[1], 1, 0))
     ptr = features.name_ptr

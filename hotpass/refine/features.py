@@ -12,7 +12,9 @@ hold it (term frequencies). Per name code: its text, its sorted match words (CSR
 of the digits in it ("Hangar 3": "3").
 
 Pitfalls: free-mail hosts and the profile's ``dedupe.shared_domains`` are dropped here, so
-they can neither block nor score. Work is per distinct value and per distinct word, in
+they can neither block nor score. The phonetic, heads and tails keys only block: each is
+a sum of random 64-bit numbers, one per word (a multiset, so word order is free); two
+different names sharing one would only add a candidate pair, with odds of 2**-64. Work is per distinct value and per distinct word, in
 pyarrow/numpy kernels (``textcodes``); a row with more than ``SLOTS`` phones or e-mails
 keeps the first ones.
 """
@@ -58,6 +60,8 @@ class Features:
     name_word: np.ndarray  # int32: sorted match words per name code, ranks
     name_vocabulary: pa.Array  # match words, sorted
     name_digits: np.ndarray  # int32 per name code: code of its digits (-1: none)
+    name_signature: np.ndarray  # uint64 per name code: bit (word rank % 64) per word; two
+    # names share no word when their signatures share no bit
     phone: np.ndarray  # (rows, SLOTS) int32
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
@@ -104,6 +108,7 @@ def build_features(frame, profile: Profile) -> Features:
 def _name_codes(names) -> dict[str, np.ndarray]:
     """Per-row name codes and per-name-code words, from the distinct names' match words."""
     import jellyfish
+    import pandas as pd
 
     owner, word, vocabulary, size = names.owner, names.word, names.vocabulary, names.size
     plain = vocabulary.to_pylist()
@@ -111,23 +116,35 @@ def _name_codes(names) -> dict[str, np.ndarray]:
     sorted_owner, sorted_word = owner[order], word[order]
     per_row = np.append(np.arange(size, dtype=np.int32), -1)[names.row]  # -1: no name
 
-    def rows_of(keys: pa.Array) -> np.ndarray:  # distinct-name strings -> row codes
-        return np.append(tc.encode(keys, vocabulary=False)[0], -1)[per_row]
-
-    def by_word(derive) -> np.ndarray:  # each name's words mapped, then sorted and joined
-        rank, derived = tc.ranked(pa.array([derive(w) for w in plain], type=pa.string()))
-        return rows_of(tc.sorted_joined(owner, rank[word], derived, size))
-
-    match, name_text = tc.encode(tc.joined(sorted_owner, _take(vocabulary, sorted_word), size))
     count = np.bincount(owner, minlength=size)
     starts = np.cumsum(count) - count
-    leading = np.arange(owner.size) - np.repeat(starts, count) < 2
-    lead = rows_of(tc.joined(owner[leading], _take(vocabulary, word[leading]), size))
+    named = count > 0
+
+    def rows_of(keys: np.ndarray) -> np.ndarray:  # a number per distinct name -> row codes
+        codes = pd.factorize(keys)[0].astype(np.int32)
+        return np.append(np.where(named, codes, -1), -1)[per_row]
+
+    def by_word(derive) -> np.ndarray:  # blocking key: the multiset of the words mapped
+        index: dict[str, int] = {}
+        derived = np.array([index.setdefault(derive(w), len(index)) for w in plain], np.int64)
+        salt = np.random.default_rng(7).integers(1, 2**63, size=max(len(index), 1),
+                                                 dtype=np.uint64)
+        total = np.zeros(size, dtype=np.uint64)  # a sum of random numbers: order-free
+        total[named] = np.add.reduceat(salt[derived[word]], starts[named])
+        return rows_of(total)
+
+    match, name_text = tc.encode(tc.joined(sorted_owner, _take(vocabulary, sorted_word), size))
+    second = np.where(count > 1, word[np.minimum(starts + 1, word.size - 1)] + 1, 0)
+    lead = rows_of(np.where(named, word[np.minimum(starts, word.size - 1)], 0).astype(np.int64)
+                   * (len(vocabulary) + 1) + second)  # the first two words, in order
     digits = pa.array(["".join(c for c in w if c.isdigit()) for w in plain], type=pa.string())
     with_digits = pc.not_equal(digits, "").to_numpy(zero_copy_only=False)[sorted_word]
     digits, _ = tc.encode(tc.joined(sorted_owner[with_digits],
                                     _take(digits, sorted_word[with_digits]), size, ""),
                           vocabulary=False)
+    signature = np.zeros(size, dtype=np.uint64)
+    bits = np.left_shift(np.uint64(1), (word % 64).astype(np.uint64))
+    signature[named] = np.bitwise_or.reduceat(bits, starts[named])
     codes, first = np.unique(match, return_index=True)  # a distinct name per name code
     first = first[codes >= 0]
     return {"name": np.append(match, -1)[per_row].astype(np.int32),
@@ -136,6 +153,7 @@ def _name_codes(names) -> dict[str, np.ndarray]:
             "name_text": name_text,
             "name_ptr": np.r_[0, np.cumsum(count[first])].astype(np.int64),
             "name_word": sorted_word[tc.ranges(starts[first], count[first])],
+            "name_signature": signature[first],
             "name_vocabulary": vocabulary, "name_digits": digits[first]}
 
 
