@@ -20,6 +20,7 @@ import numpy as np
 
 from hotpass.profiles import Profile
 from hotpass.refine.names import name_key, name_keys
+from hotpass.refine.textcodes import system_pool
 
 NAME_KEY = "__name_key"
 __all__ = ["NAME_KEY", "Resolution", "cluster_rows", "name_key", "name_keys", "resolve"]
@@ -52,12 +53,13 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     from hotpass.refine.weights import estimate, score
 
     spec = profile.dedupe
-    features = build_features(frame, profile)
+    with system_pool():
+        features = build_features(frame, profile)
     frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
     compared = compare(features, left, right, spec.levels)
     model = estimate(features, compared, spec.levels, seed)
-    weight, _ = score(model, compared)
+    weight = score(model, compared)
     threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))
     labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
     explain = Explainer(frame, left, right, weight, compared.levels)

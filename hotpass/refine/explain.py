@@ -19,7 +19,7 @@ from json.encoder import encode_basestring
 
 import numpy as np
 
-from hotpass.refine.comparisons import FIELDS, LEVELS
+from hotpass.refine.comparisons import FIELDS, LEVELS, pattern_codes
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 
 
@@ -53,7 +53,9 @@ class Explainer:
         cites_b = [encode_basestring(c) for c in self._cites(self.right[indices])]
         chances, weights = self._figures(indices)
         levels = self.levels[indices]
-        patterns, inverse = _pattern_index(levels)
+        _, first, inverse = np.unique(pattern_codes(levels), return_index=True,
+                                      return_inverse=True)
+        patterns = levels[first]
         rendered = [json.dumps(_levels(row), ensure_ascii=False) for row in patterns.tolist()]
         entries = [f'{{"rows": [{a}, {b}], "probability": {p!r}, "weight": {w!r}, '
                    f'"levels": {rendered[i]}}}'
@@ -78,13 +80,6 @@ class Explainer:
 
         weights = self.weight[at]
         return np.round(probability(weights), 6).tolist(), np.round(weights, 3).tolist()
-
-
-def _pattern_index(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct level rows, index of each row's pattern)."""
-    codes = (levels.astype(np.int64) + 1) @ (8 ** np.arange(levels.shape[1], dtype=np.int64))
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    return levels[first], inverse
 
 
 def _levels(level_row: list[int]) -> dict[str, str]:

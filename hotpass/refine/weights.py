@@ -5,7 +5,7 @@ Contract: ``estimate(features, compared, thresholds, seed)`` returns a ``Model``
 the other levels from random row pairs, as Splink's ``estimate_u_using_random_sampling``
 does) and whose ``m`` and prior come from expectation-maximisation over the candidate
 pairs' comparison patterns with ``u`` fixed. ``score(model, compared)`` returns the match
-weight (log2 odds) of every pair and each field's part of it.
+weight (log2 odds) of every pair.
 
 Term frequencies: an exact level on a value many rows hold (a common name, a group
 switchboard, a shared domain) weighs ``log2(m / tf)`` with ``tf`` that value's share of
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hotpass.refine.comparisons import EXACT, FIELDS, LEVELS, compare
+from hotpass.refine.comparisons import EXACT, FIELDS, LEVELS, compare, pattern_codes
 from hotpass.refine.features import Features
 
 PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
@@ -87,21 +87,22 @@ def estimate(features: Features, compared, thresholds: dict[str, list[float]],
     return Model(m, u, prior, len(compared.levels), iterations + more, present)
 
 
-def score(model: Model, compared) -> tuple[np.ndarray, np.ndarray]:
-    """(match weight per pair, (pairs, fields) weight of each field; 0 where missing)."""
+def score(model: Model, compared) -> np.ndarray:
+    """Match weight (log2 odds) per pair: the prior plus each field's weight (0 where a
+    side lacks the field)."""
     levels = compared.levels
-    parts = np.zeros(levels.shape, dtype=np.float64)
+    total = np.full(len(levels), np.log2(model.prior / (1 - model.prior)))
     for i, field in enumerate(FIELDS):
         table = np.r_[model.weights(field), 0.0]  # index -1 (missing) -> 0
-        parts[:, i] = table[levels[:, i]]
+        part = table[levels[:, i]]
         if field in TERM_FIELDS and model.present[field]:
             exact = levels[:, i] == EXACT[field]
             # share of the *other* rows (not this pair) holding the agreed value
             tf = np.maximum(compared.term_counts[exact, i] - 2, 0) / model.present[field]
             u_exact = model.u[field][EXACT[field]]
-            parts[exact, i] = np.log2(model.m[field][EXACT[field]] / np.maximum(tf, u_exact))
-    prior = np.log2(model.prior / (1 - model.prior))
-    return prior + parts.sum(axis=1), parts
+            part[exact] = np.log2(model.m[field][EXACT[field]] / np.maximum(tf, u_exact))
+        total += part
+    return total
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -136,14 +137,11 @@ def _sample_levels(features: Features, thresholds, seed: int):
 
 
 def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of a (pairs, fields) level matrix and how often each occurs (one
-    integer per row, base 8, is far faster to count than ``np.unique(axis=0)``)."""
+    """The distinct rows of a (pairs, fields) level matrix and how often each occurs."""
     if not len(levels):
         return levels, np.zeros(0)
-    powers = 8 ** np.arange(levels.shape[1], dtype=np.int64)
-    codes, counts = np.unique((levels.astype(np.int64) + 1) @ powers, return_counts=True)
-    patterns = (codes[:, None] // powers) % 8 - 1
-    return patterns.astype(np.int8), counts.astype(np.float64)
+    _, first, counts = np.unique(pattern_codes(levels), return_index=True, return_counts=True)
+    return levels[first], counts.astype(np.float64)
 
 
 def _m_share(field: str, sums: np.ndarray) -> np.ndarray:
