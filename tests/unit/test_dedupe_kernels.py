@@ -1,0 +1,116 @@
+"""The vectorised pieces of entity resolution give what the plain definitions give: name
+keys, blocking keys, name levels, the clustering shortcut and the evidence text."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hotpass.profiles import load_profile
+from hotpass.refine import clustering
+from hotpass.refine.comparisons import LEVELS, compare
+from hotpass.refine.explain import Explainer
+from hotpass.refine.features import build_features
+from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
+from hotpass.refine.names import name_key, name_keys
+from hotpass.samples.words import distinctive_words, sectors, surnames
+
+PROFILE = load_profile("generic")
+SUFFIXES = PROFILE.dedupe.legal_suffixes
+AWKWARD = ["ACME Flight (Pty) Ltd", "Acme Flight Pty. Ltd.", "Smith & Sons CC", "The Ltd",
+           "The", "Ltd", "(Pty) Ltd", "Pty Ltd Pty Ltd", "Acme Pty Ltd Ltd", "---", "",
+           "Émile & Søns (Pty) Ltd", "the the co", "Ötzi GmbH", "X Co Pty Ltd", "A Soc Ltd",
+           "The And", "日本 Corp", "  padded  name  ", "&&", "ß-Straße Inc", "Naïve Café NPC",
+           None, "Hangar 3 Aviation", "Soc Ltd", "Co Co"]
+
+
+def _frame(names: list, **columns) -> pd.DataFrame:
+    rows = len(names)
+    frame = pd.DataFrame({"organization_name": names, SOURCE_FILE: ["a.xlsx"] * rows,
+                          SOURCE_SHEET: ["S"] * rows, SOURCE_ROW: range(2, rows + 2),
+                          **columns}, dtype=object)
+    frame = frame.where(frame.notna(), None)
+    frame[SOURCE_ROW] = frame[SOURCE_ROW].astype("int64")
+    return frame
+
+
+def test_vectorised_name_keys_agree_with_name_key():
+    """Record ids hash the key: the column-at-once path must give what one name gives."""
+    rng = random.Random(5)
+    generated = [f"{rng.choice(['The ', ''])}{rng.choice(surnames())} & "
+                 f"{rng.choice(distinctive_words())} {rng.choice(sectors('generic'))}"
+                 f"{rng.choice([' (Pty) Ltd', ' Pty Ltd', ' CC', ' Inc.', '', ' Soc Ltd'])}"
+                 for _ in range(300)]
+    names = pd.Series(AWKWARD + generated + AWKWARD, dtype=object)
+    assert name_keys(names, SUFFIXES).tolist() == [name_key(n, SUFFIXES) for n in names]
+    assert name_key("Émile & Søns (Pty) Ltd", SUFFIXES) == "emile and sns"
+    assert name_key("Pty Ltd Pty Ltd", SUFFIXES) == "pty"  # never strips to nothing
+
+
+def test_blocking_keys_survive_swapped_words_and_first_letter_typos():
+    features = build_features(_frame([
+        "Naidoo Falcon Logistics", "Falcon Naidoo Logistics (Pty) Ltd",  # swapped words
+        "Qwabe Obsidian Ferries", "Kwabe Obsidian Ferries",  # first letter typo
+        "Alpha Alpha Motors", "Alpha Motors",  # a repeated word is a different multiset
+        "Zulu Granite Bakery", None]), PROFILE)
+    assert features.name[0] == features.name[1]
+    assert features.phonetic[2] == features.phonetic[3] or features.tails[2] == features.tails[3]
+    assert features.name[2] != features.name[3]
+    assert features.heads[4] != features.heads[5] and features.tails[4] != features.tails[5]
+    assert features.lead[4] != features.lead[5]
+    assert len({features.phonetic[i] for i in (0, 2, 4, 6)}) == 4
+    assert features.name[7] == -1 and features.phonetic[7] == -1 and features.lead[7] == -1
+    assert features.name_key[1] == "falcon naidoo logistics" and features.name_key[7] == ""
+
+
+@pytest.mark.parametrize(("first", "second", "level"), [
+    ("Mahlangu Falcon Logistics", "Mahlangu Falcon Logistics Holdings", "subset"),
+    ("Mahlangu Falcon Logistics", "Mahlangu Falcon Logistix", "close"),
+    ("Mahlangu Falcon Logistics", "Mahlangu Falcon Holdings", "far"),
+    ("Hangar 3 Aviation", "Hangar 8 Aviation", "far"),
+    ("Kestrel Bakery", "Kestrel Bakery", "exact"),
+    ("Intl Freight Svcs", "International Freight Services", "exact"),
+])
+def test_name_levels_set_the_shared_words_aside(first, second, level):
+    features = build_features(_frame([first, second]), PROFILE)
+    compared = compare(features, np.array([0]), np.array([1]), {})
+    assert LEVELS["name"][compared.levels[0, 0]] == level
+
+
+def test_groups_where_every_pair_matches_link_as_the_guarded_loop_does(monkeypatch):
+    rng = np.random.default_rng(3)
+    left, right, weight, start = [], [], [], 0
+    for _ in range(400):  # groups of 2-5 rows, some with pairs missing, some joined
+        size = int(rng.integers(2, 6))
+        pairs = [(start + i, start + j) for i in range(size) for j in range(i + 1, size)
+                 if rng.random() < 0.85]
+        if rng.random() < 0.1:
+            pairs.append((start, start + size))  # a weak link into the next group
+        left += [a for a, _ in pairs]
+        right += [b for _, b in pairs]
+        weight += rng.choice([8.0, 12.0, 20.0], len(pairs)).tolist()  # ties too
+        start += size
+    left, right, weight = np.array(left), np.array(right), np.array(weight)
+    fast = clustering.link(start + 1, left, right, weight, 5.0, 0.5)
+    monkeypatch.setattr(clustering, "_complete", lambda size, a, b: np.zeros(a.size, bool))
+    guarded = clustering.link(start + 1, left, right, weight, 5.0, 0.5)
+    assert (fast[0] == guarded[0]).all() and (fast[1] == guarded[1]).all()
+    assert len(set(fast[0].tolist())) < start  # groups did merge
+
+
+def test_evidence_text_is_the_json_of_the_pairs():
+    frame = _frame(["Kestrel Bakery", "Kestrel Bakery", "Zulu Granite", "Zulu Granite"],
+                   contact_phone=["+27215550101", None, "+27215550102", "+27215550102"])
+    frame.loc[1, SOURCE_FILE] = 'crm "export" \\ ü.xlsx'
+    levels = np.array([[4, -1, -1, -1, -1, -1], [4, 1, -1, -1, -1, -1]], dtype=np.int8)
+    explain = Explainer(frame, np.array([0, 2]), np.array([1, 3]), np.array([12.5, 30.25]),
+                        levels)
+    texts = explain.by_cluster(np.array([0, 1]), np.array([0, 2]))
+    for cluster, index in ((0, 0), (2, 1)):
+        assert texts[cluster] == json.dumps(explain.pairs([index]), ensure_ascii=False)
+    assert json.loads(texts[0])[0]["rows"][1] == 'crm "export" \\ ü.xlsx|S|3'
+    assert json.loads(texts[2])[0]["levels"] == {"name": "exact", "phone": "exact"}
