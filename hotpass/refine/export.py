@@ -72,10 +72,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = column.to_numpy(dtype=object, copy=True)
         changed = False
         for position, value in enumerate(values):
-            # First-character test first: the regexes run on the few cells that need them.
-            if (type(value) is str and value and value[0] in _FORMULA_CHARS
-                    and not _PLAIN_NUMBER_RE.match(value)):
-                values[position] = "'" + value
+            if type(value) is str and (guarded := _guarded(value)) is not value:
+                values[position] = guarded
                 changed = True
         if changed:
             out[name] = pd.Series(values, index=out.index, dtype=column.dtype, name=name)
@@ -118,13 +116,10 @@ def write_refined_outputs(
                 f"{OVERFLOW_FILES[name]}.{kind}")
     fitted = {name: _fit_excel(output_path, name, frame, paths)
               for name, frame in sheets.items()}
-    xlsx_sheets = {name: neutralise_formulas(frame) for name, frame in fitted.items()}
     with AtomicBatch() as batch:
         xlsx_path = batch.path_for(paths["xlsx"])
-        with _workbook_written_alongside(xlsx_sheets, xlsx_path):
-            guarded = (xlsx_sheets["Refined Data"] if fitted["Refined Data"] is refined
-                       else neutralise_formulas(refined))
-            write_csv(guarded, batch.path_for(paths["csv"]))
+        with _workbook_written_alongside(fitted, xlsx_path):
+            write_csv(neutralise_formulas(refined), batch.path_for(paths["csv"]))
             write_parquet(refined, batch.path_for(paths["parquet"]))
             for name, frame in overflow.items():
                 stem = OVERFLOW_FILES[name]
@@ -250,17 +245,25 @@ def _write_sheet(worksheet, frame: pd.DataFrame, header_format) -> None:
 
 
 def _cell_values(column: pd.Series) -> list:
-    """Python values for one column: int/float as numbers, None for null, else ``str``."""
+    """Python values for one column: int/float as numbers, None for null, else ``str``;
+    text that would run as a formula gets the ``'`` prefix (as ``neutralise_formulas``)."""
     values = column.astype(object).where(column.notna(), None).tolist()
     return [
-        value if value is None or type(value) in (str, int, float) else _as_cell(value)
+        _guarded(value) if type(value) is str else
+        value if value is None or type(value) in (int, float) else _as_cell(value)
         for value in values
     ]
 
 
+def _guarded(text: str) -> str:
+    if text and text[0] in _FORMULA_CHARS and not _PLAIN_NUMBER_RE.match(text):
+        return "'" + text
+    return text
+
+
 def _as_cell(value: object) -> str | int | float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return str(value)
+        return _guarded(str(value))
     return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 

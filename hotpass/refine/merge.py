@@ -221,13 +221,16 @@ def _field_provenance(work, refined, org_fields: list[str], contact_fields: list
     conflicts: dict[tuple[str, str], list[str]] = {}
     cluster_to_id = dict(zip(refined.index, refined["organization_id"], strict=True))
     position = refined.index.get_indexer(work[CLUSTER])
+    ranks = work[RANK].to_numpy()  # ascending within each cluster: first match = top row
     for field in org_fields + contact_fields:
         values = work[field]
-        kept = pd.Series(refined[field].to_numpy(dtype=object)[position], index=work.index,
-                         dtype=object)
-        match = values.notna() & (values == kept)
-        first = work.loc[match].groupby(CLUSTER, sort=False)[RANK].first()
-        field_rank[field] = first.reindex(refined.index).fillna(-1).astype("int64")
+        present = values.notna().to_numpy()
+        kept = refined[field].to_numpy(dtype=object)[position]
+        match = present & (values.to_numpy(dtype=object) == kept)
+        records, first = np.unique(position[match], return_index=True)
+        column = np.full(len(refined), -1, dtype=np.int64)
+        column[records] = ranks[match][first]
+        field_rank[field] = column
         if field in contact_fields:
             continue
         distinct = work.loc[values.notna(), [CLUSTER, field]].drop_duplicates()
@@ -243,15 +246,16 @@ def _provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nd
     import pandas as pd
 
     # JSON-quote each distinct (file, sheet) once; rows only add their number.
-    places = {place: (json.dumps(list(place))[:-1] + ", ", json.dumps("|".join(place) + "|"))
+    places = {place: (json.dumps(list(place))[:-1] + ", ", "|".join(place) + "|",
+                      json.dumps("|".join(place) + "|")[:-1])
               for place in set(zip(rows[SOURCE_FILE], rows[SOURCE_SHEET], strict=True))}
     located = [(places[(f, s)], str(r))
                for f, s, r in zip(rows[SOURCE_FILE], rows[SOURCE_SHEET], rows[SOURCE_ROW],
                                   strict=True)]
-    fragment = [prefix + number + "]" for (prefix, _), number in located]
+    fragment = [prefix + number + "]" for (prefix, _, _), number in located]
     source_rows = "[" + join_groups(work[CLUSTER], fragment, ", ") + "]"
-    cite = np.array([quoted[:-1] + number + '"' for (_, quoted), number in located],
-                    dtype=object)
+    plain = [prefix + number for (_, prefix, _), number in located]  # "file|sheet|row"
+    cite = [quoted + number + '"' for (_, _, quoted), number in located]  # JSON-quoted
     fields = sorted(field_rank.columns)
     labels = [json.dumps(field) + ": " for field in fields]
     elsewhere = (
@@ -267,7 +271,7 @@ def _provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nd
     ids = refined["organization_id"]
     return pd.DataFrame({
         "organization_id": ids.to_numpy(),
-        "primary_source": [json.loads(cite[r]) for r in primary],
+        "primary_source": [plain[r] for r in primary],
         "source_rows": source_rows.reindex(refined.index).to_numpy(),
         "field_sources": field_sources.reindex(refined.index).to_numpy(),
         "conflicts": [json.dumps(by_record[i], sort_keys=True, ensure_ascii=False)

@@ -39,7 +39,13 @@ _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
 _PHONE_SPLIT = re.compile(r"\s*(?:[;,|]|\s/\s|/(?=\s*[+0(])|\bor\b|\band\b)\s*", re.I)
 _PLAIN_EMAIL = re.compile(
     r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
-_WHITESPACE = re.compile(r"\s+")
+_URL_LIKE = re.compile(r"^(https?:|www\.)|\.[a-z]{2,}(/|$)")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_PTY = re.compile(r"\(\s*pty\s*\)", re.I)
+_FIRST_LETTER = re.compile(r"[a-z]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SERIAL_DATE = re.compile(r"\d{5}(\.\d+)?")
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?$")
 _FLOAT_INTEGER = re.compile(r"\d+\.0+")
 _NON_DIGITS = re.compile(r"\D")
 _SEPARATORS = re.compile(r"[\s.\-]+")
@@ -51,23 +57,23 @@ _UPPER_TOKENS = {"cc", "npc", "soc", "plc", "llc", "sa", "za", "it", "ict", "hr"
 
 
 def _tidy(text: str) -> str:
-    return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+    """Whitespace runs (any Unicode space, incl. no-break) as one space, ends trimmed."""
+    return " ".join(text.split())
 
 
 def clean_emails(raw: str) -> Cleaned:
     kept: list[str] = []
     problems: list[tuple[str, str]] = []
-    if _tidy(raw).lower() in _JUNK:
+    text = _tidy(raw)
+    if text.lower() in _JUNK:
         return kept, problems
-    for token in _EMAIL_SPLIT.split(_tidy(raw)):
+    for token in _EMAIL_SPLIT.split(text):
         token = token.strip("<>()[]\"'.:").lower()
         token = token.removeprefix("mailto:")
         if not token:
             continue
         if "@" not in token:
-            rule = "email.url" if re.search(r"^(https?:|www\.)|\.[a-z]{2,}(/|$)", token) else (
-                "email.invalid"
-            )
+            rule = "email.url" if _URL_LIKE.search(token) else "email.invalid"
             problems.append((rule, token))
             continue
         email = token if _plain_email(token) else _validated_email(token)
@@ -133,7 +139,7 @@ def clean_website(raw: str) -> Cleaned:
         return [], []
     if "@" in text and "/" not in text:
         return [], [("website.invalid", text)]
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", text):
+    if not _SCHEME.match(text):
         text = "http://" + text
     try:
         host = (urlsplit(text).hostname or "").rstrip(".")
@@ -151,7 +157,8 @@ def tidy_name(raw: str) -> Cleaned:
         return [], []
     if text.isupper() or text.islower():
         text = " ".join(_title_word(w, i) for i, w in enumerate(text.split(" ")))
-    text = re.sub(r"\(\s*pty\s*\)", "(Pty)", text, flags=re.I)
+    if "(" in text:
+        text = _PTY.sub("(Pty)", text)
     return [text], []
 
 
@@ -161,14 +168,14 @@ def _title_word(word: str, position: int) -> str:
         return lower
     if lower.strip("().") in _UPPER_TOKENS:
         return word.upper()
-    return re.sub(r"[a-z]", lambda m: m.group(0).upper(), lower, count=1)
+    return _FIRST_LETTER.sub(lambda m: m.group(0).upper(), lower, count=1)
 
 
 def clean_region(raw: str, aliases: dict[str, str], allowed: list[str] | None) -> Cleaned:
-    key = re.sub(r"[^a-z0-9]+", " ", _tidy(raw).lower()).strip()
+    key = _NON_ALNUM.sub(" ", _tidy(raw).lower()).strip()
     if not key or key in _JUNK:
         return [], []
-    canonical = {re.sub(r"[^a-z0-9]+", " ", a.lower()).strip(): a for a in allowed or []}
+    canonical = {_NON_ALNUM.sub(" ", a.lower()).strip(): a for a in allowed or []}
     for table in (canonical, {k.lower(): v for k, v in aliases.items()}):
         if key in table:
             return [table[key]], []
@@ -180,9 +187,9 @@ def clean_date(raw: str, day_first: bool) -> Cleaned:
     text = _tidy(raw)
     if not text or text.lower() in _JUNK:
         return [], []
-    if re.fullmatch(r"\d{5}(\.\d+)?", text) and 20000 <= float(text) <= 80000:
+    if _SERIAL_DATE.fullmatch(text) and 20000 <= float(text) <= 80000:
         return [(_EXCEL_EPOCH + dt.timedelta(days=int(float(text)))).isoformat()], []
-    iso = re.match(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?$", text)
+    iso = _ISO_DATE.match(text)
     if iso:
         try:
             return [dt.date.fromisoformat(iso.group(1)).isoformat()], []
@@ -198,7 +205,7 @@ def clean_date(raw: str, day_first: bool) -> Cleaned:
 
 
 def clean_identifier(raw: str) -> Cleaned:
-    text = re.sub(r"\s+", "", _tidy(raw)).upper()
+    text = "".join(raw.split()).upper()
     return ([text], []) if text and text.lower() not in _JUNK else ([], [])
 
 

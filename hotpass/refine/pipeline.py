@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -41,8 +41,16 @@ log = logging.getLogger("hotpass.refine")
 
 
 def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
+    """The whole per-file unit in this process: ``read_source`` then normalisation."""
     from hotpass.refine.normalise import normalise_frame
 
+    prepared = read_source(path, input_root, profile)
+    cleaned = [normalise_frame(source.frame, profile) for source in prepared.frames]
+    return finish_source(prepared, [[part] for part in cleaned], profile)
+
+
+def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
+    """Ingest, map and join one file's sheets; frames hold raw (not yet normalised) text."""
     label = path.relative_to(input_root).as_posix() if path.is_relative_to(input_root) else str(
         path)
     typer = ColumnTyper(profile)
@@ -67,13 +75,29 @@ def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSo
                                      rule="file.unreadable", file=label, message=exc.message))
         return prepared
     prepared.issues.extend(link_sheets(prepared.frames, profile))
-    for source in prepared.frames:
-        source.frame, issues = normalise_frame(source.frame, profile)
+    return prepared
+
+
+def finish_source(prepared: PreparedSource, cleaned: list[list[tuple]],
+                  profile: Profile) -> PreparedSource:
+    """Put the normalised row chunks back (``cleaned[i]``: ``normalise_frame`` results for
+    ``prepared.frames[i]``, in row order) and add the per-sheet issues, in the order one
+    ``normalise_frame`` over the whole sheet gives (by field, then row)."""
+    import pandas as pd
+
+    field_order = {name: position for position, name in enumerate(profile.fields)}
+    for source, parts in zip(prepared.frames, cleaned, strict=True):
+        frames = [frame for frame, _ in parts]
+        source.frame = frames[0] if len(frames) == 1 else pd.concat(frames)
+        issues = [issue for _, found in parts for issue in found]
+        if len(parts) > 1:
+            issues.sort(key=lambda issue: field_order.get(issue.field, len(field_order)))
         prepared.issues.extend(issues)
         for column in source.report.unmapped_columns:
             prepared.issues.append(Issue(
                 severity=profile.severity("column.unmapped"), rule="column.unmapped",
-                file=label, sheet=source.sheet, row=source.report.header_row, value=column,
+                file=prepared.relative, sheet=source.sheet, row=source.report.header_row,
+                value=column,
                 message=f"column '{column}' matches no profile field; not carried over"))
     return prepared
 
@@ -107,25 +131,64 @@ def prepare_all(inputs: list[Path], input_root: Path, profile: Profile,
             if progress:
                 progress("ingest", done, len(inputs))
         return prepared
-    # Largest first so the long files start early and the short ones fill in; results
-    # are put back in input order whatever order they finish in.
-    order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
-    results: list[PreparedSource | None] = [None] * len(inputs)
     # fork: workers inherit the loaded modules (spawn re-imports pandas and __main__).
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
                                initializer=child_init, initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(prepare_source, inputs[i], input_root, profile): i
-                   for i in order}
-        for done, future in enumerate(as_completed(futures), start=1):
-            results[futures[future]] = future.result()
-            if progress:
-                progress("ingest", done, len(inputs))
+        prepared = _prepare_in_pool(pool, inputs, input_root, profile, progress)
     except BaseException:  # a failure or a signal: stop the workers now, not when done
         _terminate(pool)
         raise
     pool.shutdown()
+    return prepared
+
+
+NORMALISE_CHUNK_ROWS = 20_000
+
+
+def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: Path,
+                     profile: Profile, progress: Progress | None) -> list[PreparedSource]:
+    """Two kinds of task on one pool: reading a file (ingest, mapping, joins), then
+    normalising its sheets in row chunks of ``NORMALISE_CHUNK_ROWS``. Files differ in size
+    by several times, so whole-file tasks leave a core idle at the end; chunks keep both
+    busy. Results are put back in input order whatever order they finish in."""
+    from hotpass.refine.normalise import normalise_frame
+
+    # Largest first so the long files start early and the short ones fill in.
+    order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
+    pending = {pool.submit(read_source, inputs[i], input_root, profile): (i, -1, 0)
+               for i in order}
+    read: dict[int, PreparedSource] = {}
+    cleaned: dict[int, list[list]] = {}
+    waiting: dict[int, int] = {}
+    results: list[PreparedSource | None] = [None] * len(inputs)
+    finished = 0
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            index, frame_index, chunk = pending.pop(future)
+            if frame_index < 0:
+                read[index] = source = future.result()
+                cleaned[index] = []
+                waiting[index] = 0
+                for position, sheet in enumerate(source.frames):
+                    starts = range(0, max(len(sheet.frame), 1), NORMALISE_CHUNK_ROWS)
+                    cleaned[index].append([None] * len(starts))
+                    for number, start in enumerate(starts):
+                        part = sheet.frame.iloc[start:start + NORMALISE_CHUNK_ROWS]
+                        pending[pool.submit(normalise_frame, part, profile)] = (
+                            index, position, number)
+                        waiting[index] += 1
+                    sheet.frame = sheet.frame.iloc[0:0]  # the chunks carry the rows now
+            else:
+                cleaned[index][frame_index][chunk] = future.result()
+                waiting[index] -= 1
+            if waiting[index] == 0:
+                results[index] = finish_source(read.pop(index), cleaned.pop(index), profile)
+                finished += 1
+                if progress:
+                    progress("ingest", finished, len(inputs))
     return [r for r in results if r is not None]
 
 
