@@ -24,6 +24,9 @@ def test_both_systems_resolve_the_same_hard_files_and_are_scored(tmp_path):
     assert 0 < splink["recall"] <= 1 and splink["seconds"] > 0 and splink["peak_mb"] > 0
     assert splink["best"]["f1"] >= splink["f1"]
     assert result["ratios"]["time"] == round(hot["seconds"] / splink["seconds"], 3)
+    # memory added by resolving: the kernel's peak-resident mark, both children alike
+    assert 0 < hot["added_mb"] < hot["peak_mb"] and 0 < splink["added_mb"] < splink["peak_mb"]
+    assert result["targets"]["added_memory_ratio"]["value"] == result["ratios"]["added_memory"]
     written = json.loads((tmp_path / "dedupe.json").read_text(encoding="utf-8"))
     assert written["targets"] == result["targets"]
     table = format_dedupe_table(result)
