@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from hotpass.refine.features import Features
+from hotpass.refine.textcodes import distinct
 
 
 def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.ndarray]:
@@ -35,7 +36,7 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
     found = [np.empty(0, dtype=np.int64)]
     for key_rows, codes in keys:
         found.append(_block_pairs(key_rows, codes, n, max_block))
-    encoded = np.unique(np.concatenate(found))
+    encoded = distinct(np.concatenate(found))
     return encoded // n, encoded % n
 
 
@@ -45,12 +46,12 @@ def _block_pairs(rows: np.ndarray, codes: np.ndarray, n: int, max_block: int) ->
     rows, codes = rows[keep], codes[keep]
     if rows.size < 2:
         return np.empty(0, dtype=np.int64)
-    order = np.lexsort((rows, codes))
+    order = np.argsort(codes, kind="stable")  # rows ascend already
     rows, codes = rows[order], codes[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, codes.size])
     out = []
-    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]).tolist():
+    for size in np.flatnonzero(np.bincount(sizes[(sizes >= 2) & (sizes <= max_block)])).tolist():
         first = starts[sizes == size]
         members = rows[first[:, None] + np.arange(size)]  # (blocks, size), rows ascending
         left, right = np.triu_indices(size, k=1)

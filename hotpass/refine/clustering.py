@@ -21,6 +21,8 @@ from collections import Counter
 
 import numpy as np
 
+from hotpass.refine.textcodes import distinct
+
 
 def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
          threshold: float, cohesion: float) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +51,7 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
     _guarded(order[guarded], a_rows[guarded], b_rows[guarded], parent, find, cohesion,
              accepted)
     roots = np.arange(size, dtype=np.int64)
-    touched = np.unique(np.r_[a_rows, b_rows]).tolist()
+    touched = distinct(np.r_[a_rows, b_rows]).tolist()
     roots[touched] = [find(x) for x in touched]
     return smallest_member(roots), accepted
 
@@ -57,7 +59,7 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
 def _complete(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per pair: is it in a component (of the matching pairs) where every two rows match?
     There every join passes the cohesion check, so plain union-find decides."""
-    if a.size == 0 or (a == b).any() or np.unique(
+    if a.size == 0 or (a == b).any() or distinct(
             np.minimum(a, b).astype(np.int64) * size + np.maximum(a, b)).size < a.size:
         return np.zeros(a.size, dtype=bool)  # repeated pairs: counting edges proves nothing
     label = np.arange(size)

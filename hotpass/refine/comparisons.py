@@ -99,18 +99,21 @@ def _registration(features: Features, left, right):
     differ = np.flatnonzero(level == 0)
     if differ.size:
         edits = _distinct_scores(a[differ], b[differ], features.registration_text,
-                                 DamerauLevenshtein.distance)
+                                 DamerauLevenshtein.distance, cutoff=1)
         level[differ] = np.where(edits <= 1, 1, 0)
     return level, agreed
 
 
-def _distinct_scores(a: np.ndarray, b: np.ndarray, text: np.ndarray, scorer) -> np.ndarray:
-    """``scorer(text[a], text[b])`` per pair, computed once per distinct pair of codes."""
+def _distinct_scores(a: np.ndarray, b: np.ndarray, text: np.ndarray, scorer,
+                     cutoff: float) -> np.ndarray:
+    """``scorer(text[a], text[b])`` per pair, computed once per distinct pair of codes;
+    past ``cutoff`` (only which side of it matters) rapidfuzz stops early."""
     from rapidfuzz.process import cpdist
 
     width = max(len(text), 1)
     codes, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
-    scores = cpdist(text[codes // width], text[codes % width], scorer=scorer, workers=1)
+    scores = cpdist(text[codes // width], text[codes % width], scorer=scorer, workers=1,
+                    score_cutoff=cutoff)
     return scores[inverse]
 
 
@@ -159,7 +162,7 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     if some.any():  # set the shared words aside: the words of each not in the other
         rest_x[maybe[some]] = _rest(features, owner_x, word_x, in_y, some)
         rest_y[maybe[some]] = _rest(features, owner_y, word_y, in_x, some)
-    ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1)
+    ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1, score_cutoff=min(limits))
     distinct = np.where(ratio >= limits[0], 3, np.where(ratio >= limits[1], 1, 0))
     ptr = features.name_ptr
     subset = (shared_x == ptr[x + 1] - ptr[x]) | (shared_y == ptr[y + 1] - ptr[y])
@@ -207,7 +210,7 @@ def _address_levels(features: Features, left, right, limits: list[float]) -> np.
     differ = np.flatnonzero(both & (a != b))
     if differ.size:
         score = _distinct_scores(a[differ], b[differ], features.address_text,
-                                 fuzz.token_sort_ratio)
+                                 fuzz.token_sort_ratio, cutoff=limits[0])
         level[differ] = np.where(score >= limits[0], 1, 0)
     pa, pb = features.postcode[left], features.postcode[right]
     level[(pa >= 0) & (pb >= 0) & (pa != pb) & (level >= 0)] = 0

@@ -191,13 +191,12 @@ def _domains(frame, profile: Profile, emails, shared: set[str]):
     """(row, domain): the website host, then the e-mails' domains; shared hosts dropped,
     each once per row."""
     site = _single(frame, profile.fields_of_kind("website"))
-    site = pc.replace_substring_regex(site, "^.*?://", "", max_replacements=1)
-    site = pc.replace_substring_regex(pc.utf8_lower(site), "(?s)/.*", "", max_replacements=1)
-    site = pc.replace_substring_regex(site, r"^www\.", "", max_replacements=1)
+    site = pc.utf8_lower(tc.first_part(tc.last_part(site, "://", max_splits=1), "/"))
+    site = pc.if_else(pc.starts_with(site, "www."), pc.utf8_slice_codeunits(site, 4), site)
     site_rows = np.flatnonzero(site.is_valid().to_numpy(zero_copy_only=False))
     mail_rows, mails = emails
     at = pc.match_substring(mails, "@").to_numpy(zero_copy_only=False)
-    hosts = pc.replace_substring_regex(mails.filter(pa.array(at)), "(?s)^.*@", "")
+    hosts = tc.last_part(mails.filter(pa.array(at)), "@")
     row = np.r_[site_rows, mail_rows[at]]
     order = np.argsort(row, kind="stable")  # a row's website host first
     row = row[order]
@@ -229,7 +228,7 @@ def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
     row, distinct = pd.factorize(addresses.to_numpy(zero_copy_only=False))
     size = len(distinct)
-    owner, words = tc.split(pc.utf8_lower(tc.strings(distinct)), "[^a-z0-9]+", regex=True)
+    owner, words = tc.plain_words(tc.strings(distinct), fold=False)
     code, vocabulary = tc.encode(words)
     plain = vocabulary.tolist()
     rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))

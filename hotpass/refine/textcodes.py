@@ -47,22 +47,63 @@ def strings(values) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
-def plain_words(text: pa.Array, ampersand: bool = False) -> tuple[np.ndarray, pa.Array]:
-    """(owner, words): lower-case ASCII letter/digit runs of every value ("&": "and")."""
-    ascii_only = pc.string_is_ascii(text)
-    if not pc.all(ascii_only).as_py():  # nulls are skipped
-        folded = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKD"),
-                                            r"[^\x00-\x7f]+", "")
-        text = pc.if_else(ascii_only, text, folded)
-    text = pc.ascii_lower(text)
+_WORD_BYTES = np.full(256, ord(" "), dtype=np.uint8)  # byte -> itself lower-cased or " "
+_WORD_BYTES[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = list(
+    b"abcdefghijklmnopqrstuvwxyz0123456789")
+_WORD_BYTES[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = list(b"abcdefghijklmnopqrstuvwxyz")
+
+
+def plain_words(text: pa.Array, ampersand: bool = False,
+                fold: bool = True) -> tuple[np.ndarray, pa.Array]:
+    """(owner, words): the lower-case ASCII letter/digit runs of every value ("&": "and").
+    ``fold``: accents folded (NFKD) and other non-ASCII dropped first, so "Émile" is
+    "emile"; otherwise a non-ASCII character separates words. The runs are cut with a
+    byte table over the whole string buffer, not a regular expression per value."""
+    if fold:
+        outside = np.flatnonzero(~pc.string_is_ascii(text).fill_null(True).to_numpy(
+            zero_copy_only=False))
+        if outside.size:
+            folded = pc.replace_substring_regex(
+                pc.utf8_normalize(text.take(pa.array(outside)), "NFKD"), r"[^\x00-\x7f]+", "")
+            mask = np.zeros(len(text), dtype=bool)
+            mask[outside] = True
+            text = pc.replace_with_mask(text, pa.array(mask), folded)
     if ampersand:
         text = pc.replace_substring(text, "&", " and ")
-    return split(text, "[^a-z0-9]+", regex=True)
+    return split(_map_bytes(text, _WORD_BYTES), " ")
 
 
-def split(text: pa.Array, separator: str, regex: bool = False) -> tuple[np.ndarray, pa.Array]:
+def _map_bytes(text: pa.Array, table: np.ndarray) -> pa.Array:
+    """``text`` with every byte replaced by ``table[byte]`` (ASCII out: still UTF-8)."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    validity, offsets, data = text.buffers()
+    if data is None:
+        return text
+    mapped = pa.py_buffer(table[np.frombuffer(data, dtype=np.uint8)])
+    return pa.StringArray.from_buffers(len(text), offsets, mapped, validity, text.null_count,
+                                       text.offset)
+
+
+def last_part(text: pa.Array, separator: str, max_splits: int | None = None) -> pa.Array:
+    """What follows the last ``separator`` (of the first ``max_splits``) in each value;
+    a value without one is kept whole (``str.rsplit(separator, 1)[-1]``)."""
+    lists = pc.split_pattern(text, separator, max_splits=max_splits)
+    offsets = lists.offsets.to_numpy()
+    last = offsets[1:] - 1
+    return lists.values.take(pa.array(last, mask=np.diff(offsets) == 0))
+
+
+def first_part(text: pa.Array, separator: str) -> pa.Array:
+    """What precedes the first ``separator`` (``str.split(separator, 1)[0]``)."""
+    lists = pc.split_pattern(text, separator, max_splits=1)
+    offsets = lists.offsets.to_numpy()
+    return lists.values.take(pa.array(offsets[:-1], mask=np.diff(offsets) == 0))
+
+
+def split(text: pa.Array, separator: str) -> tuple[np.ndarray, pa.Array]:
     """(owner, parts) of ``text`` split on ``separator``; empty parts dropped."""
-    lists = (pc.split_pattern_regex if regex else pc.split_pattern)(text, separator)
+    lists = pc.split_pattern(text, separator)
     if isinstance(lists, pa.ChunkedArray):
         lists = lists.combine_chunks()
     offsets = lists.offsets.to_numpy()
@@ -107,6 +148,13 @@ def sorted_joined(owner: np.ndarray, rank: np.ndarray, vocabulary: pa.Array, siz
     """Each owner's words in vocabulary order (``rank`` indexes ``vocabulary``), joined."""
     order = np.lexsort((rank, owner))
     return joined(owner[order], vocabulary.take(pa.array(rank[order])), size, separator)
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values (``np.unique`` without ``return_*``: numpy 2.4 hashes
+    there, some ten times slower than sorting on millions of integers)."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if ordered.size else ordered
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
