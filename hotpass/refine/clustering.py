@@ -9,10 +9,11 @@ form (``|A| * |B|``): a single weak link can add a row to a pair but never glue 
 larger clusters or grow a chain one row at a time (A-B, B-C, C-D never makes one cluster
 of four unless enough of the other pairs match too).
 
-Pitfalls: the loops are Python but run only over above-threshold pairs. Where every two
-rows of a connected group match (most groups: the same organisation in each file) every
-join passes the cohesion check, so plain union-find decides there; elsewhere the counts
-of links between clusters are merged small-into-large, so the cost stays near-linear.
+Pitfalls: where every two rows of a connected group match (most groups: the same
+organisation once per file) every join passes the cohesion check, so the group is one
+cluster and its deciding links are its Kruskal tree, found for all such groups at once in
+numpy. Elsewhere a Python loop runs over the group's above-threshold pairs, the counts of
+links between clusters merged small-into-large, so the cost stays near-linear.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import numpy as np
 
 from hotpass.refine.textcodes import distinct
 
+EASY_PAIRS = 64  # larger groups take the loop: one numpy step per pair of the largest
+
 
 def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
          threshold: float, cohesion: float) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +33,13 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
     candidates = np.flatnonzero(weight >= threshold)
     order = candidates[np.lexsort((right[candidates], left[candidates], -weight[candidates]))]
     a_rows, b_rows = left[order], right[order]
-    complete = _complete(size, a_rows, b_rows)
+    roots = np.arange(size, dtype=np.int64)
+    component, easy = _components(size, a_rows, b_rows)
+    _spanning(order[easy], a_rows[easy], b_rows[easy], component[a_rows[easy]], roots,
+              accepted)
+    members = distinct(np.r_[a_rows[easy], b_rows[easy]])
+    roots[members] = component[members]  # an easy group always ends as one cluster
+    hard = ~easy
     parent = list(range(size))
 
     def find(x: int) -> int:
@@ -39,31 +48,21 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
             x = parent[x]
         return x
 
-    joined = []
-    for index, a, b in zip(order[complete].tolist(), a_rows[complete].tolist(),
-                           b_rows[complete].tolist(), strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-            joined.append(index)
-    accepted[joined] = True
-    guarded = ~complete
-    _guarded(order[guarded], a_rows[guarded], b_rows[guarded], parent, find, cohesion,
-             accepted)
-    roots = np.arange(size, dtype=np.int64)
-    touched = distinct(np.r_[a_rows, b_rows]).tolist()
+    _guarded(order[hard], a_rows[hard], b_rows[hard], parent, find, cohesion, accepted)
+    touched = distinct(np.r_[a_rows[hard], b_rows[hard]]).tolist()
     roots[touched] = [find(x) for x in touched]
     return smallest_member(roots), accepted
 
 
-def _complete(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pair: is it in a component (of the matching pairs) where every two rows match?
-    There every join passes the cohesion check, so plain union-find decides."""
+def _components(size: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(smallest row each row reaches through the pairs; per pair: is its group easy, i.e.
+    every two rows of it match, so every join passes the cohesion check, and it has at
+    most ``EASY_PAIRS`` pairs)."""
+    label = np.arange(size)
     if a.size == 0 or (a == b).any() or distinct(
             np.minimum(a, b).astype(np.int64) * size + np.maximum(a, b)).size < a.size:
-        return np.zeros(a.size, dtype=bool)  # repeated pairs: counting edges proves nothing
-    label = np.arange(size)
-    while True:  # label propagation: each row ends with the smallest row it reaches
+        return label, np.zeros(a.size, dtype=bool)  # repeated pairs: counts prove nothing
+    while True:  # label propagation with pointer jumping
         low = np.minimum(label[a], label[b])
         new = label.copy()
         np.minimum.at(new, a, low)
@@ -74,7 +73,37 @@ def _complete(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         label = new
     rows = np.bincount(label, minlength=size)
     edges = np.bincount(label[a], minlength=size)
-    return (edges == rows * (rows - 1) // 2)[label[a]]
+    easy = (edges == rows * (rows - 1) // 2) & (edges <= EASY_PAIRS)
+    return label, easy[label[a]]
+
+
+def _spanning(order, a, b, group, roots, accepted) -> None:
+    """Kruskal in every easy group at once: step ``r`` takes each group's ``r``-th pair (in
+    link order) and accepts it when its rows are not yet joined."""
+    if group.size == 0:
+        return
+    by_group = np.argsort(group, kind="stable")
+    grouped = group[by_group]
+    starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+    rank = np.empty(group.size, dtype=np.int64)
+    rank[by_group] = np.arange(group.size) - np.repeat(starts, np.diff(np.r_[starts,
+                                                                             group.size]))
+    by_rank = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
+    for step in range(bounds.size - 1):
+        pick = by_rank[bounds[step]:bounds[step + 1]]
+        root_a, root_b = _root(roots, a[pick]), _root(roots, b[pick])
+        join = root_a != root_b
+        accepted[order[pick[join]]] = True
+        roots[np.maximum(root_a, root_b)[join]] = np.minimum(root_a, root_b)[join]
+
+
+def _root(parent: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    while True:
+        up = parent[rows]
+        if np.array_equal(up, rows):
+            return rows
+        rows = up
 
 
 def _guarded(order, a_rows, b_rows, parent, find, cohesion: float, accepted) -> None:
