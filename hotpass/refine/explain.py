@@ -4,12 +4,12 @@ compared, the match weight and probability.
 Contract: ``Explainer(frame, left, right, weight, levels)``; ``pairs(indices, names)``
 returns one dict per pair (the review lists nearest the threshold); ``by_cluster(indices,
 clusters)`` returns, per cluster, the JSON list of its pairs' dicts (the Provenance
-``match_evidence``), the same text ``json.dumps(..., ensure_ascii=False)`` gives.
+``match_evidence``), the same JSON ``json.dumps(..., ensure_ascii=False)`` gives.
 
 Pitfalls: a merge of thousands of clusters must not cost a ``json.dumps`` per cluster:
-the levels object is rendered once per distinct level pattern and each entry is
-assembled from strings. Weights are finite (m and u are smoothed away from 0), so
-``repr`` renders them as JSON does.
+the levels object is rendered once per distinct level pattern, files and sheets are
+escaped once each, and the entries are assembled by pyarrow string kernels. Numbers are
+Arrow's shortest round-trip text ("1e-06" may read "0.000001": the same JSON number).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import json
 from json.encoder import encode_basestring
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from hotpass.refine.comparisons import FIELDS, LEVELS, pattern_codes
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
@@ -49,26 +51,41 @@ class Explainer:
     def by_cluster(self, indices: np.ndarray, clusters: np.ndarray) -> dict[int, str]:
         if not indices.size:
             return {}
-        cites_a = [encode_basestring(c) for c in self._cites(self.left[indices])]
-        cites_b = [encode_basestring(c) for c in self._cites(self.right[indices])]
-        chances, weights = self._figures(indices)
+        from hotpass.refine.weights import probability
+
         levels = self.levels[indices]
         _, first, inverse = np.unique(pattern_codes(levels), return_index=True,
                                       return_inverse=True)
-        patterns = levels[first]
-        rendered = [json.dumps(_levels(row), ensure_ascii=False) for row in patterns.tolist()]
-        entries = [f'{{"rows": [{a}, {b}], "probability": {p!r}, "weight": {w!r}, '
-                   f'"levels": {rendered[i]}}}'
-                   for a, b, p, w, i in zip(cites_a, cites_b, chances, weights,
-                                            inverse.tolist(), strict=True)]
+        rendered = pa.array([json.dumps(_levels(row), ensure_ascii=False)
+                             for row in levels[first].tolist()], type=pa.string())
+        weights = self.weight[indices]
+        entries = pc.binary_join_element_wise(
+            '{"rows": [', self._cite_texts(self.left[indices]), ", ",
+            self._cite_texts(self.right[indices]), '], "probability": ',
+            _numbers(np.round(probability(weights), 6)), ', "weight": ',
+            _numbers(np.round(weights, 3)), ', "levels": ', rendered.take(pa.array(inverse)),
+            "}", "")
         order = np.argsort(clusters, kind="stable")  # a cluster's links in pair order
         grouped = clusters[order]
         starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
-        ends = np.r_[starts[1:], grouped.size]
-        order = order.tolist()
-        return {cluster: "[" + ", ".join(entries[k] for k in order[s:e]) + "]"
-                for cluster, s, e in zip(grouped[starts].tolist(), starts.tolist(),
-                                         ends.tolist(), strict=True)}
+        offsets = pa.array(np.r_[starts, grouped.size].astype(np.int32))
+        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, entries.take(pa.array(order))),
+                                ", ")
+        texts = pc.binary_join_element_wise("[", joined, "]", "")
+        return dict(zip(grouped[starts].tolist(), texts.to_pylist(), strict=True))
+
+    def _cite_texts(self, rows: np.ndarray) -> pa.Array:
+        """JSON strings ``"file|sheet|row"`` (files and sheets escaped once each)."""
+        import pandas as pd
+
+        parts = []
+        for values in self.sources:
+            codes, distinct = pd.factorize(values[rows])
+            escaped = [encode_basestring(str(v))[1:-1] for v in distinct] + ["None"]
+            parts.append(pa.array(escaped, type=pa.string()).take(pa.array(codes)))
+        return pc.binary_join_element_wise('"', parts[0], "|", parts[1], "|",
+                                           pc.cast(pa.array(self.rows[rows]), pa.string()),
+                                           '"', "")
 
     def _cites(self, rows: np.ndarray) -> list[str]:
         files, sheets = (s[rows].tolist() for s in self.sources)
@@ -80,6 +97,13 @@ class Explainer:
 
         weights = self.weight[at]
         return np.round(probability(weights), 6).tolist(), np.round(weights, 3).tolist()
+
+
+def _numbers(values: np.ndarray) -> pa.Array:
+    """JSON text of floats as Python writes them ("1.0", not Arrow's "1")."""
+    text = pc.cast(pa.array(values), pa.string())
+    whole = np.isfinite(values) & (values == np.round(values)) & (np.abs(values) < 1e16)
+    return pc.if_else(pa.array(whole), pc.binary_join_element_wise(text, ".0", ""), text)
 
 
 def _levels(level_row: list[int]) -> dict[str, str]:
