@@ -60,9 +60,11 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     compared = compare(features, left, right, spec.levels)
     model = estimate(features, compared, spec.levels, seed)
     weight = score(model, compared)
+    levels = compared.levels
+    del features, compared  # the evidence text below needs their memory
     threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))
     labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
-    explain = Explainer(frame, left, right, weight, compared.levels)
+    explain = Explainer(frame, left, right, weight, levels)
     chosen = np.flatnonzero(accepted)
     evidence = explain.by_cluster(chosen, labels[left[chosen]])
     below = np.flatnonzero(weight < threshold)

@@ -53,6 +53,8 @@ class Explainer:
             return {}
         from hotpass.refine.weights import probability
 
+        order = np.argsort(clusters, kind="stable")  # a cluster's links in pair order
+        indices, grouped = indices[order], clusters[order]
         levels = self.levels[indices]
         _, first, inverse = np.unique(pattern_codes(levels), return_index=True,
                                       return_inverse=True)
@@ -65,13 +67,11 @@ class Explainer:
             _numbers(np.round(probability(weights), 6)), ', "weight": ',
             _numbers(np.round(weights, 3)), ', "levels": ', rendered.take(pa.array(inverse)),
             "}", "")
-        order = np.argsort(clusters, kind="stable")  # a cluster's links in pair order
-        grouped = clusters[order]
         starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
         offsets = pa.array(np.r_[starts, grouped.size].astype(np.int32))
-        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, entries.take(pa.array(order))),
-                                ", ")
-        texts = pc.binary_join_element_wise("[", joined, "]", "")
+        texts = pc.binary_join(pa.ListArray.from_arrays(offsets, entries), ", ")
+        del entries
+        texts = pc.binary_join_element_wise("[", texts, "]", "")
         return dict(zip(grouped[starts].tolist(), texts.to_pylist(), strict=True))
 
     def _cite_texts(self, rows: np.ndarray) -> pa.Array:
