@@ -47,6 +47,7 @@ def strings(values) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
+BATCH = 1 << 15  # values per pass of plain_words
 _WORD_BYTES = np.full(256, ord(" "), dtype=np.uint8)  # byte -> itself lower-cased or " "
 _WORD_BYTES[list(b"abcdefghijklmnopqrstuvwxyz0123456789")] = list(
     b"abcdefghijklmnopqrstuvwxyz0123456789")
@@ -58,7 +59,14 @@ def plain_words(text: pa.Array, ampersand: bool = False,
     """(owner, words): the lower-case ASCII letter/digit runs of every value ("&": "and").
     ``fold``: accents folded (NFKD) and other non-ASCII dropped first, so "Émile" is
     "emile"; otherwise a non-ASCII character separates words. The runs are cut with a
-    byte table over the whole string buffer, not a regular expression per value."""
+    byte table over the whole string buffer, not a regular expression per value; a
+    ``BATCH`` of values at a time, so Arrow's scratch buffers stay small."""
+    if len(text) > BATCH:
+        parts = [plain_words(text.slice(start, BATCH), ampersand, fold)
+                 for start in range(0, len(text), BATCH)]
+        return (np.concatenate([owner + start for (owner, _), start in
+                                zip(parts, range(0, len(text), BATCH), strict=True)]),
+                pa.concat_arrays([words for _, words in parts]))
     if fold:
         outside = np.flatnonzero(~pc.string_is_ascii(text).fill_null(True).to_numpy(
             zero_copy_only=False))

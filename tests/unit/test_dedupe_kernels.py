@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from hotpass.profiles import load_profile
-from hotpass.refine import clustering
+from hotpass.refine import clustering, textcodes
 from hotpass.refine.comparisons import LEVELS, compare
 from hotpass.refine.explain import Explainer
 from hotpass.refine.features import build_features
@@ -38,8 +38,11 @@ def _frame(names: list, **columns) -> pd.DataFrame:
     return frame
 
 
-def test_vectorised_name_keys_agree_with_name_key():
-    """Record ids hash the key: the column-at-once path must give what one name gives."""
+@pytest.mark.parametrize("batch", [1 << 15, 7])
+def test_vectorised_name_keys_agree_with_name_key(batch, monkeypatch):
+    """Record ids hash the key: the column-at-once path (in batches of values) must give
+    what one name gives."""
+    monkeypatch.setattr(textcodes, "BATCH", batch)
     rng = random.Random(5)
     generated = [f"{rng.choice(['The ', ''])}{rng.choice(surnames())} & "
                  f"{rng.choice(distinctive_words())} {rng.choice(sectors('generic'))}"
