@@ -118,3 +118,4 @@ def test_evidence_text_is_the_json_of_the_pairs():
         assert texts[cluster].startswith('[{"rows": ["') and "\\u" not in texts[cluster]
     assert json.loads(texts[0])[0]["rows"][1] == 'crm "export" \\ ü.xlsx|S|3'
     assert json.loads(texts[2])[0]["levels"] == {"name": "exact", "phone": "exact"}
+    assert '"probability": 1.0, "weight": 30.25' in texts[2]  # a float stays a float
