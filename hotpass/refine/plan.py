@@ -182,11 +182,13 @@ def prepare(plan: RunPlan, prepare_many: PrepareMany) -> list[PreparedSource]:
 def publish_run(plan: RunPlan, prepared: list[PreparedSource],
                 timings: dict[str, float]) -> RefineResult:
     """Consolidate every input, publish like ``hotpass refine``, then the checkpoint."""
+    from hotpass.refine.heap import release_free_memory
     from hotpass.refine.pipeline import consolidate
     from hotpass.refine.run import publish, stage
 
     with stage(timings, "consolidate"):
         result = consolidate(prepared, plan.profile)
+        release_free_memory()  # before the export forks its workbook writer
     published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
                         plan.staged)
     if plan.incremental:

@@ -1,0 +1,34 @@
+"""Give freed heap memory back to the operating system between refine's stages.
+
+Contract: ``release_free_memory()`` asks glibc to return the free parts of its heap
+(``malloc_trim(0)``). Consolidation frees hundreds of MB of short-lived arrays and
+strings, but glibc keeps the fragmented pages mapped; the export then forks a workbook
+writer whose footprint (PSS) would count them. Trimming first gave back ~170 MB at 200k
+rows.
+
+Pitfalls: glibc only; on other C libraries (musl, macOS) it is a no-op. It walks the heap
+(tens of milliseconds), so call it at stage boundaries, not in loops.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+from functools import lru_cache
+
+
+def release_free_memory() -> None:
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
