@@ -97,6 +97,10 @@ def _registration(features: Features, left, right):
     level, agreed = _exact(a, b, features.counts["registration"])
     level = np.where(level == 1, 2, level).astype(np.int8)
     differ = np.flatnonzero(level == 0)
+    # one edit changes the characters held by at most two: other pairs need no scorer
+    characters = features.registration_characters
+    differ = differ[np.abs(characters[a[differ]].astype(np.int16)
+                           - characters[b[differ]]).sum(axis=1) <= 2]
     if differ.size:
         edits = _distinct_scores(a[differ], b[differ], features.registration_text,
                                  DamerauLevenshtein.distance, cutoff=1)
@@ -209,8 +213,9 @@ def _address_levels(features: Features, left, right, limits: list[float]) -> np.
     level[both & (a == b)] = 2
     differ = np.flatnonzero(both & (a != b))
     if differ.size:
-        score = _distinct_scores(a[differ], b[differ], features.address_text,
-                                 fuzz.token_sort_ratio, cutoff=limits[0])
+        # the texts are sorted words already: their ratio is the token-sort ratio
+        score = _distinct_scores(a[differ], b[differ], features.address_text, fuzz.ratio,
+                                 cutoff=limits[0])
         level[differ] = np.where(score >= limits[0], 1, 0)
     pa, pb = features.postcode[left], features.postcode[right]
     level[(pa >= 0) & (pb >= 0) & (pa != pb) & (level >= 0)] = 0

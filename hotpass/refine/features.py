@@ -67,6 +67,7 @@ class Features:
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
     registration_text: np.ndarray  # object: id per registration code
+    registration_characters: np.ndarray  # (registration codes, 36) uint8: each 0-9A-Z's count
     address: np.ndarray
     address_text: np.ndarray  # object: sorted address words per address code
     postcode: np.ndarray
@@ -97,6 +98,7 @@ def build_features(frame, profile: Profile) -> Features:
         domain=_slots(size, *_domains(frame, profile, emails,
                                       {d.lower() for d in spec.shared_domains} | FREE_MAIL)),
         registration=registration, registration_text=registration_text,
+        registration_characters=_characters(registration_text),
         address=address, address_text=address_text, postcode=postcode)
     for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
         codes = getattr(features, kind).ravel()
@@ -159,6 +161,21 @@ def _name_codes(names) -> dict[str, np.ndarray]:
 
 def _take(values: pa.Array, indices: np.ndarray) -> pa.Array:
     return values.take(pa.array(indices))
+
+
+def _characters(texts: np.ndarray) -> np.ndarray:
+    """How often each of 0-9 and A-Z occurs in each text (upper-case letters and digits)."""
+    array = pa.array(texts, type=pa.string())
+    _, offsets, data = array.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int32)[:len(array) + 1]
+    data = (np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]] if data is not None
+            else np.zeros(0, np.uint8))
+    slot = np.full(256, 0, dtype=np.int64)
+    slot[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = np.arange(36)
+    owner = np.repeat(np.arange(len(array)), np.diff(offsets))
+    counts = np.zeros((len(array), 36), dtype=np.uint8)
+    np.add.at(counts, (owner, slot[data]), 1)
+    return counts
 
 
 def _single(frame, fields: list[str]) -> pa.Array:

@@ -119,3 +119,17 @@ def test_evidence_text_is_the_json_of_the_pairs():
     assert json.loads(texts[0])[0]["rows"][1] == 'crm "export" \\ ü.xlsx|S|3'
     assert json.loads(texts[2])[0]["levels"] == {"name": "exact", "phone": "exact"}
     assert '"probability": 1.0, "weight": 30.25' in texts[2]  # a float stays a float
+
+
+@pytest.mark.parametrize(("first", "second", "level"), [
+    ("2019/682312/08", "2019/682312/08", "exact"),
+    ("2019/682312/08", "2019/682812/08", "close"),  # one digit typed wrong
+    ("2019/682312/08", "2019/683212/08", "close"),  # two digits swapped
+    ("2019/682312/08", "2019/68312/08", "close"),  # one dropped
+    ("2019/682312/08", "2019/688812/08", "different"),
+    ("2019/682312/08", "2021/123456/07", "different"),
+])
+def test_registration_levels_allow_one_edit(first, second, level):
+    features = build_features(_frame(["A", "B"], registration_id=[first, second]), PROFILE)
+    compared = compare(features, np.array([0]), np.array([1]), {})
+    assert LEVELS["registration"][compared.levels[0, 4]] == level
