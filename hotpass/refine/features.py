@@ -173,9 +173,8 @@ def _characters(texts: np.ndarray) -> np.ndarray:
     slot = np.full(256, 0, dtype=np.int64)
     slot[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = np.arange(36)
     owner = np.repeat(np.arange(len(array)), np.diff(offsets))
-    counts = np.zeros((len(array), 36), dtype=np.uint8)
-    np.add.at(counts, (owner, slot[data]), 1)
-    return counts
+    counts = np.bincount(owner * 36 + slot[data], minlength=len(array) * 36)
+    return np.minimum(counts, 255).astype(np.uint8).reshape(len(array), 36)
 
 
 def _single(frame, fields: list[str]) -> pa.Array:
@@ -219,7 +218,8 @@ def _domains(frame, profile: Profile, emails, shared: set[str]):
     row = row[order]
     hosts = pa.concat_arrays([site.filter(site.is_valid()), hosts]).take(pa.array(order))
     codes, vocabulary = tc.encode(hosts)
-    keep = (codes >= 0) & ~np.isin(vocabulary, list(shared))[np.maximum(codes, 0)]
+    free = np.fromiter((host in shared for host in vocabulary.tolist()), bool, vocabulary.size)
+    keep = (codes >= 0) & ~free[np.maximum(codes, 0)]
     index = np.flatnonzero(keep)
     _, first = np.unique(row[index] * max(vocabulary.size, 1) + codes[index],
                          return_index=True)

@@ -44,6 +44,8 @@ def strings(values) -> pa.Array:
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         array = pa.array([v if isinstance(v, str) else None for v in values.tolist()],
                          type=pa.string())
+    if not pc.any(pc.equal(array, "")).as_py():  # a copy only when there is an ""
+        return array
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
 
 
@@ -126,9 +128,11 @@ def split(text: pa.Array, separator: str) -> tuple[np.ndarray, pa.Array]:
 def encode(values: pa.Array, vocabulary: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """(int32 code per value, -1 for null or ""; the vocabulary as an object array, or
     None when only the codes are wanted: building Python strings is the slow part)."""
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, values.type), values)
     encoded = values.dictionary_encode()
     codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
+    empty = pc.index(encoded.dictionary, "").as_py()  # "" stays in the vocabulary, unused
+    if empty >= 0:
+        codes[codes == empty] = -1
     return codes, (encoded.dictionary.to_numpy(zero_copy_only=False) if vocabulary else None)
 
 
