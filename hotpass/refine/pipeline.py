@@ -4,6 +4,9 @@ Contract:
 - ``prepare_source(path, input_root, profile)`` ingests, maps, joins and normalises one
   file. It never raises for a bad file: the failure becomes a ``file.unreadable`` issue,
   so one bad file among good ones is skipped (a flow maps this over files as tasks).
+  It is ``read_source`` (ingest, mapping, joins) then ``normalise_frame`` per sheet then
+  ``finish_source``; ``prepare_all`` runs the same steps on a process pool, normalising
+  in row chunks, with the same result.
 - ``consolidate(prepared, profile)`` de-duplicates, merges and validates all of them.
 - ``consolidate`` raises ``InputError`` when no usable rows remain.
 The whole run (gate, export, report, archive) is composed in ``hotpass.refine.run``.
