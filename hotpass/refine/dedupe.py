@@ -58,7 +58,7 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
     compared = compare(features, left, right, spec.levels)
-    model = estimate(features, compared, spec.levels, seed)
+    model = estimate(features, left, right, compared, spec.levels, seed)
     weight = score(model, compared)
     levels = compared.levels
     del features, compared  # the evidence text below needs their memory

@@ -1,19 +1,29 @@
 """Match weights learned from the data: Fellegi-Sunter with m and u estimated from the rows.
 
-Contract: ``estimate(features, compared, thresholds, seed)`` returns a ``Model`` whose
-``u`` come from the data's non-matches (exact levels computed from the value counts,
-the other levels from random row pairs, as Splink's ``estimate_u_using_random_sampling``
-does) and whose ``m`` and prior come from expectation-maximisation over the candidate
-pairs' comparison patterns with ``u`` fixed. ``score(model, compared)`` returns the match
-weight (log2 odds) of every pair.
+Contract: ``estimate(features, left, right, compared, thresholds, seed)`` returns a
+``Model`` whose ``u``, ``m`` and prior all describe one population, *random row pairs*
+(as Splink's): ``u`` counts the unrelated pairs at each level - candidate pairs (every pair
+sharing a blocking key, where nearly all agreeing names, ids and addresses lie) with EM's
+weight of being unrelated, the other pairs from a random sample scaled up, exact levels of
+the term fields from the value counts; ``m`` and the share of *candidate* pairs that match
+come from expectation-maximisation over the candidate pairs' comparison patterns with
+``u`` fixed (twice: ``u`` is re-counted without EM's matches); the prior is that share times the
+candidate pairs over all pairs. ``score(model, compared)`` returns the match weight (log2
+odds) of every pair.
 
-Term frequencies: an exact level on a value many rows hold (a common name, a group
-switchboard, a shared domain) weighs ``log2(m / tf)`` with ``tf`` that value's share of
-the rows, never more than the field's average exact weight, so it only ever counts less.
+Why one population: ``u`` of a value held by two rows shrinks as 1/rows; a prior taken
+over candidate pairs does not, so one shared phone (a group switchboard) would outweigh it
+in a large file and not in a small one. With the prior over random pairs too, both shrink
+together and a pair's probability does not depend on the file's size.
+
+Term frequencies: an exact level on a value more rows share than the field's average (a
+common name, a group switchboard, a shared domain) counts ``log2(average / others)`` bits
+less, ``others`` being the other rows holding it; never more.
 
 Pitfalls: every estimate is smoothed towards ``PRIOR_M``/``PRIOR_U`` with a few pseudo
 pairs, so a ten-row input still gets sensible weights instead of 0/0. EM runs on the
-distinct comparison patterns (hundreds), not on the pairs (millions).
+distinct comparison patterns (hundreds), not on the pairs (millions). The prior assumes
+blocking keeps nearly all matches (it does: each field is a key).
 """
 
 from __future__ import annotations
@@ -28,7 +38,10 @@ from hotpass.refine.features import Features
 PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
            "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
            "address": (0.1, 0.2, 0.7)}
-PRIOR_U = {"name": (0.97, 0.02, 0.007, 0.003, 1e-4), "phone": (1 - 1e-5, 1e-5),
+# u: shares of random row pairs. Organisation names agree closely (typo, dropped word) about
+# as rarely as exactly (~1e-7 of random pairs in the generated sets), far less than they
+# agree fairly; a small input's u for those levels rests on these shares
+PRIOR_U = {"name": (1 - 4.012e-4, 4e-4, 1e-6, 1e-7, 1e-7), "phone": (1 - 1e-5, 1e-5),
            "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
            "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001)}
 # One organisation does not hold two registration ids (a typo is the ``close`` level): EM
@@ -46,45 +59,46 @@ COUNTED = tuple(f for f in TERM_FIELDS if len(LEVELS[f]) == 2)
 @dataclass
 class Model:
     m: dict[str, np.ndarray]
-    u: dict[str, np.ndarray]
-    prior: float  # share of candidate pairs that match
+    u: dict[str, np.ndarray]  # over random row pairs
+    prior: float  # probability that two random rows match
+    candidate_prior: float  # share of candidate pairs that match (EM's)
     candidate_pairs: int
     iterations: int
-    present: dict[str, int]  # rows holding each field (term-frequency denominators)
+    holders: dict[str, float]  # per field: other rows an average holder shares a value with
 
     def weights(self, field: str) -> np.ndarray:
         return np.log2(self.m[field] / self.u[field])
 
     def to_dict(self) -> dict:
-        return {"prior": round(self.prior, 6), "candidate_pairs": self.candidate_pairs,
-                "em_iterations": self.iterations,
+        return {"prior": float(f"{self.prior:.4g}"),
+                "candidate_prior": round(self.candidate_prior, 6),
+                "candidate_pairs": self.candidate_pairs, "em_iterations": self.iterations,
                 "fields": {f: {lvl: {"m": round(float(self.m[f][i]), 5),
                                      "u": float(f"{self.u[f][i]:.3g}")}
                                for i, lvl in enumerate(LEVELS[f])} for f in FIELDS}}
 
 
-def estimate(features: Features, compared, thresholds: dict[str, list[float]],
-             seed: int = 0) -> Model:
-    sampled, rate = _sample_levels(features, thresholds, seed)
-    u = {f: _smoothed(sampled[f], PRIOR_U[f]) for f in FIELDS}
-    for field in TERM_FIELDS:
-        u[field] = _exact_u_without_matches(features, field, u[field],
-                                            np.zeros(len(LEVELS[field])))
-    present = {f: _present(features, f) for f in FIELDS}
+def estimate(features: Features, left: np.ndarray, right: np.ndarray, compared,
+             thresholds: dict[str, list[float]], seed: int = 0) -> Model:
+    """``left``/``right``: the candidate pairs ``compared`` holds, sorted (as
+    ``candidate_pairs`` returns them)."""
+    n = features.size
+    all_pairs = max(n * (n - 1) / 2, 1.0)
+    sampled, rate = _sample_levels(features, left, right, thresholds, seed)
     patterns, counts = _patterns(compared.levels)
-    m, prior, iterations, resp = _em(patterns, counts, u)
-    # u describes non-matches: take the matches EM found out of the random pairs' counts
-    # (each random pair is a match with the EM's odds) and, for exact levels, out of the
-    # agreeing pairs counted from the value counts.
-    for i, field in enumerate(FIELDS):
-        column = patterns[:, i] if len(patterns) else np.zeros(0, dtype=np.int8)
-        matched = np.bincount(column[column >= 0], weights=(counts * resp)[column >= 0],
-                              minlength=len(LEVELS[field]))
-        u[field] = _smoothed(np.maximum(sampled[field] - rate * matched, 0), PRIOR_U[field])
-        if field in TERM_FIELDS:
-            u[field] = _exact_u_without_matches(features, field, u[field], matched)
-    m, prior, more, _ = _em(patterns, counts, u)
-    return Model(m, u, prior, len(compared.levels), iterations + more, present)
+    resp, iterations = np.zeros(len(patterns)), 0
+    # u with every candidate pair counted as unrelated, EM; u without the matches EM found,
+    # EM again. Not repeated further: u taken from EM's own verdicts feeds on itself (each
+    # round the agreeing levels look rarer among non-matches, so more pairs match)
+    for _ in range(2):
+        u = _random_u(features, patterns, counts * (1 - resp), counts * resp, sampled, rate)
+        m, candidate_prior, more, resp = _em(patterns, counts, u)
+        iterations += more
+    # EM's prior is the share of *candidate* pairs that match; u is over random pairs, so
+    # the prior must be too: the matches EM found (blocking keeps nearly all) over all pairs
+    prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
+    holders = {f: _holders(features, f) for f in TERM_FIELDS}
+    return Model(m, u, prior, candidate_prior, len(compared.levels), iterations, holders)
 
 
 def score(model: Model, compared) -> np.ndarray:
@@ -95,12 +109,12 @@ def score(model: Model, compared) -> np.ndarray:
     for i, field in enumerate(FIELDS):
         table = np.r_[model.weights(field), 0.0]  # index -1 (missing) -> 0
         part = table[levels[:, i]]
-        if field in TERM_FIELDS and model.present[field]:
+        if field in TERM_FIELDS and model.holders[field] > 0:
             exact = levels[:, i] == EXACT[field]
-            # share of the *other* rows (not this pair) holding the agreed value
-            tf = np.maximum(compared.term_counts[exact, i] - 2, 0) / model.present[field]
-            u_exact = model.u[field][EXACT[field]]
-            part[exact] = np.log2(model.m[field][EXACT[field]] / np.maximum(tf, u_exact))
+            # other rows holding the agreed value, against the field's average: a value
+            # shared more widely than average says less (never more)
+            others = np.maximum(compared.term_counts[exact, i] - 1, 1)
+            part[exact] += np.minimum(np.log2(model.holders[field] / others), 0.0)
         total += part
     return total
 
@@ -114,26 +128,57 @@ def _present(features: Features, field: str) -> int:
     return int(((codes >= 0).any(axis=1) if codes.ndim == 2 else codes >= 0).sum())
 
 
-def _sample_levels(features: Features, thresholds, seed: int):
-    """Level counts per field over random row pairs (all pairs of a small input), and the
-    share of all pairs sampled."""
+def _holders(features: Features, field: str) -> float:
+    """Other rows holding a row's value, on average over the rows holding the field."""
+    counts = features.counts[field].astype(np.float64)
+    return float((counts * (counts - 1)).sum() / max(_present(features, field), 1))
+
+
+def _sample_levels(features: Features, left, right, thresholds, seed: int):
+    """Level counts per field over random row pairs that are not candidates (all such pairs
+    of a small input), and the share of all pairs sampled."""
     n = features.size
     rng = np.random.default_rng(seed)
     total = max(n * (n - 1) // 2, 1)
     if total <= RANDOM_PAIRS:
-        left, right = np.triu_indices(n, k=1)
+        a, b = np.triu_indices(n, k=1)
     else:
-        left = rng.integers(0, n, RANDOM_PAIRS)
-        right = rng.integers(0, n - 1, RANDOM_PAIRS)
-        right = right + (right >= left)  # never a row with itself
-    sampled = compare(features, left.astype(np.int64), right.astype(np.int64), thresholds,
+        a = rng.integers(0, n, RANDOM_PAIRS)
+        b = rng.integers(0, n - 1, RANDOM_PAIRS)
+        b = b + (b >= a)  # never a row with itself
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    rate = len(a) / total
+    encoded = left * n + right  # ascending
+    at = np.minimum(np.searchsorted(encoded, a * n + b), max(encoded.size - 1, 0))
+    outside = ~(encoded[at] == a * n + b) if encoded.size else np.ones(a.size, dtype=bool)
+    sampled = compare(features, a[outside], b[outside], thresholds,
                       fields=tuple(f for f in FIELDS if f not in COUNTED))
     levels = {}
     for i, field in enumerate(FIELDS):
         column = sampled.levels[:, i]
         levels[field] = np.bincount(column[column >= 0],
                                     minlength=len(LEVELS[field])).astype(np.float64)
-    return levels, len(left) / total
+    return levels, rate
+
+
+def _random_u(features: Features, patterns, unrelated, matched, sampled, rate):
+    """u over random row pairs, stratified: the candidate pairs (every pair sharing a
+    blocking key, where nearly all close names and addresses are) counted with EM's weight
+    of being unrelated, the other pairs from the random sample scaled up; exact levels of
+    the term fields from the value counts without EM's matches."""
+    u = {}
+    for i, field in enumerate(FIELDS):
+        column = patterns[:, i] if len(patterns) else np.zeros(0, dtype=np.int8)
+        size = len(LEVELS[field])
+        inside = np.bincount(column[column >= 0], weights=unrelated[column >= 0],
+                             minlength=size)
+        u[field] = _smoothed(inside + sampled[field] / rate, PRIOR_U[field])
+        if field in TERM_FIELDS:
+            found = np.bincount(column[column >= 0], weights=matched[column >= 0],
+                                minlength=size)
+            u[field] = _exact_u_without_matches(features, field, u[field], found)
+    return u
 
 
 def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

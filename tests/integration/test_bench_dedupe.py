@@ -66,3 +66,47 @@ def test_an_unknown_febrl_dataset_is_one_line(tmp_path):
                            "--out", str(tmp_path)], capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "febrl9" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("rows", [3_000, 15_000])
+def test_group_companies_sharing_a_switchboard_stay_apart_at_any_size(tmp_path, rows):
+    """Hard sets put some distinct companies of a group on one switchboard number. A
+    shared phone says less the more rows a file has, and so must the prior: when the prior
+    was taken over candidate pairs (constant) and u over random pairs (shrinking), one shared
+    number merged such companies in the larger file only."""
+    import numpy as np
+
+    from hotpass.bench import pairwise_precision_recall
+    from hotpass.bench_dedupe import _prepared_records
+    from hotpass.profiles import load_profile
+    from hotpass.refine.dedupe import resolve
+    from hotpass.refine.features import build_features
+    from hotpass.samples import generate_workbooks
+
+    profile = load_profile("generic")
+    generated = generate_workbooks(tmp_path, rows=rows, seed=7, files=3, profile="generic",
+                                   hard=True)
+    frame = _prepared_records(tmp_path, "generic")
+    truth = {(f, s, r): e for f, s, r, e in generated.truth}
+    keys = list(zip(frame["__source_file"], frame["__source_sheet"],
+                    frame["__source_row"].astype(int), strict=True))
+    entity = np.array([truth[k] for k in keys])
+    labels = resolve(frame, profile).labels
+    phones = build_features(frame, profile).phone
+    order = np.argsort(labels, kind="stable")
+    wrongly_merged = []
+    for cluster in np.split(order, np.flatnonzero(np.diff(labels[order])) + 1):
+        for i, a in enumerate(cluster):
+            for b in cluster[i + 1:]:
+                shared = set(phones[a][phones[a] >= 0]) & set(phones[b][phones[b] >= 0])
+                if entity[a] != entity[b] and shared:
+                    wrongly_merged.append((frame.at[a, "organization_name"],
+                                           frame.at[b, "organization_name"]))
+    held = phones >= 0  # the input does hold switchboards: numbers of several entities
+    codes = np.unique(np.c_[phones[held], np.broadcast_to(entity[:, None], phones.shape)[held]],
+                      axis=0)[:, 0]
+    assert (np.bincount(codes) > 1).sum() >= 5
+    assert wrongly_merged == []
+    precision, _ = pairwise_precision_recall(dict(zip(keys, labels.tolist(), strict=True)),
+                                             truth)
+    assert precision >= 0.99
