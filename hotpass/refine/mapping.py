@@ -89,9 +89,14 @@ def frame_from_sheet(
     report.template_rows = sum(1 for i, row in enumerate(body)
                                if not keep[i] and any(v is not None for v in row))
     rows = [i for i, k in enumerate(keep) if k]
+    kept = [body[i] for i in rows]
     data: dict[str, list[str | None]] = {}
     for field, cols in typing.columns.items():
-        data[field] = [_joined(body[i], cols) for i in rows]
+        if len(cols) == 1:  # most fields: one column, read directly
+            col = cols[0]
+            data[field] = [row[col] if col < len(row) else None for row in kept]
+        else:
+            data[field] = [_joined(row, cols) for row in kept]
     if FIRST_NAME in data or LAST_NAME in data:
         composed = compose_names(data.pop(FIRST_NAME, [None] * len(rows)),
                                  data.pop(LAST_NAME, [None] * len(rows)))
@@ -152,7 +157,5 @@ def _non_template_rows(body: list[list[str | None]], header: list[str | None],
 
 
 def _joined(row: list[str | None], cols: list[int]) -> str | None:
-    if len(cols) == 1:
-        return row[cols[0]] if cols[0] < len(row) else None
     parts = [row[c] for c in cols if c < len(row) and row[c]]
     return "; ".join(parts) or None
