@@ -28,9 +28,8 @@ class RawSheet:
     @property
     def texts(self) -> Texts:
         """Every row as clean text (``None`` for empty cells), computed once."""
-        if self._texts is None:  # text cells (most of them) inline: a call costs more
-            self._texts = [[(v.replace("\u00a0", " ").strip() or None) if type(v) is str
-                            else cell_text(v) for v in row] for row in self.rows]
+        if self._texts is None:
+            self._texts = [[cell_text(v) for v in row] for row in self.rows]
         return self._texts
 
 
