@@ -23,10 +23,10 @@ def _in_ci() -> bool:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    if _in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+    if _in_ci() and (report.skipped or hasattr(report, "wasxfail")):
         reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
-        report.longrepr = f"skipped in CI (a real part is missing?): {reason}"
+        report.longrepr = f"skipped or xfail in CI (a real part is missing?): {reason}"
 
 
 @pytest.fixture(scope="session")
