@@ -2,8 +2,9 @@
 
 Contract: ``compare(features, left, right, thresholds)`` returns ``Compared``: a
 ``(pairs, fields)`` int8 matrix of level indices into ``LEVELS[field]`` (-1: a side lacks
-the field, no evidence either way) and, per field, the term count of the agreed value on
-exact levels (0 elsewhere) for the term-frequency adjustment.
+the field, no evidence either way) and, per field, the code of the agreed value on exact
+levels (-1 elsewhere; of several shared values the one fewest rows hold) for the
+term-frequency adjustment.
 
 Levels:
 - name: the words both names share are set aside; the rest decides. ``exact`` (same words),
@@ -47,7 +48,7 @@ CHUNK = 1 << 15  # pairs compared at a time
 @dataclass
 class Compared:
     levels: np.ndarray  # (pairs, len(FIELDS)) int8, -1 missing
-    term_counts: np.ndarray  # (pairs, len(FIELDS)) int32: rows holding the agreed value
+    agreed: np.ndarray  # (pairs, len(FIELDS)) int32: code of the agreed value, -1 none
 
 
 def compare(features: Features, left: np.ndarray, right: np.ndarray,
@@ -56,23 +57,23 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
     ``CHUNK`` of pairs at a time (the temporaries stay small whatever the pair count)."""
     limits = {**DEFAULT_THRESHOLDS, **thresholds}
     levels = np.full((left.size, len(FIELDS)), -1, dtype=np.int8)
-    counts = np.zeros((left.size, len(FIELDS)), dtype=np.int32)
+    agreed = np.full((left.size, len(FIELDS)), -1, dtype=np.int32)
     for start in range(0, left.size, CHUNK):
         a, b = left[start:start + CHUNK], right[start:start + CHUNK]
-        level, count = levels[start:start + CHUNK], counts[start:start + CHUNK]
+        level, value = levels[start:start + CHUNK], agreed[start:start + CHUNK]
         for i, name in enumerate(FIELDS):
             if name not in fields:
                 continue
             if name == "name":
-                level[:, i], count[:, i] = _name_levels(features, a, b, limits["name"])
+                level[:, i], value[:, i] = _name_levels(features, a, b, limits["name"])
             elif name == "registration":
-                level[:, i], count[:, i] = _registration(features, a, b)
+                level[:, i], value[:, i] = _registration(features, a, b)
             elif name == "address":
                 level[:, i] = _address_levels(features, a, b, limits["address"])
             else:  # phone, email, domain
-                level[:, i], count[:, i] = _shared_slots(getattr(features, name),
+                level[:, i], value[:, i] = _shared_slots(getattr(features, name),
                                                          features.counts[name], a, b)
-    return Compared(levels, counts)
+    return Compared(levels, agreed)
 
 
 def pattern_codes(levels: np.ndarray) -> np.ndarray:
@@ -84,17 +85,16 @@ def pattern_codes(levels: np.ndarray) -> np.ndarray:
     return code
 
 
-def _exact(a: np.ndarray, b: np.ndarray, counts: np.ndarray):
+def _exact(a: np.ndarray, b: np.ndarray):
     level = np.where((a < 0) | (b < 0), -1, (a == b).astype(np.int8)).astype(np.int8)
-    agreed = np.where(level == 1, counts[np.maximum(a, 0)] if counts.size else 0, 0)
-    return level, agreed
+    return level, np.where(level == 1, a, -1)
 
 
 def _registration(features: Features, left, right):
     from rapidfuzz.distance import DamerauLevenshtein
 
     a, b = features.registration[left], features.registration[right]
-    level, agreed = _exact(a, b, features.counts["registration"])
+    level, agreed = _exact(a, b)
     level = np.where(level == 1, 2, level).astype(np.int8)
     differ = np.flatnonzero(level == 0)
     # one edit changes the characters held by at most two: other pairs need no scorer
@@ -125,14 +125,17 @@ def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
     a, b = slots[left], slots[right]
     present = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
     best = np.full(left.size, np.iinfo(np.int64).max, dtype=np.int64)
+    value = np.full(left.size, -1, dtype=np.int64)
     for i in range(a.shape[1]):
         for j in range(b.shape[1]):
             same = (a[:, i] == b[:, j]) & (a[:, i] >= 0)
             if same.any():
-                best = np.where(same, np.minimum(best, counts[np.maximum(a[:, i], 0)]), best)
+                rarer = same & (counts[np.maximum(a[:, i], 0)] < best)
+                best = np.where(rarer, counts[np.maximum(a[:, i], 0)], best)
+                value = np.where(rarer, a[:, i], value)
     shared = best < np.iinfo(np.int64).max
     level = np.where(present, shared.astype(np.int8), -1).astype(np.int8)
-    return level, np.where(shared, best, 0)
+    return level, np.where(shared, value, -1)
 
 
 def _name_levels(features: Features, left, right, limits: list[float]):
@@ -141,11 +144,10 @@ def _name_levels(features: Features, left, right, limits: list[float]):
 
     a, b = features.name[left], features.name[right]
     level = np.full(left.size, -1, dtype=np.int8)
-    counts = features.counts["name"]
     both = (a >= 0) & (b >= 0)
     same = both & (a == b)
     level[same] = 4
-    agreed = np.where(same, counts[np.maximum(a, 0)] if counts.size else 0, 0)
+    agreed = np.where(same, a, -1)
     differ = np.flatnonzero(both & ~same)
     if differ.size == 0:
         return level, agreed

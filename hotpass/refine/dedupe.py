@@ -59,7 +59,7 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     left, right = candidate_pairs(features, spec.max_block)
     compared = compare(features, left, right, spec.levels)
     model = estimate(features, left, right, compared, spec.levels, seed)
-    weight = score(model, compared)
+    weight = score(model, features, left, right, compared)
     levels = compared.levels
     del features, compared  # the evidence text below needs their memory
     threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))

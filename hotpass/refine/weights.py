@@ -8,22 +8,30 @@ weight of being unrelated, the other pairs from a random sample scaled up, exact
 the term fields from the value counts; ``m`` and the share of *candidate* pairs that match
 come from expectation-maximisation over the candidate pairs' comparison patterns with
 ``u`` fixed (twice: ``u`` is re-counted without EM's matches); the prior is that share times the
-candidate pairs over all pairs. ``score(model, compared)`` returns the match weight (log2
-odds) of every pair.
+candidate pairs over all pairs. ``score(model, features, left, right, compared)`` returns
+the match weight (log2 odds) of every pair.
 
 Why one population: ``u`` of a value held by two rows shrinks as 1/rows; a prior taken
 over candidate pairs does not, so one shared phone (a group switchboard) would outweigh it
 in a large file and not in a small one. With the prior over random pairs too, both shrink
 together and a pair's probability does not depend on the file's size.
 
-Term frequencies: an exact level on a value more rows share than the field's average (a
-common name, a group switchboard, a shared domain) counts ``log2(average / others)`` bits
-less, ``others`` being the other rows holding it; never more.
+Term frequencies count *entities*, not rows: an exact level on a value more entities hold
+than the field's average (a common name, a group switchboard, a shared domain) counts
+``log2(average / holders)`` bits less; never more. An organisation's own duplicate rows
+(five records sharing its id) must not make its value look common, so rows holding a value
+count as one holder when pairs agreeing on it join them and the rest of each such pair's
+evidence favours a match (its other fields' weights sum above zero: one union-find per
+field over those pairs); the scored pair's own two rows count once (whether they are one
+entity is what its score decides). ``average``: the sum of holders squared over their sum,
+the holders of a random holder's value (as a term frequency averages), the same way.
 
 Pitfalls: every estimate is smoothed towards ``PRIOR_M``/``PRIOR_U`` with a few pseudo
 pairs, so a ten-row input still gets sensible weights instead of 0/0. EM runs on the
 distinct comparison patterns (hundreds), not on the pairs (millions). The prior assumes
-blocking keeps nearly all matches (it does: each field is a key).
+blocking keeps nearly all matches (it does: each field is a key). A node of the
+union-find is a (row, slot holding the value), so a row holding two phones never joins
+the holders of one to those of the other.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.refine.comparisons import EXACT, FIELDS, LEVELS, compare, pattern_codes
-from hotpass.refine.features import Features
+from hotpass.refine.features import SLOTS, Features
 
 PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
            "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
@@ -64,7 +72,6 @@ class Model:
     candidate_prior: float  # share of candidate pairs that match (EM's)
     candidate_pairs: int
     iterations: int
-    holders: dict[str, float]  # per field: other rows an average holder shares a value with
 
     def weights(self, field: str) -> np.ndarray:
         return np.log2(self.m[field] / self.u[field])
@@ -97,26 +104,30 @@ def estimate(features: Features, left: np.ndarray, right: np.ndarray, compared,
     # EM's prior is the share of *candidate* pairs that match; u is over random pairs, so
     # the prior must be too: the matches EM found (blocking keeps nearly all) over all pairs
     prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
-    holders = {f: _holders(features, f) for f in TERM_FIELDS}
-    return Model(m, u, prior, candidate_prior, len(compared.levels), iterations, holders)
+    return Model(m, u, prior, candidate_prior, len(compared.levels), iterations)
 
 
-def score(model: Model, compared) -> np.ndarray:
+def score(model: Model, features: Features, left: np.ndarray, right: np.ndarray,
+          compared) -> np.ndarray:
     """Match weight (log2 odds) per pair: the prior plus each field's weight (0 where a
-    side lacks the field)."""
+    side lacks the field), less the term-frequency adjustment of the values it agrees on."""
     levels = compared.levels
-    total = np.full(len(levels), np.log2(model.prior / (1 - model.prior)))
+    evidence = np.zeros(len(levels))
     for i, field in enumerate(FIELDS):
-        table = np.r_[model.weights(field), 0.0]  # index -1 (missing) -> 0
-        part = table[levels[:, i]]
-        if field in TERM_FIELDS and model.holders[field] > 0:
-            exact = levels[:, i] == EXACT[field]
-            # other rows holding the agreed value, against the field's average: a value
-            # shared more widely than average says less (never more)
-            others = np.maximum(compared.term_counts[exact, i] - 1, 1)
-            part[exact] += np.minimum(np.log2(model.holders[field] / others), 0.0)
-        total += part
-    return total
+        evidence += np.take(np.r_[model.weights(field), 0.0], levels[:, i])  # -1: missing
+    parent = np.arange(features.size * SLOTS, dtype=np.int64)  # union-find nodes
+    adjusted = []
+    for i, field in enumerate(FIELDS):
+        exact = np.flatnonzero(levels[:, i] == EXACT[field]) if field in TERM_FIELDS else []
+        if len(exact):
+            # the rest of the pair's evidence favours a match: its rows are one holder
+            one = evidence[exact] - model.weights(field)[EXACT[field]] > 0
+            adjusted.append((exact, _term_adjustment(features, field, left[exact],
+                                                     right[exact], compared.agreed[exact, i],
+                                                     one, parent)))
+    for exact, adjustment in adjusted:
+        evidence[exact] += adjustment
+    return evidence + np.log2(model.prior / (1 - model.prior))
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
@@ -128,10 +139,56 @@ def _present(features: Features, field: str) -> int:
     return int(((codes >= 0).any(axis=1) if codes.ndim == 2 else codes >= 0).sum())
 
 
-def _holders(features: Features, field: str) -> float:
-    """Other rows holding a row's value, on average over the rows holding the field."""
-    counts = features.counts[field].astype(np.float64)
-    return float((counts * (counts - 1)).sum() / max(_present(features, field), 1))
+def _term_adjustment(features: Features, field: str, left, right, agreed, one,
+                     parent: np.ndarray) -> np.ndarray:
+    """Bits the agreement on ``agreed`` loses, per pair: ``log2(average / holders)``, never
+    positive (module docstring); ``one``: the pairs whose rows are one holder. ``parent``:
+    ``arange`` over the nodes, left as found."""
+    codes = getattr(features, field)
+    if codes.ndim == 2:  # node: (row, slot holding the agreed value)
+        a, b = left * codes.shape[1], right * codes.shape[1]
+        for slot in range(1, codes.shape[1]):
+            a = a + slot * (codes[left, slot] == agreed)
+            b = b + slot * (codes[right, slot] == agreed)
+    else:
+        a, b = left, right
+    _join(parent, a[one], b[one])
+    root_a, root_b = _root(parent, a), _root(parent, b)
+    parent[a], parent[b] = a, b
+    # every node of a group but its root: one holder fewer for the group's value (each
+    # node once: every occurrence writes its position, the one read back counts)
+    nodes = np.r_[a[root_a != a], b[root_b != b]]
+    values = np.r_[agreed[root_a != a], agreed[root_b != b]]
+    parent[nodes] = np.arange(nodes.size)
+    first = parent[nodes] == np.arange(nodes.size)
+    parent[nodes] = nodes
+    entities = features.counts[field] - np.bincount(values[first],
+                                                    minlength=features.counts[field].size)
+    average = float(np.dot(entities, entities) / max(entities.sum(), 1))
+    holders = entities[agreed] - (root_a != root_b)
+    bits = np.minimum(np.log2(average / np.arange(1, holders.max(initial=1) + 1)), 0.0)
+    return bits[np.maximum(holders, 1) - 1]
+
+
+def _join(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Union of the nodes of every pair ``a``-``b`` (``a`` ascending, as candidate pairs
+    come): a forest, each root hooked under a smaller one, pairs already joined dropping
+    out. Of several hooks of one root the last written wins (the others' pairs stay apart
+    for the next round): written in descending ``a``, the smallest, so a group where every
+    two rows are paired is one tree after the first round."""
+    while a.size:
+        root_a, root_b = _root(parent, a), _root(parent, b)
+        apart = root_a != root_b
+        a, b, root_a, root_b = a[apart], b[apart], root_a[apart], root_b[apart]
+        parent[np.maximum(root_a, root_b)[::-1]] = np.minimum(root_a, root_b)[::-1]
+
+
+def _root(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    while True:
+        up = parent[nodes]
+        if np.array_equal(up, nodes):
+            return nodes
+        nodes = up
 
 
 def _sample_levels(features: Features, left, right, thresholds, seed: int):

@@ -59,7 +59,8 @@ def test_the_public_febrl_reference_is_resolved_by_both(tmp_path):
     hot, splink = result["hotpass"], result["splink"]
     assert hot["ok"] and splink["ok"], result
     assert hot["precision"] >= 0.99 and hot["recall"] >= 0.9
-    assert hot["f1"] >= splink["f1"] - 0.02
+    # term frequencies over entities: ids five records of one person share are not common
+    assert hot["f1"] >= splink["f1"]
     assert result["rows"] == 5000 and result["organisations"] == 2000
 
 
