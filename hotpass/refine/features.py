@@ -75,14 +75,34 @@ class Features:
 
 
 def build_features(frame, profile: Profile) -> Features:
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
     size = len(frame)
-    names = name_words(frame.get("organization_name", pd.Series(None, index=frame.index,
-                                                               dtype=object)),
-                       profile.dedupe.legal_suffixes)
     spec = profile.dedupe
-    name = _name_codes(names)
+    with ThreadPoolExecutor(1) as pool:  # the name kernels release the GIL: two cores
+        named = pool.submit(_names, frame.get("organization_name", pd.Series(
+            None, index=frame.index, dtype=object)), spec.legal_suffixes)
+        contacts = _contacts(frame, profile)
+        names, name = named.result()
+    features = Features(size=size, name_key=np.append(names.key, "")[names.row], **name,
+                        **contacts)
+    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
+        codes = getattr(features, kind).ravel()
+        codes = codes[codes >= 0]
+        features.counts[kind] = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
+    return features
+
+
+def _names(column, suffixes):
+    names = name_words(column, suffixes)
+    return names, _name_codes(names)
+
+
+def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
+    size = len(frame)
+    spec = profile.dedupe
     phones = _values(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
     emails = _values(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
     join_keys = {j.key for j in profile.joins}
@@ -91,8 +111,7 @@ def build_features(frame, profile: Profile) -> Features:
         pc.replace_substring_regex(pc.utf8_upper(ids), "[^A-Z0-9]+", ""))
     address, address_text, postcode = _addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
-    features = Features(
-        size=size, name_key=np.append(names.key, "")[names.row], **name,
+    return dict(
         phone=_slots(size, *phones),
         email=_slots(size, *emails),
         domain=_slots(size, *_domains(frame, profile, emails,
@@ -100,11 +119,6 @@ def build_features(frame, profile: Profile) -> Features:
         registration=registration, registration_text=registration_text,
         registration_characters=_characters(registration_text),
         address=address, address_text=address_text, postcode=postcode)
-    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
-        codes = getattr(features, kind).ravel()
-        codes = codes[codes >= 0]
-        features.counts[kind] = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
-    return features
 
 
 def _name_codes(names) -> dict[str, np.ndarray]:
