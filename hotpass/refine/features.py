@@ -128,7 +128,7 @@ def _name_codes(names) -> dict[str, np.ndarray]:
 
     owner, word, vocabulary, size = names.owner, names.word, names.vocabulary, names.size
     plain = vocabulary.to_pylist()
-    order = np.lexsort((word, owner))
+    order = tc.by_owner_then(owner, word)
     sorted_owner, sorted_word = owner[order], word[order]
     per_row = np.append(np.arange(size, dtype=np.int32), -1)[names.row]  # -1: no name
 
@@ -231,11 +231,11 @@ def _domains(frame, profile: Profile, emails, shared: set[str]):
     order = np.argsort(row, kind="stable")  # a row's website host first
     row = row[order]
     hosts = pa.concat_arrays([site.filter(site.is_valid()), hosts]).take(pa.array(order))
-    codes, vocabulary = tc.encode(hosts)
-    free = np.fromiter((host in shared for host in vocabulary.tolist()), bool, vocabulary.size)
-    keep = (codes >= 0) & ~free[np.maximum(codes, 0)]
+    codes, vocabulary = tc.factorize(hosts)
+    free = pc.is_in(vocabulary, value_set=pa.array(sorted(shared | {""}), pa.string()))
+    keep = (codes >= 0) & ~free.to_numpy(zero_copy_only=False)[np.maximum(codes, 0)]
     index = np.flatnonzero(keep)
-    _, first = np.unique(row[index] * max(vocabulary.size, 1) + codes[index],
+    _, first = np.unique(row[index] * max(len(vocabulary), 1) + codes[index],
                          return_index=True)
     index = np.sort(index[first])
     return row[index], _take(hosts, index)
@@ -255,11 +255,9 @@ def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) ->
 def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(address code, sorted-words text per code, postcode code) per row. The postcode is
     the last 4-6 digit word after the first (the first is usually a street number)."""
-    import pandas as pd
-
-    row, distinct = pd.factorize(addresses.to_numpy(zero_copy_only=False))
+    row, distinct = tc.factorize(addresses)
     size = len(distinct)
-    owner, words = tc.plain_words(tc.strings(distinct), fold=False)
+    owner, words = tc.plain_words(distinct, fold=False)
     code, vocabulary = tc.encode(words)
     plain = vocabulary.tolist()
     rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))
