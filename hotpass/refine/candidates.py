@@ -17,8 +17,11 @@ per block size with ``np.triu_indices``, never in a Python loop over rows.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
+from hotpass.refine.comparisons import THREADS
 from hotpass.refine.features import Features
 from hotpass.refine.textcodes import distinct
 
@@ -33,9 +36,9 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
         (rows, features.registration), (rows, features.address), (rows, features.postcode)]
     for slots in (features.phone, features.email, features.domain):
         keys.extend((rows, slots[:, s]) for s in range(slots.shape[1]))
-    found = [np.empty(0, dtype=np.int64)]
-    for key_rows, codes in keys:
-        found.append(_block_pairs(key_rows, codes, n, max_block))
+    with ThreadPoolExecutor(THREADS) as pool:  # numpy's sorts release the GIL
+        found = [np.empty(0, dtype=np.int64),
+                 *pool.map(lambda key: _block_pairs(*key, n, max_block), keys)]
     encoded = distinct(np.concatenate(found))
     return encoded // n, encoded % n
 

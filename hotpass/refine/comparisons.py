@@ -43,6 +43,7 @@ FIELDS = tuple(LEVELS)
 DEFAULT_THRESHOLDS: dict[str, list[float]] = {"name": [75.0, 55.0], "address": [85.0]}
 EXACT = {f: len(levels) - 1 for f, levels in LEVELS.items()}
 CHUNK = 1 << 15  # pairs compared at a time
+THREADS = 2  # chunks compared at once
 
 
 @dataclass
@@ -55,10 +56,13 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
             thresholds: dict[str, list[float]], fields: tuple[str, ...] = FIELDS) -> Compared:
     """Levels of ``fields`` (the others stay -1) for the pairs ``left[i], right[i]``, a
     ``CHUNK`` of pairs at a time (the temporaries stay small whatever the pair count)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     limits = {**DEFAULT_THRESHOLDS, **thresholds}
     levels = np.full((left.size, len(FIELDS)), -1, dtype=np.int8)
     agreed = np.full((left.size, len(FIELDS)), -1, dtype=np.int32)
-    for start in range(0, left.size, CHUNK):
+
+    def chunk(start: int) -> None:
         a, b = left[start:start + CHUNK], right[start:start + CHUNK]
         level, value = levels[start:start + CHUNK], agreed[start:start + CHUNK]
         for i, name in enumerate(FIELDS):
@@ -73,6 +77,9 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
             else:  # phone, email, domain
                 level[:, i], value[:, i] = _shared_slots(getattr(features, name),
                                                          features.counts[name], a, b)
+
+    with ThreadPoolExecutor(THREADS) as pool:  # numpy and rapidfuzz release the GIL
+        list(pool.map(chunk, range(0, left.size, CHUNK)))
     return Compared(levels, agreed)
 
 

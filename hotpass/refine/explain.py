@@ -29,6 +29,7 @@ class Explainer:
     def __init__(self, frame, left, right, weight, levels) -> None:
         self.left, self.right, self.weight, self.levels = left, right, weight, levels
         self.sources = [frame[c].to_numpy(dtype=object) for c in (SOURCE_FILE, SOURCE_SHEET)]
+        self._escaped: list[tuple[np.ndarray, pa.Array]] | None = None  # per source column
         self.rows = frame[SOURCE_ROW].to_numpy()
         self.names = frame.get("organization_name")
 
@@ -78,11 +79,14 @@ class Explainer:
         """JSON strings ``"file|sheet|row"`` (files and sheets escaped once each)."""
         import pandas as pd
 
-        parts = []
-        for values in self.sources:
-            codes, distinct = pd.factorize(values[rows])
-            escaped = [encode_basestring(str(v))[1:-1] for v in distinct] + ["None"]
-            parts.append(pa.array(escaped, type=pa.string()).take(pa.array(codes)))
+        if self._escaped is None:
+            self._escaped = []
+            for values in self.sources:
+                codes, distinct = pd.factorize(values)
+                codes[codes < 0] = len(distinct)  # a missing file or sheet reads None
+                escaped = [encode_basestring(str(v))[1:-1] for v in distinct] + ["None"]
+                self._escaped.append((codes, pa.array(escaped, type=pa.string())))
+        parts = [escaped.take(pa.array(codes[rows])) for codes, escaped in self._escaped]
         return pc.binary_join_element_wise('"', parts[0], "|", parts[1], "|",
                                            pc.cast(pa.array(self.rows[rows]), pa.string()),
                                            '"', "")

@@ -75,14 +75,34 @@ class Features:
 
 
 def build_features(frame, profile: Profile) -> Features:
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
     size = len(frame)
-    names = name_words(frame.get("organization_name", pd.Series(None, index=frame.index,
-                                                               dtype=object)),
-                       profile.dedupe.legal_suffixes)
     spec = profile.dedupe
-    name = _name_codes(names)
+    with ThreadPoolExecutor(1) as pool:  # the name kernels release the GIL: two cores
+        named = pool.submit(_names, frame.get("organization_name", pd.Series(
+            None, index=frame.index, dtype=object)), spec.legal_suffixes)
+        contacts = _contacts(frame, profile)
+        names, name = named.result()
+    features = Features(size=size, name_key=np.append(names.key, "")[names.row], **name,
+                        **contacts)
+    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
+        codes = getattr(features, kind).ravel()
+        codes = codes[codes >= 0]
+        features.counts[kind] = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
+    return features
+
+
+def _names(column, suffixes):
+    names = name_words(column, suffixes)
+    return names, _name_codes(names)
+
+
+def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
+    size = len(frame)
+    spec = profile.dedupe
     phones = _values(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
     emails = _values(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
     join_keys = {j.key for j in profile.joins}
@@ -91,8 +111,7 @@ def build_features(frame, profile: Profile) -> Features:
         pc.replace_substring_regex(pc.utf8_upper(ids), "[^A-Z0-9]+", ""))
     address, address_text, postcode = _addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
-    features = Features(
-        size=size, name_key=np.append(names.key, "")[names.row], **name,
+    return dict(
         phone=_slots(size, *phones),
         email=_slots(size, *emails),
         domain=_slots(size, *_domains(frame, profile, emails,
@@ -100,11 +119,6 @@ def build_features(frame, profile: Profile) -> Features:
         registration=registration, registration_text=registration_text,
         registration_characters=_characters(registration_text),
         address=address, address_text=address_text, postcode=postcode)
-    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
-        codes = getattr(features, kind).ravel()
-        codes = codes[codes >= 0]
-        features.counts[kind] = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
-    return features
 
 
 def _name_codes(names) -> dict[str, np.ndarray]:
@@ -114,7 +128,7 @@ def _name_codes(names) -> dict[str, np.ndarray]:
 
     owner, word, vocabulary, size = names.owner, names.word, names.vocabulary, names.size
     plain = vocabulary.to_pylist()
-    order = np.lexsort((word, owner))
+    order = tc.by_owner_then(owner, word)
     sorted_owner, sorted_word = owner[order], word[order]
     per_row = np.append(np.arange(size, dtype=np.int32), -1)[names.row]  # -1: no name
 
@@ -217,11 +231,11 @@ def _domains(frame, profile: Profile, emails, shared: set[str]):
     order = np.argsort(row, kind="stable")  # a row's website host first
     row = row[order]
     hosts = pa.concat_arrays([site.filter(site.is_valid()), hosts]).take(pa.array(order))
-    codes, vocabulary = tc.encode(hosts)
-    free = np.fromiter((host in shared for host in vocabulary.tolist()), bool, vocabulary.size)
-    keep = (codes >= 0) & ~free[np.maximum(codes, 0)]
+    codes, vocabulary = tc.factorize(hosts)
+    free = pc.is_in(vocabulary, value_set=pa.array(sorted(shared | {""}), pa.string()))
+    keep = (codes >= 0) & ~free.to_numpy(zero_copy_only=False)[np.maximum(codes, 0)]
     index = np.flatnonzero(keep)
-    _, first = np.unique(row[index] * max(vocabulary.size, 1) + codes[index],
+    _, first = np.unique(row[index] * max(len(vocabulary), 1) + codes[index],
                          return_index=True)
     index = np.sort(index[first])
     return row[index], _take(hosts, index)
@@ -241,11 +255,9 @@ def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) ->
 def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(address code, sorted-words text per code, postcode code) per row. The postcode is
     the last 4-6 digit word after the first (the first is usually a street number)."""
-    import pandas as pd
-
-    row, distinct = pd.factorize(addresses.to_numpy(zero_copy_only=False))
+    row, distinct = tc.factorize(addresses)
     size = len(distinct)
-    owner, words = tc.plain_words(tc.strings(distinct), fold=False)
+    owner, words = tc.plain_words(distinct, fold=False)
     code, vocabulary = tc.encode(words)
     plain = vocabulary.tolist()
     rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))

@@ -84,11 +84,9 @@ def name_keys(names, suffixes: list[str]):
 
 
 def name_words(names, suffixes: list[str] | tuple[str, ...]) -> Names:
-    import pandas as pd
-
-    row, distinct = pd.factorize(np.asarray(names, dtype=object), use_na_sentinel=True)
+    row, distinct = tc.factorize(tc.strings(names))
     size = len(distinct)
-    owner, words = tc.plain_words(tc.strings(distinct), ampersand=True)
+    owner, words = tc.plain_words(distinct, ampersand=True)
     code, vocabulary = tc.encode(words)
     count = np.bincount(owner, minlength=size)
     first = np.cumsum(count) - count

@@ -136,6 +136,13 @@ def encode(values: pa.Array, vocabulary: bool = True) -> tuple[np.ndarray, np.nd
     return codes, (encoded.dictionary.to_numpy(zero_copy_only=False) if vocabulary else None)
 
 
+def factorize(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(int32 index of each value into the distinct values, -1 for null; the distinct
+    values in order of first appearance): ``pd.factorize`` without a Python string each."""
+    encoded = values.dictionary_encode()
+    return encoded.indices.fill_null(-1).to_numpy().astype(np.int32), encoded.dictionary
+
+
 def ranked(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """(int32 code per value, sorted vocabulary): comparing codes compares the strings."""
     encoded = values.dictionary_encode()
@@ -158,8 +165,16 @@ def joined(owner: np.ndarray, words: pa.Array, size: int, separator: str = " ") 
 def sorted_joined(owner: np.ndarray, rank: np.ndarray, vocabulary: pa.Array, size: int,
                   separator: str = " ") -> pa.Array:
     """Each owner's words in vocabulary order (``rank`` indexes ``vocabulary``), joined."""
-    order = np.lexsort((rank, owner))
+    order = by_owner_then(owner, rank)
     return joined(owner[order], vocabulary.take(pa.array(rank[order])), size, separator)
+
+
+def by_owner_then(owner: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """``np.lexsort((rank, owner))`` for non-negative ``owner`` and ``rank``, as a stable
+    sort of one combined key: several times faster, most of all when ``owner`` ascends
+    already (the key is then nearly in order)."""
+    width = int(rank.max()) + 1 if rank.size else 1
+    return np.argsort(owner.astype(np.int64) * width + rank, kind="stable")
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
