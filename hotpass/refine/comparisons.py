@@ -129,17 +129,19 @@ def _distinct_scores(a: np.ndarray, b: np.ndarray, text: np.ndarray, scorer,
 
 
 def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
-    a, b = slots[left], slots[right]
-    present = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
-    best = np.full(left.size, np.iinfo(np.int64).max, dtype=np.int64)
-    for i in range(a.shape[1]):
-        for j in range(b.shape[1]):
-            same = (a[:, i] == b[:, j]) & (a[:, i] >= 0)
-            if same.any():
-                best = np.where(same, np.minimum(best, counts[np.maximum(a[:, i], 0)]), best)
+    level = np.full(left.size, -1, dtype=np.int8)
+    agreed = np.zeros(left.size, dtype=np.int64)
+    both = np.flatnonzero((slots[left, 0] >= 0) & (slots[right, 0] >= 0))  # slots fill
+    a, b = slots[left[both]], slots[right[both]]  # from the first
+    best = np.full(both.size, np.iinfo(np.int64).max, dtype=np.int64)
+    for i in range(int((a >= 0).any(axis=0).sum())):  # the slots used in this chunk
+        for j in range(int((b >= 0).any(axis=0).sum())):
+            same = np.flatnonzero((a[:, i] == b[:, j]) & (a[:, i] >= 0))
+            best[same] = np.minimum(best[same], counts[a[same, i]])
     shared = best < np.iinfo(np.int64).max
-    level = np.where(present, shared.astype(np.int8), -1).astype(np.int8)
-    return level, np.where(shared, best, 0)
+    level[both] = shared
+    agreed[both[shared]] = best[shared]
+    return level, agreed
 
 
 def _name_levels(features: Features, left, right, limits: list[float]):
