@@ -17,7 +17,8 @@ Levels:
   >= thresholds[0]) / ``far``; a differing postcode is ``far``.
 
 Pitfalls: string work runs once per distinct pair of values (within a chunk of pairs),
-never per row pair.
+never per row pair. Chunks run on ``THREADS`` threads (numpy and rapidfuzz release the GIL),
+each writing only its own rows of the result.
 """
 
 from __future__ import annotations
