@@ -53,6 +53,8 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
     from hotpass.samples import check_arguments
 
     check_arguments(rows=rows, files=1)
+    if repeat < 1:
+        raise Exit(f"bench.dedupe --repeat {repeat}: need at least 1 run", code=2)
     mode = "hard" if hard else "easy"
     if febrl and is_dry(c, dry_run):
         print(f"[dry-run] would resolve the FEBRL reference {febrl} with Hotpass and Splink "

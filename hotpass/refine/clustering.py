@@ -31,13 +31,17 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
          threshold: float, cohesion: float) -> tuple[np.ndarray, np.ndarray]:
     accepted = np.zeros(left.size, dtype=bool)
     candidates = np.flatnonzero(weight >= threshold)
-    order = candidates[np.lexsort((right[candidates], left[candidates], -weight[candidates]))]
+    a, b = left[candidates].astype(np.int64), right[candidates]
+    if np.all(a[1:] * size + b[1:] > a[:-1] * size + b[:-1]):  # in pair order already
+        order = candidates[np.argsort(-weight[candidates], kind="stable")]
+    else:
+        order = candidates[np.lexsort((b, a, -weight[candidates]))]
     a_rows, b_rows = left[order], right[order]
     roots = np.arange(size, dtype=np.int64)
     component, easy = _components(size, a_rows, b_rows)
     _spanning(order[easy], a_rows[easy], b_rows[easy], component[a_rows[easy]], roots,
               accepted)
-    members = distinct(np.r_[a_rows[easy], b_rows[easy]])
+    members = _rows_in(size, a_rows[easy], b_rows[easy])
     roots[members] = component[members]  # an easy group always ends as one cluster
     hard = ~easy
     parent = list(range(size))
@@ -49,9 +53,17 @@ def link(size: int, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
         return x
 
     _guarded(order[hard], a_rows[hard], b_rows[hard], parent, find, cohesion, accepted)
-    touched = distinct(np.r_[a_rows[hard], b_rows[hard]]).tolist()
+    touched = _rows_in(size, a_rows[hard], b_rows[hard]).tolist()
     roots[touched] = [find(x) for x in touched]
     return smallest_member(roots), accepted
+
+
+def _rows_in(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The rows of the pairs ``a[i], b[i]``, ascending, each once."""
+    seen = np.zeros(size, dtype=bool)
+    seen[a] = True
+    seen[b] = True
+    return np.flatnonzero(seen)
 
 
 def _components(size: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

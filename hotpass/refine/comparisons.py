@@ -18,7 +18,8 @@ Levels:
   >= thresholds[0]) / ``far``; a differing postcode is ``far``.
 
 Pitfalls: string work runs once per distinct pair of values (within a chunk of pairs),
-never per row pair.
+never per row pair. Chunks run on ``THREADS`` threads (numpy and rapidfuzz release the GIL),
+each writing only its own rows of the result.
 """
 
 from __future__ import annotations
@@ -129,20 +130,21 @@ def _distinct_scores(a: np.ndarray, b: np.ndarray, text: np.ndarray, scorer,
 
 
 def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
-    a, b = slots[left], slots[right]
-    present = (a >= 0).any(axis=1) & (b >= 0).any(axis=1)
-    best = np.full(left.size, np.iinfo(np.int64).max, dtype=np.int64)
-    value = np.full(left.size, -1, dtype=np.int64)
-    for i in range(a.shape[1]):
-        for j in range(b.shape[1]):
-            same = (a[:, i] == b[:, j]) & (a[:, i] >= 0)
-            if same.any():
-                rarer = same & (counts[np.maximum(a[:, i], 0)] < best)
-                best = np.where(rarer, counts[np.maximum(a[:, i], 0)], best)
-                value = np.where(rarer, a[:, i], value)
-    shared = best < np.iinfo(np.int64).max
-    level = np.where(present, shared.astype(np.int8), -1).astype(np.int8)
-    return level, np.where(shared, value, -1)
+    level = np.full(left.size, -1, dtype=np.int8)
+    agreed = np.full(left.size, -1, dtype=np.int64)
+    both = np.flatnonzero((slots[left, 0] >= 0) & (slots[right, 0] >= 0))  # slots fill
+    a, b = slots[left[both]], slots[right[both]]  # from the first
+    best = np.full(both.size, np.iinfo(np.int64).max, dtype=np.int64)
+    value = np.full(both.size, -1, dtype=np.int64)
+    for i in range(int((a >= 0).any(axis=0).sum())):  # the slots used in this chunk
+        for j in range(int((b >= 0).any(axis=0).sum())):
+            same = np.flatnonzero((a[:, i] == b[:, j]) & (a[:, i] >= 0))
+            rarer = same[counts[a[same, i]] < best[same]]  # of several, the rarest value
+            best[rarer], value[rarer] = counts[a[rarer, i]], a[rarer, i]
+    shared = value >= 0
+    level[both] = shared
+    agreed[both[shared]] = value[shared]
+    return level, agreed
 
 
 def _name_levels(features: Features, left, right, limits: list[float]):

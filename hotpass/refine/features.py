@@ -16,7 +16,8 @@ they can neither block nor score. The phonetic, heads and tails keys only block:
 a sum of random 64-bit numbers, one per word (a multiset, so word order is free); two
 different names sharing one would only add a candidate pair, with odds of 2**-64. Work is per distinct value and per distinct word, in
 pyarrow/numpy kernels (``textcodes``); a row with more than ``SLOTS`` phones or e-mails
-keeps the first ones.
+keeps the first ones. Names, contacts and ids/addresses are built on three threads (the
+kernels release the GIL), so nothing the three share may be written.
 """
 
 from __future__ import annotations
@@ -81,13 +82,14 @@ def build_features(frame, profile: Profile) -> Features:
 
     size = len(frame)
     spec = profile.dedupe
-    with ThreadPoolExecutor(1) as pool:  # the name kernels release the GIL: two cores
+    with ThreadPoolExecutor(2) as pool:  # the kernels release the GIL: both cores work
         named = pool.submit(_names, frame.get("organization_name", pd.Series(
             None, index=frame.index, dtype=object)), spec.legal_suffixes)
+        places = pool.submit(_ids_and_addresses, frame, profile)
         contacts = _contacts(frame, profile)
         names, name = named.result()
     features = Features(size=size, name_key=np.append(names.key, "")[names.row], **name,
-                        **contacts)
+                        **contacts, **places.result())
     for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
         codes = getattr(features, kind).ravel()
         codes = codes[codes >= 0]
@@ -102,23 +104,23 @@ def _names(column, suffixes):
 
 def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
     size = len(frame)
-    spec = profile.dedupe
     phones = _values(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
     emails = _values(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
+    shared = {d.lower() for d in profile.dedupe.shared_domains} | FREE_MAIL
+    return dict(phone=_slots(size, *phones), email=_slots(size, *emails),
+                domain=_slots(size, *_domains(frame, profile, emails, shared)))
+
+
+def _ids_and_addresses(frame, profile: Profile) -> dict[str, np.ndarray]:
     join_keys = {j.key for j in profile.joins}
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
     registration, registration_text = tc.encode(
         pc.replace_substring_regex(pc.utf8_upper(ids), "[^A-Z0-9]+", ""))
     address, address_text, postcode = _addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
-    return dict(
-        phone=_slots(size, *phones),
-        email=_slots(size, *emails),
-        domain=_slots(size, *_domains(frame, profile, emails,
-                                      {d.lower() for d in spec.shared_domains} | FREE_MAIL)),
-        registration=registration, registration_text=registration_text,
-        registration_characters=_characters(registration_text),
-        address=address, address_text=address_text, postcode=postcode)
+    return dict(registration=registration, registration_text=registration_text,
+                registration_characters=_characters(registration_text),
+                address=address, address_text=address_text, postcode=postcode)
 
 
 def _name_codes(names) -> dict[str, np.ndarray]:

@@ -136,7 +136,8 @@ def probability(weight: np.ndarray) -> np.ndarray:
 
 def _present(features: Features, field: str) -> int:
     codes = getattr(features, field)
-    return int(((codes >= 0).any(axis=1) if codes.ndim == 2 else codes >= 0).sum())
+    # slots fill from the first: a row holds a value when its first slot does
+    return int(np.count_nonzero((codes[:, 0] if codes.ndim == 2 else codes) >= 0))
 
 
 def _term_adjustment(features: Features, field: str, left, right, agreed, one,
@@ -204,11 +205,12 @@ def _sample_levels(features: Features, left, right, thresholds, seed: int):
         b = rng.integers(0, n - 1, RANDOM_PAIRS)
         b = b + (b >= a)  # never a row with itself
         a, b = np.minimum(a, b), np.maximum(a, b)
-    a, b = a.astype(np.int64), b.astype(np.int64)
+    sample = np.sort(a.astype(np.int64) * n + b)  # in order: the look-ups below stay local
+    a, b = sample // n, sample % n
     rate = len(a) / total
     encoded = left * n + right  # ascending
-    at = np.minimum(np.searchsorted(encoded, a * n + b), max(encoded.size - 1, 0))
-    outside = ~(encoded[at] == a * n + b) if encoded.size else np.ones(a.size, dtype=bool)
+    at = np.minimum(np.searchsorted(encoded, sample), max(encoded.size - 1, 0))
+    outside = ~(encoded[at] == sample) if encoded.size else np.ones(a.size, dtype=bool)
     sampled = compare(features, a[outside], b[outside], thresholds,
                       fields=tuple(f for f in FIELDS if f not in COUNTED))
     levels = {}

@@ -50,6 +50,14 @@ def test_task_dry_run_generates_nothing(tmp_path):
     assert not (tmp_path / "b").exists()
 
 
+def test_no_runs_is_a_one_line_error(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "invoke", "bench.dedupe", "--repeat", "0",
+                           "--out", str(tmp_path / "b")], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 2 and "--repeat 0" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "b").exists()
+
+
 def test_child_without_arguments_says_how_to_call_it():
     done = subprocess.run([sys.executable, "-m", "hotpass.bench_dedupe"], capture_output=True,
                           text=True, check=False)
