@@ -276,6 +276,9 @@ def _child(kind: str, records: Path, labels_path: Path, profile_name: str) -> No
     text = [c for c in frame.columns if c != "__source_row"]
     frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     report: dict[str, Any] = {}
+    from hotpass.refine.heap import release_free_memory
+
+    release_free_memory()  # neither side may reuse the heap garbage loading left
     loaded = psutil.Process().memory_full_info().pss
     before = _resident_reset()
     started = time.perf_counter()
