@@ -13,7 +13,8 @@ Hotpass's own features, as Hotpass's includes building them; ``core_seconds`` is
 training, prediction and clustering alone) and ``wall_seconds`` (the whole child);
 ``peak_mb`` (the child's largest PSS, sampled every 200 ms) and ``added_mb`` (what
 resolving cost: the child's peak resident memory from the loaded records to the labels,
-read from the kernel's high-water mark reset just before, minus its resident memory then;
+read from the kernel's high-water mark reset just before, minus its resident memory then,
+the free heap loading left given back first so that neither side resolves in its garbage;
 where the kernel cannot reset it, the sampled peak minus the PSS with the records loaded).
 Each system runs ``repeat`` times, the two taking turns, and every figure is the median
 (the added memory of one run moves by up to half with where the C heap happens to fragment,
@@ -276,6 +277,9 @@ def _child(kind: str, records: Path, labels_path: Path, profile_name: str) -> No
     text = [c for c in frame.columns if c != "__source_row"]
     frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     report: dict[str, Any] = {}
+    from hotpass.refine.heap import release_free_memory
+
+    release_free_memory()  # neither side may reuse the heap garbage loading left
     loaded = psutil.Process().memory_full_info().pss
     before = _resident_reset()
     started = time.perf_counter()

@@ -54,7 +54,8 @@ def splink_table(frame, profile: Profile):
         "emails": arrays(features.email),
         "domains": arrays(features.domain),
         "registration": [int(c) if c >= 0 else None for c in features.registration.tolist()],
-        "address": value(features.address, features.address_text),
+        "address": value(features.address, features.address_text.to_numpy(
+            zero_copy_only=False)),
     }).replace({"phonetic": {-1: None}, "lead": {-1: None}, "heads": {-1: None}, "tails": {-1: None}})
 
 

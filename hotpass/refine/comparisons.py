@@ -116,15 +116,17 @@ def _registration(features: Features, left, right):
     return level, agreed
 
 
-def _distinct_scores(a: np.ndarray, b: np.ndarray, text: np.ndarray, scorer,
+def _distinct_scores(a: np.ndarray, b: np.ndarray, text: pa.Array, scorer,
                      cutoff: float) -> np.ndarray:
     """``scorer(text[a], text[b])`` per pair, computed once per distinct pair of codes;
-    past ``cutoff`` (only which side of it matters) rapidfuzz stops early."""
+    past ``cutoff`` (only which side of it matters) rapidfuzz stops early. Python strings
+    are made for those codes only."""
     from rapidfuzz.process import cpdist
 
     width = max(len(text), 1)
     codes, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
-    scores = cpdist(text[codes // width], text[codes % width], scorer=scorer, workers=1,
+    scores = cpdist(text.take(pa.array(codes // width)).to_pylist(),
+                    text.take(pa.array(codes % width)).to_pylist(), scorer=scorer, workers=1,
                     score_cutoff=cutoff)
     return scores[inverse]
 

@@ -67,10 +67,10 @@ class Features:
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
-    registration_text: np.ndarray  # object: id per registration code
+    registration_text: pa.Array  # id per registration code
     registration_characters: np.ndarray  # (registration codes, 36) uint8: each 0-9A-Z's count
     address: np.ndarray
-    address_text: np.ndarray  # object: sorted address words per address code
+    address_text: pa.Array  # sorted address words per address code
     postcode: np.ndarray
     counts: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -140,7 +140,7 @@ def _name_codes(names) -> dict[str, np.ndarray]:
 
     def rows_of(keys: np.ndarray) -> np.ndarray:  # a number per distinct name -> row codes
         codes = pd.factorize(keys)[0].astype(np.int32)
-        return np.append(np.where(named, codes, -1), -1)[per_row]
+        return np.append(np.where(named, codes, -1), np.int32(-1))[per_row]
 
     def by_word(derive) -> np.ndarray:  # blocking key: the multiset of the words mapped
         index: dict[str, int] = {}
@@ -152,14 +152,14 @@ def _name_codes(names) -> dict[str, np.ndarray]:
         return rows_of(total)
 
     match, name_text = tc.encode(tc.joined(sorted_owner, _take(vocabulary, sorted_word), size))
+    name_text = name_text.to_numpy(zero_copy_only=False)  # the scorers read Python strings
     second = np.where(count > 1, word[np.minimum(starts + 1, word.size - 1)] + 1, 0)
     lead = rows_of(np.where(named, word[np.minimum(starts, word.size - 1)], 0).astype(np.int64)
                    * (len(vocabulary) + 1) + second)  # the first two words, in order
     digits = pa.array(["".join(c for c in w if c.isdigit()) for w in plain], type=pa.string())
     with_digits = pc.not_equal(digits, "").to_numpy(zero_copy_only=False)[sorted_word]
     digits, _ = tc.encode(tc.joined(sorted_owner[with_digits],
-                                    _take(digits, sorted_word[with_digits]), size, ""),
-                          vocabulary=False)
+                                    _take(digits, sorted_word[with_digits]), size, ""))
     signature = np.zeros(size, dtype=np.uint64)
     bits = np.left_shift(np.uint64(1), (word % 64).astype(np.uint64))
     signature[named] = np.bitwise_or.reduceat(bits, starts[named])
@@ -179,9 +179,8 @@ def _take(values: pa.Array, indices: np.ndarray) -> pa.Array:
     return values.take(pa.array(indices))
 
 
-def _characters(texts: np.ndarray) -> np.ndarray:
+def _characters(array: pa.Array) -> np.ndarray:
     """How often each of 0-9 and A-Z occurs in each text (upper-case letters and digits)."""
-    array = pa.array(texts, type=pa.string())
     _, offsets, data = array.buffers()
     offsets = np.frombuffer(offsets, dtype=np.int32)[:len(array) + 1]
     data = (np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]] if data is not None
@@ -248,7 +247,7 @@ def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) ->
     count = np.bincount(rows, minlength=size)
     position = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
     keep = position < width
-    codes, _ = tc.encode(values.filter(pa.array(keep)), vocabulary=False)
+    codes, _ = tc.encode(values.filter(pa.array(keep)))
     out = np.full((size, width), -1, dtype=np.int32)
     out[rows[keep], position[keep]] = codes
     return out
@@ -261,7 +260,7 @@ def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     size = len(distinct)
     owner, words = tc.plain_words(distinct, fold=False)
     code, vocabulary = tc.encode(words)
-    plain = vocabulary.tolist()
+    plain = vocabulary.to_pylist()
     rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))
     per_row = np.append(np.arange(size), -1)[row]
     address, text = tc.encode(tc.sorted_joined(owner, rank[code], mapped, size))

@@ -88,6 +88,7 @@ def name_words(names, suffixes: list[str] | tuple[str, ...]) -> Names:
     size = len(distinct)
     owner, words = tc.plain_words(distinct, ampersand=True)
     code, vocabulary = tc.encode(words)
+    vocabulary = vocabulary.to_numpy(zero_copy_only=False)
     count = np.bincount(owner, minlength=size)
     first = np.cumsum(count) - count
     length = _strip(code, first, count.copy(), {w: i for i, w in enumerate(vocabulary)},

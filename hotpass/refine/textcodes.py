@@ -125,15 +125,14 @@ def split(text: pa.Array, separator: str) -> tuple[np.ndarray, pa.Array]:
     return owner[keep], parts.filter(pa.array(keep))
 
 
-def encode(values: pa.Array, vocabulary: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-    """(int32 code per value, -1 for null or ""; the vocabulary as an object array, or
-    None when only the codes are wanted: building Python strings is the slow part)."""
-    encoded = values.dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int32)
-    empty = pc.index(encoded.dictionary, "").as_py()  # "" stays in the vocabulary, unused
+def encode(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """(int32 code per value, -1 for null or ""; the vocabulary, still in Arrow: a Python
+    string per value is the slow part, so only a caller that needs them builds them)."""
+    codes, vocabulary = factorize(values)
+    empty = pc.index(vocabulary, "").as_py()  # "" stays in the vocabulary, unused
     if empty >= 0:
         codes[codes == empty] = -1
-    return codes, (encoded.dictionary.to_numpy(zero_copy_only=False) if vocabulary else None)
+    return codes, vocabulary
 
 
 def factorize(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
