@@ -122,11 +122,11 @@ def score(model: Model, features: Features, left: np.ndarray, right: np.ndarray,
         if len(exact):
             # the rest of the pair's evidence favours a match: its rows are one holder
             one = evidence[exact] - model.weights(field)[EXACT[field]] > 0
-            adjusted.append((exact, _term_adjustment(features, field, left[exact],
-                                                     right[exact], compared.agreed[exact, i],
-                                                     one, parent)))
-    for exact, adjustment in adjusted:
-        evidence[exact] += adjustment
+            losing, bits = _term_adjustment(features, field, left[exact], right[exact],
+                                            compared.agreed[:, i][exact], one, parent)
+            adjusted.append((exact[losing], bits))
+    for pairs, bits in adjusted:
+        evidence[pairs] += bits
     return evidence + np.log2(model.prior / (1 - model.prior))
 
 
@@ -141,18 +141,26 @@ def _present(features: Features, field: str) -> int:
 
 
 def _term_adjustment(features: Features, field: str, left, right, agreed, one,
-                     parent: np.ndarray) -> np.ndarray:
-    """Bits the agreement on ``agreed`` loses, per pair: ``log2(average / holders)``, never
-    positive (module docstring); ``one``: the pairs whose rows are one holder. ``parent``:
-    ``arange`` over the nodes, left as found."""
+                     parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs that lose bits, the bits) for agreeing on ``agreed``: ``log2(average /
+    holders)``, never positive (module docstring); ``one``: the pairs whose rows are one
+    holder. A value two rows hold has one holder for its pair's score: only values more
+    rows hold take the union-find. ``parent``: ``arange`` over the nodes, left as found."""
+    counts = features.counts[field]
+    entities = counts.copy()
+    entities[agreed[(counts[agreed] == 2) & one]] = 1
+    many = np.flatnonzero(counts[agreed] > 2)
+    if many.size == 0:
+        return many, np.zeros(0)
+    left, right, agreed, one = left[many], right[many], agreed[many], one[many]
     codes = getattr(features, field)
-    if codes.ndim == 2:  # node: (row, slot holding the agreed value)
-        a, b = left * codes.shape[1], right * codes.shape[1]
-        for slot in range(1, codes.shape[1]):
-            a = a + slot * (codes[left, slot] == agreed)
-            b = b + slot * (codes[right, slot] == agreed)
-    else:
-        a, b = left, right
+    a, b = left, right
+    if codes.ndim == 2:  # node: (row, first slot holding the agreed value)
+        slot_a, slot_b = np.zeros_like(left), np.zeros_like(right)
+        for slot in range(codes.shape[1] - 1, 0, -1):
+            slot_a = np.where(codes[:, slot][left] == agreed, slot, slot_a)
+            slot_b = np.where(codes[:, slot][right] == agreed, slot, slot_b)
+        a, b = left * codes.shape[1] + slot_a, right * codes.shape[1] + slot_b
     _join(parent, a[one], b[one])
     root_a, root_b = _root(parent, a), _root(parent, b)
     parent[a], parent[b] = a, b
@@ -163,12 +171,11 @@ def _term_adjustment(features: Features, field: str, left, right, agreed, one,
     parent[nodes] = np.arange(nodes.size)
     first = parent[nodes] == np.arange(nodes.size)
     parent[nodes] = nodes
-    entities = features.counts[field] - np.bincount(values[first],
-                                                    minlength=features.counts[field].size)
+    entities -= np.bincount(values[first], minlength=entities.size)
     average = float(np.dot(entities, entities) / max(entities.sum(), 1))
     holders = entities[agreed] - (root_a != root_b)
     bits = np.minimum(np.log2(average / np.arange(1, holders.max(initial=1) + 1)), 0.0)
-    return bits[np.maximum(holders, 1) - 1]
+    return many, bits[np.maximum(holders, 1) - 1]
 
 
 def _join(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
