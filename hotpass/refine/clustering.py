@@ -104,13 +104,14 @@ def _spanning(order, a, b, group, roots, accepted) -> None:
     bounds = np.searchsorted(rank[by_rank], np.arange(rank.max() + 2))
     for step in range(bounds.size - 1):
         pick = by_rank[bounds[step]:bounds[step + 1]]
-        root_a, root_b = _root(roots, a[pick]), _root(roots, b[pick])
+        root_a, root_b = root(roots, a[pick]), root(roots, b[pick])
         join = root_a != root_b
         accepted[order[pick[join]]] = True
         roots[np.maximum(root_a, root_b)[join]] = np.minimum(root_a, root_b)[join]
 
 
-def _root(parent: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def root(parent: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The root of each of ``rows`` in the forest ``parent`` (``parent[r] <= r``)."""
     while True:
         up = parent[rows]
         if np.array_equal(up, rows):

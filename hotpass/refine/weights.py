@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hotpass.refine.clustering import root
 from hotpass.refine.comparisons import EXACT, FIELDS, LEVELS, compare, pattern_codes
 from hotpass.refine.features import SLOTS, Features
 
@@ -162,7 +163,7 @@ def _term_adjustment(features: Features, field: str, left, right, agreed, one,
             slot_b = np.where(codes[:, slot][right] == agreed, slot, slot_b)
         a, b = left * codes.shape[1] + slot_a, right * codes.shape[1] + slot_b
     _join(parent, a[one], b[one])
-    root_a, root_b = _root(parent, a), _root(parent, b)
+    root_a, root_b = root(parent, a), root(parent, b)
     parent[a], parent[b] = a, b
     # every node of a group but its root: one holder fewer for the group's value (each
     # node once: every occurrence writes its position, the one read back counts)
@@ -185,18 +186,10 @@ def _join(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
     for the next round): written in descending ``a``, the smallest, so a group where every
     two rows are paired is one tree after the first round."""
     while a.size:
-        root_a, root_b = _root(parent, a), _root(parent, b)
+        root_a, root_b = root(parent, a), root(parent, b)
         apart = root_a != root_b
         a, b, root_a, root_b = a[apart], b[apart], root_a[apart], root_b[apart]
         parent[np.maximum(root_a, root_b)[::-1]] = np.minimum(root_a, root_b)[::-1]
-
-
-def _root(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
-    while True:
-        up = parent[nodes]
-        if np.array_equal(up, nodes):
-            return nodes
-        nodes = up
 
 
 def _sample_levels(features: Features, left, right, thresholds, seed: int):
