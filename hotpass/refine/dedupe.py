@@ -43,8 +43,6 @@ def cluster_rows(frame, profile: Profile) -> np.ndarray:
 
 
 def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
-    from concurrent.futures import ThreadPoolExecutor
-
     import pandas as pd
 
     from hotpass.refine.candidates import candidate_pairs
@@ -52,17 +50,15 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     from hotpass.refine.comparisons import compare
     from hotpass.refine.explain import Explainer
     from hotpass.refine.features import build_features
-    from hotpass.refine.weights import estimate, sample_levels, score
+    from hotpass.refine.weights import estimate, score
 
     spec = profile.dedupe
     with system_pool():
         features = build_features(frame, profile)
     frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
-    with ThreadPoolExecutor(1) as pool:  # random pairs for u while the candidates compare
-        sampled = pool.submit(sample_levels, features, left, right, spec.levels, seed)
-        compared = compare(features, left, right, spec.levels)
-        model = estimate(features, left, right, compared, spec.levels, seed, sampled.result())
+    compared = compare(features, left, right, spec.levels)
+    model = estimate(features, left, right, compared, spec.levels, seed)
     weight = score(model, features, left, right, compared)
     levels = compared.levels
     del features, compared  # the evidence text below needs their memory

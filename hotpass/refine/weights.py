@@ -1,7 +1,7 @@
 """Match weights learned from the data: Fellegi-Sunter with m and u estimated from the rows.
 
-Contract: ``estimate(features, left, right, compared, thresholds, seed, sampled)``
-(``sampled``: ``sample_levels(...)``, run alongside the comparison) returns a ``Model`` whose ``u``, ``m`` and prior all describe one population, *random row pairs*
+Contract: ``estimate(features, left, right, compared, thresholds, seed)`` returns a
+``Model`` whose ``u``, ``m`` and prior all describe one population, *random row pairs*
 (as Splink's): ``u`` counts the unrelated pairs at each level - candidate pairs (every pair
 sharing a blocking key, where nearly all agreeing names, ids and addresses lie) with EM's
 weight of being unrelated, the other pairs from a random sample scaled up, exact levels of
@@ -87,13 +87,12 @@ class Model:
 
 
 def estimate(features: Features, left: np.ndarray, right: np.ndarray, compared,
-             thresholds: dict[str, list[float]], seed: int = 0, sampled=None) -> Model:
+             thresholds: dict[str, list[float]], seed: int = 0) -> Model:
     """``left``/``right``: the candidate pairs ``compared`` holds, sorted (as
-    ``candidate_pairs`` returns them); ``sampled``: ``sample_levels(...)`` of the same,
-    when the caller ran it alongside the comparison (else it runs here)."""
+    ``candidate_pairs`` returns them)."""
     n = features.size
     all_pairs = max(n * (n - 1) / 2, 1.0)
-    sampled, rate = sampled or sample_levels(features, left, right, thresholds, seed)
+    sampled, rate = _sample_levels(features, left, right, thresholds, seed)
     patterns, counts = _patterns(compared.levels)
     resp, iterations = np.zeros(len(patterns)), 0
     # u with every candidate pair counted as unrelated, EM; u without the matches EM found,
@@ -193,7 +192,7 @@ def _join(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
         parent[np.maximum(root_a, root_b)[::-1]] = np.minimum(root_a, root_b)[::-1]
 
 
-def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
+def _sample_levels(features: Features, left, right, thresholds, seed: int):
     """Level counts per field over random row pairs that are not candidates (all such pairs
     of a small input), and the share of all pairs sampled."""
     n = features.size
