@@ -68,14 +68,19 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     chosen = np.flatnonzero(accepted)
     evidence = explain.by_cluster(chosen, labels[left[chosen]])
     below = np.flatnonzero(weight < threshold)
-    near = {"merged": explain.pairs(
-                chosen[np.argsort(weight[chosen], kind="stable")][:NEAR_THRESHOLD].tolist(),
-                names=True),
-            "not_merged": explain.pairs(
-                below[np.argsort(-weight[below], kind="stable")][:NEAR_THRESHOLD].tolist(),
-                names=True)}
+    near = {"merged": explain.pairs(_first(chosen, weight[chosen]), names=True),
+            "not_merged": explain.pairs(_first(below, -weight[below]), names=True)}
     summary = model.to_dict() | {
         "threshold_probability": spec.match_probability, "threshold_weight": round(threshold, 3),
         "pairs_above_threshold": int((weight >= threshold).sum()),
         "links_accepted": int(accepted.sum())}
     return Resolution(labels, evidence, near, summary)
+
+
+def _first(indices: np.ndarray, keys: np.ndarray, count: int = NEAR_THRESHOLD) -> list[int]:
+    """The ``count`` of ``indices`` (ascending) with the smallest ``keys``, ties in index
+    order: a partition, then a sort of the few left, not of all the pairs."""
+    if keys.size > count:
+        keep = keys <= np.partition(keys, count - 1)[count - 1]
+        indices, keys = indices[keep], keys[keep]
+    return indices[np.argsort(keys, kind="stable")][:count].tolist()
