@@ -158,3 +158,16 @@ def test_the_weights_are_learned_from_the_data():
     assert fields["registration"]["different"]["m"] < 0.01
     assert 0 < result.model["prior"] < 1 and result.model["em_iterations"] > 1
     assert result.model["links_accepted"] >= 130  # the 134 organisations seen twice
+
+
+def test_review_lists_take_the_pairs_nearest_the_threshold_ties_in_pair_order():
+    """The review lists come from a partition, not a sort of every pair: with many equal
+    weights they must still be the first pairs of a stable sort."""
+    from hotpass.refine.dedupe import _first
+
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 50, 5000).astype(float)  # hundreds of pairs per weight
+    indices = np.arange(5000) * 2
+    assert _first(indices, keys, 20) == indices[np.argsort(keys, kind="stable")][:20].tolist()
+    few = indices[:7]
+    assert _first(few, keys[:7], 20) == few[np.argsort(keys[:7], kind="stable")].tolist()
