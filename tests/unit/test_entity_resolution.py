@@ -151,6 +151,22 @@ def test_a_chain_stops_growing():
     assert len(set(chained.tolist())) == 1
 
 
+def test_links_do_not_depend_on_the_order_pairs_come_in():
+    """Candidate pairs come sorted and link skips sorting them again; pairs from elsewhere
+    (the bench scores Splink's) take the full sort. Both must link alike, ties included."""
+    rng = np.random.default_rng(5)
+    pairs = np.unique(np.sort(rng.integers(0, 300, (900, 2)), axis=1), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    weight = rng.choice([4.0, 6.0, 9.0], len(pairs))  # few values: many ties
+    labels, accepted = link(300, pairs[:, 0], pairs[:, 1], weight, 5.0, 0.5)
+    shuffled = rng.permutation(len(pairs))
+    again, accepted_again = link(300, pairs[shuffled, 0], pairs[shuffled, 1],
+                                 weight[shuffled], 5.0, 0.5)
+    assert labels.tolist() == again.tolist()
+    assert accepted[shuffled].tolist() == accepted_again.tolist()
+    assert 0 < accepted.sum() < (weight >= 5.0).sum()  # the guard refused some links
+
+
 def test_the_weights_are_learned_from_the_data():
     result, _ = _resolve([])
     fields = result.model["fields"]
