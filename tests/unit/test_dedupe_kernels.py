@@ -70,6 +70,21 @@ def test_blocking_keys_survive_swapped_words_and_first_letter_typos():
     assert features.name_key[1] == "falcon naidoo logistics" and features.name_key[7] == ""
 
 
+def test_domains_drop_free_mail_and_empty_hosts_and_keep_the_website_first():
+    features = build_features(_frame(
+        ["A", "B", "C", "D", "E"],
+        website=["http://", None, "https://www.Acme.co.za/about", None, "http://"],
+        contact_email=["x@", "y@gmail.com", "sales@acme.co.za", "z@kestrel.africa",
+                       "info@kestrel.africa"]), PROFILE)
+    domain = features.domain
+    assert (domain[0] == -1).all() and (domain[1] == -1).all()  # "" and free mail: none
+    assert domain[2, 0] >= 0 and (domain[2, 1:] == -1).all()  # one host, once
+    assert domain[3, 0] >= 0 and domain[3, 0] != domain[2, 0]
+    # an empty website host takes no slot: a row's first slot holds its first domain
+    assert domain[4, 0] == domain[3, 0] and (domain[4, 1:] == -1).all()
+    assert features.counts["domain"][domain[2, 0]] == 1
+
+
 @pytest.mark.parametrize(("first", "second", "level"), [
     ("Mahlangu Falcon Logistics", "Mahlangu Falcon Logistics Holdings", "subset"),
     ("Mahlangu Falcon Logistics", "Mahlangu Falcon Logistix", "close"),
