@@ -21,9 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from hotpass.refine.comparisons import THREADS
 from hotpass.refine.features import Features
-from hotpass.refine.textcodes import distinct
+from hotpass.refine.textcodes import THREADS, distinct
 
 
 def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,8 +18,8 @@ Levels:
   >= thresholds[0]) / ``far``; a differing postcode is ``far``.
 
 Pitfalls: string work runs once per distinct pair of values (within a chunk of pairs),
-never per row pair. Chunks run on ``THREADS`` threads (numpy and rapidfuzz release the GIL),
-each writing only its own rows of the result.
+never per row pair. Chunks run on ``textcodes.THREADS`` threads (numpy and rapidfuzz
+release the GIL), each writing only its own rows of the result.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from hotpass.refine.features import Features
-from hotpass.refine.textcodes import joined, ranges
+from hotpass.refine.textcodes import THREADS, joined, ranges
 
 LEVELS: dict[str, tuple[str, ...]] = {
     "name": ("far", "fair", "subset", "close", "exact"),
@@ -44,7 +44,6 @@ FIELDS = tuple(LEVELS)
 DEFAULT_THRESHOLDS: dict[str, list[float]] = {"name": [75.0, 55.0], "address": [85.0]}
 EXACT = {f: len(levels) - 1 for f, levels in LEVELS.items()}
 CHUNK = 1 << 15  # pairs compared at a time
-THREADS = 2  # chunks compared at once
 
 
 @dataclass

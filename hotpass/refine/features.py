@@ -82,7 +82,7 @@ def build_features(frame, profile: Profile) -> Features:
 
     size = len(frame)
     spec = profile.dedupe
-    with ThreadPoolExecutor(2) as pool:  # the kernels release the GIL: both cores work
+    with ThreadPoolExecutor(tc.THREADS) as pool:  # the kernels release the GIL
         named = pool.submit(_names, frame.get("organization_name", pd.Series(
             None, index=frame.index, dtype=object)), spec.legal_suffixes)
         places = pool.submit(_ids_and_addresses, frame, profile)

@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+THREADS = 2  # threads a step runs its kernels on (they release the GIL): this machine's cores
+
 
 @contextmanager
 def system_pool() -> Iterator[None]:
