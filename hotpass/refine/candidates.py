@@ -27,25 +27,29 @@ from hotpass.refine.textcodes import THREADS, distinct
 
 def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.ndarray]:
     n = features.size
-    rows = np.arange(n, dtype=np.int64)
-    keys: list[tuple[np.ndarray, np.ndarray]] = [
-        (rows, features.name), (rows, features.phonetic), (rows, features.lead),
-        (rows, features.heads),
-        (rows, features.tails),
-        (rows, features.registration), (rows, features.address), (rows, features.postcode)]
+    name = features.name
+    # (codes, name codes or None): keys that are functions of the name's words (phonetic,
+    # heads, tails) skip pairs with one name: the name key's own block holds those (same
+    # words, same key: its blocks are within theirs, so it is never the larger one skipped)
+    keys: list[tuple[np.ndarray, np.ndarray | None]] = [
+        (name, None), (features.phonetic, name), (features.lead, None),
+        (features.heads, name), (features.tails, name),
+        (features.registration, None), (features.address, None), (features.postcode, None)]
     for slots in (features.phone, features.email, features.domain):
-        keys.extend((rows, slots[:, s]) for s in range(slots.shape[1]))
+        keys.extend((slots[:, s], None) for s in range(slots.shape[1]))
     with ThreadPoolExecutor(THREADS) as pool:  # numpy's sorts release the GIL
         found = [np.empty(0, dtype=np.int64),
-                 *pool.map(lambda key: _block_pairs(*key, n, max_block), keys)]
-    encoded = distinct(np.concatenate(found))
+                 *pool.map(lambda key: np.sort(_block_pairs(*key, n, max_block)), keys)]
+    encoded = distinct(np.concatenate(found), kind="stable")  # merges the sorted runs
     return encoded // n, encoded % n
 
 
-def _block_pairs(rows: np.ndarray, codes: np.ndarray, n: int, max_block: int) -> np.ndarray:
-    """Encoded pairs ``a * n + b`` (a < b) of rows sharing a code, blocks of 2..max_block."""
-    keep = codes >= 0
-    rows, codes = rows[keep], codes[keep]
+def _block_pairs(codes: np.ndarray, name: np.ndarray | None, n: int,
+                 max_block: int) -> np.ndarray:
+    """Encoded pairs ``a * n + b`` (a < b) of rows sharing a code, blocks of 2..max_block;
+    with ``name``, pairs of rows with one name code left out."""
+    rows = np.flatnonzero(codes >= 0)
+    codes = codes[rows]
     if rows.size < 2:
         return np.empty(0, dtype=np.int64)
     order = np.argsort(codes, kind="stable")  # rows ascend already
@@ -58,6 +62,8 @@ def _block_pairs(rows: np.ndarray, codes: np.ndarray, n: int, max_block: int) ->
         members = rows[first[:, None] + np.arange(size)]  # (blocks, size), rows ascending
         left, right = np.triu_indices(size, k=1)
         a, b = members[:, left].ravel(), members[:, right].ravel()
-        distinct = a != b  # one row can hold a value twice (two slots)
-        out.append(a[distinct] * n + b[distinct])
+        keep = a != b  # one row can hold a value twice (two slots)
+        if name is not None:
+            keep &= name[a] != name[b]  # (rows without a name hold none of these keys)
+        out.append(a[keep] * n + b[keep])
     return np.concatenate(out) if out else np.empty(0, dtype=np.int64)

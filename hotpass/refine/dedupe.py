@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.profiles import Profile
+from hotpass.refine.heap import release_free_memory
 from hotpass.refine.names import name_key, name_keys
 from hotpass.refine.textcodes import system_pool
 
@@ -55,6 +56,7 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     spec = profile.dedupe
     with system_pool():
         features = build_features(frame, profile)
+    release_free_memory()  # the features' garbage: some 150 MB at 200,000 rows
     frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
     compared = compare(features, left, right, spec.levels)

@@ -114,8 +114,7 @@ def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
 def _ids_and_addresses(frame, profile: Profile) -> dict[str, np.ndarray]:
     join_keys = {j.key for j in profile.joins}
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
-    registration, registration_text = tc.encode(
-        pc.replace_substring_regex(pc.utf8_upper(ids), "[^A-Z0-9]+", ""))
+    registration, registration_text = tc.encode(tc.alphanumeric_upper(ids))
     address, address_text, postcode = _addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
     return dict(registration=registration, registration_text=registration_text,
@@ -179,17 +178,25 @@ def _take(values: pa.Array, indices: np.ndarray) -> pa.Array:
     return values.take(pa.array(indices))
 
 
+CHARACTER_BATCH = 1 << 14  # texts per bincount: its counts stay small (16,384 x 36 int64)
+
+
 def _characters(array: pa.Array) -> np.ndarray:
-    """How often each of 0-9 and A-Z occurs in each text (upper-case letters and digits)."""
+    """How often each of 0-9 and A-Z occurs in each text (upper-case letters and digits),
+    capped at 255; a ``CHARACTER_BATCH`` of texts at a time."""
     _, offsets, data = array.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int32)[:len(array) + 1]
-    data = (np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]] if data is not None
-            else np.zeros(0, np.uint8))
-    slot = np.full(256, 0, dtype=np.int64)
+    offsets = np.frombuffer(offsets, dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    slot = np.full(256, 36, dtype=np.int32)  # 36: a character not counted
     slot[list(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = np.arange(36)
-    owner = np.repeat(np.arange(len(array)), np.diff(offsets))
-    counts = np.bincount(owner * 36 + slot[data], minlength=len(array) * 36)
-    return np.minimum(counts, 255).astype(np.uint8).reshape(len(array), 36)
+    out = np.empty((len(array), 36), dtype=np.uint8)
+    for start in range(0, len(array), CHARACTER_BATCH):
+        bounds = offsets[start:start + CHARACTER_BATCH + 1]
+        texts = bounds.size - 1
+        owner = np.repeat(np.arange(texts, dtype=np.int32) * 37, np.diff(bounds))
+        counts = np.bincount(owner + slot[data[bounds[0]:bounds[-1]]], minlength=texts * 37)
+        out[start:start + texts] = np.minimum(counts.reshape(texts, 37)[:, :36], 255)
+    return out
 
 
 def _single(frame, fields: list[str]) -> pa.Array:

@@ -1,7 +1,7 @@
 """Give freed heap memory back to the operating system between refine's stages.
 
-Contract: ``release_free_memory()`` asks glibc to return the free parts of its heap
-(``malloc_trim(0)``). Consolidation frees hundreds of MB of short-lived arrays and
+Contract: ``release_free_memory()`` asks Arrow's memory pool (when pyarrow is loaded)
+and glibc (``malloc_trim(0)``) to return the free parts of their heaps. Consolidation frees hundreds of MB of short-lived arrays and
 strings, but glibc keeps the fragmented pages mapped; the export then forks a workbook
 writer whose footprint (PSS) would count them. Trimming first gave back ~170 MB at 200k
 rows.
@@ -19,6 +19,8 @@ from functools import lru_cache
 
 
 def release_free_memory() -> None:
+    if "pyarrow" in sys.modules:  # Arrow's own pool (mimalloc) keeps freed pages too
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

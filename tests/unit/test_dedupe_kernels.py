@@ -148,3 +148,69 @@ def test_registration_levels_allow_one_edit(first, second, level):
     features = build_features(_frame(["A", "B"], registration_id=[first, second]), PROFILE)
     compared = compare(features, np.array([0]), np.array([1]), {})
     assert LEVELS["registration"][compared.levels[0, 4]] == level
+
+
+@pytest.mark.parametrize("values", [
+    ["ab-12/x", None, "", "  ", "2019/123456/07", "Émile 9", "ı-x", "ß", "ſt", "K"],
+    ["2019/682312/08", " 2019 682312 08 ", None, "ck-2001/00123/23"],
+])
+def test_registration_ids_keep_upper_case_letters_and_digits_as_unicode_does(values):
+    """The byte table (ASCII values) and Unicode upper-casing plus a regular expression
+    (the rest) agree with the expression on every value, sliced arrays included."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(values, pa.string())
+    for part in (array, array.slice(1), array.slice(1, 2), array.slice(len(values))):
+        expected = pc.replace_substring_regex(pc.utf8_upper(part), "[^A-Z0-9]+", "")
+        assert textcodes.alphanumeric_upper(part).to_pylist() == expected.to_pylist()
+    assert textcodes.alphanumeric_upper(pa.array(["ab-12/x", None, "-"])).to_pylist() == [
+        "AB12X", None, ""]
+
+
+def test_character_counts_per_registration_id_across_batches(monkeypatch):
+    import pyarrow as pa
+
+    from hotpass.refine import features
+
+    monkeypatch.setattr(features, "CHARACTER_BATCH", 3)
+    texts = ["AB12", "", None, "ZZZ9", "A" * 300, "201968231208", "Q"]
+    counts = features._characters(pa.array(texts, pa.string()).slice(1))
+    assert counts.shape == (6, 36) and counts.dtype == np.uint8
+    for row, text in enumerate(texts[1:]):
+        expected = np.zeros(36, dtype=np.int64)
+        for char in text or "":
+            expected["0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ".index(char)] += 1
+        assert counts[row].tolist() == np.minimum(expected, 255).tolist(), text
+
+
+def test_candidates_are_every_pair_sharing_a_key_in_a_bounded_block(monkeypatch):
+    """The word-derived keys skip pairs with one name code (the name key's block holds
+    them) without losing one: the pairs equal those of every key's blocks taken whole."""
+    from itertools import combinations
+
+    from hotpass.refine.candidates import candidate_pairs
+
+    rng = random.Random(11)
+    words = ["Falcon", "Falkon", "Naidoo", "Logistics", "Ferries", "Kwabe", "Qwabe"]
+    names = [" ".join(rng.sample(words, rng.randint(1, 3))) if rng.random() > 0.1 else None
+             for _ in range(160)]
+    # one name in two word orders, 16 rows: the name's block is too large, its two
+    # first-two-words blocks are not (the lead key must keep their pairs)
+    names += ["Falcon Naidoo Logistics", "Naidoo Falcon Logistics"] * 8
+    phones = [f"+2782555{rng.randint(0, 40):04d}" if rng.random() > 0.5 else None
+              for _ in names]
+    features = build_features(_frame(names, contact_phone=phones), PROFILE)
+    max_block = 12
+    left, right = candidate_pairs(features, max_block)
+    expected = set()
+    columns = [features.name, features.phonetic, features.lead, features.heads,
+               features.tails, features.registration, features.address, features.postcode,
+               *features.phone.T, *features.email.T, *features.domain.T]
+    for codes in columns:
+        for code in set(codes.tolist()) - {-1}:
+            rows = np.flatnonzero(codes == code).tolist()
+            if len(rows) <= max_block:
+                expected.update(combinations(rows, 2))
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == sorted(expected)
+    assert len(expected) > 200
