@@ -131,17 +131,26 @@ def _distinct_scores(a: np.ndarray, b: np.ndarray, text: pa.Array, scorer,
 
 
 def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
+    """``slots``: (rows, SLOTS), column-major (a slot's column is contiguous), filled from
+    the first slot."""
     level = np.full(left.size, -1, dtype=np.int8)
     agreed = np.full(left.size, -1, dtype=np.int64)
-    both = np.flatnonzero((slots[left, 0] >= 0) & (slots[right, 0] >= 0))  # slots fill
-    a, b = slots[left[both]], slots[right[both]]  # from the first
+    first_a, first_b = slots[:, 0][left], slots[:, 0][right]
+    both = np.flatnonzero((first_a >= 0) & (first_b >= 0))
+    side_a, side_b = [first_a[both]], [first_b[both]]
+    for i in range(1, slots.shape[1]):  # the later slots some of these rows use
+        column = slots[:, i]
+        for side, rows in ((side_a, left), (side_b, right)):
+            values = column[rows[both]]
+            if values.max(initial=-1) >= 0:
+                side.append(values)
     best = np.full(both.size, np.iinfo(np.int64).max, dtype=np.int64)
     value = np.full(both.size, -1, dtype=np.int64)
-    for i in range(int((a >= 0).any(axis=0).sum())):  # the slots used in this chunk
-        for j in range(int((b >= 0).any(axis=0).sum())):
-            same = np.flatnonzero((a[:, i] == b[:, j]) & (a[:, i] >= 0))
-            rarer = same[counts[a[same, i]] < best[same]]  # of several, the rarest value
-            best[rarer], value[rarer] = counts[a[rarer, i]], a[rarer, i]
+    for a in side_a:
+        for b in side_b:
+            same = np.flatnonzero((a == b) & (a >= 0))
+            rarer = same[counts[a[same]] < best[same]]  # of several, the rarest value
+            best[rarer], value[rarer] = counts[a[rarer]], a[rarer]
     shared = value >= 0
     level[both] = shared
     agreed[both[shared]] = value[shared]
@@ -166,7 +175,6 @@ def _name_levels(features: Features, left, right, limits: list[float]):
                                     return_inverse=True)
     x, y = pair_codes // width, pair_codes % width
     shared_x, shared_y = np.zeros(x.size, np.int64), np.zeros(x.size, np.int64)
-    rest_x, rest_y = features.name_text[x], features.name_text[y]  # no shared word
     maybe = np.flatnonzero(features.name_signature[x] & features.name_signature[y])
     (owner_x, word_x), (owner_y, word_y) = _words(features, x[maybe]), _words(features, y[maybe])
     vocabulary = max(len(features.name_vocabulary), 1)
@@ -175,6 +183,9 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     shared_x[maybe] = np.bincount(owner_x[in_y], minlength=maybe.size)
     shared_y[maybe] = np.bincount(owner_y[in_x], minlength=maybe.size)
     some = shared_x[maybe] > 0
+    whole = np.flatnonzero(shared_x == 0)  # no shared word: the names compare whole
+    rest_x, rest_y = np.empty(x.size, dtype=object), np.empty(x.size, dtype=object)
+    rest_x[whole], rest_y[whole] = features.name_text[x[whole]], features.name_text[y[whole]]
     if some.any():  # set the shared words aside: the words of each not in the other
         rest_x[maybe[some]] = _rest(features, owner_x, word_x, in_y, some)
         rest_y[maybe[some]] = _rest(features, owner_y, word_y, in_x, some)

@@ -62,17 +62,20 @@ class Explainer:
         rendered = pa.array([json.dumps(_levels(row), ensure_ascii=False)
                              for row in levels[first].tolist()], type=pa.string())
         weights = self.weight[indices]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        opening, closing = np.zeros(grouped.size, np.int8), np.zeros(grouped.size, np.int8)
+        opening[starts], closing[np.r_[starts[1:], grouped.size] - 1] = 1, 1
+        # a cluster's first entry opens its list, its last closes it
+        opens, closes = (pa.array(["", mark]).take(pa.array(at))
+                         for mark, at in (("[", opening), ("]", closing)))
         entries = pc.binary_join_element_wise(
-            '{"rows": [', self._cite_texts(self.left[indices]), ", ",
+            opens, '{"rows": [', self._cite_texts(self.left[indices]), ", ",
             self._cite_texts(self.right[indices]), '], "probability": ',
             _numbers(np.round(probability(weights), 6)), ', "weight": ',
             _numbers(np.round(weights, 3)), ', "levels": ', rendered.take(pa.array(inverse)),
-            "}", "")
-        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+            "}", closes, "")
         offsets = pa.array(np.r_[starts, grouped.size].astype(np.int32))
         texts = pc.binary_join(pa.ListArray.from_arrays(offsets, entries), ", ")
-        del entries
-        texts = pc.binary_join_element_wise("[", texts, "]", "")
         return dict(zip(grouped[starts].tolist(), texts.to_pylist(), strict=True))
 
     def _cite_texts(self, rows: np.ndarray) -> pa.Array:

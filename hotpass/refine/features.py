@@ -63,7 +63,7 @@ class Features:
     name_digits: np.ndarray  # int32 per name code: code of its digits (-1: none)
     name_signature: np.ndarray  # uint64 per name code: bit (word rank % 64) per word; two
     # names share no word when their signatures share no bit
-    phone: np.ndarray  # (rows, SLOTS) int32
+    phone: np.ndarray  # (rows, SLOTS) int32, column-major: a slot's codes contiguous
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
@@ -255,7 +255,7 @@ def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) ->
     position = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
     keep = position < width
     codes, _ = tc.encode(values.filter(pa.array(keep)))
-    out = np.full((size, width), -1, dtype=np.int32)
+    out = np.full((size, width), -1, dtype=np.int32, order="F")  # a slot contiguous
     out[rows[keep], position[keep]] = codes
     return out
 
