@@ -44,6 +44,8 @@ def cluster_rows(frame, profile: Profile) -> np.ndarray:
 
 
 def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
+    from concurrent.futures import ThreadPoolExecutor
+
     import pandas as pd
 
     from hotpass.refine.candidates import candidate_pairs
@@ -51,7 +53,7 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     from hotpass.refine.comparisons import compare
     from hotpass.refine.explain import Explainer
     from hotpass.refine.features import build_features
-    from hotpass.refine.weights import estimate, score
+    from hotpass.refine.weights import estimate, sample_levels, score
 
     spec = profile.dedupe
     with system_pool():
@@ -59,8 +61,10 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     release_free_memory()  # the features' garbage: some 150 MB at 200,000 rows
     frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
-    compared = compare(features, left, right, spec.levels)
-    model = estimate(features, left, right, compared, spec.levels, seed)
+    with ThreadPoolExecutor(1) as pool:  # random pairs compare beside the candidate pairs
+        sample = pool.submit(sample_levels, features, left, right, spec.levels, seed)
+        compared = compare(features, left, right, spec.levels)
+        model = estimate(features, compared, sample.result())
     weight = score(model, features, left, right, compared)
     levels = compared.levels
     del features, compared  # the evidence text below needs their memory

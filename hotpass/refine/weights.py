@@ -1,7 +1,7 @@
 """Match weights learned from the data: Fellegi-Sunter with m and u estimated from the rows.
 
-Contract: ``estimate(features, left, right, compared, thresholds, seed)`` returns a
-``Model`` whose ``u``, ``m`` and prior all describe one population, *random row pairs*
+Contract: ``estimate(features, compared, sample_levels(features, left, right, thresholds,
+seed))`` returns a ``Model`` whose ``u``, ``m`` and prior all describe one population, *random row pairs*
 (as Splink's): ``u`` counts the unrelated pairs at each level - candidate pairs (every pair
 sharing a blocking key, where nearly all agreeing names, ids and addresses lie) with EM's
 weight of being unrelated, the other pairs from a random sample scaled up, exact levels of
@@ -86,13 +86,11 @@ class Model:
                                for i, lvl in enumerate(LEVELS[f])} for f in FIELDS}}
 
 
-def estimate(features: Features, left: np.ndarray, right: np.ndarray, compared,
-             thresholds: dict[str, list[float]], seed: int = 0) -> Model:
-    """``left``/``right``: the candidate pairs ``compared`` holds, sorted (as
-    ``candidate_pairs`` returns them)."""
+def estimate(features: Features, compared, sample) -> Model:
+    """``compared``: the candidate pairs' levels; ``sample``: ``sample_levels``' result."""
     n = features.size
     all_pairs = max(n * (n - 1) / 2, 1.0)
-    sampled, rate = _sample_levels(features, left, right, thresholds, seed)
+    sampled, rate = sample
     patterns, counts = _patterns(compared.levels)
     resp, iterations = np.zeros(len(patterns)), 0
     # u with every candidate pair counted as unrelated, EM; u without the matches EM found,
@@ -192,9 +190,11 @@ def _join(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
         parent[np.maximum(root_a, root_b)[::-1]] = np.minimum(root_a, root_b)[::-1]
 
 
-def _sample_levels(features: Features, left, right, thresholds, seed: int):
+def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
     """Level counts per field over random row pairs that are not candidates (all such pairs
-    of a small input), and the share of all pairs sampled."""
+    of a small input), and the share of all pairs sampled. ``left``/``right``: the candidate
+    pairs, sorted (as ``candidate_pairs`` returns them). Independent of the candidates'
+    comparisons, so it may run beside them."""
     n = features.size
     rng = np.random.default_rng(seed)
     total = max(n * (n - 1) // 2, 1)

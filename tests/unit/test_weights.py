@@ -16,7 +16,7 @@ from hotpass.refine.comparisons import compare
 from hotpass.refine.dedupe import resolve
 from hotpass.refine.features import build_features
 from hotpass.refine.model import EXTRA_PHONES, SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
-from hotpass.refine.weights import estimate, score
+from hotpass.refine.weights import estimate, sample_levels, score
 from hotpass.samples.words import distinctive_words, sectors, surnames
 
 PROFILE = load_profile("generic")
@@ -81,7 +81,8 @@ def test_a_value_many_organisations_hold_counts_less(field):
     features = build_features(frame, PROFILE)
     left, right = candidate_pairs(features, PROFILE.dedupe.max_block)
     compared = compare(features, left, right, PROFILE.dedupe.levels)
-    model = estimate(features, left, right, compared, PROFILE.dedupe.levels)
+    sample = sample_levels(features, left, right, PROFILE.dedupe.levels)
+    model = estimate(features, compared, sample)
     weight = score(model, features, left, right, compared)
 
     def pair(a: int, b: int) -> int:
