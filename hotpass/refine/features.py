@@ -107,7 +107,8 @@ def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
     phones = _values(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
     emails = _values(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
     shared = {d.lower() for d in profile.dedupe.shared_domains} | FREE_MAIL
-    return dict(phone=_slots(size, *phones), email=_slots(size, *emails),
+    return dict(phone=_slots(size, phones[0], tc.encode(phones[1])[0]),
+                email=_slots(size, emails[0], tc.encode(emails[1])[0]),
                 domain=_slots(size, *_domains(frame, profile, emails, shared)))
 
 
@@ -226,8 +227,8 @@ def _values(frame, fields: list[str], extra: str) -> tuple[np.ndarray, pa.Array]
 
 
 def _domains(frame, profile: Profile, emails, shared: set[str]):
-    """(row, domain): the website host, then the e-mails' domains; shared hosts dropped,
-    each once per row."""
+    """(row, domain code): the website host, then the e-mails' domains; shared hosts
+    dropped, each once per row."""
     site = _single(frame, profile.fields_of_kind("website"))
     site = pc.utf8_lower(tc.first_part(tc.last_part(site, "://", max_splits=1), "/"))
     site = pc.if_else(pc.starts_with(site, "www."), pc.utf8_slice_codeunits(site, 4), site)
@@ -246,17 +247,19 @@ def _domains(frame, profile: Profile, emails, shared: set[str]):
     _, first = np.unique(row[index] * max(len(vocabulary), 1) + codes[index],
                          return_index=True)
     index = np.sort(index[first])
-    return row[index], _take(hosts, index)
+    return row[index], codes[index]
 
 
-def _slots(size: int, rows: np.ndarray, values: pa.Array, width: int = SLOTS) -> np.ndarray:
-    """(rows, width) codes of each row's first ``width`` values (grouped by row); -1 pads."""
+def _slots(size: int, rows: np.ndarray, codes: np.ndarray, width: int = SLOTS) -> np.ndarray:
+    """(rows, width) codes of each row's first ``width`` values (grouped by row, -1
+    skipped); -1 pads."""
+    present = codes >= 0
+    rows, codes = rows[present], codes[present]
     count = np.bincount(rows, minlength=size)
     position = np.arange(rows.size) - np.repeat(np.cumsum(count) - count, count)
     keep = position < width
-    codes, _ = tc.encode(values.filter(pa.array(keep)))
     out = np.full((size, width), -1, dtype=np.int32, order="F")  # a slot contiguous
-    out[rows[keep], position[keep]] = codes
+    out[rows[keep], position[keep]] = codes[keep]
     return out
 
 
