@@ -14,7 +14,8 @@ training, prediction and clustering alone) and ``wall_seconds`` (the whole child
 ``peak_mb`` (the child's largest PSS, sampled every 200 ms) and ``added_mb`` (what
 resolving cost: the child's peak resident memory from the loaded records to the labels,
 read from the kernel's high-water mark reset just before, minus its resident memory then,
-the free heap loading left given back first so that neither side resolves in its garbage;
+the free pages loading left in the C heap and in Arrow's pool given back first, so that
+neither side resolves in its garbage;
 where the kernel cannot reset it, the sampled peak minus the PSS with the records loaded).
 Each system runs ``repeat`` times, the two taking turns, and every figure is the median
 (the added memory of one run moves by up to half with where the C heap happens to fragment,

@@ -1,15 +1,16 @@
 """Match weights learned from the data: Fellegi-Sunter with m and u estimated from the rows.
 
-Contract: ``estimate(features, compared, sample_levels(features, left, right, thresholds,
-seed))`` returns a ``Model`` whose ``u``, ``m`` and prior all describe one population, *random row pairs*
-(as Splink's): ``u`` counts the unrelated pairs at each level - candidate pairs (every pair
-sharing a blocking key, where nearly all agreeing names, ids and addresses lie) with EM's
-weight of being unrelated, the other pairs from a random sample scaled up, exact levels of
-the term fields from the value counts; ``m`` and the share of *candidate* pairs that match
-come from expectation-maximisation over the candidate pairs' comparison patterns with
-``u`` fixed (twice: ``u`` is re-counted without EM's matches); the prior is that share times the
-candidate pairs over all pairs. ``score(model, features, left, right, compared)`` returns
-the match weight (log2 odds) of every pair.
+Contract: ``estimate(features, compared, sample_levels(features, left, right,
+thresholds, seed))`` returns a ``Model`` whose ``u``, ``m`` and prior all describe one
+population, *random row pairs* (as Splink's): ``u`` counts the unrelated pairs at each
+level - candidate pairs (every pair sharing a blocking key, where nearly all agreeing
+names, ids and addresses lie) with EM's weight of being unrelated, the other pairs from
+a random sample scaled up, exact levels of the term fields from the value counts; ``m``
+and the share of *candidate* pairs that match come from expectation-maximisation over
+the candidate pairs' comparison patterns with ``u`` fixed (twice: ``u`` is re-counted
+without EM's matches); the prior is that share times the candidate pairs over all pairs.
+``score(model, features, left, right, compared)`` returns the match weight (log2 odds)
+of every pair.
 
 Why one population: ``u`` of a value held by two rows shrinks as 1/rows; a prior taken
 over candidate pairs does not, so one shared phone (a group switchboard) would outweigh it
