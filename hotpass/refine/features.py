@@ -129,7 +129,6 @@ def _name_codes(names) -> dict[str, np.ndarray]:
     import pandas as pd
 
     owner, word, vocabulary, size = names.owner, names.word, names.vocabulary, names.size
-    plain = vocabulary.to_pylist()
     order = tc.by_owner_then(owner, word)
     sorted_owner, sorted_word = owner[order], word[order]
     per_row = np.append(np.arange(size, dtype=np.int32), -1)[names.row]  # -1: no name
@@ -142,10 +141,9 @@ def _name_codes(names) -> dict[str, np.ndarray]:
         codes = pd.factorize(keys)[0].astype(np.int32)
         return np.append(np.where(named, codes, -1), np.int32(-1))[per_row]
 
-    def by_word(derive) -> np.ndarray:  # blocking key: the multiset of the words mapped
-        index: dict[str, int] = {}
-        derived = np.array([index.setdefault(derive(w), len(index)) for w in plain], np.int64)
-        salt = np.random.default_rng(7).integers(1, 2**63, size=max(len(index), 1),
+    def by_word(mapped: pa.Array) -> np.ndarray:  # blocking key: the multiset of the words
+        derived, distinct = tc.factorize(mapped)  # mapped (one value per vocabulary word)
+        salt = np.random.default_rng(7).integers(1, 2**63, size=max(len(distinct), 1),
                                                  dtype=np.uint64)
         total = np.zeros(size, dtype=np.uint64)  # a sum of random numbers: order-free
         total[named] = np.add.reduceat(salt[derived[word]], starts[named])
@@ -156,7 +154,7 @@ def _name_codes(names) -> dict[str, np.ndarray]:
     second = np.where(count > 1, word[np.minimum(starts + 1, word.size - 1)] + 1, 0)
     lead = rows_of(np.where(named, word[np.minimum(starts, word.size - 1)], 0).astype(np.int64)
                    * (len(vocabulary) + 1) + second)  # the first two words, in order
-    digits = pa.array(["".join(c for c in w if c.isdigit()) for w in plain], type=pa.string())
+    digits = tc.digits(vocabulary)
     with_digits = pc.not_equal(digits, "").to_numpy(zero_copy_only=False)[sorted_word]
     digits, _ = tc.encode(tc.joined(sorted_owner[with_digits],
                                     _take(digits, sorted_word[with_digits]), size, ""))
@@ -166,8 +164,10 @@ def _name_codes(names) -> dict[str, np.ndarray]:
     codes, first = np.unique(match, return_index=True)  # a distinct name per name code
     first = first[codes >= 0]
     return {"name": np.append(match, -1)[per_row].astype(np.int32),
-            "phonetic": by_word(lambda w: jellyfish.metaphone(w) or w),
-            "lead": lead, "heads": by_word(lambda w: w[:3]), "tails": by_word(lambda w: w[-3:]),
+            "phonetic": by_word(pa.array([jellyfish.metaphone(w) or w
+                                          for w in vocabulary.to_pylist()], pa.string())),
+            "lead": lead, "heads": by_word(pc.utf8_slice_codeunits(vocabulary, 0, 3)),
+            "tails": by_word(pc.utf8_slice_codeunits(vocabulary, -3)),
             "name_text": name_text,
             "name_ptr": np.r_[0, np.cumsum(count[first])].astype(np.int64),
             "name_word": sorted_word[tc.ranges(starts[first], count[first])],

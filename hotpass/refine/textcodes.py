@@ -106,6 +106,15 @@ def _map_bytes(text: pa.Array, table: np.ndarray) -> pa.Array:
                                        text.null_count)
 
 
+_DIGIT_BYTES = np.zeros(256, dtype=np.uint8)  # byte -> itself if an ASCII digit, or dropped
+_DIGIT_BYTES[list(b"0123456789")] = list(b"0123456789")
+
+
+def digits(text: pa.Array) -> pa.Array:
+    """Each value's ASCII digits, in order ("hangar 3b": "3")."""
+    return _map_bytes(text, _DIGIT_BYTES)
+
+
 ALPHANUMERIC_UPPER = np.zeros(256, dtype=np.uint8)  # byte -> itself upper-cased, or dropped
 ALPHANUMERIC_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = list(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

@@ -214,3 +214,11 @@ def test_candidates_are_every_pair_sharing_a_key_in_a_bounded_block(monkeypatch)
                 expected.update(combinations(rows, 2))
     assert list(zip(left.tolist(), right.tolist(), strict=True)) == sorted(expected)
     assert len(expected) > 200
+
+
+def test_digits_keep_each_values_ascii_digits_in_order():
+    import pyarrow as pa
+
+    words = pa.array(["hangar", "3b", "a1b2c9", None, "", "7470"], pa.string())
+    assert textcodes.digits(words).to_pylist() == ["", "3", "129", None, "", "7470"]
+    assert textcodes.digits(words.slice(2, 2)).to_pylist() == ["129", None]
