@@ -222,3 +222,27 @@ def test_digits_keep_each_values_ascii_digits_in_order():
     words = pa.array(["hangar", "3b", "a1b2c9", None, "", "7470"], pa.string())
     assert textcodes.digits(words).to_pylist() == ["", "3", "129", None, "", "7470"]
     assert textcodes.digits(words.slice(2, 2)).to_pylist() == ["129", None]
+
+
+def test_splinks_input_table_holds_each_rows_evidence():
+    """The anchor's input, built with Arrow kernels: every value a row holds, in slot
+    order, missing ones null (a broken table would only make the anchor look worse)."""
+    from hotpass.bench_splink import splink_table
+
+    frame = _frame(["Acme Flight", None, "Zulu Air"],
+                   contact_phone=["+27821110000", None, "+27821112222"],
+                   contact_email=[None, "ops@zulu.co.za", "x@gmail.com"],
+                   address=["12 Main Rd Rivonia 2128", None, None],
+                   registration_id=[None, "2019/682312/08", None])
+    frame["__extra_phones"] = ["+27821113333; +27821114444", None, None]
+    features = build_features(frame, PROFILE)
+    table = splink_table(frame, PROFILE).to_pydict()
+    assert table["unique_id"] == [0, 1, 2]
+    assert table["name"] == [features.name_text[features.name[0]], None,
+                             features.name_text[features.name[2]]]
+    assert table["phones"] == [features.phone[0].tolist(), None, [features.phone[2, 0]]]
+    assert len(table["phones"][0]) == 3 and table["emails"][0] is None
+    assert table["emails"][1] == [features.email[1, 0]] and table["domains"][2] is None
+    assert table["registration"] == [None, features.registration[1], None]
+    assert table["address"][0] == features.address_text[features.address[0]].as_py()
+    assert table["address"][1:] == [None, None] and table["phonetic"][1] is None
