@@ -5,8 +5,9 @@ Contract: a text column becomes flat arrays: ``owner`` (the index of the value e
 came from, ascending) and ``words`` (a pyarrow string array). ``encode`` turns strings
 into integer codes (-1: missing or empty) plus their vocabulary, ``ranked`` does the same
 with the vocabulary sorted (code order is alphabetical order), ``joined`` glues each
-owner's words back into one string, ``ranges`` gathers slices of a flat array. Strings
-stay in pyarrow: a Python ``str`` per value is made only where a Python scorer needs it.
+owner's words back into one string, ``ranges`` gathers slices of a flat array;
+``digits`` and ``alphanumeric_upper`` keep a value's digits, or its letters (upper-cased)
+and digits, through a byte table over the whole string buffer. Strings stay in pyarrow: a Python ``str`` per value is made only where a Python scorer needs it.
 
 Pitfalls: ``strings`` maps anything that is not a non-empty ``str`` to null, as the
 per-value code did. ``plain_words`` folds accents with NFKD and drops what is left
@@ -115,10 +116,10 @@ def digits(text: pa.Array) -> pa.Array:
     return _map_bytes(text, _DIGIT_BYTES)
 
 
-ALPHANUMERIC_UPPER = np.zeros(256, dtype=np.uint8)  # byte -> itself upper-cased, or dropped
-ALPHANUMERIC_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = list(
+_ALPHANUMERIC_UPPER = np.zeros(256, dtype=np.uint8)  # byte -> itself upper-cased, or dropped
+_ALPHANUMERIC_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")] = list(
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-ALPHANUMERIC_UPPER[list(b"abcdefghijklmnopqrstuvwxyz")] = list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ALPHANUMERIC_UPPER[list(b"abcdefghijklmnopqrstuvwxyz")] = list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def alphanumeric_upper(text: pa.Array) -> pa.Array:
@@ -127,9 +128,9 @@ def alphanumeric_upper(text: pa.Array) -> pa.Array:
     "ı" is "I") and a regular expression."""
     ascii_only = pc.string_is_ascii(text).fill_null(True)
     if pc.all(ascii_only).as_py():
-        return _map_bytes(text, ALPHANUMERIC_UPPER)
+        return _map_bytes(text, _ALPHANUMERIC_UPPER)
     other = pc.replace_substring_regex(pc.utf8_upper(text), "[^A-Z0-9]+", "")
-    return pc.if_else(ascii_only, _map_bytes(text, ALPHANUMERIC_UPPER), other)
+    return pc.if_else(ascii_only, _map_bytes(text, _ALPHANUMERIC_UPPER), other)
 
 
 def last_part(text: pa.Array, separator: str, max_splits: int | None = None) -> pa.Array:
