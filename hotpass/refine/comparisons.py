@@ -53,9 +53,10 @@ class Compared:
 
 
 def compare(features: Features, left: np.ndarray, right: np.ndarray,
-            thresholds: dict[str, list[float]], fields: tuple[str, ...] = FIELDS) -> Compared:
-    """Levels of ``fields`` (the others stay -1) for the pairs ``left[i], right[i]``, a
-    ``CHUNK`` of pairs at a time (the temporaries stay small whatever the pair count)."""
+            thresholds: dict[str, list[float]], fields: tuple[str, ...] = FIELDS,
+            chunk_size: int = CHUNK) -> Compared:
+    """Levels of ``fields`` (the others stay -1) for the pairs ``left[i], right[i]``,
+    ``chunk_size`` pairs at a time (the temporaries stay small whatever the pair count)."""
     from concurrent.futures import ThreadPoolExecutor
 
     limits = {**DEFAULT_THRESHOLDS, **thresholds}
@@ -63,8 +64,8 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
     agreed = np.full((left.size, len(FIELDS)), -1, dtype=np.int32)
 
     def chunk(start: int) -> None:
-        a, b = left[start:start + CHUNK], right[start:start + CHUNK]
-        level, value = levels[start:start + CHUNK], agreed[start:start + CHUNK]
+        a, b = left[start:start + chunk_size], right[start:start + chunk_size]
+        level, value = levels[start:start + chunk_size], agreed[start:start + chunk_size]
         for i, name in enumerate(FIELDS):
             if name not in fields:
                 continue
@@ -79,7 +80,7 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
                                                          features.counts[name], a, b)
 
     with ThreadPoolExecutor(THREADS) as pool:  # numpy and rapidfuzz release the GIL
-        list(pool.map(chunk, range(0, left.size, CHUNK)))
+        list(pool.map(chunk, range(0, left.size, chunk_size)))
     return Compared(levels, agreed)
 
 

@@ -61,6 +61,7 @@ FIXED_M = {"registration": 0}  # field -> level whose m is fixed
 PSEUDO_PAIRS = 20.0  # prior strength of m
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
 RANDOM_PAIRS = 100_000
+SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
 # Two levels, the exact one's u counted from the values: random pairs add nothing.
 COUNTED = tuple(f for f in TERM_FIELDS if len(LEVELS[f]) == 2)
@@ -213,7 +214,8 @@ def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
     at = np.minimum(np.searchsorted(encoded, sample), max(encoded.size - 1, 0))
     outside = ~(encoded[at] == sample) if encoded.size else np.ones(a.size, dtype=bool)
     sampled = compare(features, a[outside], b[outside], thresholds,
-                      fields=tuple(f for f in FIELDS if f not in COUNTED))
+                      fields=tuple(f for f in FIELDS if f not in COUNTED),
+                      chunk_size=SAMPLE_CHUNK)
     levels = {}
     for i, field in enumerate(FIELDS):
         column = sampled.levels[:, i]

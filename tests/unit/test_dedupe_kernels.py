@@ -246,3 +246,19 @@ def test_splinks_input_table_holds_each_rows_evidence():
     assert table["registration"] == [None, features.registration[1], None]
     assert table["address"][0] == features.address_text[features.address[0]].as_py()
     assert table["address"][1:] == [None, None] and table["phonetic"][1] is None
+
+
+def test_levels_do_not_depend_on_the_chunk_pairs_are_compared_in():
+    from hotpass.refine.candidates import candidate_pairs
+
+    rng = random.Random(4)
+    words = ["Falcon", "Falkon", "Naidoo", "Logistics", "Ferries", "Hangar 3", "Hangar 8"]
+    names = [" ".join(rng.sample(words, rng.randint(1, 3))) for _ in range(120)]
+    phones = [f"+2782555{rng.randint(0, 30):04d}" for _ in names]
+    features = build_features(_frame(names, contact_phone=phones), PROFILE)
+    left, right = candidate_pairs(features, PROFILE.dedupe.max_block)
+    whole = compare(features, left, right, {})
+    small = compare(features, left, right, {}, chunk_size=7)
+    assert left.size > 7 * 10
+    assert np.array_equal(whole.levels, small.levels)
+    assert np.array_equal(whole.agreed, small.agreed)
