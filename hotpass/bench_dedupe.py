@@ -2,10 +2,11 @@
 
 Contract: ``run_dedupe_benchmark(rows=..., hard=..., seed=..., out_dir=..., repeat=...)``
 generates the sample workbooks (``hard=True``: ``hotpass.samples.hard``) with their truth,
-ingests and normalises them once with refine's own steps into ``out_dir/dedupe-records.parquet``, then
-runs each system in its own child process on that file (``python -m hotpass.bench_dedupe
-hotpass|splink RECORDS LABELS``), scores both clusterings pairwise against the truth and
-writes ``out_dir/dedupe.json``. ``format_dedupe_table`` renders it.
+ingests and normalises them once with refine's own steps into
+``out_dir/dedupe-records.parquet``, then runs each system in its own child process on that
+file (``python -m hotpass.bench_dedupe hotpass|splink RECORDS LABELS``), scores both
+clusterings pairwise against the truth and writes ``out_dir/dedupe.json``.
+``format_dedupe_table`` renders it.
 
 Figures per system: precision, recall, F1; ``seconds`` (from the loaded records to the
 cluster labels, timed in the child: for Splink that includes building its input table from
@@ -15,12 +16,12 @@ training, prediction and clustering alone) and ``wall_seconds`` (the whole child
 resolving cost: the child's peak resident memory from the loaded records to the labels,
 read from the kernel's high-water mark reset just before, minus its resident memory then,
 the free pages loading left in the C heap and in Arrow's pool given back first, so that
-neither side resolves in its garbage;
-where the kernel cannot reset it, the sampled peak minus the PSS with the records loaded).
-Each system runs ``repeat`` times, the two taking turns, and every figure is the median
-(the added memory of one run moves by up to half with where the C heap happens to fragment,
-and a neighbour's burst moves seconds). Splink is also scored at other thresholds from its
-own pair predictions (``splink.best``), which only flatters it.
+neither side resolves in its garbage; where the kernel cannot reset it, the sampled peak
+minus the PSS with the records loaded). Each system runs ``repeat`` times, the two taking
+turns, and every figure is the median (the added memory of one run moves by up to half
+with where the C heap happens to fragment, and a neighbour's burst moves seconds). Splink
+is also scored at other thresholds from its own pair predictions (``splink.best``), which
+only flatters it.
 
 The memory target compares ``added_mb``, not ``peak_mb``: both children hold the same
 interpreter, pandas and loaded records (some 170 MB at 20,000 rows), so a tenth of
@@ -158,13 +159,19 @@ def _prepared_records(input_dir: Path, profile_name: str):
 
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest import discover_inputs
-    from hotpass.refine.model import SOURCE_ROW
     from hotpass.refine.pipeline import prepare_all
 
     profile = load_profile(profile_name)
     prepared = prepare_all(discover_inputs(input_dir, None), input_dir, profile)
-    frame = pd.concat([s.frame for p in prepared for s in p.frames if len(s.frame)],
-                      ignore_index=True, sort=False)
+    return _text_as_objects(pd.concat([s.frame for p in prepared for s in p.frames
+                                       if len(s.frame)], ignore_index=True, sort=False))
+
+
+def _text_as_objects(frame):
+    """Every column but the source row as Python objects, missing values None: the records
+    as consolidation hands them to the resolution (a Parquet round trip keeps neither)."""
+    from hotpass.refine.model import SOURCE_ROW
+
     text = [c for c in frame.columns if c != SOURCE_ROW]
     frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
     return frame
@@ -272,14 +279,11 @@ def _child(kind: str, records: Path, labels_path: Path, profile_name: str) -> No
     import psutil
 
     from hotpass.profiles import load_profile
-
-    profile = load_profile(profile_name)
-    frame = pd.read_parquet(records)
-    text = [c for c in frame.columns if c != "__source_row"]
-    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
-    report: dict[str, Any] = {}
     from hotpass.refine.heap import release_free_memory
 
+    profile = load_profile(profile_name)
+    frame = _text_as_objects(pd.read_parquet(records))
+    report: dict[str, Any] = {}
     release_free_memory()  # neither side may reuse the heap garbage loading left
     loaded = psutil.Process().memory_full_info().pss
     before = _resident_reset()

@@ -66,8 +66,8 @@ class Explainer:
         opening, closing = np.zeros(grouped.size, np.int8), np.zeros(grouped.size, np.int8)
         opening[starts], closing[np.r_[starts[1:], grouped.size] - 1] = 1, 1
         # a cluster's first entry opens its list, its last closes it
-        opens, closes = (pa.array(["", mark]).take(pa.array(at))
-                         for mark, at in (("[", opening), ("]", closing)))
+        opens = pa.array(["", "["]).take(pa.array(opening))
+        closes = pa.array(["", "]"]).take(pa.array(closing))
         entries = pc.binary_join_element_wise(
             opens, '{"rows": [', self._cite_texts(self.left[indices]), ", ",
             self._cite_texts(self.right[indices]), '], "probability": ',

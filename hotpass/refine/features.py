@@ -12,12 +12,13 @@ hold it (term frequencies). Per name code: its text, its sorted match words (CSR
 of the digits in it ("Hangar 3": "3").
 
 Pitfalls: free-mail hosts and the profile's ``dedupe.shared_domains`` are dropped here, so
-they can neither block nor score. The phonetic, heads and tails keys only block: each is
-a sum of random 64-bit numbers, one per word (a multiset, so word order is free); two
-different names sharing one would only add a candidate pair, with odds of 2**-64. Work is per distinct value and per distinct word, in
-pyarrow/numpy kernels (``textcodes``); a row with more than ``SLOTS`` phones or e-mails
-keeps the first ones. Names, contacts and ids/addresses are built on three threads (the
-kernels release the GIL), so nothing the three share may be written.
+they can neither block nor score. The phonetic, heads and tails keys only block: each is a
+sum of random 64-bit numbers, one per word (a multiset, so word order is free); two
+different names sharing one would only add a candidate pair, with odds of 2**-64. Work is
+per distinct value and per distinct word, in pyarrow/numpy kernels (``textcodes``); a row
+with more than ``SLOTS`` phones or e-mails keeps the first ones. Names, contacts and
+ids/addresses are built on three threads (the kernels release the GIL), so nothing the
+three share may be written.
 """
 
 from __future__ import annotations

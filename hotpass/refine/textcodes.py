@@ -5,9 +5,10 @@ Contract: a text column becomes flat arrays: ``owner`` (the index of the value e
 came from, ascending) and ``words`` (a pyarrow string array). ``encode`` turns strings
 into integer codes (-1: missing or empty) plus their vocabulary, ``ranked`` does the same
 with the vocabulary sorted (code order is alphabetical order), ``joined`` glues each
-owner's words back into one string, ``ranges`` gathers slices of a flat array;
-``digits`` and ``alphanumeric_upper`` keep a value's digits, or its letters (upper-cased)
-and digits, through a byte table over the whole string buffer. Strings stay in pyarrow: a Python ``str`` per value is made only where a Python scorer needs it.
+owner's words back into one string, ``ranges`` gathers slices of a flat array; ``digits``
+and ``alphanumeric_upper`` keep a value's digits, or its letters (upper-cased) and digits,
+through a byte table over the whole string buffer. Strings stay in pyarrow: a Python
+``str`` per value is made only where a Python scorer needs it.
 
 Pitfalls: ``strings`` maps anything that is not a non-empty ``str`` to null, as the
 per-value code did. ``plain_words`` folds accents with NFKD and drops what is left
