@@ -262,3 +262,16 @@ def test_levels_do_not_depend_on_the_chunk_pairs_are_compared_in():
     assert left.size > 7 * 10
     assert np.array_equal(whole.levels, small.levels)
     assert np.array_equal(whole.agreed, small.agreed)
+
+
+def test_evidence_of_a_cluster_lists_each_of_its_links_once():
+    """One organisation in three files (two deciding links), one in two, one in four: each
+    cluster's text is one JSON list of its own links, in pair order."""
+    frame = _frame(["Kestrel Bakery"] * 3 + ["Zulu Granite"] * 2 + ["Falcon Air"] * 4)
+    left, right = np.array([0, 0, 3, 5, 5, 6]), np.array([1, 2, 4, 6, 7, 8])
+    levels = np.tile(np.array([[4, -1, -1, -1, -1, -1]], dtype=np.int8), (6, 1))
+    explain = Explainer(frame, left, right, np.linspace(10, 20, 6), levels)
+    texts = explain.by_cluster(np.arange(6), np.array([0, 0, 3, 5, 5, 5]))
+    assert set(texts) == {0, 3, 5}
+    for cluster, links in ((0, [0, 1]), (3, [2]), (5, [3, 4, 5])):
+        assert json.loads(texts[cluster]) == explain.pairs(links)
