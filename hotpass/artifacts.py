@@ -51,7 +51,7 @@ def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
 
 def _stored_credentials() -> tuple[str, str] | None:
     """The key pair from the credentials store (``hotpass credentials``), when both are set."""
-    from hotpass import credentials
+    from hotpass.infra import credentials
 
     store = credentials.load()
     pair = (store.get("AWS_ACCESS_KEY_ID"), store.get("AWS_SECRET_ACCESS_KEY"))

@@ -26,8 +26,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotpass.errors import ProfileError
-
-BUNDLED_PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
+from hotpass.paths import PROFILE_DIR as BUNDLED_PROFILE_DIR
 
 FieldKind = Literal[
     "text", "name", "person", "email", "phone", "website", "region", "date", "identifier"

@@ -19,14 +19,14 @@ from ops.adapter import is_dry, task
 })
 def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
     """Generate messy data, time hotpass vs naive pandas+openpyxl, score the dedupe."""
-    from hotpass.samples import check_arguments
+    from hotpass.bench.samples import check_arguments
 
     check_arguments(rows=rows, files=files)
     if is_dry(c, dry_run):
         print(f"[dry-run] would generate {rows} rows (seed {seed}, {files} files) into "
               f"{Path(out) / 'input'}, run both pipelines and write {Path(out) / 'refine.json'}")
         return
-    from hotpass.bench import format_table, run_benchmark
+    from hotpass.bench.refine import format_table, run_benchmark
 
     result = run_benchmark(rows=rows, seed=seed, out_dir=Path(out), files=files)
     print(format_table(result))
@@ -50,7 +50,7 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
 def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repeat=3,
            dry_run=False):
     """Generate messy data, resolve it with Hotpass and with Splink, score both."""
-    from hotpass.samples import check_arguments
+    from hotpass.bench.samples import check_arguments
 
     check_arguments(rows=rows, files=1)
     if repeat < 1:
@@ -61,7 +61,7 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
               f"and write {Path(out) / 'dedupe.json'}")
         return
     if febrl:
-        from hotpass.bench_dedupe import format_dedupe_table, run_febrl_benchmark
+        from hotpass.bench.dedupe import format_dedupe_table, run_febrl_benchmark
 
         try:
             result = run_febrl_benchmark(febrl, out_dir=Path(out), repeat=repeat)
@@ -75,7 +75,7 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
               f"{Path(out) / 'dedupe-input'}, resolve them with Hotpass and Splink and write "
               f"{Path(out) / 'dedupe.json'}")
         return
-    from hotpass.bench_dedupe import format_dedupe_table, run_dedupe_benchmark
+    from hotpass.bench.dedupe import format_dedupe_table, run_dedupe_benchmark
 
     result = run_dedupe_benchmark(rows=rows, hard=hard, seed=seed, out_dir=Path(out),
                                   repeat=repeat)

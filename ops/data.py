@@ -23,7 +23,7 @@ from ops.adapter import is_dry, task
 def sample(c, rows=400, seed=7, out="data", files=4, profile="generic", exports=True, truth="",
            dry_run=False):
     """Write the messy sample workbooks (titles above headers, synonyms, duplicates...)."""
-    from hotpass.samples import check_arguments, generate_workbooks, planned_files
+    from hotpass.bench.samples import check_arguments, generate_workbooks, planned_files
 
     check_arguments(rows=rows, files=files)
     target = Path(out)

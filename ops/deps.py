@@ -15,7 +15,7 @@ from ops.adapter import procedure, task
 })
 def sync(c, extras="dev", check=False, dry_run=False):
     """Sync the environment with `uv sync --locked` (plan, apply, verify with --check)."""
-    from hotpass import deps
+    from hotpass.infra import deps
 
     chosen = deps.split_extras(extras)
     if check:

@@ -1,6 +1,6 @@
 """Environment tasks: ``invoke env.generate`` (the same as ``hotpass env``).
 
-Thin wrapper: the logic (sources, plan, atomic write, verify) is ``hotpass.env.generate``.
+Thin wrapper: the logic (sources, plan, atomic write, verify) is ``hotpass.infra.env.generate``.
 Invoke's global ``--dry`` counts as ``--dry-run`` (through ``ops.adapter``).
 """
 
@@ -36,7 +36,7 @@ def generate(c, target="local", output="", prefect_url="", openlineage_url="",
     """Write .env.<target> with every endpoint of the stack (see `hotpass env`)."""
     from pathlib import Path
 
-    from hotpass import env
+    from hotpass.infra import env
 
     dry_run = is_dry(c, dry_run)
     urls = {"PREFECT_API_URL": prefect_url, "OPENLINEAGE_URL": openlineage_url,

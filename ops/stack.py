@@ -1,7 +1,7 @@
 """Stack tasks: ``invoke stack.up|down|status|logs`` for the self-hosted stack.
 
 Thin wrappers: the logic (compose or native, plan/apply/verify, status, logs) lives in
-``hotpass.stack``. ``stack.up`` uses Docker Compose when an engine answers, else (or with
+``hotpass.infra.stack``. ``stack.up`` uses Docker Compose when an engine answers, else (or with
 ``--native``) starts what runs as local processes.
 """
 
@@ -54,7 +54,7 @@ def _print_status(report: dict) -> None:
 def up(c, native=False, llm=False, prefect_port=4200, s3_port=9000, timeout=120,
        state_dir="", dry_run=False):
     """Bring the self-hosted stack up (idempotent: running services are left alone)."""
-    from hotpass.stack import choose_mode, status, up_procedure
+    from hotpass.infra.stack import choose_mode, status, up_procedure
 
     mode, reason = choose_mode(native)
     print(f"stack: {mode} ({reason})")
@@ -72,7 +72,7 @@ def up(c, native=False, llm=False, prefect_port=4200, s3_port=9000, timeout=120,
 })
 def down(c, state_dir="", dry_run=False):
     """Stop what stack.up started (compose: `docker compose down`, volumes kept)."""
-    from hotpass.stack import down_procedure
+    from hotpass.infra.stack import down_procedure
 
     procedure(c, down_procedure(_state_dir(state_dir)), dry_run=dry_run)
 
@@ -83,7 +83,7 @@ def down(c, state_dir="", dry_run=False):
 })
 def status(c, json=False, state_dir=""):
     """Every service of the compose file: URL, health and, when not started, why."""
-    from hotpass.stack import status as stack_status
+    from hotpass.infra.stack import status as stack_status
 
     report = stack_status(_state_dir(state_dir))
     if json:
@@ -99,7 +99,7 @@ def status(c, json=False, state_dir=""):
 })
 def logs(c, service, lines=50, state_dir=""):
     """Print the last lines of one service's log (kept after stack.down)."""
-    from hotpass.stack import logs as stack_logs
+    from hotpass.infra.stack import logs as stack_logs
 
     text, note = stack_logs(service, _state_dir(state_dir), int(lines))
     if note:

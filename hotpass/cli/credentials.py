@@ -25,7 +25,7 @@ def credentials_group(ctx: click.Context) -> None:
 
 
 def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
-    from hotpass.credentials import ChangeCredentials, store_path
+    from hotpass.infra.credentials import ChangeCredentials, store_path
     from hotpass.procedure import run
 
     outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=click.echo)
@@ -59,7 +59,7 @@ def set_command(name: str, value: str | None, from_stdin: bool, dry_run: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def show_command(as_json: bool) -> None:
     """List stored credentials with masked values."""
-    from hotpass import credentials
+    from hotpass.infra import credentials
 
     rows = credentials.entries()
     if as_json:
@@ -78,7 +78,7 @@ def show_command(as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
 def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> None:
     """Remove the named credentials (or --all)."""
-    from hotpass import credentials
+    from hotpass.infra import credentials
 
     if bool(names) == clear_all:
         raise HotpassError("credentials clear: name the credentials to remove, or pass --all")
@@ -93,7 +93,7 @@ def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> Non
 @click.option("--dry-run", is_flag=True, help="Ask, then print what would change; store nothing.")
 def wizard_command(dry_run: bool) -> None:
     """Prompt for each credential Hotpass uses (needs a terminal; blank keeps the value)."""
-    from hotpass import credentials
+    from hotpass.infra import credentials
 
     if not sys.stdin.isatty():
         raise HotpassError("credentials wizard: needs a terminal; in scripts use "

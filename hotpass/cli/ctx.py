@@ -1,4 +1,4 @@
-"""``hotpass ctx init``: point Prefect at the stack or a live tunnel (hotpass.ctx).
+"""``hotpass ctx init``: point Prefect at the stack or a live tunnel (hotpass.infra.ctx).
 
 Contract: prints the profile, where the URL came from and the action (create, update,
 activate, unchanged); ``--dry-run`` changes nothing; ``--json`` prints one document.
@@ -10,7 +10,7 @@ import json
 
 import click
 
-from hotpass.ctx import TARGETS
+from hotpass.infra.ctx import TARGETS
 
 
 @click.group("ctx", invoke_without_command=True)
@@ -30,7 +30,7 @@ def ctx_group(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def init_command(target: str, api_url: str | None, dry_run: bool, as_json: bool) -> None:
     """Create or update the Prefect profile hotpass-<target> and make it active."""
-    from hotpass.ctx import init
+    from hotpass.infra.ctx import init
 
     result = init(target, api_url, dry_run=dry_run)
     if as_json:

@@ -1,4 +1,4 @@
-"""``hotpass doctor``: run the checks (hotpass.doctor), optionally fix what is safe.
+"""``hotpass doctor``: run the checks (hotpass.infra.doctor), optionally fix what is safe.
 
 Contract: one line per check (``ok``/``warn``/``fail``/``skip``, name, detail), then
 the fixes applied under ``--autofix`` and a summary; ``--json`` prints one document.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from hotpass.env import TARGETS
+from hotpass.infra.env import TARGETS
 
 
 @click.command("doctor")
@@ -31,9 +31,9 @@ from hotpass.env import TARGETS
 def doctor_command(profile: str | None, search_paths: tuple[Path, ...], target: str,
                    autofix: bool, dry_run: bool, as_json: bool) -> None:
     """Check Python, extras, profile, folders, env file, Prefect and workers, tunnels."""
-    from hotpass.doctor import Options, diagnose, failed
-    from hotpass.doctor import autofix as apply_fixes
     from hotpass.errors import HotpassError
+    from hotpass.infra.doctor import Options, diagnose, failed
+    from hotpass.infra.doctor import autofix as apply_fixes
 
     options = Options(profile=profile, search_paths=search_paths, target=target)
     rows = diagnose(options)

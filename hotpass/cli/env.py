@@ -1,4 +1,4 @@
-"""``hotpass env``: write ``.env.<target>`` with the stack's endpoints (see hotpass.env).
+"""``hotpass env``: write ``.env.<target>`` with the stack's endpoints (see hotpass.infra.env).
 
 Contract: prints the plan (per-variable changes, masked) and what was written; with
 ``--dry-run`` prints the file as it would be, credentials masked, and writes nothing;
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from hotpass.env import TARGETS
+from hotpass.infra.env import TARGETS
 
 URL_FLAGS = (  # flag, variable
     ("--prefect-url", "PREFECT_API_URL"),
@@ -53,7 +53,7 @@ def env_options(command):
 def run_env(*, target: str, output: Path | None, urls: dict[str, str | None],
             allow_network: bool, include_credentials: bool, force: bool, dry_run: bool,
             as_json: bool) -> dict:
-    from hotpass.env import describe, generate
+    from hotpass.infra.env import describe, generate
 
     result = generate(target, {k.upper(): v for k, v in urls.items() if v}, output=output,
                       allow_network=allow_network, include_credentials=include_credentials,

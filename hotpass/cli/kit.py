@@ -43,6 +43,6 @@ def echo_json(data: object) -> None:
 def parse_since_option(ctx: click.Context, param: click.Parameter, value: str | None):
     """``--since`` as a date, checked before the command body (and Prefect) runs; a bad
     one is a ``HotpassError`` (one line). ``refine`` and ``orchestrate`` share it."""
-    from hotpass.refine.plan import parse_since
+    from hotpass.refine.run import parse_since
 
     return parse_since(value)

@@ -1,4 +1,4 @@
-"""``hotpass net up|lease|status|down``: SSH tunnels to Prefect and Marquez (hotpass.net).
+"""``hotpass net up|lease|status|down``: SSH tunnels to Prefect and Marquez (hotpass.infra.net).
 
 Contract: ``up`` and ``lease`` share the connection flags; defaults for the hosts come
 from HOTPASS_BASTION_HOST / HOTPASS_PREFECT_HOST / HOTPASS_MARQUEZ_HOST. ``--dry-run``
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from hotpass.net.state import SERVICES
+from hotpass.infra.net.state import SERVICES
 
 
 @click.group("net", invoke_without_command=True)
@@ -59,8 +59,8 @@ def connection_options(command):
 
 
 def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
-    from hotpass import net
-    from hotpass.net.state import check_label
+    from hotpass.infra import net
+    from hotpass.infra.net.state import check_label
     from hotpass.settings import load as load_settings
 
     settings = load_settings()
@@ -107,7 +107,7 @@ def up_command(detach: bool, **params) -> None:
               help="How long the tunnel lives: 90s, 30m, 2h, 1d. It closes itself then.")
 def lease_command(ttl: str, **params) -> None:
     """Open a background tunnel that closes itself when the lease (--ttl) ends."""
-    from hotpass.net import parse_ttl
+    from hotpass.infra.net import parse_ttl
 
     _open(params, detach=True, ttl_seconds=parse_ttl(ttl))
 
@@ -117,7 +117,7 @@ def lease_command(ttl: str, **params) -> None:
 @click.option("--prune", is_flag=True, help="Forget tunnels whose ssh is dead.")
 def status_command(as_json: bool, prune: bool) -> None:
     """List recorded tunnels: ports, whether ssh is alive and each forward answers."""
-    from hotpass import net
+    from hotpass.infra import net
 
     rows = net.status()
     pruned = net.prune() if prune else []
@@ -143,7 +143,7 @@ def status_command(as_json: bool, prune: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print which tunnels would close.")
 def down_command(label: str | None, all_tunnels: bool, dry_run: bool) -> None:
     """Close a tunnel (--label) or all of them; verifies the ports are released."""
-    from hotpass import net
+    from hotpass.infra import net
 
     results = net.down(label=label, all_tunnels=all_tunnels, dry_run=dry_run)
     if not results:

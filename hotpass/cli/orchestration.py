@@ -27,7 +27,7 @@ from hotpass.cli.kit import echo, echo_json, parse_since_option
 def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run: bool,
                no_upload: bool, build_image: bool, push_image: bool, as_json: bool,
                manifests: list[Any] | None = None) -> list[dict[str, Any]]:
-    from hotpass.orchestration.deployment import Deploy
+    from hotpass.orchestration.deploy import Deploy
     from hotpass.orchestration.manifests import load_manifests, select
     from hotpass.procedure import run
 
@@ -66,7 +66,7 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
                     dask_address: str | None = None,
                     profile_search_path: tuple[Path, ...] = ()) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
-    from hotpass.refine.plan import refine_options
+    from hotpass.refine.run import refine_options
 
     options = refine_options(input_dir=input_dir, output_path=output_path, profile=profile,
                              profile_search_path=profile_search_path, archive=archive,

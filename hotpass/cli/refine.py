@@ -40,8 +40,8 @@ from hotpass.cli.kit import echo, echo_json, parse_since_option
 def refine(input_dir, output_path, profile_name, profile_search_path, archive, since, strict,
            wait, as_json, enable_observability) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
-    from hotpass.progress import terminal_progress
-    from hotpass.refine.plan import refine_options, run
+    from hotpass.cli.progress import terminal_progress
+    from hotpass.refine.run import refine_options, run
 
     options = refine_options(input_dir=input_dir, output_path=output_path,
                              profile=profile_name, profile_search_path=profile_search_path,

@@ -1,4 +1,4 @@
-"""``hotpass setup``: the resumable bootstrap (hotpass.setup), plan printed first.
+"""``hotpass setup``: the resumable bootstrap (hotpass.infra.setup), plan printed first.
 
 Contract: prints the plan, then one line per step (skipped, done); stops at the first
 failing step with a one-line error saying to re-run. ``--dry-run`` prints the plan only.
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from hotpass.env import TARGETS
+from hotpass.infra.env import TARGETS
 
 
 def _ask_on_terminal() -> dict[str, str]:
-    from hotpass import credentials
+    from hotpass.infra import credentials
 
     if not sys.stdin.isatty():
         from hotpass.errors import HotpassError
@@ -46,7 +46,7 @@ def setup_command(target: str, extras: tuple[str, ...], host: str | None, user: 
                   ssh_port: int | None, identity_file: Path | None,
                   ssh_options: tuple[str, ...], force_env: bool, dry_run: bool) -> None:
     """Bootstrap: deps -> credentials -> tunnel (staging/prod) or stack (local) -> ctx -> env."""
-    from hotpass.setup import Options, bootstrap
+    from hotpass.infra.setup import Options, bootstrap
 
     options = Options(target=target, extras=extras, host=host, user=user, ssh_port=ssh_port,
                       identity_file=identity_file, ssh_options=ssh_options,

@@ -1,5 +1,5 @@
 """Telemetry and lineage around one refine run (``hotpass refine``, ``orchestrate``, the
-Prefect flow: all composed by ``hotpass.refine.plan``).
+Prefect flow: all composed by ``hotpass.refine.run``).
 
 Contract: ``observe_refine(profile=..., telemetry=..., namespace=..., flow=...)`` is a
 context manager that first checks the ``observability`` extra is installed for what is

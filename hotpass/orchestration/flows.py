@@ -2,7 +2,7 @@
 
 Contract:
 - ``refinement_pipeline_flow`` is the run ``hotpass refine`` does, composed by
-  ``hotpass.refine.plan`` (same ``since``, profile search path, telemetry with
+  ``hotpass.refine.run`` (same ``since``, profile search path, telemetry with
   ``enable_observability``, lineage when OpenLineage is configured), with
   ``prepare_source`` mapped over the inputs to prepare as tasks (the flow's task runner
   spreads them) and consolidate-and-publish as one task; ``incremental`` re-prepares only
@@ -76,7 +76,7 @@ def prepare_source_task(path: Path, input_root: Path, profile: Any) -> tuple[Any
 def finish_task(plan: Any, prepared: list, timings: dict) -> Any:
     from prefect.states import Failed
 
-    from hotpass.refine.plan import publish_run
+    from hotpass.refine.run import publish_run
 
     try:
         return publish_run(plan, prepared, timings)
@@ -93,7 +93,7 @@ def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/r
     """Refine a folder (or a backfill's input bundle) with per-workbook tasks."""
     from prefect.states import Failed, State
 
-    from hotpass.refine import plan as refine_plan
+    from hotpass.refine import run as refine_plan
 
     logger = get_run_logger()
     ran_on: dict[str, dict] = {}
@@ -204,7 +204,7 @@ def backfill_pipeline_flow(since: dt.date | None = None, until: dt.date | None =
                            refinement_deployment: str = REFINEMENT_DEPLOYMENT,
                            poll_seconds: float = 2.0) -> dict[str, Any]:
     """Replay each day's archived inputs as a run of the refinement deployment."""
-    from hotpass.refine.archive import input_bundle_path
+    from hotpass.refine.output.archive import input_bundle_path
 
     if not backfill or incremental:
         raise ValueError("a backfill replays whole days: backfill must be true and "

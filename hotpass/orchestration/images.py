@@ -11,13 +11,9 @@ The default tag is ``HOTPASS_IMAGE`` or ``hotpass:<version>``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from hotpass import __version__
 from hotpass.errors import HotpassError
-
-SOURCE_ROOT = Path(__file__).resolve().parents[2]
-DOCKERFILE = Path("deploy/docker/Dockerfile")
+from hotpass.paths import DOCKERFILE, SOURCE_ROOT
 
 
 def default_tag() -> str:

@@ -25,8 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotpass.errors import HotpassError
-
-DEFAULT_MANIFEST_DIR = Path(__file__).resolve().parents[2] / "prefect"
+from hotpass.paths import MANIFEST_DIR as DEFAULT_MANIFEST_DIR
 
 
 class ManifestError(HotpassError):

@@ -43,7 +43,7 @@ def configured_api_url() -> str | None:
 def orchestrate(options: Any, *, incremental: bool = False,
                 enable_observability: bool = False, task_runner: str = "thread",
                 dask_address: str | None = None) -> tuple[str, dict[str, Any]]:
-    from hotpass.refine.plan import preflight
+    from hotpass.refine.run import preflight
     from hotpass.settings import load as load_settings
 
     flag = load_settings().enable_prefect_runtime

@@ -1,7 +1,7 @@
 """What an orchestrated refinement run reports, and the run without Prefect (no Prefect
 imported here).
 
-Contract: the run itself is ``hotpass.refine.plan`` (shared with ``hotpass refine``).
+Contract: the run itself is ``hotpass.refine.run`` (shared with ``hotpass refine``).
 ``run_summary(plan, result, mode)`` is the JSON-able summary every mode returns:
 ``processed`` (inputs prepared this run), ``reused`` (inputs an incremental run took
 from the prepared cache), ``records_out`` (the full published dataset), ``since``,
@@ -61,7 +61,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
 def run_local(options: Any, *, incremental: bool = False,
               telemetry: bool | None = None) -> dict[str, Any]:
     """The refinement flow's run without Prefect (``orchestrate`` with the runtime off)."""
-    from hotpass.refine.plan import run
+    from hotpass.refine.run import run
 
     plan, result = run(options, incremental=incremental, telemetry=telemetry,
                        flow="hotpass-refinement")

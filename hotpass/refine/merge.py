@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.profiles import Profile
-from hotpass.refine.dedupe import NAME_KEY, name_keys
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_NAMES,
@@ -33,6 +32,7 @@ from hotpass.refine.model import (
     SOURCE_ROW,
     SOURCE_SHEET,
 )
+from hotpass.refine.resolve.dedupe import NAME_KEY, name_keys
 
 CLUSTER = "__cluster"
 RANK = "__rank"

@@ -9,7 +9,7 @@ Contract:
   in row chunks, with the same result.
 - ``consolidate(prepared, profile)`` de-duplicates, merges and validates all of them.
 - ``consolidate`` raises ``InputError`` when no usable rows remain.
-The whole run (gate, export, report, archive) is composed in ``hotpass.refine.run``.
+The whole run (gate, export, report, archive) is composed in ``hotpass.refine.output.publish``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.profiles import Profile
-from hotpass.refine.ingest import read_sheets
-from hotpass.refine.linking import attach_by_domain, drop_link_keys, link_sheets
-from hotpass.refine.mapping import frame_from_sheet
+from hotpass.refine.ingest.column_types import ColumnTyper
+from hotpass.refine.ingest.files import read_sheets
+from hotpass.refine.ingest.links import attach_by_domain, drop_link_keys, link_sheets
+from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.model import (
     SOURCE_FILE,
     SOURCE_ROW,
@@ -37,7 +38,6 @@ from hotpass.refine.model import (
     SourceFrame,
 )
 from hotpass.refine.signals import child_init
-from hotpass.refine.typing_columns import ColumnTyper
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("hotpass.refine")
@@ -228,8 +228,8 @@ class Consolidated:
 def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidated:
     import pandas as pd
 
-    from hotpass.refine.dedupe import resolve
     from hotpass.refine.merge import merge_clusters
+    from hotpass.refine.resolve.dedupe import resolve
     from hotpass.refine.validate import validate_records
 
     sources = [s for p in prepared for s in p.frames]

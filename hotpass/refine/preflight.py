@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from hotpass.errors import HotpassError
-from hotpass.refine.publish import CHECKSUMS, store_dir
+from hotpass.refine.output.staging import CHECKSUMS, store_dir
 
 OUTPUT_STEMS = ("issues", "provenance")
 _HEADROOM = 1 << 20

@@ -1,137 +1,262 @@
-"""Publishing one refine run: strict gate -> every output into the run's staging folder
--> one publish -> the post-publish steps (the archive upload, with HOTPASS_S3_ENDPOINT).
+"""One refine run, composed once for ``hotpass refine``, ``hotpass orchestrate`` and the
+Prefect flow: options, input selection, incremental reuse, telemetry and lineage.
 
-Contract: ``publish(options, profile, inputs, prepared, result, timings, staged)`` writes
-xlsx, csv, parquet, the quality reports and (``--archive``) both bundles into
-``staged.dir`` and publishes them as one set (``hotpass.refine.publish``); any failure,
-signal or kill before that leaves the previous set as it was, and a write failure (a full
-disk) is one ``HotpassError`` (exit 1) saying so. ``--strict`` fails before anything is
-written. Without ``staged`` (a Prefect flow finishing a run whose files were prepared as
-tasks) it takes the output folder's lock itself, waiting for a run that holds it.
-``hotpass.refine.plan`` composes the whole run (preflight, lock, ingest, publish).
+Contract:
+- ``parse_since(value)``: ``YYYY-MM-DD`` (or a date) -> ``date``; anything else is one
+  ``HotpassError`` naming ``--since``. Everywhere, ``since`` means the inputs modified
+  at or after 00:00 local time that day. A full run reads only those (its outputs cover
+  them, as ``refine --since``); an incremental run reads those again whatever its
+  checkpoint says and still publishes every input (a resume from that date).
+- ``refine_options(...)``: flags over ``HotpassSettings`` (input folder, ``.xlsx``
+  output, profile, profile search path = flags then ``HOTPASS_PROFILE_SEARCH_PATH``).
+- ``plan_run(options, incremental=...)``: loads the profile, unpacks an input bundle
+  given as the input folder (a backfill replay), selects the inputs. ``incremental``:
+  inputs modified since the checkpoint's start time (or ``since``), or new to the
+  checkpoint, are ``fresh``; the others come from the prepared cache (a miss is prepared
+  again); ``unchanged`` when nothing is fresh and the input set is the checkpoint's.
+- ``execute(plan, prepare_many, publish=...)``: prepares the fresh inputs
+  (``prepare_many``: the local process pool, or the flow's tasks), caches them, then
+  ``publish_run`` consolidates *every* input, publishes like ``hotpass refine`` and, for
+  incremental runs, records the checkpoint and prunes the cache.
+- ``run(options, ...)`` does it all inside ``observe_refine`` (telemetry when asked or
+  ``HOTPASS_TELEMETRY_ENABLED``; lineage when OpenLineage is configured) and returns
+  ``(plan, result)``; ``result`` is ``None`` for an unchanged incremental run, which
+  writes nothing. Before any work it checks the output path (``refine.preflight``) and
+  the free disk space, then holds the output folder's lock (``options.wait`` waits for
+  it) from before ingest to after the publish; SIGTERM/SIGINT stop it cleanly
+  (``refine.signals``). ``preflight`` runs the checks that must fail before Prefect
+  starts.
 
-Pitfalls: the quality report is built before the export (its summary is a sheet of the
-workbook), so its ``stage_seconds`` cover ingest and consolidate only. Returned output
-paths are the stable names (``dist/refined.xlsx``), symlinks into the published run.
+Pitfalls: the checkpoint is the run's *start* time, so a file saved while the run read
+the others is picked up next time. A ``.zip`` input folder is unpacked into a temporary
+folder that ``run`` removes when the run ends (after lineage has read the files).
 """
 
 from __future__ import annotations
 
-import logging
-import signal
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from hotpass import __version__
-from hotpass.errors import HotpassError, Interrupted, StrictModeError
-from hotpass.observability import stage_span
-from hotpass.profiles import Profile
+from hotpass.errors import HotpassError
+from hotpass.refine import incremental as cache
 from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
-from hotpass.refine.pipeline import Consolidated
-from hotpass.refine.publish import CHECKSUMS, INPUT_ARCHIVES, StagedRun
-from hotpass.refine.signals import stop_on_signals
 
-log = logging.getLogger("hotpass.refine")
+PrepareMany = Callable[[list[Path], Path, Any], list[PreparedSource]]
 
 
-@contextmanager
-def stage(timings: dict[str, float], name: str) -> Iterator[None]:
-    """Time one stage into ``timings``; with telemetry on, also a span and a duration metric
-    (``stage_span`` is a shared no-op when telemetry is off)."""
-    log.debug("stage %s: start", name)
-    start = time.perf_counter()
-    with stage_span(name):
-        yield
-    timings[name] = round(time.perf_counter() - start, 3)
-    log.info("stage %s: done in %.3f s", name, timings[name])
-
-
-def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
-            prepared: list[PreparedSource], result: Consolidated,
-            timings: dict[str, float], staged: StagedRun | None = None) -> RefineResult:
-    """Strict gate, then every output into the staging directory, then one publish.
-
-    Without ``staged`` (an orchestrated flow that prepared the files as tasks) this takes
-    the output folder's lock itself, waiting for a run that holds it.
-    """
-    if staged is None:
-        from hotpass.refine.publish import open_run
-
-        with stop_on_signals(), open_run(options.output_path, wait=True) as own:
-            return publish(options, profile, inputs, prepared, result, timings, own)
-    sheets = [s for p in prepared for s in p.sheets]
-    errors = [i for i in result.issues if i.severity == "error"]
-    if options.strict and errors:
-        raise StrictModeError(
-            f"--strict: {len(errors)} error(s); first: {errors[0].one_line()}")
+def parse_since(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
     try:
-        with stage(timings, "export"):
-            report, written = _write_all(options, profile, inputs, prepared, result, timings,
-                                         staged)
-        with stage(timings, "publish"):
-            published = staged.publish()
-    except Interrupted as exc:
-        if staged.published:
-            exc.args = (f"stopped by {signal.Signals(exc.signum).name} after this run's "
-                        f"outputs were published",)
-        raise
-    except (OSError, HotpassError) as exc:
-        if staged.published:
-            raise
-        reason = exc.message if isinstance(exc, HotpassError) else (exc.strerror or str(exc))
-        raise HotpassError(f"--output-path {options.output_path}: {reason}; nothing was "
-                           "published, the previous outputs are kept", exit_code=1) from exc
-    outputs = {kind: published[path.name] for kind, path in written.items()}
-    outputs["checksums"] = published[CHECKSUMS]
-    # Post-publish steps go here: they run under the lock and see the published set; a
-    # failure in one leaves that set published.
-    uploads = {}
-    if options.archive:  # HOTPASS_S3_ENDPOINT only
-        from hotpass.artifacts import upload_archive
-
-        uploads = {"archive": uri} if (uri := upload_archive(outputs["archive"])) else {}
-    return RefineResult(options=options, refined=result.refined, provenance=result.provenance,
-                        issues=result.issues, sheets=sheets, inputs=inputs,
-                        rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
-                        outputs=outputs, uploads=uploads, report=report,
-                        stage_seconds=timings)
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise HotpassError(f"--since {value}: not a date like 2024-11-01") from None
 
 
-def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
-               prepared: list[PreparedSource], result: Consolidated,
-               timings: dict[str, float], staged: StagedRun) -> tuple[dict, dict[str, Path]]:
-    """The data batch, then the quality report, then (``--archive``) both bundles."""
-    from hotpass.refine.export import write_refined_outputs
-    from hotpass.refine.report import (
-        build_quality_report,
-        quality_summary_frame,
-        write_quality_report,
-    )
+def since_cutoff(since: dt.date) -> float:
+    """00:00 local time on ``since`` as a timestamp (the same cutoff ``refine`` uses)."""
+    return dt.datetime.combine(since, dt.time.min).timestamp()
 
-    report = build_quality_report(
-        profile=profile, sheets=[s for p in prepared for s in p.sheets],
-        refined=result.refined, issues=result.issues, rows_in=result.rows_in,
-        duplicates_merged=result.duplicates_merged, inputs=[p.relative for p in prepared],
-        stage_seconds=timings, hotpass_version=__version__, dedupe=result.dedupe)
-    target = staged.dir / options.output_path.name
-    outputs = write_refined_outputs(target, result.refined, result.provenance,
-                                    result.issues, quality_summary_frame(report))
-    outputs.update(write_quality_report(report, staged.dir))
-    if options.archive:
-        from hotpass.refine.archive import build_archive, build_input_bundle
 
-        outputs["archive"] = build_archive(
-            archive_path=target.with_name(target.stem + "-bundle.zip"),
-            outputs=dict(outputs), inputs=inputs, input_root=options.input_dir,
-            profile_name=profile.name,
-            row_counts={"rows_in": result.rows_in, "records_out": len(result.refined),
-                        "duplicates_merged": result.duplicates_merged},
-            hotpass_version=__version__)
-        outputs["input_bundle"] = build_input_bundle(
-            bundle_dir=staged.dir / INPUT_ARCHIVES, inputs=inputs,
-            input_root=options.input_dir, profile_name=profile.name,
-            hotpass_version=__version__,
-            merge_from=options.output_path.parent / INPUT_ARCHIVES)  # the published day
-    return report, outputs
+def refine_options(*, input_dir: Path | str | None = None,
+                   output_path: Path | str | None = None, profile: str | None = None,
+                   profile_search_path: tuple[Path, ...] = (), archive: bool = False,
+                   since: Any = None, strict: bool = False, wait: bool = False
+                   ) -> RefineOptions:
+    from hotpass.settings import load as load_settings
+
+    settings = load_settings()
+    output = Path(output_path or settings.output_path)
+    if output.suffix.lower() != ".xlsx":
+        raise HotpassError(f"--output-path {output}: must end in .xlsx")
+    return RefineOptions(
+        input_dir=Path(input_dir or settings.input_dir), output_path=output,
+        profile_name=profile or settings.profile,
+        profile_search_paths=tuple(Path(p) for p in profile_search_path)
+        + tuple(settings.profile_search_path),
+        archive=archive, since=parse_since(since), strict=strict, wait=wait)
+
+
+@dataclass
+class RunPlan:
+    options: RefineOptions
+    profile: Any  # hotpass.profiles.Profile
+    inputs: list[Path]
+    fresh: list[Path]
+    reused: dict[Path, PreparedSource] = field(default_factory=dict)
+    keys: dict[Path, str] = field(default_factory=dict)
+    incremental: bool = False
+    checkpoint: cache.Checkpoint | None = None
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    staged: Any = None  # the locked StagedRun publish writes into (hotpass.refine.output.staging)
+
+    @property
+    def unchanged(self) -> bool:
+        return (self.incremental and self.checkpoint is not None and not self.fresh
+                and set(self.checkpoint.inputs) == {self.label(p) for p in self.inputs})
+
+    def label(self, path: Path) -> str:
+        root = self.options.input_dir
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def is_bundle(input_dir: Path) -> bool:
+    return Path(input_dir).suffix.lower() == ".zip"
+
+
+def resolve_input_dir(input_dir: Path, scratch: Path | None) -> Path:
+    """A folder as is; a ``.zip`` input bundle unpacked (checksums verified) to scratch."""
+    input_dir = Path(input_dir)
+    if not is_bundle(input_dir):
+        return input_dir
+    from hotpass.refine.output.archive import extract_input_bundle
+
+    if not input_dir.is_file():
+        raise HotpassError(f"--input-dir {input_dir}: no such input bundle")
+    if scratch is None:
+        raise HotpassError(f"--input-dir {input_dir}: an input bundle needs a scratch folder")
+    return extract_input_bundle(input_dir, Path(scratch) / input_dir.stem)
+
+
+def plan_run(options: RefineOptions, *, incremental: bool = False,
+             scratch: Path | None = None) -> RunPlan:
+    from hotpass.profiles import load_profile
+    from hotpass.refine.ingest.files import discover_inputs
+    from hotpass.refine.preflight import own_outputs_excluded
+
+    started_at = dt.datetime.now(dt.UTC)
+    profile = load_profile(options.profile_name, options.profile_search_paths)
+    options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
+    # An incremental run publishes every input; a run never reads its own outputs.
+    inputs = own_outputs_excluded(
+        discover_inputs(options.input_dir, None if incremental else options.since),
+        options.output_path)
+    if not inputs:
+        raise HotpassError(f"--input-dir {options.input_dir}: holds only the outputs of "
+                           f"earlier runs into {options.output_path.parent}")
+    if not incremental:
+        return RunPlan(options, profile, inputs, list(inputs), started_at=started_at)
+    plan = RunPlan(options, profile, inputs, [], incremental=True, started_at=started_at)
+    plan.checkpoint = cache.read_checkpoint(options.output_path)
+    fingerprint = cache.profile_fingerprint(profile)
+    seen = set(plan.checkpoint.inputs) if plan.checkpoint else set()
+    cutoff = (since_cutoff(options.since) if options.since else
+              plan.checkpoint.last_success.timestamp() if plan.checkpoint else None)
+    for path in inputs:
+        plan.keys[path] = cache.cache_key(path, plan.label(path), fingerprint)
+        touched = cutoff is None or path.stat().st_mtime >= cutoff or \
+            (plan.checkpoint is not None and plan.label(path) not in seen)
+        hit = None if touched else cache.load(options.output_path, plan.keys[path])
+        if hit is None:
+            plan.fresh.append(path)
+        else:
+            plan.reused[path] = hit
+    return plan
+
+
+def prepare_locally(progress: Any = None) -> PrepareMany:
+    from hotpass.refine.pipeline import prepare_all
+
+    return lambda paths, root, profile: prepare_all(paths, root, profile, progress)
+
+
+def prepare(plan: RunPlan, prepare_many: PrepareMany) -> list[PreparedSource]:
+    """Every input's prepared result, in input order: fresh ones prepared (and cached)."""
+    prepared = dict(zip(plan.fresh, prepare_many(plan.fresh, plan.options.input_dir,
+                                                 plan.profile) if plan.fresh else [],
+                        strict=True))
+    for path in plan.fresh if plan.incremental else []:
+        cache.store(plan.options.output_path, plan.keys[path], prepared[path])
+    return [prepared[p] if p in prepared else plan.reused[p] for p in plan.inputs]
+
+
+def publish_run(plan: RunPlan, prepared: list[PreparedSource],
+                timings: dict[str, float]) -> RefineResult:
+    """Consolidate every input, publish like ``hotpass refine``, then the checkpoint."""
+    from hotpass.refine.heap import release_free_memory
+    from hotpass.refine.output.publish import publish, stage
+    from hotpass.refine.pipeline import consolidate
+
+    with stage(timings, "consolidate"):
+        result = consolidate(prepared, plan.profile)
+        release_free_memory()  # before the export forks its workbook writer
+    published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
+                        plan.staged)
+    if plan.incremental:
+        cache.write_checkpoint(plan.options.output_path, plan.started_at,
+                               [plan.label(p) for p in plan.inputs])
+        cache.prune(plan.options.output_path, set(plan.keys.values()))
+    return published
+
+
+def execute(plan: RunPlan, prepare_many: PrepareMany,
+            publish: Callable[..., RefineResult] = publish_run) -> RefineResult:
+    from hotpass.refine.output.publish import stage
+
+    timings: dict[str, float] = {}
+    with stage(timings, "ingest"):
+        prepared = prepare(plan, prepare_many)
+    return publish(plan, prepared, timings)
+
+
+def preflight(options: RefineOptions, *, telemetry: bool | None = None,
+              incremental: bool = False) -> None:
+    """What must fail as one line before Prefect starts: the extra, profile, inputs."""
+    from hotpass.observability.runs import require_extra
+    from hotpass.profiles import load_profile
+    from hotpass.refine.ingest.files import discover_inputs
+    from hotpass.refine.preflight import check_output
+    from hotpass.settings import load as load_settings
+
+    require_extra(load_settings().telemetry_enabled if telemetry is None else telemetry)
+    check_output(options.output_path)
+    load_profile(options.profile_name, options.profile_search_paths)
+    if is_bundle(options.input_dir):
+        if not Path(options.input_dir).is_file():
+            raise HotpassError(f"--input-dir {options.input_dir}: no such input bundle")
+    else:
+        discover_inputs(options.input_dir, None if incremental else options.since)
+
+
+def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | None = None,
+        flow: str = "refine", prepare_many: PrepareMany | None = None,
+        publish: Callable[..., RefineResult] = publish_run,
+        progress: Any = None) -> tuple[RunPlan | None, RefineResult | None]:
+    """Plan and execute one observed run; ``(plan, None)`` when nothing changed."""
+    from hotpass.observability.runs import observe_refine
+    from hotpass.refine.output.staging import open_run
+    from hotpass.refine.preflight import check_disk, check_output
+    from hotpass.refine.signals import stop_on_signals
+    from hotpass.settings import load as load_settings
+
+    settings = load_settings()
+    telemetry = settings.telemetry_enabled if telemetry is None else telemetry
+    check_output(options.output_path)
+    with ExitStack() as stack:
+        stack.enter_context(stop_on_signals())
+        scratch = (Path(stack.enter_context(tempfile.TemporaryDirectory(
+            prefix="hotpass-replay-"))) if is_bundle(options.input_dir) else None)
+        observation = stack.enter_context(observe_refine(
+            profile=options.profile_name, telemetry=telemetry,
+            namespace=settings.lineage_namespace, flow=flow))
+        plan = plan_run(options, incremental=incremental, scratch=scratch)
+        observation.reading(plan.inputs)
+        result = None
+        if not plan.unchanged:
+            check_disk(options.output_path, plan.inputs, options.archive)
+            # One lock from before the work to after the publish (--wait waits for it).
+            with open_run(options.output_path, wait=options.wait) as plan.staged:
+                result = execute(plan, prepare_many or prepare_locally(progress), publish)
+        observation.completed(result)
+    if progress:
+        progress("done", 1, 1)
+    return plan, result

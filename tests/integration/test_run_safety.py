@@ -23,14 +23,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from hotpass.samples import generate_workbooks
+from hotpass.bench.samples import generate_workbooks
 from tests.workbooks import write_xlsx
 
 pytestmark = pytest.mark.integration
 
 # The real CLI with the parallel-ingest and forked-writer thresholds at 0, so a small
 # input has pool workers and a writer child to stop.
-FORCED = ("import sys; import hotpass.refine.pipeline as p, hotpass.refine.export as e; "
+FORCED = ("import sys; import hotpass.refine.pipeline as p, hotpass.refine.output.export as e; "
           "p.PARALLEL_MIN_BYTES = 0; e.BACKGROUND_MIN_CELLS = 0; "
           "from hotpass.cli import main; main(prog_name='hotpass')")
 

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from hotpass.bench import pairwise_precision_recall, read_provenance
+from hotpass.bench.refine import pairwise_precision_recall, read_provenance
+from hotpass.bench.samples import generate_workbooks
 from hotpass.profiles import load_profile
-from hotpass.samples import generate_workbooks
 from tests.workbooks import refine_cli as refine
 
 ROOT = Path(__file__).resolve().parents[2]

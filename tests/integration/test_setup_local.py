@@ -18,7 +18,7 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
     pytest.importorskip("prefect")
     from dotenv import dotenv_values
 
-    from hotpass import stack
+    from hotpass.infra import stack
     from hotpass.procedure import run
 
     state, home = tmp_path / "state", tmp_path / "prefect-home"

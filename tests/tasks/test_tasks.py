@@ -149,8 +149,8 @@ def test_deps_sync_dry_run_plans_with_uv_and_installs_nothing(tmp_path):
 
 
 def test_deps_outside_a_checkout_is_one_line(tmp_path):
-    from hotpass.deps import project_extras
     from hotpass.errors import HotpassError
+    from hotpass.infra.deps import project_extras
 
     assert "dev" in project_extras() and "enrichment" not in project_extras()
     with pytest.raises(HotpassError, match="run from a Hotpass checkout"):
@@ -167,7 +167,7 @@ def test_uv_sync_extras_script_reads_extras_from_pyproject():
     assert "+ uv sync --locked --extra orchestration --extra distributed" in dask.stdout
     bad = run("bash", "ops/uv_sync_extras.sh", env={"HOTPASS_UV_EXTRAS": "enrichment"})
     assert bad.returncode == 2 and "unknown extra 'enrichment'" in bad.stderr
-    from hotpass.deps import project_extras
+    from hotpass.infra.deps import project_extras
 
     assert f"(known: {' '.join(project_extras())})" in bad.stderr
 

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from hotpass.errors import HotpassError
-from hotpass.refine.archive import build_archive
+from hotpass.refine.output.archive import build_archive
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from itertools import combinations
 import pytest
 import xlsxwriter
 
-from hotpass.bench import format_table, pairwise_precision_recall, read_provenance
+from hotpass.bench.refine import format_table, pairwise_precision_recall, read_provenance
 
 
 def _brute_force(predicted: dict, truth: dict) -> tuple[float, float]:
@@ -105,8 +105,8 @@ def test_table_marks_failed_targets():
 
 
 def test_naive_child_reports_json_on_its_last_line(tmp_path, capsys):
-    from hotpass.bench import main
-    from hotpass.samples import generate_workbooks
+    from hotpass.bench.refine import main
+    from hotpass.bench.samples import generate_workbooks
 
     generate_workbooks(tmp_path / "input", rows=120, seed=2)
     output = tmp_path / "naive.xlsx"

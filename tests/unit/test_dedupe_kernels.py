@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotpass.bench.samples.words import distinctive_words, sectors, surnames
 from hotpass.profiles import load_profile
-from hotpass.refine import clustering, textcodes
-from hotpass.refine.comparisons import LEVELS, compare
-from hotpass.refine.explain import Explainer
-from hotpass.refine.features import build_features
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
-from hotpass.refine.names import name_key, name_keys
-from hotpass.samples.words import distinctive_words, sectors, surnames
+from hotpass.refine.resolve import clustering, textcodes
+from hotpass.refine.resolve.comparisons import LEVELS, compare
+from hotpass.refine.resolve.explain import Explainer
+from hotpass.refine.resolve.features import build_features
+from hotpass.refine.resolve.names import name_key, name_keys
 
 PROFILE = load_profile("generic")
 SUFFIXES = PROFILE.dedupe.legal_suffixes
@@ -171,7 +171,7 @@ def test_registration_ids_keep_upper_case_letters_and_digits_as_unicode_does(val
 def test_character_counts_per_registration_id_across_batches(monkeypatch):
     import pyarrow as pa
 
-    from hotpass.refine import features
+    from hotpass.refine.resolve import features
 
     monkeypatch.setattr(features, "CHARACTER_BATCH", 3)
     texts = ["AB12", "", None, "ZZZ9", "A" * 300, "201968231208", "Q"]
@@ -189,7 +189,7 @@ def test_candidates_are_every_pair_sharing_a_key_in_a_bounded_block(monkeypatch)
     them) without losing one: the pairs equal those of every key's blocks taken whole."""
     from itertools import combinations
 
-    from hotpass.refine.candidates import candidate_pairs
+    from hotpass.refine.resolve.candidates import candidate_pairs
 
     rng = random.Random(11)
     words = ["Falcon", "Falkon", "Naidoo", "Logistics", "Ferries", "Kwabe", "Qwabe"]
@@ -227,7 +227,7 @@ def test_digits_keep_each_values_ascii_digits_in_order():
 def test_splinks_input_table_holds_each_rows_evidence():
     """The anchor's input, built with Arrow kernels: every value a row holds, in slot
     order, missing ones null (a broken table would only make the anchor look worse)."""
-    from hotpass.bench_splink import splink_table
+    from hotpass.bench.splink import splink_table
 
     frame = _frame(["Acme Flight", None, "Zulu Air"],
                    contact_phone=["+27821110000", None, "+27821112222"],
@@ -249,7 +249,7 @@ def test_splinks_input_table_holds_each_rows_evidence():
 
 
 def test_levels_do_not_depend_on_the_chunk_pairs_are_compared_in():
-    from hotpass.refine.candidates import candidate_pairs
+    from hotpass.refine.resolve.candidates import candidate_pairs
 
     rng = random.Random(4)
     words = ["Falcon", "Falkon", "Naidoo", "Logistics", "Ferries", "Hangar 3", "Hangar 8"]

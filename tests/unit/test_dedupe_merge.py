@@ -7,9 +7,9 @@ import json
 import pandas as pd
 
 from hotpass.profiles import load_profile
-from hotpass.refine.dedupe import cluster_rows, name_key
 from hotpass.refine.merge import merge_clusters
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
+from hotpass.refine.resolve.dedupe import cluster_rows, name_key
 from hotpass.refine.validate import validate_records
 
 PROFILE = load_profile("generic")

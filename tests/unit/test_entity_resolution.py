@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotpass.bench.samples.words import distinctive_words, sectors, surnames
 from hotpass.profiles import load_profile
-from hotpass.refine.clustering import link
-from hotpass.refine.dedupe import resolve
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
-from hotpass.samples.words import distinctive_words, sectors, surnames
+from hotpass.refine.resolve.clustering import link
+from hotpass.refine.resolve.dedupe import resolve
 
 PROFILE = load_profile("generic")
 
@@ -179,7 +179,7 @@ def test_the_weights_are_learned_from_the_data():
 def test_review_lists_take_the_pairs_nearest_the_threshold_ties_in_pair_order():
     """The review lists come from a partition, not a sort of every pair: with many equal
     weights they must still be the first pairs of a stable sort."""
-    from hotpass.refine.dedupe import _first
+    from hotpass.refine.resolve.dedupe import _first
 
     rng = np.random.default_rng(3)
     keys = rng.integers(0, 50, 5000).astype(float)  # hundreds of pairs per weight

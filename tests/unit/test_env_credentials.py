@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from hotpass import env
+from hotpass.infra import env
 
 CANARY = 'CANARY-7f3a9e$HOME"x'  # a quote and a $ exercise the file's quoting
 
@@ -106,7 +106,7 @@ def test_wizard_prompts_on_a_terminal_with_hidden_input(tmp_path):
     text = seen.decode(errors="replace")
     assert "PREFECT_API_KEY" in text and "HOTPASS_LLM_API_KEY" in text
     assert CANARY not in text and "minio-user" not in text  # hidden input: no echo
-    from hotpass import credentials
+    from hotpass.infra import credentials
 
     assert credentials.load(tmp_path / "state") == {"AWS_ACCESS_KEY_ID": "minio-user",
                                                     "AWS_SECRET_ACCESS_KEY": CANARY}

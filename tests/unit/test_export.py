@@ -14,12 +14,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from hotpass.errors import HotpassError
-from hotpass.refine.export import (
-    ISSUE_COLUMNS,
-    neutralise_formulas,
-    write_refined_outputs,
-)
 from hotpass.refine.model import Issue
+from hotpass.refine.output.export import ISSUE_COLUMNS, neutralise_formulas, write_refined_outputs
 
 _PLAIN = re.compile(r"^[+-]?\d[\d\s().-]*$")
 SHEETS = ["Refined Data", "Quality Summary", "Issues", "Provenance"]
@@ -174,7 +170,7 @@ def test_csv_and_parquet_bytes_are_identical_across_runs(tmp_path):
 
 
 def test_sheets_over_excel_limit_hold_first_rows_and_a_note(tmp_path, monkeypatch):
-    from hotpass.refine import export
+    from hotpass.refine.output import export
 
     monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 6)
     issues = [Issue("warning", "email.invalid", f"bad email {n}", "crm.xlsx", "Orgs", n + 2)
@@ -229,7 +225,7 @@ def test_phone_lists_are_not_neutralised_but_formulas_between_them_are():
 
 
 def test_large_outputs_write_the_workbook_in_a_forked_process(tmp_path, monkeypatch):
-    from hotpass.refine import export
+    from hotpass.refine.output import export
 
     (tmp_path / "inline").mkdir()
     (tmp_path / "forked").mkdir()

@@ -10,12 +10,12 @@ import pytest
 
 from hotpass.errors import InputError
 from hotpass.profiles import load_profile
-from hotpass.refine.cells import cell_text
-from hotpass.refine.ingest import discover_inputs, read_sheets
-from hotpass.refine.mapping import frame_from_sheet
+from hotpass.refine.ingest.cells import cell_text
+from hotpass.refine.ingest.column_types import ColumnTyper
+from hotpass.refine.ingest.files import discover_inputs, read_sheets
+from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.model import SOURCE_ROW, SourceFrame
 from hotpass.refine.pipeline import prepare_source
-from hotpass.refine.typing_columns import ColumnTyper
 from tests.workbooks import encrypt_workbook, good_rows, write_xlsx
 
 GENERIC = load_profile("generic")

@@ -19,7 +19,7 @@ from hotpass.errors import HotpassError
 from hotpass.orchestration import manifests
 from hotpass.orchestration.runtime import prefect_runtime_enabled
 from hotpass.orchestration.steps import run_local
-from hotpass.refine.plan import plan_run, refine_options
+from hotpass.refine.run import plan_run, refine_options
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_ENV = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # nothing listens on port 9

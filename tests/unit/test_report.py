@@ -10,7 +10,7 @@ import pytest
 
 from hotpass.profiles import load_profile
 from hotpass.refine.model import Issue, SheetReport
-from hotpass.refine.report import (
+from hotpass.refine.output.report import (
     build_quality_report,
     mask_email,
     mask_phone,

@@ -18,9 +18,9 @@ from hotpass.profiles import load_profile
 from hotpass.refine import pipeline
 from hotpass.refine.merge import merge_clusters
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET, SheetReport
+from hotpass.refine.output.report import build_quality_report, render_markdown
+from hotpass.refine.output.staging import RunLocked, open_run, run_lock
 from hotpass.refine.preflight import check_output, own_outputs_excluded
-from hotpass.refine.publish import RunLocked, open_run, run_lock
-from hotpass.refine.report import build_quality_report, render_markdown
 
 PROFILE = load_profile("generic")
 
@@ -138,7 +138,7 @@ def test_the_folder_lock_refuses_a_second_holder_and_names_the_first(tmp_path):
 def test_parallel_ingest_in_row_chunks_equals_one_process(tmp_path, monkeypatch):
     # Chunked normalisation on a pool must give exactly what one process gives: the same
     # frames (rows, order, extra e-mail/phone columns) and the same issues in the same order.
-    from hotpass.samples import generate_workbooks
+    from hotpass.bench.samples import generate_workbooks
 
     generate_workbooks(tmp_path, rows=2_400, seed=11, files=3, profile="generic")
     bad = [f"Org {n},{'not-mail' if n % 7 == 0 else f'o{n}@ex.co.za'},"

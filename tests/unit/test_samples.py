@@ -12,9 +12,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 from rapidfuzz import fuzz
 
+from hotpass.bench.samples import generate_workbooks, near_duplicate_rate
 from hotpass.errors import InputError
 from hotpass.profiles import load_profile
-from hotpass.samples import generate_workbooks, near_duplicate_rate
 
 ROWS = 600
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import pytest
 
+from hotpass.bench.samples import generate_workbooks
 from hotpass.profiles import load_profile
-from hotpass.refine.ingest import discover_inputs
+from hotpass.refine.ingest.files import discover_inputs
 from hotpass.refine.pipeline import prepare_all
-from hotpass.samples import generate_workbooks
 
 PROFILE = load_profile("generic")
 

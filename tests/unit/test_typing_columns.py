@@ -8,14 +8,14 @@ import pytest
 
 from hotpass.errors import ProfileError
 from hotpass.profiles import load_profile
-from hotpass.refine.cells import RawSheet
-from hotpass.refine.header_words import HeaderScorer
-from hotpass.refine.headers import find_header
-from hotpass.refine.mapping import frame_from_sheet
+from hotpass.refine.ingest.cells import RawSheet
+from hotpass.refine.ingest.column_types import SAMPLE_CELLS, ColumnTyper, column_samples
+from hotpass.refine.ingest.header_words import HeaderScorer
+from hotpass.refine.ingest.headers import find_header
+from hotpass.refine.ingest.mapping import frame_from_sheet
+from hotpass.refine.ingest.people import parse_people
 from hotpass.refine.model import EXTRA_NAMES, SourceFrame
-from hotpass.refine.people import parse_people
-from hotpass.refine.report import mask_text
-from hotpass.refine.typing_columns import SAMPLE_CELLS, ColumnTyper, column_samples
+from hotpass.refine.output.report import mask_text
 
 GENERIC = load_profile("generic")
 TYPER = ColumnTyper(GENERIC)

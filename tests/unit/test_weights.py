@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hotpass.bench.samples.words import distinctive_words, sectors, surnames
 from hotpass.profiles import load_profile
-from hotpass.refine.candidates import candidate_pairs
-from hotpass.refine.comparisons import compare
-from hotpass.refine.dedupe import resolve
-from hotpass.refine.features import build_features
 from hotpass.refine.model import EXTRA_PHONES, SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
-from hotpass.refine.weights import estimate, sample_levels, score
-from hotpass.samples.words import distinctive_words, sectors, surnames
+from hotpass.refine.resolve.candidates import candidate_pairs
+from hotpass.refine.resolve.comparisons import compare
+from hotpass.refine.resolve.dedupe import resolve
+from hotpass.refine.resolve.features import build_features
+from hotpass.refine.resolve.weights import estimate, sample_levels, score
 
 PROFILE = load_profile("generic")
 GROUP = ["Mokoena Kestrel Bakery", "Dlamini Zephyr Plumbing", "Van Wyk Granite Tyres",

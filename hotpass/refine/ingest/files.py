@@ -1,0 +1,206 @@
+"""Ingest: find input files and read every sheet as raw rows.
+
+Contract: ``discover_inputs`` lists the supported files under a folder (sorted, optional
+``since`` filter on modification date). ``read_sheets`` yields ``RawSheet`` objects whose
+``rows`` start at spreadsheet row 1 (nothing above the data is trimmed, so row numbers in
+issues match what a user sees in Excel). Any reason a file cannot be read becomes an
+``InputError`` whose message names the file.
+
+Pitfalls: python-calamine trims leading empty rows unless ``skip_empty_area=False``;
+an encrypted .xlsx is an OLE container, not a zip, so it fails as "corrupt" unless we
+look first; the stdlib csv reader's field limit is how we refuse giant cells cheaply.
+Inputs that are not regular files (a FIFO would block, ``/dev/zero`` never ends, a broken
+link has nothing behind it) are refused before opening, and files are read whole only
+under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size), so no input can
+exhaust memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import stat
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from hotpass.errors import InputError
+from hotpass.refine.ingest.cells import RawSheet, column_letter
+
+SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_FILE_BYTES = 4 * 10**9  # a CSV or Parquet is read whole; this bounds its memory
+MAX_WORKBOOK_EXPANDED_BYTES = 4 * 10**9  # the same for a workbook's unzipped XML
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]:
+    if not input_dir.exists():
+        raise InputError(f"--input-dir {input_dir}: no such directory")
+    if not input_dir.is_dir():
+        raise InputError(f"--input-dir {input_dir}: not a directory")
+    found = sorted(
+        path
+        for path in input_dir.rglob("*")
+        if path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not path.name.startswith(("~$", "."))
+        and not path.is_dir()  # FIFOs, devices and broken links are reported when read
+    )
+    if not found:
+        raise InputError(
+            f"--input-dir {input_dir}: no .xlsx, .xlsm, .csv or .parquet files found"
+        )
+    if since is None:
+        return found
+    cutoff = dt.datetime.combine(since, dt.time.min).timestamp()
+    recent = [p for p in found if _mtime(p) >= cutoff]
+    if not recent:
+        raise InputError(f"--since {since}: no input under {input_dir} was modified on or "
+                         "after that date")
+    return recent
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return float("inf")  # keep it, so reading it reports the real problem
+
+
+def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
+    """Yield every sheet of ``path``; ``label`` is how messages name the file."""
+    suffix = path.suffix.lower()
+    try:
+        _check_regular(path, label)
+        if suffix == ".csv":
+            yield _read_csv(path, label)
+        elif suffix == ".parquet":
+            yield _read_parquet(path, label)
+        else:
+            yield from _read_workbook(path, label)
+    except InputError:
+        raise
+    except PermissionError as exc:
+        raise InputError(f"{label}: cannot read file: permission denied") from exc
+    except FileNotFoundError as exc:
+        raise InputError(f"{label}: cannot read file: it does not exist (broken link?)") from exc
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read file: {exc.strerror or exc}") from exc
+
+
+def _check_regular(path: Path, label: str) -> None:
+    """Refuse before opening: a FIFO would block, a device (``/dev/zero``) never ends."""
+    mode = path.stat().st_mode  # follows links; a broken one raises FileNotFoundError
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise InputError(f"{label}: cannot read file: it is {kind}, not a regular file")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{label}: {path.stat().st_size / 1e9:.1f} GB is more than the "
+                         f"{MAX_FILE_BYTES / 1e9:.0f} GB an input file may hold; split it")
+
+
+def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(OLE_MAGIC):
+        if _is_encrypted(path):
+            raise InputError(f"{label}: workbook is password-protected; save it unencrypted")
+        raise InputError(f"{label}: legacy .xls content with an .xlsx name; save it as .xlsx")
+    if not magic.startswith(ZIP_MAGIC):
+        raise InputError(f"{label}: not a readable workbook (corrupt or not an Excel file)")
+    _check_expanded_size(path, label)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        names = list(workbook.sheet_names)
+    except Exception as exc:  # calamine raises its own error types
+        raise InputError(f"{label}: not a readable workbook ({_first_line(exc)})") from exc
+    for name in names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise InputError(f"{label}, sheet {name}: unreadable ({_first_line(exc)})") from exc
+        _check_cell_sizes(rows, f"{label}, sheet {name}")
+        yield RawSheet(name=name, rows=rows)
+
+
+def _check_expanded_size(path: Path, label: str) -> None:
+    """A workbook is read whole: refuse one whose XML parts unzip to more than the cap
+    (a zip bomb, or one giant cell) before reading it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # calamine reports the damage in its own words
+    if expanded > MAX_WORKBOOK_EXPANDED_BYTES:
+        raise InputError(f"{label}: unzips to {expanded / 1e9:.1f} GB of sheet data, more "
+                         f"than {MAX_WORKBOOK_EXPANDED_BYTES / 1e9:.0f} GB; split the workbook")
+
+
+def _is_encrypted(path: Path) -> bool:
+    import msoffcrypto
+
+    try:
+        with path.open("rb") as handle:
+            return bool(msoffcrypto.OfficeFile(handle).is_encrypted())
+    except Exception:
+        return False
+
+
+def _check_cell_sizes(rows: list[list[object]], where: str) -> None:
+    for row_index, row in enumerate(rows, start=1):
+        for col_index, value in enumerate(row):
+            if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                raise InputError(
+                    f"{where}, row {row_index}: cell {column_letter(col_index)} holds "
+                    f"{len(value):,} characters (limit {MAX_CELL_CHARS:,})"
+                )
+
+
+def _read_csv(path: Path, label: str) -> RawSheet:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    if "\x00" in text[:4096]:
+        raise InputError(f"{label}: not a text CSV file (binary content)")
+    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
+    with contextlib.suppress(csv.Error):
+        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+    previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        rows: list[list[object]] = [list(r) for r in reader]
+    except csv.Error as exc:
+        raise InputError(
+            f"{label}, row {reader.line_num}: {_first_line(exc)} "
+            f"(cells are limited to {MAX_CELL_CHARS:,} characters)"
+        ) from exc
+    finally:
+        csv.field_size_limit(previous_limit)
+    return RawSheet(name="", rows=rows)
+
+
+def _read_parquet(path: Path, label: str) -> RawSheet:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:
+        raise InputError(f"{label}: not a readable Parquet file ({_first_line(exc)})") from exc
+    frame = table.to_pandas().astype(object)
+    rows = [list(table.column_names)] + frame.where(frame.notna(), None).values.tolist()
+    _check_cell_sizes(rows, label)
+    return RawSheet(name="", rows=rows, header_known=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,246 @@
+"""Comparison levels per field for row pairs (exact / close / far / missing, per field).
+
+Contract: ``compare(features, left, right, thresholds)`` returns ``Compared``: a
+``(pairs, fields)`` int8 matrix of level indices into ``LEVELS[field]`` (-1: a side lacks
+the field, no evidence either way) and, per field, the code of the agreed value on exact
+levels (-1 elsewhere; of several shared values the one fewest rows hold) for the
+term-frequency adjustment.
+
+Levels:
+- name: the words both names share are set aside; the rest decides. ``exact`` (same words),
+  ``close`` (the rest differs by typos: rapidfuzz ratio >= thresholds[0]), ``subset`` (one
+  name's words all occur in the other: a dropped word), ``fair`` (ratio >= thresholds[1]),
+  ``far`` (different words: "Naidoo Falcon Logistics" vs "Naidoo Falcon Holdings").
+  Numbers in names must agree ("Hangar 3" vs "Hangar 8" is ``far``).
+- phone, email, domain: ``exact`` when any value is shared, else ``different``.
+- registration: ``exact`` / ``close`` (one typo: a Damerau-Levenshtein edit) /
+  ``different``. address: ``exact`` / ``close`` (token-sort ratio
+  >= thresholds[0]) / ``far``; a differing postcode is ``far``.
+
+Pitfalls: string work runs once per distinct pair of values (within a chunk of pairs),
+never per row pair. Chunks run on ``textcodes.THREADS`` threads (numpy and rapidfuzz
+release the GIL), each writing only its own rows of the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from hotpass.refine.resolve.features import Features
+from hotpass.refine.resolve.textcodes import THREADS, joined, ranges
+
+LEVELS: dict[str, tuple[str, ...]] = {
+    "name": ("far", "fair", "subset", "close", "exact"),
+    "phone": ("different", "exact"),
+    "email": ("different", "exact"),
+    "domain": ("different", "exact"),
+    "registration": ("different", "close", "exact"),
+    "address": ("far", "close", "exact"),
+}
+FIELDS = tuple(LEVELS)
+DEFAULT_THRESHOLDS: dict[str, list[float]] = {"name": [75.0, 55.0], "address": [85.0]}
+EXACT = {f: len(levels) - 1 for f, levels in LEVELS.items()}
+CHUNK = 1 << 15  # pairs compared at a time
+
+
+@dataclass
+class Compared:
+    levels: np.ndarray  # (pairs, len(FIELDS)) int8, -1 missing
+    agreed: np.ndarray  # (pairs, len(FIELDS)) int32: code of the agreed value, -1 none
+
+
+def compare(features: Features, left: np.ndarray, right: np.ndarray,
+            thresholds: dict[str, list[float]], fields: tuple[str, ...] = FIELDS,
+            chunk_size: int = CHUNK) -> Compared:
+    """Levels of ``fields`` (the others stay -1) for the pairs ``left[i], right[i]``,
+    ``chunk_size`` pairs at a time (the temporaries stay small whatever the pair count)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limits = {**DEFAULT_THRESHOLDS, **thresholds}
+    levels = np.full((left.size, len(FIELDS)), -1, dtype=np.int8)
+    agreed = np.full((left.size, len(FIELDS)), -1, dtype=np.int32)
+
+    def chunk(start: int) -> None:
+        a, b = left[start:start + chunk_size], right[start:start + chunk_size]
+        level, value = levels[start:start + chunk_size], agreed[start:start + chunk_size]
+        for i, name in enumerate(FIELDS):
+            if name not in fields:
+                continue
+            if name == "name":
+                level[:, i], value[:, i] = _name_levels(features, a, b, limits["name"])
+            elif name == "registration":
+                level[:, i], value[:, i] = _registration(features, a, b)
+            elif name == "address":
+                level[:, i] = _address_levels(features, a, b, limits["address"])
+            else:  # phone, email, domain
+                level[:, i], value[:, i] = _shared_slots(getattr(features, name),
+                                                         features.counts[name], a, b)
+
+    with ThreadPoolExecutor(THREADS) as pool:  # numpy and rapidfuzz release the GIL
+        list(pool.map(chunk, range(0, left.size, chunk_size)))
+    return Compared(levels, agreed)
+
+
+def pattern_codes(levels: np.ndarray) -> np.ndarray:
+    """One int32 per row of a (pairs, fields) level matrix, equal for equal rows (base 8:
+    far faster to group by than the rows, e.g. ``np.unique(axis=0)``)."""
+    code = np.zeros(len(levels), dtype=np.int32)
+    for i in range(levels.shape[1]):
+        code += (levels[:, i] + 1).astype(np.int32) * np.int32(8 ** i)
+    return code
+
+
+def _exact(a: np.ndarray, b: np.ndarray):
+    level = np.where((a < 0) | (b < 0), -1, (a == b).astype(np.int8)).astype(np.int8)
+    return level, np.where(level == 1, a, -1)
+
+
+def _registration(features: Features, left, right):
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    a, b = features.registration[left], features.registration[right]
+    level, agreed = _exact(a, b)
+    level = np.where(level == 1, 2, level).astype(np.int8)
+    differ = np.flatnonzero(level == 0)
+    # one edit changes the characters held by at most two: other pairs need no scorer
+    characters = features.registration_characters
+    differ = differ[np.abs(characters[a[differ]].astype(np.int16)
+                           - characters[b[differ]]).sum(axis=1) <= 2]
+    if differ.size:
+        edits = _distinct_scores(a[differ], b[differ], features.registration_text,
+                                 DamerauLevenshtein.distance, cutoff=1)
+        level[differ] = np.where(edits <= 1, 1, 0)
+    return level, agreed
+
+
+def _distinct_scores(a: np.ndarray, b: np.ndarray, text: pa.Array, scorer,
+                     cutoff: float) -> np.ndarray:
+    """``scorer(text[a], text[b])`` per pair, computed once per distinct pair of codes;
+    past ``cutoff`` (only which side of it matters) rapidfuzz stops early. Python strings
+    are made for those codes only."""
+    from rapidfuzz.process import cpdist
+
+    width = max(len(text), 1)
+    codes, inverse = np.unique(a.astype(np.int64) * width + b, return_inverse=True)
+    scores = cpdist(text.take(pa.array(codes // width)).to_pylist(),
+                    text.take(pa.array(codes % width)).to_pylist(), scorer=scorer, workers=1,
+                    score_cutoff=cutoff)
+    return scores[inverse]
+
+
+def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
+    """``slots``: (rows, SLOTS), column-major (a slot's column is contiguous), filled from
+    the first slot."""
+    level = np.full(left.size, -1, dtype=np.int8)
+    agreed = np.full(left.size, -1, dtype=np.int64)
+    first_a, first_b = slots[:, 0][left], slots[:, 0][right]
+    both = np.flatnonzero((first_a >= 0) & (first_b >= 0))
+    side_a, side_b = [first_a[both]], [first_b[both]]
+    for i in range(1, slots.shape[1]):  # the later slots some of these rows use
+        column = slots[:, i]
+        for side, rows in ((side_a, left), (side_b, right)):
+            values = column[rows[both]]
+            if values.max(initial=-1) >= 0:
+                side.append(values)
+    best = np.full(both.size, np.iinfo(np.int64).max, dtype=np.int64)
+    value = np.full(both.size, -1, dtype=np.int64)
+    for a in side_a:
+        for b in side_b:
+            same = np.flatnonzero((a == b) & (a >= 0))
+            rarer = same[counts[a[same]] < best[same]]  # of several, the rarest value
+            best[rarer], value[rarer] = counts[a[rarer]], a[rarer]
+    shared = value >= 0
+    level[both] = shared
+    agreed[both[shared]] = value[shared]
+    return level, agreed
+
+
+def _name_levels(features: Features, left, right, limits: list[float]):
+    from rapidfuzz import fuzz
+    from rapidfuzz.process import cpdist
+
+    a, b = features.name[left], features.name[right]
+    level = np.full(left.size, -1, dtype=np.int8)
+    both = (a >= 0) & (b >= 0)
+    same = both & (a == b)
+    level[same] = 4
+    agreed = np.where(same, a, -1)
+    differ = np.flatnonzero(both & ~same)
+    if differ.size == 0:
+        return level, agreed
+    width = max(len(features.name_text), 1)
+    pair_codes, inverse = np.unique(a[differ].astype(np.int64) * width + b[differ],
+                                    return_inverse=True)
+    x, y = pair_codes // width, pair_codes % width
+    shared_x, shared_y = np.zeros(x.size, np.int64), np.zeros(x.size, np.int64)
+    maybe = np.flatnonzero(features.name_signature[x] & features.name_signature[y])
+    (owner_x, word_x), (owner_y, word_y) = _words(features, x[maybe]), _words(features, y[maybe])
+    vocabulary = max(len(features.name_vocabulary), 1)
+    key_x, key_y = owner_x * vocabulary + word_x, owner_y * vocabulary + word_y
+    in_y, in_x = _within(key_x, key_y), _within(key_y, key_x)
+    shared_x[maybe] = np.bincount(owner_x[in_y], minlength=maybe.size)
+    shared_y[maybe] = np.bincount(owner_y[in_x], minlength=maybe.size)
+    some = shared_x[maybe] > 0
+    whole = np.flatnonzero(shared_x == 0)  # no shared word: the names compare whole
+    rest_x, rest_y = np.empty(x.size, dtype=object), np.empty(x.size, dtype=object)
+    rest_x[whole], rest_y[whole] = features.name_text[x[whole]], features.name_text[y[whole]]
+    if some.any():  # set the shared words aside: the words of each not in the other
+        rest_x[maybe[some]] = _rest(features, owner_x, word_x, in_y, some)
+        rest_y[maybe[some]] = _rest(features, owner_y, word_y, in_x, some)
+    ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1, score_cutoff=min(limits))
+    distinct = np.where(ratio >= limits[0], 3, np.where(ratio >= limits[1], 1, 0))
+    ptr = features.name_ptr
+    subset = (shared_x == ptr[x + 1] - ptr[x]) | (shared_y == ptr[y + 1] - ptr[y])
+    distinct = np.where(subset, 2, distinct)
+    numbers = features.name_digits[x] != features.name_digits[y]
+    level[differ] = np.where(numbers, 0, distinct).astype(np.int8)[inverse]
+    return level, agreed
+
+
+def _words(features: Features, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index into ``codes``, word rank) of every match word of every name code."""
+    ptr = features.name_ptr
+    length = ptr[codes + 1] - ptr[codes]
+    owner = np.repeat(np.arange(codes.size, dtype=np.int64), length)
+    return owner, features.name_word[ranges(ptr[codes], length)].astype(np.int64)
+
+
+def _within(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` for an ascending ``sorted_keys``, by binary search."""
+    if sorted_keys.size == 0:
+        return np.zeros(keys.size, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
+    return sorted_keys[at] == keys
+
+
+def _rest(features: Features, owner, word, shared, pairs) -> np.ndarray:
+    """Per pair in ``pairs`` (a mask): its side's distinct words the other lacks, joined."""
+    keep = ~shared & pairs[owner]
+    keep[1:] &= (word[1:] != word[:-1]) | (owner[1:] != owner[:-1])  # each word once
+    picked = np.flatnonzero(pairs)
+    slot = np.full(pairs.size, -1, dtype=np.int64)
+    slot[picked] = np.arange(picked.size)
+    text = joined(slot[owner[keep]], features.name_vocabulary.take(pa.array(word[keep])),
+                  picked.size)
+    return text.to_numpy(zero_copy_only=False)
+
+
+def _address_levels(features: Features, left, right, limits: list[float]) -> np.ndarray:
+    from rapidfuzz import fuzz
+
+    a, b = features.address[left], features.address[right]
+    level = np.full(left.size, -1, dtype=np.int8)
+    both = (a >= 0) & (b >= 0)
+    level[both & (a == b)] = 2
+    differ = np.flatnonzero(both & (a != b))
+    if differ.size:
+        # the texts are sorted words already: their ratio is the token-sort ratio
+        score = _distinct_scores(a[differ], b[differ], features.address_text, fuzz.ratio,
+                                 cutoff=limits[0])
+        level[differ] = np.where(score >= limits[0], 1, 0)
+    pa, pb = features.postcode[left], features.postcode[right]
+    level[(pa >= 0) & (pb >= 0) & (pa != pb) & (level >= 0)] = 0
+    return level

@@ -1,0 +1,92 @@
+"""De-duplicate: decide which input rows describe the same organisation.
+
+Contract: ``resolve(frame, profile)`` returns a ``Resolution``: one cluster label per row
+(the smallest row index of its cluster), the deciding links of every merged cluster with
+their evidence (fields compared, levels, weight, probability), the pairs nearest the
+threshold on either side, and the learned model. Steps, one module each: ``features``
+(evidence per row) -> ``candidates`` (blocking) -> ``comparisons`` (levels per field) ->
+``weights`` (Fellegi-Sunter, m/u learned from the data) -> ``clustering`` (no chaining).
+``name_key`` (suffix-stripped lower-case name) also gives records their stable ids.
+
+Pitfalls: ``resolve`` adds the ``NAME_KEY`` column the merge reuses. The threshold is a
+match probability (``dedupe.match_probability``) turned into a weight once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hotpass.profiles import Profile
+from hotpass.refine.heap import release_free_memory
+from hotpass.refine.resolve.names import name_key, name_keys
+from hotpass.refine.resolve.textcodes import system_pool
+
+NAME_KEY = "__name_key"
+__all__ = ["NAME_KEY", "Resolution", "cluster_rows", "name_key", "name_keys", "resolve"]
+
+
+NEAR_THRESHOLD = 20  # pairs listed on each side of the threshold for review
+
+
+@dataclass
+class Resolution:
+    labels: np.ndarray
+    evidence: dict[int, str]  # cluster label -> JSON list of its deciding links
+    near_threshold: dict[str, list[dict]]  # "merged" / "not_merged" pairs nearest it
+    model: dict  # learned m/u per field and level, prior, threshold, pair counts
+
+
+def cluster_rows(frame, profile: Profile) -> np.ndarray:
+    """Cluster label per row (``resolve(...).labels``)."""
+    return resolve(frame, profile).labels
+
+
+def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    from hotpass.refine.resolve.candidates import candidate_pairs
+    from hotpass.refine.resolve.clustering import link
+    from hotpass.refine.resolve.comparisons import compare
+    from hotpass.refine.resolve.explain import Explainer
+    from hotpass.refine.resolve.features import build_features
+    from hotpass.refine.resolve.weights import estimate, sample_levels, score
+
+    spec = profile.dedupe
+    with system_pool():
+        features = build_features(frame, profile)
+    release_free_memory()  # the features' garbage: some 150 MB at 200,000 rows
+    frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
+    left, right = candidate_pairs(features, spec.max_block)
+    with ThreadPoolExecutor(1) as pool:  # random pairs compare beside the candidate pairs
+        sample = pool.submit(sample_levels, features, left, right, spec.levels, seed)
+        compared = compare(features, left, right, spec.levels)
+        model = estimate(features, compared, sample.result())
+    weight = score(model, features, left, right, compared)
+    levels = compared.levels
+    del features, compared  # the evidence text below needs their memory
+    threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))
+    labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
+    explain = Explainer(frame, left, right, weight, levels)
+    chosen = np.flatnonzero(accepted)
+    evidence = explain.by_cluster(chosen, labels[left[chosen]])
+    below = np.flatnonzero(weight < threshold)
+    near = {"merged": explain.pairs(_first(chosen, weight[chosen]), names=True),
+            "not_merged": explain.pairs(_first(below, -weight[below]), names=True)}
+    summary = model.to_dict() | {
+        "threshold_probability": spec.match_probability, "threshold_weight": round(threshold, 3),
+        "pairs_above_threshold": int((weight >= threshold).sum()),
+        "links_accepted": int(accepted.sum())}
+    return Resolution(labels, evidence, near, summary)
+
+
+def _first(indices: np.ndarray, keys: np.ndarray, count: int = NEAR_THRESHOLD) -> list[int]:
+    """The ``count`` of ``indices`` (ascending) with the smallest ``keys``, ties in index
+    order: a partition, then a sort of the few left, not of all the pairs."""
+    if keys.size > count:
+        keep = keys <= np.partition(keys, count - 1)[count - 1]
+        indices, keys = indices[keep], keys[keep]
+    return indices[np.argsort(keys, kind="stable")][:count].tolist()

@@ -1,0 +1,313 @@
+"""Match weights learned from the data: Fellegi-Sunter with m and u estimated from the rows.
+
+Contract: ``estimate(features, compared, sample_levels(features, left, right,
+thresholds, seed))`` returns a ``Model`` whose ``u``, ``m`` and prior all describe one
+population, *random row pairs* (as Splink's): ``u`` counts the unrelated pairs at each
+level - candidate pairs (every pair sharing a blocking key, where nearly all agreeing
+names, ids and addresses lie) with EM's weight of being unrelated, the other pairs from
+a random sample scaled up, exact levels of the term fields from the value counts; ``m``
+and the share of *candidate* pairs that match come from expectation-maximisation over
+the candidate pairs' comparison patterns with ``u`` fixed (twice: ``u`` is re-counted
+without EM's matches); the prior is that share times the candidate pairs over all pairs.
+``score(model, features, left, right, compared)`` returns the match weight (log2 odds)
+of every pair.
+
+Why one population: ``u`` of a value held by two rows shrinks as 1/rows; a prior taken
+over candidate pairs does not, so one shared phone (a group switchboard) would outweigh it
+in a large file and not in a small one. With the prior over random pairs too, both shrink
+together and a pair's probability does not depend on the file's size.
+
+Term frequencies count *entities*, not rows: an exact level on a value more entities hold
+than the field's average (a common name, a group switchboard, a shared domain) counts
+``log2(average / holders)`` bits less; never more. An organisation's own duplicate rows
+(five records sharing its id) must not make its value look common, so rows holding a value
+count as one holder when pairs agreeing on it join them and the rest of each such pair's
+evidence favours a match (its other fields' weights sum above zero: one union-find per
+field over those pairs); the scored pair's own two rows count once (whether they are one
+entity is what its score decides). ``average``: the sum of holders squared over their sum,
+the holders of a random holder's value (as a term frequency averages), the same way.
+
+Pitfalls: every estimate is smoothed towards ``PRIOR_M``/``PRIOR_U`` with a few pseudo
+pairs, so a ten-row input still gets sensible weights instead of 0/0. EM runs on the
+distinct comparison patterns (hundreds), not on the pairs (millions). The prior assumes
+blocking keeps nearly all matches (it does: each field is a key). A node of the
+union-find is a (row, slot holding the value), so a row holding two phones never joins
+the holders of one to those of the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hotpass.refine.resolve.clustering import root
+from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS, compare, pattern_codes
+from hotpass.refine.resolve.features import SLOTS, Features
+
+PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
+           "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
+           "address": (0.1, 0.2, 0.7)}
+# u: shares of random row pairs. Organisation names agree closely (typo, dropped word) about
+# as rarely as exactly (~1e-7 of random pairs in the generated sets), far less than they
+# agree fairly; a small input's u for those levels rests on these shares
+PRIOR_U = {"name": (1 - 4.012e-4, 4e-4, 1e-6, 1e-7, 1e-7), "phone": (1 - 1e-5, 1e-5),
+           "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
+           "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001)}
+# One organisation does not hold two registration ids (a typo is the ``close`` level): EM
+# may not learn otherwise (near-identical distinct organisations in one town would teach
+# it that conflicts are common), so that m stays at its prior share.
+FIXED_M = {"registration": 0}  # field -> level whose m is fixed
+PSEUDO_PAIRS = 20.0  # prior strength of m
+PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
+RANDOM_PAIRS = 100_000
+SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
+TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
+# Two levels, the exact one's u counted from the values: random pairs add nothing.
+COUNTED = tuple(f for f in TERM_FIELDS if len(LEVELS[f]) == 2)
+
+
+@dataclass
+class Model:
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]  # over random row pairs
+    prior: float  # probability that two random rows match
+    candidate_prior: float  # share of candidate pairs that match (EM's)
+    candidate_pairs: int
+    iterations: int
+
+    def weights(self, field: str) -> np.ndarray:
+        return np.log2(self.m[field] / self.u[field])
+
+    def to_dict(self) -> dict:
+        return {"prior": float(f"{self.prior:.4g}"),
+                "candidate_prior": round(self.candidate_prior, 6),
+                "candidate_pairs": self.candidate_pairs, "em_iterations": self.iterations,
+                "fields": {f: {lvl: {"m": round(float(self.m[f][i]), 5),
+                                     "u": float(f"{self.u[f][i]:.3g}")}
+                               for i, lvl in enumerate(LEVELS[f])} for f in FIELDS}}
+
+
+def estimate(features: Features, compared, sample) -> Model:
+    """``compared``: the candidate pairs' levels; ``sample``: ``sample_levels``' result."""
+    n = features.size
+    all_pairs = max(n * (n - 1) / 2, 1.0)
+    sampled, rate = sample
+    patterns, counts = _patterns(compared.levels)
+    resp, iterations = np.zeros(len(patterns)), 0
+    # u with every candidate pair counted as unrelated, EM; u without the matches EM found,
+    # EM again. Not repeated further: u taken from EM's own verdicts feeds on itself (each
+    # round the agreeing levels look rarer among non-matches, so more pairs match)
+    for _ in range(2):
+        u = _random_u(features, patterns, counts * (1 - resp), counts * resp, sampled, rate)
+        m, candidate_prior, more, resp = _em(patterns, counts, u)
+        iterations += more
+    # EM's prior is the share of *candidate* pairs that match; u is over random pairs, so
+    # the prior must be too: the matches EM found (blocking keeps nearly all) over all pairs
+    prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
+    return Model(m, u, prior, candidate_prior, len(compared.levels), iterations)
+
+
+def score(model: Model, features: Features, left: np.ndarray, right: np.ndarray,
+          compared) -> np.ndarray:
+    """Match weight (log2 odds) per pair: the prior plus each field's weight (0 where a
+    side lacks the field), less the term-frequency adjustment of the values it agrees on."""
+    levels = compared.levels
+    evidence = np.zeros(len(levels))
+    for i, field in enumerate(FIELDS):
+        evidence += np.take(np.r_[model.weights(field), 0.0], levels[:, i])  # -1: missing
+    parent = np.arange(features.size * SLOTS, dtype=np.int64)  # union-find nodes
+    adjusted = []
+    for i, field in enumerate(FIELDS):
+        exact = np.flatnonzero(levels[:, i] == EXACT[field]) if field in TERM_FIELDS else []
+        if len(exact):
+            # the rest of the pair's evidence favours a match: its rows are one holder
+            one = evidence[exact] - model.weights(field)[EXACT[field]] > 0
+            losing, bits = _term_adjustment(features, field, left[exact], right[exact],
+                                            compared.agreed[:, i][exact], one, parent)
+            adjusted.append((exact[losing], bits))
+    for pairs, bits in adjusted:
+        evidence[pairs] += bits
+    return evidence + np.log2(model.prior / (1 - model.prior))
+
+
+def probability(weight: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.asarray(weight, dtype=np.float64)))
+
+
+def _present(features: Features, field: str) -> int:
+    codes = getattr(features, field)
+    # slots fill from the first: a row holds a value when its first slot does
+    return int(np.count_nonzero((codes[:, 0] if codes.ndim == 2 else codes) >= 0))
+
+
+def _term_adjustment(features: Features, field: str, left, right, agreed, one,
+                     parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs that lose bits, the bits) for agreeing on ``agreed``: ``log2(average /
+    holders)``, never positive (module docstring); ``one``: the pairs whose rows are one
+    holder. A value two rows hold has one holder for its pair's score: only values more
+    rows hold take the union-find. ``parent``: ``arange`` over the nodes, left as found."""
+    counts = features.counts[field]
+    entities = counts.copy()
+    entities[agreed[(counts[agreed] == 2) & one]] = 1
+    many = np.flatnonzero(counts[agreed] > 2)
+    if many.size == 0:
+        return many, np.zeros(0)
+    left, right, agreed, one = left[many], right[many], agreed[many], one[many]
+    codes = getattr(features, field)
+    a, b = left, right
+    if codes.ndim == 2:  # node: (row, first slot holding the agreed value)
+        slot_a, slot_b = np.zeros_like(left), np.zeros_like(right)
+        for slot in range(codes.shape[1] - 1, 0, -1):
+            slot_a = np.where(codes[:, slot][left] == agreed, slot, slot_a)
+            slot_b = np.where(codes[:, slot][right] == agreed, slot, slot_b)
+        a, b = left * codes.shape[1] + slot_a, right * codes.shape[1] + slot_b
+    _join(parent, a[one], b[one])
+    root_a, root_b = root(parent, a), root(parent, b)
+    parent[a], parent[b] = a, b
+    # every node of a group but its root: one holder fewer for the group's value (each
+    # node once: every occurrence writes its position, the one read back counts)
+    nodes = np.r_[a[root_a != a], b[root_b != b]]
+    values = np.r_[agreed[root_a != a], agreed[root_b != b]]
+    parent[nodes] = np.arange(nodes.size)
+    first = parent[nodes] == np.arange(nodes.size)
+    parent[nodes] = nodes
+    entities -= np.bincount(values[first], minlength=entities.size)
+    average = float(np.dot(entities, entities) / max(entities.sum(), 1))
+    holders = entities[agreed] - (root_a != root_b)
+    bits = np.minimum(np.log2(average / np.arange(1, holders.max(initial=1) + 1)), 0.0)
+    return many, bits[np.maximum(holders, 1) - 1]
+
+
+def _join(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    """Union of the nodes of every pair ``a``-``b`` (``a`` ascending, as candidate pairs
+    come): a forest, each root hooked under a smaller one, pairs already joined dropping
+    out. Of several hooks of one root the last written wins (the others' pairs stay apart
+    for the next round): written in descending ``a``, the smallest, so a group where every
+    two rows are paired is one tree after the first round."""
+    while a.size:
+        root_a, root_b = root(parent, a), root(parent, b)
+        apart = root_a != root_b
+        a, b, root_a, root_b = a[apart], b[apart], root_a[apart], root_b[apart]
+        parent[np.maximum(root_a, root_b)[::-1]] = np.minimum(root_a, root_b)[::-1]
+
+
+def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
+    """Level counts per field over random row pairs that are not candidates (all such pairs
+    of a small input), and the share of all pairs sampled. ``left``/``right``: the candidate
+    pairs, sorted (as ``candidate_pairs`` returns them). Independent of the candidates'
+    comparisons, so it may run beside them."""
+    n = features.size
+    rng = np.random.default_rng(seed)
+    total = max(n * (n - 1) // 2, 1)
+    if total <= RANDOM_PAIRS:
+        a, b = np.triu_indices(n, k=1)
+    else:
+        a = rng.integers(0, n, RANDOM_PAIRS)
+        b = rng.integers(0, n - 1, RANDOM_PAIRS)
+        b = b + (b >= a)  # never a row with itself
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    sample = np.sort(a.astype(np.int64) * n + b)  # in order: the look-ups below stay local
+    a, b = sample // n, sample % n
+    rate = len(a) / total
+    encoded = left * n + right  # ascending
+    at = np.minimum(np.searchsorted(encoded, sample), max(encoded.size - 1, 0))
+    outside = ~(encoded[at] == sample) if encoded.size else np.ones(a.size, dtype=bool)
+    sampled = compare(features, a[outside], b[outside], thresholds,
+                      fields=tuple(f for f in FIELDS if f not in COUNTED),
+                      chunk_size=SAMPLE_CHUNK)
+    levels = {}
+    for i, field in enumerate(FIELDS):
+        column = sampled.levels[:, i]
+        levels[field] = np.bincount(column[column >= 0],
+                                    minlength=len(LEVELS[field])).astype(np.float64)
+    return levels, rate
+
+
+def _random_u(features: Features, patterns, unrelated, matched, sampled, rate):
+    """u over random row pairs, stratified: the candidate pairs (every pair sharing a
+    blocking key, where nearly all close names and addresses are) counted with EM's weight
+    of being unrelated, the other pairs from the random sample scaled up; exact levels of
+    the term fields from the value counts without EM's matches."""
+    u = {}
+    for i, field in enumerate(FIELDS):
+        column = patterns[:, i] if len(patterns) else np.zeros(0, dtype=np.int8)
+        size = len(LEVELS[field])
+        inside = np.bincount(column[column >= 0], weights=unrelated[column >= 0],
+                             minlength=size)
+        u[field] = _smoothed(inside + sampled[field] / rate, PRIOR_U[field])
+        if field in TERM_FIELDS:
+            found = np.bincount(column[column >= 0], weights=matched[column >= 0],
+                                minlength=size)
+            u[field] = _exact_u_without_matches(features, field, u[field], found)
+    return u
+
+
+def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a (pairs, fields) level matrix and how often each occurs."""
+    if not len(levels):
+        return levels, np.zeros(0)
+    _, first, counts = np.unique(pattern_codes(levels), return_index=True, return_counts=True)
+    return levels[first], counts.astype(np.float64)
+
+
+def _m_share(field: str, sums: np.ndarray) -> np.ndarray:
+    """m of a field's levels from EM's expected match counts, smoothed; a ``FIXED_M`` level
+    keeps its prior share and the others share the rest."""
+    prior = np.asarray(PRIOR_M[field])
+    share = sums + PSEUDO_PAIRS * prior
+    share = share / share.sum()
+    fixed = FIXED_M.get(field)
+    if fixed is None:
+        return share
+    rest = np.delete(share, fixed)
+    return np.insert(rest / rest.sum() * (1 - prior[fixed]), fixed, prior[fixed])
+
+
+def _smoothed(counts: np.ndarray, prior) -> np.ndarray:
+    smoothed = counts + PSEUDO_U * np.asarray(prior)
+    return smoothed / smoothed.sum()
+
+
+def _exact_u_without_matches(features: Features, field: str, u: np.ndarray,
+                             matched: np.ndarray) -> np.ndarray:
+    """u of the exact level: agreeing pairs that are not matches over all non-match pairs
+    (agreeing pairs counted from the value counts, matches from EM)."""
+    counts = features.counts[field].astype(np.float64)
+    holders = _present(features, field)
+    exact = EXACT[field]
+    agreeing = float((counts * (counts - 1)).sum() / 2)
+    pairs = holders * (holders - 1) / 2
+    share = ((max(agreeing - matched[exact], 0.0) + PSEUDO_U * PRIOR_U[field][exact])
+             / (max(pairs - matched.sum(), 0.0) + PSEUDO_U))
+    share = min(share, 0.5)
+    others = np.delete(u, exact)
+    return np.insert(others / others.sum() * (1 - share), exact, share)
+
+
+def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
+        max_iterations: int = 60):
+    """(m, prior, iterations, responsibility per pattern) with ``u`` fixed."""
+    m = {f: np.asarray(PRIOR_M[f], dtype=np.float64) for f in FIELDS}
+    if patterns.shape[0] == 0:
+        return m, 1e-3, 0, np.zeros(0)
+    log_u = sum(np.r_[np.log(u[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
+    prior, iterations = 0.1, 0
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported
+        log_m = sum(np.r_[np.log(m[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
+        odds = np.log(prior / (1 - prior)) + log_m - log_u
+        resp = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+        weight = counts * resp
+        new_m = {}
+        for i, field in enumerate(FIELDS):
+            column = patterns[:, i]
+            sums = np.bincount(column[column >= 0], weights=weight[column >= 0],
+                               minlength=len(LEVELS[field]))
+            new_m[field] = _m_share(field, sums)
+        new_prior = float((weight.sum() + 1.0) / (counts.sum() + 2.0))
+        change = max(max(np.abs(new_m[f] - m[f]).max() for f in FIELDS),
+                     abs(new_prior - prior))
+        m, prior = new_m, new_prior
+        if change < 1e-6:
+            break
+    return m, prior, iterations, resp
