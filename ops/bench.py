@@ -86,6 +86,30 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
         raise Exit(f"bench.dedupe: target(s) not met: {failed}", code=1)
 
 
+@task(help={
+    "rows": "Rows of refined data to write (default 150000, about 2.8 M cells).",
+    "source": "A refined.parquet to tile (default: refine the bundled data/ first).",
+    "out": "Folder for the frame, the workbooks and writers.json (default dist/bench).",
+    "dry_run": "Print what would run without writing anything.",
+})
+def writers(c, rows=150_000, source="", out="dist/bench", dry_run=False):
+    """Time the workbook writers (xlsxwriter, pyexcelerate, rustpy-xlsxwriter) on the same
+    cells and check every cell they wrote."""
+    if rows < 1:
+        raise Exit(f"bench.writers --rows {rows}: need at least 1 row", code=2)
+    if is_dry(c, dry_run):
+        print(f"[dry-run] would write {rows} refined rows with each writer into {out} "
+              f"and record {Path(out) / 'writers.json'}")
+        return
+    from hotpass.bench.writers import format_writer_table, refined_source, run_writer_benchmark
+
+    frame_source = Path(source) if source else refined_source(Path(out))
+    result = run_writer_benchmark(rows=rows, source=frame_source, out_dir=Path(out))
+    print(format_writer_table(result))
+    print(f"figures: {Path(out) / 'writers.json'}")
+
+
 ns = Collection("bench")
 ns.add_task(refine)
 ns.add_task(dedupe)
+ns.add_task(writers)

@@ -215,3 +215,30 @@ def test_real_export_shapes_are_deterministic_and_template_rows_stay_out_of_the_
         str(c).strip() for c in r[1:]) for r in extra)
     people = _sheets(first.out_dir / "reach_out_tracker.xlsx")["Key people"]
     assert any(";" in str(c) and "(" in str(c) for row in people for c in row)
+
+
+def test_a_million_rows_have_names_enough(monkeypatch):
+    """Past WIDER_NAMES_AFTER a fourth shape (surname, place, sector) joins the name space,
+    still held far from every earlier name sharing two words; below it nothing changes."""
+    import random
+
+    from rapidfuzz import fuzz
+
+    from hotpass.bench.samples import maker
+    from hotpass.bench.samples.words import places, surnames
+
+    def names(after: int) -> list[str]:
+        monkeypatch.setattr(maker, "WIDER_NAMES_AFTER", after)
+        made = maker.Maker(random.Random(3), "generic")
+        return [made._entity().base for _ in range(600)]
+
+    assert names(10**9) == names(10**9)
+    wider = names(100)
+    assert wider[:100] == names(10**9)[:100]
+    shaped = [n for n in wider[100:] if n.split()[0] in surnames() and
+              any(n.startswith(f"{n.split()[0]} {p} ") for p in places())]
+    assert len(shaped) > 20
+    for i, a in enumerate(shaped):
+        for b in shaped[i + 1:]:
+            if len(set(a.lower().split()) & set(b.lower().split())) >= 2:
+                assert fuzz.ratio(a.lower(), b.lower()) < maker.DISTINCT_NAME_LIMIT
