@@ -110,6 +110,13 @@ class DedupeSpec(_Strict):
         return value
 
 
+class ReviewSpec(_Strict):
+    """Reviewers' merge decisions: ``decisions`` names the review file (``.csv`` or
+    ``.yaml``), relative to the output folder; ``hotpass refine`` honours it."""
+
+    decisions: str | None = "review-decisions.csv"
+
+
 class ValidationSpec(_Strict):
     severity: dict[str, Severity]
 
@@ -131,6 +138,7 @@ class Profile(_Strict):
     mapping: MappingSpec
     joins: list[SheetJoin] = Field(default_factory=list)
     dedupe: DedupeSpec
+    review: ReviewSpec = Field(default_factory=ReviewSpec)
     region_aliases: dict[str, str] = Field(default_factory=dict)
     validation: ValidationSpec
 

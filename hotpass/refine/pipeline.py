@@ -225,7 +225,9 @@ class Consolidated:
     dedupe: dict | None = None  # learned model and the merges nearest the threshold
 
 
-def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidated:
+def consolidate(prepared: list[PreparedSource], profile: Profile,
+                decisions: list | None = None) -> Consolidated:
+    """``decisions``: the reviewers' (``hotpass.refine.resolve.decisions``), honoured."""
     import pandas as pd
 
     from hotpass.refine.merge import merge_clusters
@@ -250,7 +252,7 @@ def consolidate(prepared: list[PreparedSource], profile: Profile) -> Consolidate
     combined[text_columns] = combined[text_columns].astype(object)
     combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(), None)
     attach_by_domain(combined, profile)
-    resolution = resolve(combined, profile)
+    resolution = resolve(combined, profile, decisions=decisions)
     labels = resolution.labels
     records_per_sheet = (
         pd.DataFrame({"file": combined[SOURCE_FILE], "sheet": combined[SOURCE_SHEET],

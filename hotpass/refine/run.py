@@ -181,13 +181,20 @@ def prepare(plan: RunPlan, prepare_many: PrepareMany) -> list[PreparedSource]:
 
 def publish_run(plan: RunPlan, prepared: list[PreparedSource],
                 timings: dict[str, float]) -> RefineResult:
-    """Consolidate every input, publish like ``hotpass refine``, then the checkpoint."""
+    """Consolidate every input (honouring the review file the profile names), publish like
+    ``hotpass refine``, then the checkpoint."""
     from hotpass.refine.heap import release_free_memory
     from hotpass.refine.output.publish import publish, stage
     from hotpass.refine.pipeline import consolidate
+    from hotpass.refine.resolve.decisions import read_decisions, review_path
 
+    review_file = review_path(plan.profile, plan.options.output_path)
+    decisions = read_decisions(review_file)
     with stage(timings, "consolidate"):
-        result = consolidate(prepared, plan.profile)
+        result = consolidate(prepared, plan.profile, decisions)
+        if result.dedupe is not None and review_file is not None:
+            result.dedupe["review_file"] = review_file.name if review_file.parent == \
+                plan.options.output_path.parent else str(review_file)
         release_free_memory()  # before the export forks its workbook writer
     published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
                         plan.staged)

@@ -123,10 +123,19 @@ def build_quality_report(
 
 
 def _masked_dedupe(dedupe: dict[str, Any]) -> dict[str, Any]:
-    near = {side: [pair | {"names": [mask_text(str(n)) if n else "" for n in pair["names"]]}
-                   if "names" in pair else pair for pair in pairs]
+    near = {side: [_masked_pair(pair) for pair in pairs]
             for side, pairs in dedupe.get("near_threshold", {}).items()}
     return dedupe | {"near_threshold": near}
+
+
+def _masked_pair(pair: dict[str, Any]) -> dict[str, Any]:
+    masked = dict(pair)
+    if "names" in pair:
+        masked["names"] = [mask_text(str(n)) if n else "" for n in pair["names"]]
+    if "records" in pair:
+        masked["records"] = [{f: mask_text(v) for f, v in record.items()}
+                             for record in pair["records"]]
+    return masked
 
 
 def fill_rates(frame: pd.DataFrame) -> dict[str, float]:
@@ -308,7 +317,17 @@ def _near_threshold(dedupe: dict[str, Any] | None) -> list[str]:
             [f"{p['probability']:.4f}", " / ".join(p.get("names", [])),
              ", ".join(f"{f} {lvl}" for f, lvl in p["levels"].items()), " / ".join(p["rows"])]
             for p in pairs]) + [""]
-    return lines
+    return lines + _review_decisions(dedupe.get("review_decisions") or [])
+
+
+def _review_decisions(decisions: list[dict[str, Any]]) -> list[str]:
+    """The reviewers' decisions this run honoured (or could not), from the review file."""
+    if not decisions:
+        return []
+    return ["## Review decisions", "", *_table(
+        ["Rows", "Decision", "Reviewer", "Decided at", "Status", "Effect"],
+        [[f"{d['left']} / {d['right']}", d["decision"], d["reviewer"], d["decided_at"],
+          d["status"], d["effect"]] for d in decisions]), ""]
 
 
 def _bar(rate: float) -> str:

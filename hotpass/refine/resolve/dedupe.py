@@ -7,6 +7,8 @@ threshold on either side, and the learned model. Steps, one module each: ``featu
 (evidence per row) -> ``candidates`` (blocking) -> ``comparisons`` (levels per field) ->
 ``weights`` (Fellegi-Sunter, m/u learned from the data) -> ``clustering`` (no chaining).
 ``name_key`` (suffix-stripped lower-case name) also gives records their stable ids.
+Reviewers' decisions (``decisions``) are honoured around clustering: decided pairs leave
+the scored pairs, cannot-links split clusters, must-links join them.
 
 Pitfalls: ``resolve`` adds the ``NAME_KEY`` column the merge reuses. The threshold is a
 match probability (``dedupe.match_probability``) turned into a weight once.
@@ -43,7 +45,9 @@ def cluster_rows(frame, profile: Profile) -> np.ndarray:
     return resolve(frame, profile).labels
 
 
-def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
+def resolve(frame, profile: Profile, seed: int = 0, decisions: list | None = None
+            ) -> Resolution:
+    """``decisions``: reviewers' must-link / cannot-link pairs (``resolve.decisions``)."""
     from concurrent.futures import ThreadPoolExecutor
 
     import pandas as pd
@@ -51,6 +55,7 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     from hotpass.refine.resolve.candidates import candidate_pairs
     from hotpass.refine.resolve.clustering import link
     from hotpass.refine.resolve.comparisons import compare
+    from hotpass.refine.resolve.decisions import Honour, with_records
     from hotpass.refine.resolve.explain import Explainer
     from hotpass.refine.resolve.features import build_features
     from hotpass.refine.resolve.weights import estimate, sample_levels, score
@@ -69,17 +74,22 @@ def resolve(frame, profile: Profile, seed: int = 0) -> Resolution:
     levels = compared.levels
     del features, compared  # the evidence text below needs their memory
     threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))
+    honour = Honour(frame, decisions or [])
+    left, right, weight, levels = honour.without_decided(left, right, weight, levels)
     labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
+    labels, accepted = honour.apart(labels, accepted, left, right, weight, threshold)
     explain = Explainer(frame, left, right, weight, levels)
     chosen = np.flatnonzero(accepted)
     evidence = explain.by_cluster(chosen, labels[left[chosen]])
+    labels, evidence = honour.finish(labels, evidence)
     below = np.flatnonzero(weight < threshold)
     near = {"merged": explain.pairs(_first(chosen, weight[chosen]), names=True),
             "not_merged": explain.pairs(_first(below, -weight[below]), names=True)}
+    near = with_records(frame, near)
     summary = model.to_dict() | {
         "threshold_probability": spec.match_probability, "threshold_weight": round(threshold, 3),
         "pairs_above_threshold": int((weight >= threshold).sum()),
-        "links_accepted": int(accepted.sum())}
+        "links_accepted": int(accepted.sum()), "review_decisions": honour.summary()}
     return Resolution(labels, evidence, near, summary)
 
 
