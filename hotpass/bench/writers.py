@@ -11,8 +11,8 @@ file is read back with ``python-calamine`` and compared cell by cell with the fr
 
 Pitfalls: a writer that is not installed is reported as such, not skipped silently; the
 comparison reads every cell back, so it costs more than the writes on big frames. The
-candidates are xlsxwriter (refine's writer, constant-memory mode), pyexcelerate and
-rustpy-xlsxwriter (rust_xlsxwriter underneath).
+candidates are xlsxwriter (constant-memory mode), pyexcelerate, rustpy-xlsxwriter (rust_xlsxwriter
+underneath) and ``refine`` (what refine writes with: ``hotpass.refine.output.workbook``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from hotpass.errors import HotpassError
 
-WRITERS = ("xlsxwriter", "pyexcelerate", "rustpy_xlsxwriter")
+WRITERS = ("xlsxwriter", "pyexcelerate", "rustpy_xlsxwriter", "refine")
 SHEET = "Refined Data"
 
 
@@ -63,6 +63,10 @@ def tiled_frame(source: Path, rows: int):
 def write_with(writer: str, frame, path: Path) -> None:
     """Write ``frame`` as one sheet with ``writer`` (nulls as empty cells)."""
     if writer == "xlsxwriter":
+        from hotpass.refine.output.export import write_xlsx_cells
+
+        write_xlsx_cells({SHEET: frame}, path)
+    elif writer == "refine":  # what refine uses: workbook.write_workbook's choice
         from hotpass.refine.output.export import write_xlsx
 
         write_xlsx({SHEET: frame}, path)

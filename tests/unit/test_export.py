@@ -245,3 +245,40 @@ def test_large_outputs_write_the_workbook_in_a_forked_process(tmp_path, monkeypa
     with pytest.raises(HotpassError, match="writing the workbook failed: TypeError"):
         write(tmp_path / "bad", provenance=pd.DataFrame({"score": [float("inf")]}))
     assert list((tmp_path / "bad").iterdir()) == []
+
+
+def test_the_fast_writer_and_xlsxwriter_write_the_same_cells(tmp_path):
+    """refine's workbook writer (rust_xlsxwriter) against the xlsxwriter fallback, cell by
+    cell: the guard, numbers, nulls, mixed object columns, booleans, timestamps, text past
+    Excel's cell limit, and the sheet's frozen header, autofilter and widths."""
+    import numpy as np
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    from hotpass.refine.output.export import write_xlsx, write_xlsx_cells
+    from hotpass.refine.output.workbook import fast_writer_available
+
+    assert fast_writer_available()
+    frame = pd.DataFrame({
+        "text": pd.array(["plain", "=SUM(A1)", "-1-1", "+27821234567", None, "x" * 40_000,
+                          "@x", "\tq", "-12.5"], dtype="str"),
+        "ints": np.arange(9, dtype="int64"),
+        "floats": [1.5, np.nan, 2.0, 1e20, -0.0, 3.25, 7.0, 8.0, 9.0],
+        "mixed": pd.Series([1, "a", None, 2.5, "=x", pd.Timestamp("2024-01-02"), True, "", 3],
+                           dtype=object),
+        "bools": [True, False] * 4 + [True],
+    })
+    fast, fallback = tmp_path / "fast.xlsx", tmp_path / "fallback.xlsx"
+    write_xlsx({"S": frame, "Empty": pd.DataFrame()}, fast)
+    write_xlsx_cells({"S": frame, "Empty": pd.DataFrame()}, fallback)
+    cells = [CalamineWorkbook.from_path(str(p)).get_sheet_by_name("S").to_python()
+             for p in (fast, fallback)]
+    assert cells[0] == cells[1]
+    assert cells[0][2][0] == "'=SUM(A1)" and cells[0][7][0] == "'@x"
+    assert len(cells[0][6][0]) == 32_767 and cells[0][2][1] == 1
+    sheets = [openpyxl.load_workbook(p)["S"] for p in (fast, fallback)]
+    for sheet in sheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:E10"
+        assert sheet["A1"].font.b
+    widths = [{k: round(v.width) for k, v in s.column_dimensions.items()} for s in sheets]
+    assert widths[0] == widths[1]
