@@ -8,6 +8,7 @@ Prefect).
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, env, refine, stack, workers
+from ops import bench, data, deps, dev, env, evidence, refine, stack, workers
 
-ns = Collection(deps, data, bench, workers, env, stack, refine.refine, dev.test, dev.lint)
+ns = Collection(deps, data, bench, workers, env, stack, evidence, refine.refine, dev.test,
+                dev.lint)

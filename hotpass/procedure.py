@@ -15,12 +15,15 @@ Contract: subclass ``Procedure`` and give it a ``name`` and four methods, then c
 or ``ev.step``) into an ``Evidence`` record: the call, its status (``ok``, ``failed`` or
 ``not run``), exit code, output (redacted) and duration. With ``dry_run`` it stops after
 the plan: every pending change and the verify are recorded as ``not run``, and nothing
-is written, not even the record. Otherwise the record is written to
-``<evidence root>/<name>-<UTC timestamp>/record.json`` (root: ``HOTPASS_EVIDENCE_DIR``,
-default ``dist/evidence``), also when the run fails after ``prepare`` (bad input that
-``prepare`` rejects leaves nothing behind); its shape is the JSON Schema
-``evidence/procedure-record.schema.json``. A failure re-raises as ``HotpassError``
-naming the bundle.
+is written, not even the record. Otherwise the record is written as an evidence bundle
+(``hotpass.evidence``: ``record.json``, ``cli.sh``, ``cli.log``, ``summary.json``,
+``manifest.json``, validated against ``evidence/*.schema.json``) at
+``<evidence root>/<name>-<UTC timestamp>/`` (root: ``HOTPASS_EVIDENCE_DIR``, default
+``dist/evidence``; inside ``children/`` of an open ``hotpass.evidence.Bundle``, which
+links it), also when the run fails after ``prepare`` (bad input that ``prepare``
+rejects leaves nothing behind). A failure re-raises as ``HotpassError`` naming the
+bundle. ``Evidence`` is the record; ``hotpass.evidence.Bundle`` is the same record with
+its directory open from the start (for captured files).
 
 Pitfalls: output and calls pass through ``hotpass.redact`` but secrets belong in the
 environment, never in a call string. ``ev.echo`` prints progress; pass ``echo=`` to send
@@ -73,6 +76,16 @@ class Step:
     duration_s: float = 0.0
 
 
+@dataclass
+class Transcript:
+    """A step with its whole (redacted) output; ``command`` steps replay from ``cli.sh``."""
+
+    step: Step
+    output: str
+    command: bool
+    at: str
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
@@ -94,12 +107,16 @@ class Evidence:
         self.error: str | None = None
         self.started_at = _now()
         self.finished_at: str | None = None
+        self.transcript: list[Transcript] = []  # every step's whole output, for cli.log
 
     def record(self, call: str, *, status: str = "ok", exit_code: int | None = None,
-               output: str = "", duration_s: float = 0.0, phase: str | None = None) -> Step:
+               output: str = "", duration_s: float = 0.0, phase: str | None = None,
+               command: bool = False) -> Step:
+        """Add one step; ``command=True`` marks a shell command (it goes into ``cli.sh``)."""
         step = Step(phase or self.phase, redact(call), status, exit_code,
                     redact(output)[-OUTPUT_LIMIT:], round(duration_s, 3))
         self.steps.append(step)
+        self.transcript.append(Transcript(step, redact(output), command, _now()))
         return step
 
     def not_run(self, call: str, phase: str | None = None) -> Step:
@@ -135,21 +152,12 @@ class Evidence:
                 "differences": self.differences}
 
     def write(self) -> Path | None:
-        """Write the bundle (never under dry-run); returns its directory."""
+        """Write the evidence bundle (never under dry-run); returns its directory."""
         if self.dry_run:
             return None
-        from hotpass.fileio import atomic_write_text
+        from hotpass.evidence.bundle import write_record
 
-        root = self.root
-        if root is None:
-            from hotpass.settings import load
-
-            root = load().evidence_dir
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        bundle = Path(root) / f"{self.procedure}-{stamp}"
-        text = json.dumps(self.to_dict(), indent=2, sort_keys=True)
-        atomic_write_text(bundle / "record.json", text + "\n")
-        return bundle
+        return write_record(self)
 
 
 class Procedure:

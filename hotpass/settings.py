@@ -13,6 +13,8 @@ environment. The variables:
   ``orchestrate``; unset or empty lets ``PREFECT_API_URL`` decide;
 - ``HOTPASS_IMAGE``: the flow image tag (default ``hotpass:<version>``);
 - ``HOTPASS_EVIDENCE_DIR``: where procedures write evidence bundles (``dist/evidence``);
+  ``HOTPASS_NEXT_STEPS_LOG``: the programme log every bundle appends a line to
+  (``Next_Steps_Log.md``); ``HOTPASS_OWNER``: the owner named there (default: the login);
 - ``HOTPASS_WORKERS_DIR``: pidfiles and logs of background workers (``dist/workers``);
 - ``HOTPASS_S3_ENDPOINT``, ``HOTPASS_S3_BUCKET``, ``HOTPASS_S3_PREFIX``: where
   ``refine --archive`` uploads the bundle (unset endpoint: no upload);
@@ -58,6 +60,8 @@ class HotpassSettings(BaseSettings):
     enable_prefect_runtime: bool | None = None  # unset: on when PREFECT_API_URL is
     image: str | None = None
     evidence_dir: Path = Path("dist/evidence")
+    next_steps_log: Path = Path("Next_Steps_Log.md")
+    owner: str | None = None
     workers_dir: Path = Path("dist/workers")
     s3_endpoint: str | None = None  # set: --archive uploads the bundle there
     s3_bucket: str = "hotpass-artifacts"

@@ -58,7 +58,7 @@ def run(command: Sequence[str], *, ev: Evidence | None = None, dry_run: bool = F
     if dry and mutates:
         echo(f"[dry-run] $ {line}")
         if ev is not None:
-            ev.not_run(line)
+            ev.record(line, status="not run", command=True)
         return ""
     echo(f"$ {line}")
     program = words[0]
@@ -88,4 +88,4 @@ def run(command: Sequence[str], *, ev: Evidence | None = None, dry_run: bool = F
         if ev is not None:
             ev.record(line, status=status, exit_code=code,
                       output="\n".join(part for part in (out, err) if part),
-                      duration_s=time.monotonic() - started)
+                      duration_s=time.monotonic() - started, command=True)

@@ -95,7 +95,7 @@ def run(c: Context, command: str, *, dry_run: bool = False,
     if is_dry(c, dry_run):
         print(f"[dry-run] $ {shown}", flush=True)
         if ev is not None:
-            ev.not_run(shown)
+            ev.record(shown, status="not run", command=True)
         return None
     print(f"$ {shown}", flush=True)
     started = time.monotonic()
@@ -103,7 +103,7 @@ def run(c: Context, command: str, *, dry_run: bool = False,
     if ev is not None:
         ev.record(shown, status="ok" if result.ok else "failed", exit_code=result.exited,
                   output=result.stdout + result.stderr,
-                  duration_s=time.monotonic() - started)
+                  duration_s=time.monotonic() - started, command=True)
     if not result.ok:
         raise HotpassError(f"step failed (exit {result.exited}): {shown}",
                            exit_code=result.exited)

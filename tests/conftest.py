@@ -7,12 +7,17 @@ package, a server) would hide a missing install step, so skips are turned into f
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+# Procedures append to Next_Steps_Log.md in the working directory; tests (and the CLI and
+# task subprocesses they start, which inherit this) keep the checkout's log untouched.
+os.environ.setdefault("HOTPASS_NEXT_STEPS_LOG",
+                      str(Path(tempfile.mkdtemp(prefix="hotpass-tests-")) / "Next_Steps_Log.md"))
 
 
 def _in_ci() -> bool:

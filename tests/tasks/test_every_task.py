@@ -14,9 +14,12 @@ import pytest
 
 from tests.tasks.test_tasks import ROOT, listed_tasks
 
+EXAMPLE_BUNDLE = "evidence/examples/example"
 NEEDS = {"workers.start": ["--pool", "dry-pool"],  # required arguments
          "stack.logs": ["prefect-server"],
-         "stack.up": ["--prefect-port", "0", "--s3-port", "0"]}  # 4200/9000 may be taken
+         "stack.up": ["--prefect-port", "0", "--s3-port", "0"],  # 4200/9000 may be taken
+         "evidence.verify": [EXAMPLE_BUNDLE],
+         "evidence.export": [EXAMPLE_BUNDLE, "--tar"]}
 BAD = {  # task -> (arguments, text the one line must contain)
     "refine": (["--input-dir", "no-such-folder"], "no-such-folder"),
     "test": (["-k", "x", "--no-such-flag"], "'--no-such-flag'"),
@@ -33,6 +36,9 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "stack.down": (["--state-dir", "README.md"], "README.md/stack.json: unreadable stack state"),
     "stack.status": (["--state-dir", "README.md"], "README.md/stack.json: unreadable"),
     "stack.logs": (["nope"], "stack.logs nope: no such service"),
+    "evidence.verify": (["README.md"], "README.md/manifest.json: missing"),
+    "evidence.export": ([EXAMPLE_BUNDLE], "say where: --to s3://bucket/prefix, or --tar"),
+    "evidence.list": (["--root", "README.md"], "README.md: not a folder of evidence bundles"),
 }
 SKIP = shutil.ignore_patterns(".git", "dist", ".venv", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "*.egg-info")

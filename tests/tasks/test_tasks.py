@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
+                  "evidence.verify", "evidence.export", "evidence.list",
                   "workers.start", "workers.stop", "workers.status", "stack.up", "stack.down",
                   "stack.status", "stack.logs"}
 

@@ -1,0 +1,320 @@
+"""One evidence bundle: a procedure's record written as a directory that proves what ran.
+
+Contract: ``Bundle`` is a ``hotpass.procedure.Evidence`` (the same record: steps, plan,
+status) whose directory exists from the start, so a procedure can put files in it while
+it runs. ``Bundle.create(root, procedure, id)`` makes ``root/id`` (``id`` defaults to
+``<procedure>-<UTC stamp>``; it must be a plain name); ``run(argv)`` runs one command and
+records it (``cli.sh`` line + exit status, ``cli.log`` transcript, a step); ``capture``
+copies a file or folder in; ``write_json``/``write_text`` add a file; ``link`` names a
+child bundle kept elsewhere; ``finish(summary, verdict)`` seals it (see ``seal``). Used as
+``with bundle:`` it is the open parent: every ``hotpass.procedure.run`` inside writes its
+record into ``children/`` and is linked, and an exception finishes the bundle with
+verdict ``fail`` before it propagates, so a bundle is written in every case.
+
+``seal`` writes ``summary.json``, ``record.json``, ``cli.sh``, ``cli.log`` and, last,
+``manifest.json``, then verifies the whole bundle (schemas, checksums) and appends one
+line to ``Next_Steps_Log.md``. ``write_record`` is what ``Evidence.write`` calls.
+
+Pitfalls: every text written passes through ``hotpass.redact`` and, on top, masks the
+literal value of every secret-named environment variable (``*_TOKEN``, ``*_SECRET*``,
+``*PASSWORD*``...), since a child program may print one bare. ``capture(...,
+verbatim=True)`` copies bytes as they are (inputs a replay must read unchanged): use it
+only for data, never logs. Under dry-run nothing is created: commands are ``not run``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hotpass.errors import HotpassError
+from hotpass.evidence import catalog, manifest
+from hotpass.procedure import NOT_RUN, Evidence
+from hotpass.redact import MASK, redact, redact_data
+
+SUMMARY_SCHEMA = "hotpass/evidence-summary/1"
+_open_parent: contextvars.ContextVar[Bundle | None] = contextvars.ContextVar(
+    "hotpass_evidence_parent", default=None)
+
+
+@dataclass
+class Result:
+    """What ``Bundle.run`` saw: ``exit_code`` is None when the command was not run."""
+
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def stamp() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+class Bundle(Evidence):
+    """A procedure's record with its directory; see the module contract."""
+
+    def __init__(self, directory: Path, procedure: str, bundle_id: str, *,
+                 owner: str | None = None, dry_run: bool = False, echo: Any = None) -> None:
+        super().__init__(procedure, dry_run=dry_run, root=directory.parent, echo=echo)
+        self.directory = directory
+        self.id = bundle_id
+        self.owner = owner
+        self.phase = "apply"
+        self.links: list[Path] = []
+        self._token: contextvars.Token | None = None
+        self.sealed = False
+
+    @classmethod
+    def create(cls, root: Path | str, procedure: str, bundle_id: str | None = None, *,
+               owner: str | None = None, dry_run: bool = False, echo: Any = None) -> Bundle:
+        bundle_id = bundle_id or f"{procedure}-{stamp()}"
+        catalog.check_name(bundle_id, "bundle id")
+        directory = Path(root) / bundle_id
+        if not dry_run:
+            if directory.exists() and any(directory.iterdir()):
+                raise HotpassError(f"{directory}: a bundle is already there; move it away or "
+                                   "choose another id")
+            directory.mkdir(parents=True, exist_ok=True)
+        return cls(directory, procedure, bundle_id, owner=owner, dry_run=dry_run, echo=echo)
+
+    def __enter__(self) -> Bundle:
+        self._token = _open_parent.set(self)
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
+        if self._token is not None:
+            _open_parent.reset(self._token)
+            self._token = None
+        if exc is not None and not self.sealed and not self.dry_run:
+            reason = exc.message if isinstance(exc, HotpassError) else repr(exc)
+            self.status, self.error = "failed", redact(reason)
+            self.finish({}, "fail", reason=reason)
+
+    def path(self, name: str) -> Path:
+        """``name`` inside the bundle (a relative path that stays inside)."""
+        target = (self.directory / name).resolve()
+        if not target.is_relative_to(self.directory.resolve()) or target == self.directory:
+            raise HotpassError(f"{name}: not a path inside the bundle {self.directory}")
+        return target
+
+    def run(self, command: Sequence[str], *, env: Mapping[str, str] | None = None,
+            cwd: Path | str | None = None, timeout: float | None = None,
+            stdout_to: str | None = None, mutates: bool = True) -> Result:
+        """Run ``command`` and record it; never raises for its exit status.
+
+        ``env`` is added to the current environment (never written anywhere); ``stdout_to``
+        saves stdout (redacted) as that file of the bundle; ``mutates=False`` runs it under
+        dry-run too (a read).
+        """
+        words = [str(word) for word in command]
+        line = shlex.join(words)
+        if cwd is not None:
+            line = f"(cd {shlex.quote(str(cwd))} && {line})"
+        if self.dry_run and mutates:
+            self.echo(f"[dry-run] $ {redact(line)}")
+            self.record(line, status=NOT_RUN, command=True)
+            return Result(None)
+        self.echo(f"$ {redact(line)}")
+        started = time.monotonic()
+        try:
+            done = subprocess.run(words, env={**os.environ, **(env or {})}, cwd=cwd,
+                                  capture_output=True, text=True, errors="replace",
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
+            result = Result(done.returncode, done.stdout, done.stderr)
+        except FileNotFoundError:
+            result = Result(127, "", f"{words[0]}: not found on PATH")
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
+            result = Result(124, out, f"timed out after {timeout} s")
+        self.record(line, status="ok" if result.ok else "failed", exit_code=result.exit_code,
+                    output="\n".join(p.rstrip("\n") for p in (result.stdout, result.stderr)
+                                      if p),
+                    duration_s=time.monotonic() - started, command=True)
+        if stdout_to and not self.dry_run:
+            self.write_text(stdout_to, result.stdout)
+        return result
+
+    def capture(self, source: Path | str, name: str | None = None, *,
+                verbatim: bool = False) -> Path | None:
+        """Copy a file or folder into the bundle (as ``name``, default its file name)."""
+        source = Path(source)
+        target_name = name or source.name
+        if self.dry_run:
+            self.record(f"capture {source} -> {target_name}", status=NOT_RUN)
+            return None
+        if not source.exists():
+            raise HotpassError(f"{source}: no such file or folder to capture")
+        with self.step(f"capture {source} -> {target_name}") as step:
+            target = self.path(target_name)
+            files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() \
+                else [source]
+            for file in files:
+                destination = target / file.relative_to(source) if source.is_dir() else target
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if verbatim:
+                    shutil.copyfile(file, destination)
+                else:
+                    _write(destination, _scrub_bytes(file.read_bytes()))
+            step.output = f"{len(files)} file(s)"
+        return target
+
+    def write_text(self, name: str, text: str) -> Path | None:
+        if self.dry_run:
+            return None
+        target = self.path(name)
+        _write(target, scrub(text).encode("utf-8"))
+        return target
+
+    def write_json(self, name: str, data: Any) -> Path | None:
+        return self.write_text(name, _json(data))
+
+    def link(self, child: Path | str) -> None:
+        """Name a child bundle kept outside this one; nested ones are found on finish."""
+        self.links.append(Path(child))
+
+    def finish(self, summary: Mapping[str, Any], verdict: str, *,
+               reason: str | None = None) -> Path | None:
+        """Seal the bundle with ``summary`` (procedure-specific fields) and ``verdict``."""
+        if self.dry_run:
+            return None
+        if self.status == "running":
+            self.status = "ok" if verdict == "pass" else "failed"
+            if verdict != "pass":
+                self.error = redact(reason or "failed")
+        return seal(self, self.directory, summary, verdict, reason=reason)
+
+
+def write_record(ev: Evidence) -> Path:
+    """Write a plain ``Evidence`` (``hotpass.procedure.run``) as a bundle."""
+    parent = _open_parent.get()
+    name = f"{ev.procedure}-{stamp()}"
+    if parent is not None and not parent.dry_run:
+        directory = parent.directory / "children" / name
+    else:
+        root = ev.root
+        if root is None:
+            from hotpass.settings import load
+
+            root = load().evidence_dir
+        directory = Path(root) / name
+    verdict = "pass" if ev.status == "ok" else "fail"
+    details = {"status": ev.status,
+               "changes": sum(1 for change in ev.plan if change.pending)}
+    return seal(ev, directory, details, verdict, reason=ev.error, bundle_id=name)
+
+
+def seal(ev: Evidence, directory: Path, details: Mapping[str, Any], verdict: str, *,
+         reason: str | None = None, bundle_id: str | None = None) -> Path:
+    """Write summary, record, cli.sh, cli.log and the manifest; verify; log the line."""
+    from hotpass import paths
+
+    ev.finished_at = ev.finished_at or _now()
+    bundle_id = bundle_id or getattr(ev, "id", directory.name)
+    owner = getattr(ev, "owner", None) or catalog.default_owner()
+    directory.mkdir(parents=True, exist_ok=True)
+    children = [manifest.child_link(directory, child)
+                for child in [*manifest.nested_bundles(directory), *getattr(ev, "links", [])]]
+    summary = {**redact_data(dict(details)), "schema": SUMMARY_SCHEMA,
+               "procedure": ev.procedure, "id": bundle_id, "verdict": verdict,
+               "reason": redact(reason) if reason else (None if verdict == "pass"
+                                                         else "failed"),
+               "owner": owner, "started_at": ev.started_at, "finished_at": ev.finished_at,
+               "children": children}
+    _write(directory / "summary.json", scrub(_json(summary)).encode())
+    _write(directory / "record.json", scrub(_json(ev.to_dict())).encode())
+    _write(directory / "cli.sh", scrub(_cli_sh(ev, bundle_id)).encode())
+    (directory / "cli.sh").chmod(0o755)
+    _write(directory / "cli.log", scrub(_cli_log(ev)).encode())
+    document = manifest.build(directory, procedure=ev.procedure, bundle_id=bundle_id,
+                              verdict=verdict, owner=owner, started_at=ev.started_at,
+                              finished_at=ev.finished_at, children=children,
+                              source_root=paths.SOURCE_ROOT)
+    _write(directory / "manifest.json", _json(document).encode())
+    manifest.verify(directory)
+    if isinstance(ev, Bundle):
+        ev.sealed = True
+    catalog.append_log(ev.procedure, bundle_id, verdict, directory, owner,
+                       note=reason if verdict != "pass" else None)
+    return directory
+
+
+def _cli_sh(ev: Evidence, bundle_id: str) -> str:
+    lines = ["#!/usr/bin/env bash",
+             f"# Evidence bundle {bundle_id} ({ev.procedure}), started {ev.started_at}.",
+             "# Every command in the order it ran, each followed by its exit status.",
+             "# Secrets were never recorded: export them before replaying."]
+    for entry in ev.transcript:
+        if not entry.command:
+            continue
+        step = entry.step
+        if step.status == NOT_RUN:
+            lines.append(f"# not run (dry-run): {step.call}")
+        else:
+            lines += [step.call, f"# exit {step.exit_code}"]
+    return "\n".join(lines) + "\n"
+
+
+def _cli_log(ev: Evidence) -> str:
+    blocks = []
+    for entry in ev.transcript:
+        step = entry.step
+        prefix = "$ " if entry.command else "# "
+        status = step.status if step.exit_code is None else f"exit {step.exit_code}"
+        output = (entry.output or step.output).rstrip()
+        blocks.append(f"[{entry.at}] {prefix}{step.call}\n"
+                      + (output + "\n" if output else "")
+                      + f"[{status}, {step.duration_s} s]\n")
+    return "\n".join(blocks)
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
+
+
+def _write(path: Path, data: bytes) -> None:
+    from hotpass.fileio import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def _secret_values() -> list[str]:
+    """Values of secret-named environment variables (4+ characters), longest first."""
+    values = {value for name, value in os.environ.items()
+              if len(value) >= 4 and redact_data({name: value})[name] == MASK}
+    return sorted(values, key=len, reverse=True)
+
+
+def scrub(text: str) -> str:
+    """``redact`` plus the literal values of secret-named environment variables."""
+    values = _secret_values()
+    if values:
+        text = re.sub("|".join(re.escape(v) for v in values), MASK, text)
+    return redact(text)
+
+
+def _scrub_bytes(data: bytes) -> bytes:
+    try:
+        return scrub(data.decode("utf-8")).encode("utf-8")
+    except UnicodeDecodeError:  # binary: mask secret values byte-wise
+        for value in _secret_values():
+            data = data.replace(value.encode(), MASK.encode())
+        return data
