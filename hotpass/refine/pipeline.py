@@ -37,7 +37,8 @@ from hotpass.refine.model import (
     SheetReport,
     SourceFrame,
 )
-from hotpass.refine.signals import child_init
+from hotpass.refine.pool import WATCH_SECONDS, PoolWatch, stop_pool
+from hotpass.refine.signals import child_init, held
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("hotpass.refine")
@@ -139,12 +140,9 @@ def prepare_all(inputs: list[Path], input_root: Path, profile: Profile,
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method),
                                initializer=child_init, initargs=(os.getpid(),))
     try:
-        prepared = _prepare_in_pool(pool, inputs, input_root, profile, progress)
-    except BaseException:  # a failure or a signal: stop the workers now, not when done
-        _terminate(pool)
-        raise
-    pool.shutdown()
-    return prepared
+        return _prepare_in_pool(pool, inputs, input_root, profile, progress)
+    finally:  # success, failure or signal: no worker and no pool thread outlives this
+        stop_pool(pool)
 
 
 NORMALISE_CHUNK_ROWS = 20_000
@@ -158,21 +156,25 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
     busy. Results are put back in input order whatever order they finish in."""
     from hotpass.refine.normalise import normalise_frame
 
-    # Largest first so the long files start early and the short ones fill in.
+    # Largest first so the long files start early and the short ones fill in. Workers
+    # fork on submit: a signal raised inside the fork callbacks would only be printed.
     order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
-    pending = {pool.submit(read_source, inputs[i], input_root, profile): (i, -1, 0)
-               for i in order}
+    with held():
+        pending = {pool.submit(read_source, inputs[i], input_root, profile): (i, -1, 0)
+                   for i in order}
+    watch = PoolWatch(pool, inputs)
     read: dict[int, PreparedSource] = {}
     cleaned: dict[int, list[list]] = {}
     waiting: dict[int, int] = {}
     results: list[PreparedSource | None] = [None] * len(inputs)
     finished = 0
     while pending:
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        done, _ = wait(pending, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
+        watch.check(done, {index for index, _, _ in pending.values()})
         for future in done:
             index, frame_index, chunk = pending.pop(future)
             if frame_index < 0:
-                read[index] = source = future.result()
+                read[index] = source = watch.result(future, index)
                 cleaned[index] = []
                 waiting[index] = 0
                 for position, sheet in enumerate(source.frames):
@@ -180,12 +182,13 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
                     cleaned[index].append([None] * len(starts))
                     for number, start in enumerate(starts):
                         part = sheet.frame.iloc[start:start + NORMALISE_CHUNK_ROWS]
-                        pending[pool.submit(normalise_frame, part, profile)] = (
-                            index, position, number)
+                        with held():
+                            pending[pool.submit(normalise_frame, part, profile)] = (
+                                index, position, number)
                         waiting[index] += 1
                     sheet.frame = sheet.frame.iloc[0:0]  # the chunks carry the rows now
             else:
-                cleaned[index][frame_index][chunk] = future.result()
+                cleaned[index][frame_index][chunk] = watch.result(future, index)
                 waiting[index] -= 1
             if waiting[index] == 0:
                 results[index] = finish_source(read.pop(index), cleaned.pop(index), profile)
@@ -193,19 +196,6 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
                 if progress:
                     progress("ingest", finished, len(inputs))
     return [r for r in results if r is not None]
-
-
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop every worker at once (``terminate_workers`` from Python 3.14)."""
-    if hasattr(pool, "terminate_workers"):
-        pool.terminate_workers()
-        return
-    processes = list((pool._processes or {}).values())
-    for process in processes:
-        process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(5)
 
 
 def _size(path: Path) -> int:

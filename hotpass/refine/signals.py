@@ -8,9 +8,13 @@ the staging directory, and the CLI prints one line and exits 128 + the signal nu
 runs: it ignores SIGINT (the parent decides), restores SIGTERM's default and arranges to
 die with the parent — ``PR_SET_PDEATHSIG`` on Linux, else a thread polling the parent pid.
 
+``held()`` defers them: a SIGTERM/SIGINT arriving inside it (on any thread: Python runs
+handlers on the main thread) is recorded and raised when the block ends, so the published
+set is switched all-or-nothing (``refine.output.commit``).
+
 Pitfalls: PDEATHSIG fires when the *thread* that forked the child exits, so children are
-forked from the main thread. A signal arriving while the published set is switched is
-held until the switch is complete (``publish._signals_blocked``).
+forked from the main thread. A signal masked with ``pthread_sigmask`` on one thread is
+still delivered to the others, which is why ``held`` defers in the handler instead.
 """
 
 from __future__ import annotations
@@ -30,8 +34,39 @@ _PR_SET_PDEATHSIG = 1
 _POLL_SECONDS = 1.0
 
 
+_held: list[int] = []  # one entry per open held() block
+_pending: list[int] = []  # signals that arrived inside it
+_received: list[int] = []  # every signal of this run, in case a raise was swallowed
+
+
 def _raise(signum: int, frame: object) -> None:
+    if _held:
+        _pending.append(signum)
+        return
+    _received.append(signum)
     raise Interrupted(signum)
+
+
+def raise_if_stopped() -> None:
+    """Raise ``Interrupted`` again for a signal whose raise was swallowed (one landing in
+    an at-fork or ``__del__`` callback is only printed): called before each step that
+    must not start after a stop, the pool's waits and the commit."""
+    if _received:
+        raise Interrupted(_received[0])
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Defer SIGTERM/SIGINT to the end of the block (see the module docstring)."""
+    _held.append(1)
+    try:
+        yield
+    finally:
+        _held.pop()
+        if not _held and _pending:
+            signum = _pending[0]
+            _pending.clear()
+            raise Interrupted(signum)
 
 
 @contextlib.contextmanager
@@ -39,9 +74,11 @@ def stop_on_signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _received.clear()
     previous = {s: signal.signal(s, _raise) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
+        raise_if_stopped()
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

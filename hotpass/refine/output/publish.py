@@ -73,14 +73,17 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
         with stage(timings, "publish"):
             published = staged.publish()
     except Interrupted as exc:
-        if staged.published:
+        if staged.committed:
             exc.args = (f"stopped by {signal.Signals(exc.signum).name} after this run's "
                         f"outputs were published",)
         raise
     except (OSError, HotpassError) as exc:
-        if staged.published:
-            raise
         reason = exc.message if isinstance(exc, HotpassError) else (exc.strerror or str(exc))
+        if staged.committed:  # the new set is current; the next run finishes the links
+            raise HotpassError(f"--output-path {options.output_path}: this run's outputs "
+                               f"are published ({staged.output_dir / 'current'}) but "
+                               f"finishing the links failed: {reason}",
+                               exit_code=1) from exc
         raise HotpassError(f"--output-path {options.output_path}: {reason}; nothing was "
                            "published, the previous outputs are kept", exit_code=1) from exc
     outputs = {kind: published[path.name] for kind, path in written.items()}
