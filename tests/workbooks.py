@@ -52,3 +52,42 @@ def encrypt_workbook(plain: Path, target: Path, password: str = "secret") -> Pat
     with plain.open("rb") as source, target.open("wb") as out:
         OOXMLFile(source).encrypt(password, out)
     return target
+
+
+def crafted_far_cells(path: Path, refs: tuple[str, ...] = ("A1", "XFD1048576"),
+                      quote: str = '"') -> Path:
+    """A hand-zipped 1.5 KB workbook whose one sheet holds a cell at each of ``refs``:
+    the reader would fill the whole rectangle between them (A1..XFD1048576: 512 GiB)."""
+    import re
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    cells = "".join(
+        f'<row r="{re.sub("[A-Z]", "", ref)}"><c r={quote}{ref}{quote} t="inlineStr">'
+        f"<is><t>x</t></is></c></row>" for ref in refs)
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxml'
+            'formats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
+            'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-office'
+            'document.spreadsheetml.worksheet+xml"/></Types>'),
+        "_rels/.rels": (f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/'
+                        'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
+                            'name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'),
+        "xl/worksheets/sheet1.xml": (f'<worksheet xmlns="{main}"><sheetData>{cells}'
+                                     "</sheetData></worksheet>"),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + text)
+    return path

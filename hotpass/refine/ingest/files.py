@@ -11,8 +11,10 @@ an encrypted .xlsx is an OLE container, not a zip, so it fails as "corrupt" unle
 look first; the stdlib csv reader's field limit is how we refuse giant cells cheaply.
 Inputs that are not regular files (a FIFO would block, ``/dev/zero`` never ends, a broken
 link has nothing behind it) are refused before opening, and files are read whole only
-under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size), so no input can
-exhaust memory.
+under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size, at most the memory
+budget of ``ingest.limits``), and a workbook sheet's cell rectangle is checked before
+the reader fills it (``limits.check_workbook``). Known gap: a CSV is still read whole
+(its rows, then the frame), so a CSV near the size cap can take several times its size.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.refine.ingest.cells import RawSheet, column_letter
+from hotpass.refine.ingest.limits import check_workbook, memory_budget
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
@@ -116,6 +119,7 @@ def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
     if not magic.startswith(ZIP_MAGIC):
         raise InputError(f"{label}: not a readable workbook (corrupt or not an Excel file)")
     _check_expanded_size(path, label)
+    check_workbook(path, label)  # a sheet's cell rectangle, before the reader allocates it
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)
@@ -138,9 +142,11 @@ def _check_expanded_size(path: Path, label: str) -> None:
             expanded = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
         return  # calamine reports the damage in its own words
-    if expanded > MAX_WORKBOOK_EXPANDED_BYTES:
+    limit = min(MAX_WORKBOOK_EXPANDED_BYTES, memory_budget())
+    if expanded > limit:
         raise InputError(f"{label}: unzips to {expanded / 1e9:.1f} GB of sheet data, more "
-                         f"than {MAX_WORKBOOK_EXPANDED_BYTES / 1e9:.0f} GB; split the workbook")
+                         f"than the {limit / 1e9:.1f} GB this machine can give one input; "
+                         "split the workbook")
 
 
 def _is_encrypted(path: Path) -> bool:

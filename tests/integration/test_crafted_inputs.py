@@ -1,0 +1,51 @@
+"""Crafted inputs are bad files, never a crash: the 1.5 KB workbook with cells at A1 and
+XFD1048576 (the reader would allocate 512 GiB and abort the process) is skipped with one
+issue, in process and in pool mode, and the run's peak memory stays under 1 GB."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.workbooks import crafted_far_cells, good_rows, write_xlsx
+
+pytestmark = pytest.mark.integration
+
+POOLED = ("import hotpass.refine.pipeline as p; p.PARALLEL_MIN_BYTES = 0; "
+          "from hotpass.cli import main; main(prog_name='hotpass')")
+
+
+def _run(inputs: Path, dist: Path, *extra: str, pooled: bool = False):
+    launcher = ["-c", POOLED] if pooled else ["-m", "hotpass"]
+    return subprocess.run([sys.executable, *launcher, "refine", "--input-dir", str(inputs),
+                           "--output-path", str(dist / "refined.xlsx"), "--json", *extra],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(("refs", "quote", "pooled"), [
+    (("A1", "XFD1048576"), '"', False),
+    (("A1", "XFD1048576"), '"', True),
+    (("A1", "AAA900000"), "'", False),  # single quotes, a three-letter column
+    (("B2", "ZZ1048576"), '"', False),  # a two-letter column, a seven-digit row
+])
+def test_a_crafted_workbook_is_a_skipped_bad_file(tmp_path, refs, quote, pooled):
+    inputs = tmp_path / "in"
+    write_xlsx(inputs / "good.xlsx", {"Clients": good_rows()})
+    crafted = crafted_far_cells(inputs / "crafted.xlsx", refs, quote)
+    assert crafted.stat().st_size < 2000
+    result = _run(inputs, tmp_path / "dist", pooled=pooled)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "panicked" not in result.stderr
+    report = json.loads(Path(json.loads(result.stdout)["outputs"]["report_json"]).read_text())
+    issues = [i for i in report["sample_issues"] if i["rule"] == "file.unreadable"]
+    assert [i["file"] for i in issues] == ["crafted.xlsx"], issues
+    assert "a crafted or damaged workbook" in issues[0]["message"]
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 1024 * 1024, f"peak memory {peak_kib / 1024:.0f} MiB"
+    strict = _run(inputs, tmp_path / "strict", "--strict")
+    assert strict.returncode == 2 and "crafted.xlsx" in strict.stderr, strict.stderr
