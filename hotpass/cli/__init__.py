@@ -20,6 +20,7 @@ from hotpass.cli.net import net_group
 from hotpass.cli.orchestration import deploy_command, orchestrate_command
 from hotpass.cli.refine import refine
 from hotpass.cli.setup import setup_command
+from hotpass.cli.site import site_group
 
 
 @click.group(cls=ReportingGroup, error_prefix="hotpass",
@@ -44,3 +45,4 @@ main.add_command(net_group)
 main.add_command(ctx_group)
 main.add_command(doctor_command)
 main.add_command(setup_command)
+main.add_command(site_group)
