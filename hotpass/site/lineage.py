@@ -111,6 +111,6 @@ def graph(events: list[dict], event: dict, depth: int = 1):
     columns: list[list[dict]] = [[] for _ in range(max(layer.values(), default=0) + 1)]
     for node in sorted(nodes):
         kind = "job" if node.startswith("job:") else "dataset"
-        label = node.split("/", 1)[-1] if kind == "job" else node.split(":", 1)[-1]
+        label = node.split("/", 1)[-1] if kind == "job" else node.rsplit("/", 1)[-1]
         columns[layer.get(node, 0)].append({"id": node, "label": label, "kind": kind})
     return columns, edges

@@ -56,7 +56,8 @@ def discover(folders: list[Path]) -> list[Run]:
             if real not in found:
                 found[real] = Run(real.name if _RUN_ID.match(real.name) else
                                   _copy_id(real), real, folder.resolve())
-    return sorted(found.values(), key=lambda r: (started_at(r) or "", r.id))
+    return sorted(found.values(), key=lambda r: (
+        started_at(r) or "", (r.dir / REPORT).stat().st_mtime_ns, r.id))
 
 
 def _copy_id(folder: Path) -> str:

@@ -75,10 +75,11 @@ def test_decisions_change_the_next_run_both_ways(first_run):
 
     provenance = pd.read_excel(tmp / "out" / "refined.xlsx", sheet_name="Provenance",
                                engine="openpyxl")
-    def record_of(cite):
-        return {i for i, rows in enumerate(provenance["source_rows"]) if cite in str(rows)}
-    assert record_of(merged["rows"][0]).isdisjoint(record_of(merged["rows"][1]))
-    assert record_of(apart["rows"][0]) == record_of(apart["rows"][1])
+    record_of = {"|".join(map(str, cite)): record
+                 for record, rows in enumerate(provenance["source_rows"])
+                 for cite in json.loads(rows)}
+    assert record_of[merged["rows"][0]] != record_of[merged["rows"][1]]
+    assert record_of[apart["rows"][0]] == record_of[apart["rows"][1]]
     evidence = [json.loads(e) for e in provenance["match_evidence"].dropna()]
     noted = {pair_key(*e["rows"]): e["decision"] for links in evidence for e in links
              if "decision" in e}
