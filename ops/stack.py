@@ -46,13 +46,15 @@ def _print_status(report: dict) -> None:
     "llm": "Also start Ollama (compose profile llm; natively when ollama is on PATH).",
     "prefect_port": "Native Prefect server port (default 4200; 0 picks a free port).",
     "s3_port": "Native S3 API (moto_server) port (default 9000; 0 picks a free port).",
+    "web_port": "Native Hotpass web UI (hotpass site serve) port (default 8765; 0 picks a "
+                "free port).",
     "timeout": "Seconds to wait for each native service to answer its health check "
                "(compose waits at least 600).",
     "state_dir": STATE_HELP,
     "dry_run": "Show the plan; start nothing and write nothing.",
 })
-def up(c, native=False, llm=False, prefect_port=4200, s3_port=9000, timeout=120,
-       state_dir="", dry_run=False):
+def up(c, native=False, llm=False, prefect_port=4200, s3_port=9000, web_port=8765,
+       timeout=120, state_dir="", dry_run=False):
     """Bring the self-hosted stack up (idempotent: running services are left alone)."""
     from hotpass.infra.stack import choose_mode, status, up_procedure
 
@@ -61,7 +63,8 @@ def up(c, native=False, llm=False, prefect_port=4200, s3_port=9000, timeout=120,
     state = _state_dir(state_dir)
     procedure(c, up_procedure(mode, reason, state_dir=state, llm=llm,
                               prefect_port=int(prefect_port), s3_port=int(s3_port),
-                              timeout=float(timeout)), dry_run=dry_run)
+                              web_port=int(web_port), timeout=float(timeout)),
+              dry_run=dry_run)
     if not is_dry(c, dry_run):
         _print_status(status(state))
 

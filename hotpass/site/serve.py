@@ -9,8 +9,10 @@ CSRF token, also set as a ``SameSite=Strict`` HttpOnly cookie) and ``POST /api/r
 run's profile named (``resolve.decisions.write_decisions``), then the site rebuilt.
 A POST needs the token in ``X-CSRF-Token`` equal to the cookie and to the server's own,
 a JSON body, and an ``Origin`` (when sent) equal to the server's; the Host must be one
-the server was bound to. ``serve(...)`` builds once, then runs uvicorn on ``host:port``
-(127.0.0.1 by default).
+the server was bound to. ``serve(...)`` builds, then runs uvicorn on ``host:port`` (127.0.0.1 by
+default); a page request rebuilds when the last build is over ``REBUILD_AFTER_S`` old, so
+new runs show up. A ``--runs`` folder that does not exist yet is skipped (the native
+stack starts the server before the first run).
 
 Pitfalls: the token lives for the server's lifetime; a page loaded before a restart
 asks again. Only runs in the site's runs log can be written for, and only to the review
@@ -23,12 +25,14 @@ import datetime as dt
 import hmac
 import json
 import secrets
+import time
 from pathlib import Path
 
 from hotpass.errors import HotpassError
 
 COOKIE = "hotpass_csrf"
 MAX_DECISIONS = 1000
+REBUILD_AFTER_S = 10.0
 
 
 def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
@@ -36,6 +40,7 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
+    from starlette.middleware.base import BaseHTTPMiddleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
@@ -47,6 +52,20 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
     site_dir = Path(site_dir)
     token = secrets.token_urlsafe(32)
     env = environment()
+    built = {"at": time.monotonic()}
+
+    def rebuild() -> None:
+        build(site_dir, [Path(d) for d in runs_dirs if Path(d).is_dir()])
+        built["at"] = time.monotonic()
+
+    async def fresh_pages(request: Request, call_next):
+        """New runs appear without a restart: an HTML page request rebuilds (incremental,
+        so only new runs render) when the last build is older than ``REBUILD_AFTER_S``."""
+        path = request.url.path
+        if request.method == "GET" and (path.endswith(".html") or path.endswith("/")) and \
+                time.monotonic() - built["at"] > REBUILD_AFTER_S:
+            await run_in_threadpool(rebuild)
+        return await call_next(request)
 
     def health_facts() -> dict:
         from hotpass.infra.stack import status
@@ -58,13 +77,13 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
                     for row in facts["services"]]}
 
     async def health_page(request: Request):
-        data = health_facts()
+        data = await run_in_threadpool(health_facts)  # the probes may call this server
         html = env.get_template("health.html").render(
             data=data, root="", json_name="health.json", serve_mode=True, title="Health")
         return HTMLResponse(html)
 
     async def health_json(request: Request):
-        return JSONResponse(health_facts())
+        return JSONResponse(await run_in_threadpool(health_facts))
 
     async def healthz(request: Request):
         return PlainTextResponse("ok")
@@ -86,7 +105,7 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
         try:
             body = json.loads(await request.body())
             saved, path = save_decisions(site_dir, body, read_log(site_dir))
-            await run_in_threadpool(build, site_dir, runs_dirs)
+            await run_in_threadpool(rebuild)
         except (ValueError, HotpassError) as exc:
             return JSONResponse({"error": str(getattr(exc, "message", exc))},
                                 status_code=400)
@@ -97,7 +116,8 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
               Route("/api/review", review, methods=["POST"]),
               Mount("/", StaticFiles(directory=site_dir, html=True))]
     return Starlette(routes=routes, middleware=[
-        Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))])
+        Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts)),
+        Middleware(BaseHTTPMiddleware, dispatch=fresh_pages)])
 
 
 def save_decisions(site_dir: Path, body: dict, logged: list[dict]) -> tuple[int, Path]:
@@ -133,7 +153,7 @@ def serve(site_dir: Path, runs_dirs: list[Path], *, host: str = "127.0.0.1",
 
     from hotpass.site.build import build
 
-    build(site_dir, runs_dirs)
+    build(site_dir, [Path(d) for d in runs_dirs if Path(d).is_dir()])
     hosts = tuple(dict.fromkeys((host, "127.0.0.1", "localhost")))
     app = create_app(site_dir, runs_dirs, state_dir, hosts="*" if host in (
         "0.0.0.0", "::") else hosts)

@@ -82,7 +82,7 @@ def test_docker_compose_accepts_the_file_and_ollama_is_under_profile_llm():
     assert quiet.returncode == 0 and quiet.stdout == "", quiet.stderr
     services = yaml.safe_load(_config().stdout)["services"]
     assert {"prefect-server", "marquez", "marquez-db", "marquez-web", "otel-collector", "minio",
-            "minio-init", "localstack", "searxng", "hotpass", "ollama"} == set(services)
+            "minio-init", "localstack", "searxng", "hotpass", "hotpass-web", "ollama"} == set(services)
     profiles = subprocess.run([_compose_binary(), "-f", str(COMPOSE), "config", "--profiles"],
                               capture_output=True, text=True, timeout=60)
     assert profiles.stdout.split() == ["llm"]

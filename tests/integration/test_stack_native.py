@@ -37,9 +37,9 @@ def invoke(work: Path, *args: str, env: dict | None = None, timeout: float = 300
 def stack(tmp_path):
     work = tmp_path / "project"
     work.mkdir()
-    ports = {"prefect": free_port(), "s3": free_port()}
+    ports = {"prefect": free_port(), "s3": free_port(), "web": free_port()}
     args = ["--native", "--prefect-port", str(ports["prefect"]), "--s3-port", str(ports["s3"]),
-            "--state-dir", str(work / "state")]
+            "--web-port", str(ports["web"]), "--state-dir", str(work / "state")]
     yield {"work": work, "ports": ports, "args": args, "state": work / "state"}
     invoke(work, "stack.down", "--state-dir", str(work / "state"))  # a failed step's leftovers
 
@@ -85,18 +85,23 @@ def _step_up_starts_prefect_and_s3_with_pidfiles_logs_and_evidence(stack):
     assert f"export PREFECT_API_URL=http://127.0.0.1:{ports['prefect']}/api" in result.stdout
     assert f"export HOTPASS_S3_ENDPOINT=http://127.0.0.1:{ports['s3']}" in result.stdout
     pids = _pids(stack["state"])
-    assert set(pids) == {"prefect-server", "moto-s3"} and all(map(_alive, pids.values()))
+    assert set(pids) == {"prefect-server", "moto-s3", "hotpass-web"}
+    assert all(map(_alive, pids.values()))
     assert (stack["state"] / "prefect" / "prefect.db").is_file()  # SQLite under the state dir
     assert (stack["state"] / "moto-s3.log").is_file()
     with urllib.request.urlopen(f"http://127.0.0.1:{ports['prefect']}/api/health") as answer:
         assert answer.status == 200
     assert client(f"http://127.0.0.1:{ports['s3']}").head_bucket(Bucket=BUCKET)
+    with urllib.request.urlopen(f"http://127.0.0.1:{ports['web']}/health.json") as answer:
+        health = {s["service"]: s["health"] for s in json.loads(answer.read())["services"]}
+    assert health["prefect-server"] == health["hotpass-web"] == "healthy"
     records = sorted((stack["work"] / "evidence").glob("stack.up-*/record.json"))
     assert len(records) == 1
     record = json.loads(records[0].read_text())
     assert record["status"] == "ok" and record["differences"] == []
     assert {c["target"]: c["action"] for c in record["plan"]} == {
-        "prefect-server": "start", "minio": "start", f"bucket {BUCKET}": "create"}
+        "prefect-server": "start", "minio": "start", "hotpass-web": "start",
+        f"bucket {BUCKET}": "create"}
     assert any(s["call"].startswith("start moto-s3: ") and s["status"] == "ok"
                for s in record["steps"])
 

@@ -53,7 +53,7 @@ def choose_mode(native: bool, ev: Evidence | None = None) -> tuple[str, str]:
 
 def up_procedure(mode: str, reason: str, *, state_dir: Path, llm: bool = False,
                  prefect_port: int = 4200, s3_port: int = 9000, timeout: float = 120.0,
-                 compose_file: Path = COMPOSE_FILE) -> Procedure:
+                 compose_file: Path = COMPOSE_FILE, web_port: int = 8765) -> Procedure:
     if mode == "compose":
         from hotpass.infra.stack.compose import ComposeOptions, ComposeUp
 
@@ -62,7 +62,7 @@ def up_procedure(mode: str, reason: str, *, state_dir: Path, llm: bool = False,
     from hotpass.infra.stack.native import NativeOptions, NativeUp
 
     return NativeUp(NativeOptions(Path(state_dir), prefect_port, s3_port, llm,
-                                  timeout=timeout, reason=reason))
+                                  web_port=web_port, timeout=timeout, reason=reason))
 
 
 def down_procedure(state_dir: Path) -> Procedure:

@@ -54,6 +54,7 @@ class NativeOptions:
     prefect_port: int = 4200
     s3_port: int = 9000
     llm: bool = False
+    web_port: int = 8765
     bucket: str = "hotpass-artifacts"
     timeout: float = 120.0
     reason: str = "--native given"
@@ -61,7 +62,7 @@ class NativeOptions:
 
 
 PROCESS_OF = {"prefect-server": "prefect-server", "minio": "moto-s3", "minio-init": "moto-s3",
-              "localstack": "moto-s3", "ollama": "ollama"}  # service -> native process
+              "localstack": "moto-s3", "ollama": "ollama", "hotpass-web": "hotpass-web"}  # service -> native process
 
 
 def _port(asked: int, process: str, state: State, flag: str) -> int:
@@ -97,6 +98,14 @@ def runners(options: NativeOptions, state: State) -> tuple[list[Runner], dict[st
         port = _port(options.s3_port, "moto-s3", state, "--s3-port")
         found.append(Runner("minio", "moto-s3", port,
                             [moto, "-H", "127.0.0.1", "-p", str(port)], "/moto-api/"))
+    if not all(importlib.util.find_spec(m) for m in ("jinja2", "starlette", "uvicorn")):
+        skipped["hotpass-web"] = "pip install 'hotpass[dashboards]'"
+    else:
+        port = _port(options.web_port, "hotpass-web", state, "--web-port")
+        found.append(Runner("hotpass-web", "hotpass-web", port, [
+            sys.executable, "-m", "hotpass", "site", "serve", "--port", str(port),
+            "--out", str(options.sink_root / "site"), "--runs", str(options.sink_root),
+            "--state-dir", str(options.state_dir)], "/healthz"))
     ollama = shutil.which("ollama")
     if not options.llm:
         skipped["ollama"] = "profile llm (pass --llm)"

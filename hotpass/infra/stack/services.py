@@ -57,6 +57,7 @@ ROLES = {
                     "research stays offline (--allow-network=false)"),
     "hotpass": Role(fallback="run `invoke workers.start --pool hotpass-process-pool` "
                              "against the native Prefect server"),
+    "hotpass-web": Role("/", "/healthz", "", "native: `hotpass site serve`"),
     "ollama": Role("", "/api/version", "HOTPASS_LLM_BASE_URL",
                    "native: `ollama serve` when ollama is on PATH"),
 }
