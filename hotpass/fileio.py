@@ -91,8 +91,12 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
+    """Write ``data``; an ``OSError`` names ``path`` (the user's file), not the temp."""
     with atomic_path(path) as temp:
-        temp.write_bytes(data)
+        try:
+            temp.write_bytes(data)
+        except OSError as exc:
+            raise type(exc)(exc.errno, exc.strerror, str(path)) from None
     return Path(path)
 
 

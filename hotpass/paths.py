@@ -20,3 +20,6 @@ STACK_DIR = SOURCE_ROOT / "deploy" / "docker"
 COMPOSE_FILE = STACK_DIR / "docker-compose.yml"
 DOCKERFILE = Path("deploy/docker/Dockerfile")  # relative: the image's build context is SOURCE_ROOT
 EVIDENCE_SCHEMA_DIR = SOURCE_ROOT / "evidence"
+# The environments a checkout serves: .env.<target>, Prefect profile hotpass-<target>,
+# manifest overlays prefect/<target>. The first is the default.
+TARGETS = ("local", "staging", "prod")

@@ -2,8 +2,9 @@
 
 Contract: each job's command lives in its own module of this package and is added to
 ``main`` here. Command bodies import their heavy modules (pandas, the refine pipeline,
-Prefect) inside the body so ``hotpass --help`` stays fast. A ``HotpassError`` becomes
-``hotpass: error: <one line>`` on stderr and its exit code; nothing else is printed.
+Prefect) inside the body so ``hotpass --help`` stays fast. Options, output and errors go
+through the CLI's adapter (``kit.py``, ``options.py``): a ``HotpassError``, an ``OSError``
+or a bad flag value becomes ``hotpass: error: <one line>`` on stderr and an exit code.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from hotpass.cli.credentials import credentials_group
 from hotpass.cli.ctx import ctx_group
 from hotpass.cli.doctor import doctor_command
 from hotpass.cli.env import env_command
-from hotpass.cli.kit import ReportingGroup
+from hotpass.cli.kit import ReportingGroup, echo
 from hotpass.cli.net import net_group
 from hotpass.cli.orchestration import deploy_command, orchestrate_command
 from hotpass.cli.refine import refine
@@ -33,7 +34,7 @@ def main() -> None:
 @main.command()
 def version() -> None:
     """Print the Hotpass version."""
-    click.echo(__version__)
+    echo(__version__)
 
 
 main.add_command(refine)

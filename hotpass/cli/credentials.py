@@ -8,32 +8,28 @@ values; ``clear NAME... | --all`` removes. Every mutating command prints its pla
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
+from hotpass.cli import kit
+from hotpass.cli.options import dry_run_option, json_option
 from hotpass.errors import HotpassError
 
-
-@click.group("credentials", invoke_without_command=True)
-@click.pass_context
-def credentials_group(ctx: click.Context) -> None:
-    """Store API keys and passwords privately (0600 under HOTPASS_STATE_DIR)."""
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+credentials_group = kit.group("credentials", "Store API keys and passwords privately (0600 "
+                                             "under HOTPASS_STATE_DIR).")
 
 
 def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
     from hotpass.infra.credentials import ChangeCredentials, store_path
     from hotpass.procedure import run
 
-    outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=click.echo)
+    outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=kit.echo)
     for change in outcome.changes:  # action first: "NAME: value" reads as a secret pair
-        click.echo(f"{change.action:<9} {change.target}"
-                   + (f" ({'would' if dry_run else 'done'})" if change.pending else ""))
+        kit.echo(f"{change.action:<9} {change.target}"
+                 + (f" ({'would' if dry_run else 'done'})" if change.pending else ""))
     if outcome.pending and not dry_run:
-        click.echo(f"saved {store_path()} (mode 0600); evidence {outcome.bundle}")
+        kit.echo(f"saved {store_path()} (mode 0600); evidence {outcome.bundle}")
 
 
 @credentials_group.command("set")
@@ -41,7 +37,7 @@ def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
 @click.option("--value", help="The value (visible in shell history; prefer --stdin).")
 @click.option("--stdin", "from_stdin", is_flag=True,
               help="Read the value from standard input (one trailing newline dropped).")
-@click.option("--dry-run", is_flag=True, help="Print what would change; store nothing.")
+@dry_run_option("Print what would change; store nothing.")
 def set_command(name: str, value: str | None, from_stdin: bool, dry_run: bool) -> None:
     """Store one credential NAME (an environment-variable name)."""
     if (value is None) == (not from_stdin):
@@ -56,26 +52,25 @@ def set_command(name: str, value: str | None, from_stdin: bool, dry_run: bool) -
 
 
 @credentials_group.command("show")
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@json_option("Print the list as JSON.")
 def show_command(as_json: bool) -> None:
     """List stored credentials with masked values."""
     from hotpass.infra import credentials
 
     rows = credentials.entries()
     if as_json:
-        click.echo(json.dumps({"store": str(credentials.store_path()), "credentials": rows},
-                              indent=2))
+        kit.echo_json({"store": str(credentials.store_path()), "credentials": rows})
         return
     if not rows:
-        click.echo(f"no credentials stored ({credentials.store_path()})")
+        kit.echo(f"no credentials stored ({credentials.store_path()})")
     for row in rows:
-        click.echo(f"{row['name']:<28} {row['value']}  set {row['updated']}")
+        kit.echo(f"{row['name']:<28} {row['value']}  set {row['updated']}")
 
 
 @credentials_group.command("clear")
 @click.argument("names", nargs=-1)
 @click.option("--all", "clear_all", is_flag=True, help="Remove every stored credential.")
-@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+@dry_run_option("Print what would be removed; change nothing.")
 def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> None:
     """Remove the named credentials (or --all)."""
     from hotpass.infra import credentials
@@ -84,13 +79,13 @@ def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> Non
         raise HotpassError("credentials clear: name the credentials to remove, or pass --all")
     chosen = list(credentials.load()) if clear_all else list(names)
     if not chosen:
-        click.echo("no credentials stored; nothing to clear")
+        kit.echo("no credentials stored; nothing to clear")
         return
     _change(dict.fromkeys(chosen), dry_run)
 
 
 @credentials_group.command("wizard")
-@click.option("--dry-run", is_flag=True, help="Ask, then print what would change; store nothing.")
+@dry_run_option("Ask, then print what would change; store nothing.")
 def wizard_command(dry_run: bool) -> None:
     """Prompt for each credential Hotpass uses (needs a terminal; blank keeps the value)."""
     from hotpass.infra import credentials
@@ -101,6 +96,6 @@ def wizard_command(dry_run: bool) -> None:
     wanted: dict[str, str | None] = dict(credentials.ask(
         lambda text: click.prompt(text, default="", hide_input=True, show_default=False)))
     if not wanted:
-        click.echo("nothing entered; the store is unchanged")
+        kit.echo("nothing entered; the store is unchanged")
         return
     _change(wanted, dry_run)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import click
 
 from hotpass.cli.kit import ReportingGroup
+from hotpass.cli.options import dry_run_option, json_option, profile_option
 from hotpass.cli.orchestration import orchestrate_command
 
 
@@ -26,15 +27,15 @@ def main() -> None:
 
 @main.command()
 @click.option("--name", required=True, help="Deployment name (e.g. hotpass-prod).")
-@click.option("--profile", default="generic", show_default=True, help="Industry profile.")
+@profile_option()
 @click.option("--schedule", "cron", help="Cron schedule, e.g. '0 2 * * *' (UTC).")
 @click.option("--concurrency-limit", type=click.IntRange(min=1),
               help="Most runs of this deployment at once.")
 @click.option("--tag", "tags", multiple=True, help="Tag to add (repeatable).")
 @click.option("--work-pool", help="Work pool (default: the refinement manifest's).")
-@click.option("--dry-run", is_flag=True, help="Validate and print the plan only.")
+@dry_run_option("Validate and print the plan only.")
 @click.option("--no-upload", is_flag=True, help="Write the offline payload instead.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@json_option()
 def deploy(name, profile, cron, concurrency_limit, tags, work_pool, dry_run, no_upload,
            as_json) -> None:
     """Register a one-off deployment of the refinement flow."""

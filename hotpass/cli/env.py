@@ -7,12 +7,12 @@ Contract: prints the plan (per-variable changes, masked) and what was written; w
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from hotpass.infra.env import TARGETS
+from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.options import bundle, dry_run_option, json_option, target_option
 
 URL_FLAGS = (  # flag, variable
     ("--prefect-url", "PREFECT_API_URL"),
@@ -25,29 +25,23 @@ URL_FLAGS = (  # flag, variable
 )
 
 
-def env_options(command):
-    """The flags of ``hotpass env`` (``invoke env.generate`` mirrors them)."""
-    options = [
-        click.option("--target", type=click.Choice(TARGETS), default="local",
-                     show_default=True, help="Environment the file is for."),
-        click.option("--output", type=click.Path(path_type=Path),
-                     help="File to write (default .env.<target>)."),
-        *[click.option(flag, variable.lower(), metavar="URL",
-                       help=f"{variable} (default: live tunnel or the stack's localhost).")
-          for flag, variable in URL_FLAGS],
-        click.option("--allow-network", type=click.BOOL, default=False, show_default=True,
-                     help="Write FEATURE_ENABLE_REMOTE_RESEARCH and ALLOW_NETWORK_RESEARCH "
-                          "as this (--allow-network=true|false)."),
-        click.option("--include-credentials", is_flag=True,
-                     help="Add the credentials store's values; the file is then mode 0600."),
-        click.option("--force", is_flag=True, help="Overwrite an existing file that differs."),
-        click.option("--dry-run", is_flag=True,
-                     help="Print the file (credentials masked) and the plan; write nothing."),
-        click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+env_options = bundle(
+    target_option("Environment the file is for."),
+    click.option("--output", type=click.Path(path_type=Path),
+                 help="File to write (default .env.<target>)."),
+    *[click.option(flag, variable.lower(), metavar="URL",
+                   help=f"{variable} (default: live tunnel or the stack's localhost).")
+      for flag, variable in URL_FLAGS],
+    click.option("--allow-network", type=click.BOOL, default=False, show_default=True,
+                 help="Write FEATURE_ENABLE_REMOTE_RESEARCH and ALLOW_NETWORK_RESEARCH "
+                      "as this (--allow-network=true|false)."),
+    click.option("--include-credentials", is_flag=True,
+                 help="Add the credentials store's values; the file is then mode 0600."),
+    click.option("--force", is_flag=True, help="Overwrite an existing file that differs."),
+    dry_run_option("Print the file (credentials masked) and the plan; write nothing."),
+    json_option("Print the plan as JSON."),
+)
+"""The flags of ``hotpass env`` (``invoke env.generate`` mirrors them)."""
 
 
 def run_env(*, target: str, output: Path | None, urls: dict[str, str | None],
@@ -59,10 +53,10 @@ def run_env(*, target: str, output: Path | None, urls: dict[str, str | None],
                       allow_network=allow_network, include_credentials=include_credentials,
                       force=force, dry_run=dry_run)
     if as_json:
-        click.echo(json.dumps({**result, "dry_run": dry_run}, indent=2, sort_keys=True))
+        echo_json({**result, "dry_run": dry_run})
         return result
     for line in describe(result, dry_run=dry_run):
-        click.echo(line)
+        echo(line)
     return result
 
 

@@ -9,68 +9,57 @@ tunnel (``prefect_port``, ``marquez_port``, pid state, each forward's probe) or 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from hotpass.cli import kit
+from hotpass.cli.options import SettingsOption, bundle, dry_run_option, json_option
 from hotpass.infra.net.state import SERVICES
 
+net_group = kit.group("net", "SSH tunnels to the remote Prefect and Marquez, recorded for "
+                             "env/ctx/doctor.")
 
-@click.group("net", invoke_without_command=True)
-@click.pass_context
-def net_group(ctx: click.Context) -> None:
-    """SSH tunnels to the remote Prefect and Marquez, recorded for env/ctx/doctor."""
-    if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
-
-
-def connection_options(command):
-    options = [
-        click.option("--via", type=click.Choice(["ssh-bastion"]), default="ssh-bastion",
-                     show_default=True, help="How to reach the services."),
-        click.option("--host", help="Bastion host (default HOTPASS_BASTION_HOST)."),
-        click.option("--prefect-host", help="Prefect host as the bastion sees it "
-                                            "(default HOTPASS_PREFECT_HOST or localhost)."),
-        click.option("--marquez-host", help="Marquez host as the bastion sees it "
-                                            "(default HOTPASS_MARQUEZ_HOST or localhost)."),
-        click.option("--prefect-port", type=int, default=SERVICES["prefect"][0],
-                     show_default=True, help="Local port for Prefect (a free one if taken)."),
-        click.option("--marquez-port", type=int, default=SERVICES["marquez"][0],
-                     show_default=True, help="Local port for Marquez (a free one if taken)."),
-        click.option("--prefect-remote-port", type=int, default=SERVICES["prefect"][1],
-                     show_default=True, help="Prefect's port on its host."),
-        click.option("--marquez-remote-port", type=int, default=SERVICES["marquez"][1],
-                     show_default=True, help="Marquez API's port on its host."),
-        click.option("--user", help="SSH user (default: ssh's own, e.g. ~/.ssh/config)."),
-        click.option("--ssh-port", type=int, help="SSH port of the bastion (default 22)."),
-        click.option("--identity-file", type=click.Path(path_type=Path, exists=True,
-                                                        dir_okay=False),
-                     help="Private key to authenticate with."),
-        click.option("--ssh-option", "ssh_options", multiple=True, metavar="KEY=VALUE",
-                     help="Extra `ssh -o` option (repeatable), e.g. UserKnownHostsFile=F."),
-        click.option("--label", help="Name of the tunnel (default: the bastion host)."),
-        click.option("--dry-run", is_flag=True, help="Print the ssh command; start nothing."),
-        click.option("--json", "as_json", is_flag=True, help="Print the tunnel as JSON."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+connection_options = bundle(
+    click.option("--via", type=click.Choice(["ssh-bastion"]), default="ssh-bastion",
+                 show_default=True, help="How to reach the services."),
+    click.option("--host", cls=SettingsOption, setting="bastion_host",
+                 help="Bastion host."),
+    click.option("--prefect-host", cls=SettingsOption, setting="prefect_host",
+                 help="Prefect host as the bastion sees it."),
+    click.option("--marquez-host", cls=SettingsOption, setting="marquez_host",
+                 help="Marquez host as the bastion sees it."),
+    click.option("--prefect-port", type=int, default=SERVICES["prefect"][0],
+                 show_default=True, help="Local port for Prefect (a free one if taken)."),
+    click.option("--marquez-port", type=int, default=SERVICES["marquez"][0],
+                 show_default=True, help="Local port for Marquez (a free one if taken)."),
+    click.option("--prefect-remote-port", type=int, default=SERVICES["prefect"][1],
+                 show_default=True, help="Prefect's port on its host."),
+    click.option("--marquez-remote-port", type=int, default=SERVICES["marquez"][1],
+                 show_default=True, help="Marquez API's port on its host."),
+    click.option("--user", help="SSH user (default: ssh's own, e.g. ~/.ssh/config)."),
+    click.option("--ssh-port", type=int, help="SSH port of the bastion (default 22)."),
+    click.option("--identity-file", type=click.Path(path_type=Path, exists=True,
+                                                    dir_okay=False),
+                 help="Private key to authenticate with."),
+    click.option("--ssh-option", "ssh_options", multiple=True, metavar="KEY=VALUE",
+                 help="Extra `ssh -o` option (repeatable), e.g. UserKnownHostsFile=F."),
+    click.option("--label", help="Name of the tunnel (default: the bastion host)."),
+    dry_run_option("Print the ssh command; start nothing."),
+    json_option("Print the tunnel as JSON."),
+)
 
 
 def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
     from hotpass.infra import net
     from hotpass.infra.net.state import check_label
-    from hotpass.settings import load as load_settings
 
-    settings = load_settings()
-    host = params["host"] or settings.bastion_host
+    host = params["host"]
     label = check_label(params["label"] or (host or "tunnel"))
     if not detach and not ttl_seconds and not params["dry_run"]:
-        click.echo("tunnel in the foreground; Ctrl-C closes it (--detach to background it)")
+        kit.echo("tunnel in the foreground; Ctrl-C closes it (--detach to background it)")
     entry = net.up(host=host or "", label=label,
-                   prefect_host=params["prefect_host"] or settings.prefect_host,
-                   marquez_host=params["marquez_host"] or settings.marquez_host,
+                   prefect_host=params["prefect_host"], marquez_host=params["marquez_host"],
                    prefect_port=params["prefect_port"], marquez_port=params["marquez_port"],
                    prefect_remote_port=params["prefect_remote_port"],
                    marquez_remote_port=params["marquez_remote_port"], user=params["user"],
@@ -78,18 +67,18 @@ def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
                    options=tuple(params["ssh_options"]), ttl_seconds=ttl_seconds,
                    detach=detach, dry_run=params["dry_run"])
     if params["as_json"]:
-        click.echo(json.dumps(entry, indent=2, sort_keys=True))
+        kit.echo_json(entry)
         return
     if params["dry_run"]:
-        click.echo(f"[dry-run] tunnel {label}: $ {' '.join(entry['command'])}")
+        kit.echo(f"[dry-run] tunnel {label}: $ {' '.join(entry['command'])}")
     else:
         state = "closed" if entry.get("closed") else "up"
         lease = f", lease ends {entry['expires']}" if entry["expires"] else ""
-        click.echo(f"tunnel {label}: {state} (pid {entry['pid']}){lease}")
+        kit.echo(f"tunnel {label}: {state} (pid {entry['pid']}){lease}")
     for service in SERVICES:
-        click.echo(f"  {service}_port {entry[f'{service}_port']} -> {entry[f'{service}_remote']}")
+        kit.echo(f"  {service}_port {entry[f'{service}_port']} -> {entry[f'{service}_remote']}")
     if entry["evidence"]:
-        click.echo(f"evidence: {entry['evidence']}")
+        kit.echo(f"evidence: {entry['evidence']}")
 
 
 @net_group.command("up")
@@ -113,7 +102,7 @@ def lease_command(ttl: str, **params) -> None:
 
 
 @net_group.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the tunnels as JSON.")
+@json_option("Print the tunnels as JSON.")
 @click.option("--prune", is_flag=True, help="Forget tunnels whose ssh is dead.")
 def status_command(as_json: bool, prune: bool) -> None:
     """List recorded tunnels: ports, whether ssh is alive and each forward answers."""
@@ -122,32 +111,32 @@ def status_command(as_json: bool, prune: bool) -> None:
     rows = net.status()
     pruned = net.prune() if prune else []
     if as_json:
-        click.echo(json.dumps({"tunnels": rows, "pruned": pruned}, indent=2, sort_keys=True))
+        kit.echo_json({"tunnels": rows, "pruned": pruned})
         return
     if not rows:
-        click.echo("no tunnels recorded (hotpass net up --detach ... opens one)")
+        kit.echo("no tunnels recorded (hotpass net up --detach ... opens one)")
     for row in rows:
         probes = ", ".join(f"{k} {v}" for k, v in row["forwards"].items())
         lease = f", lease ends {row['expires']}" if row.get("expires") else ""
-        click.echo(f"{row['label']}: {row['state'].upper()} pid {row['pid']} "
+        kit.echo(f"{row['label']}: {row['state'].upper()} pid {row['pid']} "
                    f"{'alive' if row['alive'] else 'dead'}; prefect_port "
                    f"{row.get('prefect_port')}, marquez_port {row.get('marquez_port')}; "
                    f"{probes}{lease}")
     for label in pruned:
-        click.echo(f"pruned {label}")
+        kit.echo(f"pruned {label}")
 
 
 @net_group.command("down")
 @click.option("--label", help="Tunnel to close.")
 @click.option("--all", "all_tunnels", is_flag=True, help="Close every recorded tunnel.")
-@click.option("--dry-run", is_flag=True, help="Print which tunnels would close.")
+@dry_run_option("Print which tunnels would close.")
 def down_command(label: str | None, all_tunnels: bool, dry_run: bool) -> None:
     """Close a tunnel (--label) or all of them; verifies the ports are released."""
     from hotpass.infra import net
 
     results = net.down(label=label, all_tunnels=all_tunnels, dry_run=dry_run)
     if not results:
-        click.echo("no tunnels recorded; nothing to close")
+        kit.echo("no tunnels recorded; nothing to close")
     for result in results:
         verb = result["stopped"] if dry_run else f"closed ({result['stopped']})"
-        click.echo(f"tunnel {result['label']}: {verb}, pid {result['pid']}")
+        kit.echo(f"tunnel {result['label']}: {verb}, pid {result['pid']}")

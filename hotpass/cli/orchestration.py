@@ -21,7 +21,9 @@ from typing import Any
 
 import click
 
-from hotpass.cli.kit import echo, echo_json, parse_since_option
+from hotpass.cli import kit
+from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.options import bundle, dry_run_option, json_option, refine_options
 
 
 def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run: bool,
@@ -66,11 +68,11 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
                     dask_address: str | None = None,
                     profile_search_path: tuple[Path, ...] = ()) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
-    from hotpass.refine.run import refine_options
+    from hotpass.refine.run import refine_options as options_for
 
-    options = refine_options(input_dir=input_dir, output_path=output_path, profile=profile,
-                             profile_search_path=profile_search_path, archive=archive,
-                             since=since)
+    options = options_for(input_dir=input_dir, output_path=output_path, profile=profile,
+                          profile_search_path=profile_search_path, archive=archive,
+                          since=since, settings=kit.settings())
     mode, summary = orchestrate(options, incremental=incremental,
                                 enable_observability=enable_observability,
                                 task_runner=task_runner, dask_address=dask_address)
@@ -92,72 +94,45 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
     return summary
 
 
-def deploy_options(command):
-    """The ``deploy`` flags, shared by ``hotpass`` and ``hotpass-enhanced``."""
-    for option in reversed([
-        click.option("--flow", "flow_ids", multiple=True, required=True,
-                     help="Manifest id to deploy (repeatable): refinement, backfill, ..."),
-        click.option("--manifest-dir", type=click.Path(path_type=Path),
-                     help="Manifest folder (default prefect/); an overlay such as "
-                          "prefect/staging merges over its parent's manifests."),
-        click.option("--dry-run", is_flag=True,
-                     help="Validate and print the plan (create/update/unchanged); change "
-                          "nothing."),
-        click.option("--no-upload", is_flag=True,
-                     help="Write RunnerDeployment JSON under dist/offline/prefect/ "
-                          "instead of registering; no server needed."),
-        click.option("--build-image", is_flag=True,
-                     help="Build the flow image with the Docker engine first."),
-        click.option("--push-image", is_flag=True,
-                     help="Push the flow image with the Docker engine first."),
-        click.option("--json", "as_json", is_flag=True,
-                     help="Print the plan/result as JSON."),
-    ]):
-        command = option(command)
-    return command
+deploy_options = bundle(
+    click.option("--flow", "flow_ids", multiple=True, required=True,
+                 help="Manifest id to deploy (repeatable): refinement, backfill, ..."),
+    click.option("--manifest-dir", type=click.Path(path_type=Path),
+                 help="Manifest folder (default prefect/); an overlay such as "
+                      "prefect/staging merges over its parent's manifests."),
+    dry_run_option("Validate and print the plan (create/update/unchanged); change nothing."),
+    click.option("--no-upload", is_flag=True,
+                 help="Write RunnerDeployment JSON under dist/offline/prefect/ "
+                      "instead of registering; no server needed."),
+    click.option("--build-image", is_flag=True,
+                 help="Build the flow image with the Docker engine first."),
+    click.option("--push-image", is_flag=True,
+                 help="Push the flow image with the Docker engine first."),
+    json_option("Print the plan/result as JSON."),
+)
 
-
-def orchestrate_options(command):
-    for option in reversed([
-        click.option("--input-dir", type=click.Path(path_type=Path),
-                     help="Folder of workbooks (default HOTPASS_INPUT_DIR or data)."),
-        click.option("--output-path", type=click.Path(path_type=Path),
-                     help="Refined workbook (default HOTPASS_OUTPUT_PATH or "
-                          "dist/refined.xlsx)."),
-        click.option("--profile", help="Industry profile (default HOTPASS_PROFILE or "
-                                       "generic)."),
-        click.option("--profile-search-path", multiple=True, type=click.Path(path_type=Path),
-                     help="Extra folder to look for <profile>.yaml in (repeatable); "
-                          "HOTPASS_PROFILE_SEARCH_PATH adds more."),
-        click.option("--archive", is_flag=True,
-                     help="Also write the output bundle and the dated input bundle."),
-        click.option("--incremental", is_flag=True,
-                     help="Re-read only inputs changed since the last incremental run "
-                          "(the others come from its cache); publish the full dataset."),
-        click.option("--since", callback=parse_since_option,
-                     help="Only read files modified on or after local midnight of this "
-                          "date (YYYY-MM-DD), as hotpass refine --since."),
-        click.option("--enable-observability", is_flag=True,
-                     help="Export OpenTelemetry metrics and spans, as hotpass refine "
-                          "does; default HOTPASS_TELEMETRY_ENABLED."),
-        click.option("--task-runner", type=click.Choice(["thread", "dask"]),
-                     default="thread", show_default=True,
-                     help="Where the per-workbook tasks run: threads of this process, or "
-                          "a Dask cluster (extra 'distributed'; Prefect runtime only)."),
-        click.option("--dask-address",
-                     help="Scheduler of a running Dask cluster (tcp://host:8786) for "
-                          "--task-runner dask; default: a temporary local cluster."),
-        click.option("--json", "as_json", is_flag=True,
-                     help="Print the mode and run summary as JSON."),
-    ]):
-        command = option(command)
-    return command
+orchestrate_options = bundle(
+    refine_options(archive_help="Also write the output bundle and the dated input bundle.",
+                   observability_help="Export OpenTelemetry metrics and spans, as hotpass "
+                                      "refine does."),
+    click.option("--incremental", is_flag=True,
+                 help="Re-read only inputs changed since the last incremental run "
+                      "(the others come from its cache); publish the full dataset."),
+    click.option("--task-runner", type=click.Choice(["thread", "dask"]),
+                 default="thread", show_default=True,
+                 help="Where the per-workbook tasks run: threads of this process, or "
+                      "a Dask cluster (extra 'distributed'; Prefect runtime only)."),
+    click.option("--dask-address",
+                 help="Scheduler of a running Dask cluster (tcp://host:8786) for "
+                      "--task-runner dask; default: a temporary local cluster."),
+    json_option("Print the mode and run summary as JSON."),
+)
 
 
 @click.command("orchestrate")
 @orchestrate_options
-def orchestrate_command(input_dir, output_path, profile, profile_search_path, archive,
-                        incremental, since, enable_observability, task_runner, dask_address,
+def orchestrate_command(input_dir, output_path, profile, profile_search_path, archive, since,
+                        enable_observability, incremental, task_runner, dask_address,
                         as_json) -> None:
     """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
     run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from hotpass.infra.env import TARGETS
+from hotpass.cli import kit
+from hotpass.cli.options import SettingsOption, dry_run_option, target_option
 
 
 def _ask_on_terminal() -> dict[str, str]:
@@ -28,11 +29,11 @@ def _ask_on_terminal() -> dict[str, str]:
 
 
 @click.command("setup")
-@click.option("--target", type=click.Choice(TARGETS), default="local", show_default=True,
-              help="local: the stack on this machine; staging/prod: through a tunnel.")
+@target_option("local: the stack on this machine; staging/prod: through a tunnel.")
 @click.option("--extras", multiple=True, default=("orchestration",), show_default=True,
               help="Extras the deps step makes sure of (repeatable).")
-@click.option("--host", help="Bastion for the tunnel step (default HOTPASS_BASTION_HOST).")
+@click.option("--host", cls=SettingsOption, setting="bastion_host",
+              help="Bastion for the tunnel step.")
 @click.option("--user", help="SSH user for the tunnel step.")
 @click.option("--ssh-port", type=int, help="SSH port of the bastion.")
 @click.option("--identity-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -41,7 +42,7 @@ def _ask_on_terminal() -> dict[str, str]:
               help="Extra `ssh -o` option for the tunnel step (repeatable).")
 @click.option("--force-env", is_flag=True,
               help="Let the env step overwrite a .env.<target> that differs.")
-@click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
+@dry_run_option()
 def setup_command(target: str, extras: tuple[str, ...], host: str | None, user: str | None,
                   ssh_port: int | None, identity_file: Path | None,
                   ssh_options: tuple[str, ...], force_env: bool, dry_run: bool) -> None:
@@ -51,6 +52,6 @@ def setup_command(target: str, extras: tuple[str, ...], host: str | None, user: 
     options = Options(target=target, extras=extras, host=host, user=user, ssh_port=ssh_port,
                       identity_file=identity_file, ssh_options=ssh_options,
                       force_env=force_env, ask=_ask_on_terminal)
-    bootstrap(options, dry_run=dry_run, echo=click.echo)
+    bootstrap(options, dry_run=dry_run, echo=kit.echo)
     if not dry_run:
-        click.echo(f"setup --target {target}: complete")
+        kit.echo(f"setup --target {target}: complete")

@@ -21,9 +21,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from hotpass.errors import HotpassError
+from hotpass.paths import TARGETS
 from hotpass.procedure import Change, Evidence, Procedure
-
-TARGETS = ("local", "staging", "prod")
 
 
 def profile_name(target: str) -> str:

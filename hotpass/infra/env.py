@@ -24,9 +24,8 @@ from pathlib import Path
 from hotpass.errors import HotpassError
 from hotpass.fileio import atomic_write_text
 from hotpass.infra import credentials
+from hotpass.paths import TARGETS
 from hotpass.procedure import Change, Evidence, Procedure
-
-TARGETS = ("local", "staging", "prod")
 
 # The runbook's quick-reference table: variable, what it is, the stack's default.
 VARIABLES: tuple[tuple[str, str, str], ...] = (

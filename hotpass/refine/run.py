@@ -70,11 +70,13 @@ def since_cutoff(since: dt.date) -> float:
 def refine_options(*, input_dir: Path | str | None = None,
                    output_path: Path | str | None = None, profile: str | None = None,
                    profile_search_path: tuple[Path, ...] = (), archive: bool = False,
-                   since: Any = None, strict: bool = False, wait: bool = False
-                   ) -> RefineOptions:
-    from hotpass.settings import load as load_settings
+                   since: Any = None, strict: bool = False, wait: bool = False,
+                   settings: Any = None) -> RefineOptions:
+    """Flags over ``settings`` (a ``HotpassSettings``; loaded when the caller has none)."""
+    if settings is None:
+        from hotpass.settings import load as load_settings
 
-    settings = load_settings()
+        settings = load_settings()
     output = Path(output_path or settings.output_path)
     if output.suffix.lower() != ".xlsx":
         raise HotpassError(f"--output-path {output}: must end in .xlsx")

@@ -58,6 +58,7 @@ EXPECTED_PAGES = [
     "reference/profiles.md",
     "reference/outputs.md",
     "reference/dedupe.md",
+    "explanation/architecture.md",
 ]
 _ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SHELL_OPERATORS = {"&&", "||", ";", "|"}
