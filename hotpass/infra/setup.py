@@ -201,7 +201,7 @@ def bootstrap(options: Options, *, dry_run: bool = False,
     for step in chosen:
         ok, detail = _safe_check(step)
         if ok:
-            echo(f"{step.name}: skipped (satisfied: {detail})")
+            echo(f"{step.name} skipped (satisfied: {detail})")
             results.append({"step": step.name, "result": "skipped", "detail": detail})
             continue
         try:
@@ -213,6 +213,6 @@ def bootstrap(options: Options, *, dry_run: bool = False,
             raise HotpassError(f"setup stopped at step '{step.name}': {exc.message}; fix "
                                f"it and run `hotpass setup --target {options.target}` again "
                                "(satisfied steps are skipped)") from None
-        echo(f"{step.name}: done ({done})")
+        echo(f"{step.name} done ({done})")
         results.append({"step": step.name, "result": "done", "detail": done})
     return results

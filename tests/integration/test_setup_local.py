@@ -38,7 +38,7 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
 
         first = setup()
         assert first.returncode == 0, first.stdout + first.stderr
-        for line in ("stack: done", "ctx: done", "env: done"):
+        for line in ("stack done", "ctx done", "env done"):
             assert line in first.stdout, first.stdout
         running = stack.status(state / "stack")["env"]
         url = running["PREFECT_API_URL"]
@@ -51,6 +51,6 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
 
         second = setup()
         assert second.returncode == 0, second.stderr
-        assert second.stdout.count(": skipped") == 5, second.stdout
+        assert second.stdout.count(" skipped (satisfied") == 5, second.stdout
     finally:
         run(stack.down_procedure(state / "stack"))
