@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from hotpass.cli import kit
 from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.options import dry_run_option, json_option
 
 OUT_HELP = "Folder the site is written to (default: dist/site)."
 RUNS_HELP = ("Output folder whose runs the site shows (repeatable; default: the folder "
@@ -20,23 +22,19 @@ RUNS_HELP = ("Output folder whose runs the site shows (repeatable; default: the 
 
 
 def _runs(runs: tuple[Path, ...]) -> list[Path]:
-    from hotpass.settings import load
-
-    return list(runs) or [Path(load().output_path).parent]
+    return list(runs) or [Path(kit.settings().output_path).parent]
 
 
-@click.group("site")
-def site_group() -> None:
-    """The web UI: runs, run reports, merge review, QA, evidence, lineage."""
+site_group = kit.group("site", "The web UI: runs, run reports, merge review, QA, evidence, "
+                               "lineage.")
 
 
 @site_group.command("build")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist/site"),
               show_default=True, help=OUT_HELP)
 @click.option("--runs", multiple=True, type=click.Path(path_type=Path), help=RUNS_HELP)
-@click.option("--dry-run", is_flag=True, help="Print the runs that would be rendered; "
-                                              "write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@dry_run_option("Print the runs that would be rendered; write nothing.")
+@json_option()
 def build_command(out: Path, runs: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
     """Render the static site (only runs not rendered before; the index every time)."""
     from hotpass.site.build import build
@@ -65,9 +63,8 @@ def build_command(out: Path, runs: tuple[Path, ...], dry_run: bool, as_json: boo
 def serve_command(out: Path, runs: tuple[Path, ...], host: str, port: int,
                   state_dir: Path | None) -> None:
     """Build, then serve the site with live health and the review decisions endpoint."""
-    from hotpass.settings import load
     from hotpass.site.serve import serve
 
     echo(f"serving {out} on http://{host}:{port}/ (Ctrl+C stops)")
     serve(out, _runs(runs), host=host, port=port,
-          state_dir=state_dir or load().state_dir / "stack")
+          state_dir=state_dir or kit.settings().state_dir / "stack")
