@@ -32,33 +32,55 @@ _EXACT = r"pwd|pass|sig|signature|auth|authorization"
 _SECRET_KEY = (rf"(?:[a-z0-9]+[_.-])*(?:[a-z0-9]*(?:{_ANY})|(?:{_EXACT}))"
                r"(?:[_.-][a-z0-9]+)*")
 _SECRET_KEY_RE = re.compile(rf"^{_SECRET_KEY}$", re.IGNORECASE)
-# scheme://user:password@  or  scheme://token@  (userinfo ends at the @ before the host)
+# scheme://user:password@host: the password may hold "/" or "@" (written unencoded), so it
+# runs to the "@" whose host is followed by the end of the authority.
 _USERINFO_RE = re.compile(
     r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)(?P<user>[^\s/@:?#'\"<>]*)"
-    r"(?::(?P<password>[^\s/@?#'\"<>]*))?@",
+    r"(?::(?P<password>[^\s'\"<>]*?))?@(?=[^\s@/?#'\"<>]+(?:[/?#:\s'\"<>,;)\]]|$))",
     re.IGNORECASE,
 )
-# key=value or "key: value" (query strings, DSNs, env and YAML lines).
+# key=value, key: value, KEY='v', "key": "value" (query strings, DSNs, env, YAML, JSON text).
 _PAIR_RE = re.compile(
-    rf"(?<![a-z0-9_.-])(?P<key>{_SECRET_KEY})(?P<sep>\s*=\s*|:[ \t]+)"
-    r"(?P<value>[^&\s'\"<>,;]+)",
+    rf"(?<![a-z0-9_.-])(?P<key>{_SECRET_KEY})(?P<kq>[\"']?)(?P<sep>\s*=\s*|\s*:[ \t]*)"
+    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^&\s'\"<>,;]+)",
     re.IGNORECASE,
 )
-# HTTP auth header values: "Bearer <token>", "Basic <base64>".
-_SCHEME_TOKEN_RE = re.compile(r"\b(?P<scheme>Bearer|Basic)\s+(?P<value>[A-Za-z0-9._~+/=-]{8,})")
-
-# Command-line flags: --password VALUE, --api-key=VALUE (a value starting with - is a flag).
-_FLAG_RE = re.compile(rf"(?P<flag>--{_SECRET_KEY})(?P<sep>=|[ \t]+)(?P<value>[^\s'\"-][^\s'\"]*)",
-                      re.IGNORECASE)
+# HTTP auth header values: "Bearer <token>", "Basic <base64>", "Token x", "Digest ...".
+_SCHEME_TOKEN_RE = re.compile(
+    r"\b(?P<scheme>Bearer|Basic|Token|Digest|ApiKey|Negotiate)\s+(?P<value>[A-Za-z0-9._~+/=-]{8,})")
+# Header lines whose whole value is a credential, whatever its scheme or length.
+_HEADER_RE = re.compile(
+    r"(?P<name>\b(?:proxy-)?authorization|\bx-api-key|\bx-auth-token|\bcookie|\bset-cookie)"
+    r"(?P<sep>[\"']?\s*:\s*)(?P<value>[^\r\n\"']+)", re.IGNORECASE)
+# Command lines: sshpass -p x, mysql -px / -p x, curl -u user:pass, --password VALUE.
+_COMMAND_RES = (
+    re.compile(r"(?P<flag>\bsshpass\s+-p)(?P<sep>\s*)(?P<value>\S+)"),
+    re.compile(r"(?P<flag>\b(?:mysql|mysqldump|mariadb)\b[^\n]*?\s-p)(?P<sep>)(?P<value>[^\s-]\S*)"),
+    re.compile(r"(?P<flag>\bcurl\b[^\n]*?\s(?:-u|--user))(?P<sep>\s+|=)(?P<value>\S+)"),
+    re.compile(rf"(?P<flag>--{_SECRET_KEY})(?P<sep>=|[ \t]+)(?P<value>[^\s'\"-][^\s'\"]*)",
+               re.IGNORECASE),
+)
+# Secrets recognisable by shape alone.
+_SHAPED_RES = (
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
+               re.DOTALL),
+    re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+               r"|xox[abprs]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}"
+               r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})"),
+)
 
 
 def redact(text: str) -> str:
-    """``text`` with credentials in URLs, DSNs and ``key=value`` pairs masked."""
+    """``text`` with credentials in URLs, DSNs, headers, commands and pairs masked."""
     if not text or not isinstance(text, str):
         return text
+    for shaped in _SHAPED_RES:
+        text = shaped.sub(MASK, text)
     text = _USERINFO_RE.sub(_mask_userinfo, text)
+    text = _HEADER_RE.sub(lambda m: f"{m.group('name')}{m.group('sep')}{MASK}", text)
     text = _SCHEME_TOKEN_RE.sub(lambda m: f"{m.group('scheme')} {MASK}", text)
-    text = _FLAG_RE.sub(lambda m: f"{m.group('flag')}{m.group('sep')}{MASK}", text)
+    for command in _COMMAND_RES:
+        text = command.sub(lambda m: f"{m.group('flag')}{m.group('sep')}{MASK}", text)
     return _PAIR_RE.sub(_mask_pair, text)
 
 
@@ -88,7 +110,11 @@ def _mask_userinfo(match: re.Match[str]) -> str:
 
 
 def _mask_pair(match: re.Match[str]) -> str:
-    return f"{match.group('key')}{match.group('sep')}{MASK}"
+    value = match.group("value")
+    quote = value[0] if value[:1] in ("'", '"') and len(value) > 1 else ""
+    if value.strip("'\"") == MASK:
+        return match.group()
+    return f"{match.group('key')}{match.group('kq')}{match.group('sep')}{quote}{MASK}{quote}"
 
 
 _installed = False

@@ -23,6 +23,7 @@ from pathlib import Path
 from hotpass.errors import HotpassError
 from hotpass.paths import TARGETS
 from hotpass.procedure import Change, Evidence, Procedure
+from hotpass.redact import redact
 
 
 def profile_name(target: str) -> str:
@@ -40,7 +41,7 @@ def api_url_for(target: str, api_url: str | None = None,
     profile_name(target)
     if api_url:
         if not api_url.startswith(("http://", "https://")):
-            raise HotpassError(f"ctx init: --api-url {api_url!r} is not an http(s) URL")
+            raise HotpassError(f"ctx init: --api-url {redact(api_url)!r} is not an http(s) URL")
         return api_url, "flag"
     tunnel = net.live_tunnel(state_dir)
     if tunnel:
@@ -135,9 +136,11 @@ def profiles_path() -> Path:
 
 def init(target: str, api_url: str | None = None, *, dry_run: bool = False,
          state_dir: Path | None = None) -> dict:
-    """Run ``InitProfile``; returns the plan with ``source`` and ``evidence``."""
+    """Run ``InitProfile``; returns the plan (redacted) with ``source`` and ``evidence``."""
     from hotpass.procedure import run
+    from hotpass.redact import redact_data
 
     procedure = InitProfile(target, api_url, state_dir)
     outcome = run(procedure, dry_run=dry_run)
-    return {**procedure.result, "evidence": str(outcome.bundle) if outcome.bundle else None}
+    return redact_data({**procedure.result,
+                        "evidence": str(outcome.bundle) if outcome.bundle else None})

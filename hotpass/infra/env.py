@@ -26,6 +26,7 @@ from hotpass.fileio import atomic_write_text
 from hotpass.infra import credentials
 from hotpass.paths import TARGETS
 from hotpass.procedure import Change, Evidence, Procedure
+from hotpass.redact import redact, redact_data
 
 # The runbook's quick-reference table: variable, what it is, the stack's default.
 VARIABLES: tuple[tuple[str, str, str], ...] = (
@@ -61,6 +62,11 @@ class Rendered:
     @property
     def everything(self) -> dict[str, str]:
         return {**self.values, **self.secrets}
+
+    @property
+    def private(self) -> bool:
+        """The file holds a credential: a store value, or a URL or pair carrying one."""
+        return bool(self.secrets) or any(redact(v) != v for v in self.values.values())
 
 
 def resolve(target: str, overrides: dict[str, str | None], *, allow_network: bool = False,
@@ -129,7 +135,8 @@ def render(rendered: Rendered, *, masked: bool) -> str:
     width = max(len(name) for name in NAMES)
     for name, description, _ in VARIABLES:
         lines.append(f"# {name:<{width}}  {description} ({rendered.sources[name]})")
-    lines += [f"{name}={quote(name, value)}" for name, value in rendered.values.items()]
+    lines += [f"{name}={quote(name, redact(value) if masked else value)}"
+              for name, value in rendered.values.items()]
     if rendered.secrets:
         lines.append("# Credentials from the credentials store (this file is mode 0600).")
         lines += [f"{name}={credentials.mask(value) if masked else quote(name, value)}"
@@ -153,12 +160,12 @@ def diff(rendered: Rendered, output: Path, *, force: bool) -> dict:
         if old == new:
             continue
         secret = name in rendered.secrets or (current is not None and name not in NAMES)
-        show = (lambda v: credentials.mask(v)) if secret else (lambda v: v)
+        show = (lambda v: credentials.mask(v)) if secret else redact
         action = "add" if old is None else "remove" if new is None else "change"
         changes.append({"variable": name, "action": action,
                         "old": None if old is None else show(old),
                         "new": None if new is None else show(new)})
-    private = bool(rendered.secrets)
+    private = rendered.private
     exposed = private and current is not None and credentials.private_mode_problem(output)
     if current is None:
         action = "create"
@@ -210,7 +217,7 @@ class WriteEnv(Procedure):
             self.output.chmod(0o600)
             return
         text = render(self.rendered, masked=False)
-        if self.rendered.secrets:
+        if self.rendered.private:
             credentials.write_private(self.output, text)
         else:
             atomic_write_text(self.output, text)
@@ -220,7 +227,7 @@ class WriteEnv(Procedure):
         wanted = self.rendered.everything
         wrong = [f"{self.output} reads back differently for {name}"
                  for name in sorted(set(back) | set(wanted)) if back.get(name) != wanted.get(name)]
-        if self.rendered.secrets and credentials.private_mode_problem(self.output):
+        if self.rendered.private and credentials.private_mode_problem(self.output):
             wrong.append(credentials.private_mode_problem(self.output))
         return wrong
 
@@ -237,7 +244,7 @@ def generate(target: str, overrides: dict[str, str | None], *, output: Path | No
                          include_credentials=include_credentials, force=force,
                          state_dir=state_dir, tunnel=tunnel)
     outcome = run(procedure, dry_run=dry_run)
-    return {**procedure.result, "text": render(procedure.rendered, masked=True),
+    return {**redact_data(procedure.result), "text": render(procedure.rendered, masked=True),
             "written": bool(outcome.pending) and not dry_run,
             "evidence": str(outcome.bundle) if outcome.bundle else None}
 

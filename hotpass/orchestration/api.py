@@ -25,6 +25,8 @@ from hotpass.errors import HotpassError
 from hotpass.redact import redact, redact_url
 
 PROBE_TIMEOUT_S = 3.0
+NOT_A_URL = ("not a valid URL; a '/', '@', ':' or '#' in a user name or password must be "
+             "percent-encoded (%2F, %40, %3A, %23)")
 
 
 def api_url() -> str | None:
@@ -39,6 +41,8 @@ def unreachable(url: str, timeout: float = PROBE_TIMEOUT_S) -> str | None:
 
     try:
         response = httpx.get(url.rstrip("/") + "/health", timeout=timeout)
+    except httpx.InvalidURL:  # its message quotes the part it choked on: no detail
+        return NOT_A_URL
     except httpx.HTTPError as exc:
         return redact(str(exc).splitlines()[0][:160]) if str(exc) else type(exc).__name__
     if response.status_code >= 300:

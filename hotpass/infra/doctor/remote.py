@@ -28,9 +28,15 @@ ENDPOINTS = (("lineage", "OPENLINEAGE_URL"), ("telemetry", "OTEL_EXPORTER_OTLP_E
 
 def answers(url: str, timeout: float = 3.0) -> tuple[bool, str]:
     """Whether ``url`` answers HTTP at all, and how (status or the error)."""
+    import http.client
+
+    from hotpass.orchestration.api import NOT_A_URL
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return True, f"HTTP {response.status}"
+    except http.client.InvalidURL:  # its message quotes the part it choked on: no detail
+        return False, NOT_A_URL
     except urllib.error.HTTPError as exc:
         return True, f"HTTP {exc.code}"
     except (OSError, ValueError) as exc:
