@@ -109,11 +109,17 @@ def _mask_userinfo(match: re.Match[str]) -> str:
     return f"{match.group('scheme')}{user}:{MASK}@"
 
 
+_LABEL_KEY_RE = re.compile(r"^(?:credentials?|auth)$", re.IGNORECASE)
+
+
 def _mask_pair(match: re.Match[str]) -> str:
     value = match.group("value")
     quote = value[0] if value[:1] in ("'", '"') and len(value) > 1 else ""
     if value.strip("'\"") == MASK:
         return match.group()
+    if (quote and ":" in match.group("sep") and not match.group("kq")
+            and _LABEL_KEY_RE.match(match.group("key"))):
+        return match.group()  # "credentials: 'NAME' is not valid": a label, not a pair
     return f"{match.group('key')}{match.group('kq')}{match.group('sep')}{quote}{MASK}{quote}"
 
 
