@@ -8,7 +8,7 @@ Prefect).
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, env, evidence, refine, stack, workers
+from ops import bench, data, deps, dev, env, evidence, incident, refine, stack, workers
 
-ns = Collection(deps, data, bench, workers, env, stack, evidence, refine.refine, dev.test,
-                dev.lint)
+ns = Collection(deps, data, bench, workers, env, stack, evidence, incident, refine.refine,
+                dev.test, dev.lint)

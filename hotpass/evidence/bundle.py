@@ -151,7 +151,10 @@ class Bundle(Evidence):
 
     def capture(self, source: Path | str, name: str | None = None, *,
                 verbatim: bool = False) -> Path | None:
-        """Copy a file or folder into the bundle (as ``name``, default its file name)."""
+        """Copy a file or folder into the bundle (as ``name``, default its file name).
+
+        A folder's hidden entries (``.refined.runs``) are left out; a symlink is copied as
+        the file it points to."""
         source = Path(source)
         target_name = name or source.name
         if self.dry_run:
@@ -161,8 +164,9 @@ class Bundle(Evidence):
             raise HotpassError(f"{source}: no such file or folder to capture")
         with self.step(f"capture {source} -> {target_name}") as step:
             target = self.path(target_name)
-            files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() \
-                else [source]
+            files = sorted(p for p in source.rglob("*") if p.is_file() and not any(
+                part.startswith(".") for part in p.relative_to(source).parts)) \
+                if source.is_dir() else [source]
             for file in files:
                 destination = target / file.relative_to(source) if source.is_dir() else target
                 destination.parent.mkdir(parents=True, exist_ok=True)
@@ -187,16 +191,17 @@ class Bundle(Evidence):
         """Name a child bundle kept outside this one; nested ones are found on finish."""
         self.links.append(Path(child))
 
-    def finish(self, summary: Mapping[str, Any], verdict: str, *,
-               reason: str | None = None) -> Path | None:
-        """Seal the bundle with ``summary`` (procedure-specific fields) and ``verdict``."""
+    def finish(self, summary: Mapping[str, Any], verdict: str, *, reason: str | None = None,
+               note: str | None = None) -> Path | None:
+        """Seal the bundle with ``summary`` (procedure-specific fields) and ``verdict``;
+        ``note`` goes into the log row (a failure's row carries its ``reason``)."""
         if self.dry_run:
             return None
         if self.status == "running":
             self.status = "ok" if verdict == "pass" else "failed"
             if verdict != "pass":
                 self.error = redact(reason or "failed")
-        return seal(self, self.directory, summary, verdict, reason=reason)
+        return seal(self, self.directory, summary, verdict, reason=reason, note=note)
 
 
 def write_record(ev: Evidence) -> Path:
@@ -219,7 +224,8 @@ def write_record(ev: Evidence) -> Path:
 
 
 def seal(ev: Evidence, directory: Path, details: Mapping[str, Any], verdict: str, *,
-         reason: str | None = None, bundle_id: str | None = None) -> Path:
+         reason: str | None = None, bundle_id: str | None = None,
+         note: str | None = None) -> Path:
     """Write summary, record, cli.sh, cli.log and the manifest; verify; log the line."""
     from hotpass import paths
 
@@ -249,7 +255,8 @@ def seal(ev: Evidence, directory: Path, details: Mapping[str, Any], verdict: str
     if isinstance(ev, Bundle):
         ev.sealed = True
     catalog.append_log(ev.procedure, bundle_id, verdict, directory, owner,
-                       note=reason if verdict != "pass" else None)
+                       note=scrub(reason or "failed") if verdict != "pass" else
+                       (scrub(note) if note else None))
     return directory
 
 
@@ -296,10 +303,14 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+_NOT_SECRET = {"PWD", "OLDPWD"}  # "pwd" is a password key to redact, but not these
+
+
 def _secret_values() -> list[str]:
     """Values of secret-named environment variables (4+ characters), longest first."""
     values = {value for name, value in os.environ.items()
-              if len(value) >= 4 and redact_data({name: value})[name] == MASK}
+              if len(value) >= 4 and name not in _NOT_SECRET
+              and redact_data({name: value})[name] == MASK}
     return sorted(values, key=len, reverse=True)
 
 

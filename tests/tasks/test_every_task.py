@@ -19,7 +19,11 @@ NEEDS = {"workers.start": ["--pool", "dry-pool"],  # required arguments
          "stack.logs": ["prefect-server"],
          "stack.up": ["--prefect-port", "0", "--s3-port", "0"],  # 4200/9000 may be taken
          "evidence.verify": [EXAMPLE_BUNDLE],
-         "evidence.export": [EXAMPLE_BUNDLE, "--tar"]}
+         "evidence.export": [EXAMPLE_BUNDLE, "--tar"],
+         "incident.capture": ["--ticket", "DRY-1"],
+         "incident.replay": ["--ticket", "INC-example", "--root", "evidence/examples"],
+         "incident.close": ["--ticket", "INC-example", "--root", "evidence/examples",
+                            "--owner", "ops", "--root-cause", "dry run"]}
 BAD = {  # task -> (arguments, text the one line must contain)
     "refine": (["--input-dir", "no-such-folder"], "no-such-folder"),
     "test": (["-k", "x", "--no-such-flag"], "'--no-such-flag'"),
@@ -39,6 +43,10 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "evidence.verify": (["README.md"], "README.md/manifest.json: missing"),
     "evidence.export": ([EXAMPLE_BUNDLE], "say where: --to s3://bucket/prefix, or --tar"),
     "evidence.list": (["--root", "README.md"], "README.md: not a folder of evidence bundles"),
+    "incident.capture": (["--ticket", "../x"], "--ticket '../x': not a plain name"),
+    "incident.replay": (["--ticket", "NOPE"], "--ticket NOPE: no incident captured"),
+    "incident.close": (["--ticket", "INC-example", "--root", "evidence/examples", "--owner",
+                        "ops", "--root-cause", " "], "--root-cause: say what caused"),
 }
 SKIP = shutil.ignore_patterns(".git", "dist", ".venv", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "*.egg-info")

@@ -13,7 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
-                  "evidence.verify", "evidence.export", "evidence.list",
+                  "evidence.verify", "evidence.export", "evidence.list", "incident.capture",
+                  "incident.replay", "incident.close",
                   "workers.start", "workers.stop", "workers.status", "stack.up", "stack.down",
                   "stack.status", "stack.logs"}
 

@@ -1,7 +1,9 @@
 """Ingest: find input files and read every sheet as raw rows.
 
 Contract: ``discover_inputs`` lists the supported files under a folder (sorted, optional
-``since`` filter on modification date). ``read_sheets`` yields ``RawSheet`` objects whose
+``since`` filter on modification date), skipping every ``incidents/`` folder below it
+(copies kept for an incident must not be refined again with the live data; point
+``--input-dir`` at such a folder itself to read it). ``read_sheets`` yields ``RawSheet`` objects whose
 ``rows`` start at spreadsheet row 1 (nothing above the data is trimmed, so row numbers in
 issues match what a user sees in Excel). Any reason a file cannot be read becomes an
 ``InputError`` whose message names the file.
@@ -36,6 +38,7 @@ SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 MAX_FILE_BYTES = 4 * 10**9  # a CSV or Parquet is read whole; this bounds its memory
 MAX_WORKBOOK_EXPANDED_BYTES = 4 * 10**9  # the same for a workbook's unzipped XML
+SKIPPED_FOLDER = "incidents"  # copies of inputs kept for an incident are never read again
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -50,6 +53,7 @@ def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]
         for path in input_dir.rglob("*")
         if path.suffix.lower() in SUPPORTED_SUFFIXES
         and not path.name.startswith(("~$", "."))
+        and SKIPPED_FOLDER not in path.relative_to(input_dir).parts[:-1]
         and not path.is_dir()  # FIFOs, devices and broken links are reported when read
     )
     if not found:
