@@ -33,20 +33,29 @@ site_group = kit.group("site", "The web UI: runs, run reports, merge review, QA,
 @click.option("--out", type=click.Path(path_type=Path), default=Path("dist/site"),
               show_default=True, help=OUT_HELP)
 @click.option("--runs", multiple=True, type=click.Path(path_type=Path), help=RUNS_HELP)
+@click.option("--archive", is_flag=True, help="Also copy the built site into an evidence "
+                                              "bundle under HOTPASS_EVIDENCE_DIR.")
 @dry_run_option("Print the runs that would be rendered; write nothing.")
 @json_option()
-def build_command(out: Path, runs: tuple[Path, ...], dry_run: bool, as_json: bool) -> None:
+def build_command(out: Path, runs: tuple[Path, ...], archive: bool, dry_run: bool,
+                  as_json: bool) -> None:
     """Render the static site (only runs not rendered before; the index every time)."""
+    from hotpass.site.archive import archive_site
     from hotpass.site.build import build
 
     result = build(out, _runs(runs), dry_run=dry_run)
+    bundle = archive_site(out, kit.settings().evidence_dir, result) \
+        if archive and not dry_run else None
     if as_json:
         echo_json({"out": str(result.out), "rendered": result.rendered, "runs": result.runs,
-                   "dry_run": dry_run, "seconds": result.seconds})
+                   "dry_run": dry_run, "seconds": result.seconds,
+                   "bundle": str(bundle) if bundle else None})
         return
     verb = "would render" if dry_run else "rendered"
     echo(f"{verb} {len(result.rendered)} new run(s) of {result.runs} in {result.seconds} s"
          + ("" if dry_run else f"; open {result.out / 'index.html'}"))
+    if bundle:
+        echo(f"archived the site into {bundle}")
 
 
 @site_group.command("serve")

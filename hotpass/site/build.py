@@ -130,7 +130,7 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
         outputs = sorted({Path(e["output_dir"]) for e in logged if e.get("output_dir")} |
                          {Path(d).resolve() for d in runs_dirs})
         render_qa(out, env, outputs)
-        render_evidence(out, env, outputs)
+        render_evidence(out, env, _evidence_roots(outputs))
     return result
 
 
@@ -202,6 +202,12 @@ def render_qa(out: Path, env, outputs: list[Path]) -> None:
             "cells": [{"gate": g, "run": r, "status": s} for (g, r), s in cells.items()]}
     write_page(out, "qa", env, "qa.html", data, heatmap=charts.heatmap(gates, runs, cells),
                title="Quality gates")
+
+
+def _evidence_roots(outputs: list[Path]) -> list[Path]:
+    from hotpass.settings import load
+
+    return [Path(load().evidence_dir), *(folder / "evidence" for folder in outputs)]
 
 
 def render_evidence(out: Path, env, outputs: list[Path]) -> None:

@@ -6,12 +6,10 @@ Contract:
   a line names its run (``run_id``, ``id``, ``started_at`` or ``timestamp``) and its gates,
   either a mapping ``{gate: status}`` (or ``{gate: {"status"|"passed": ...}}``) or a list
   of ``{"id"|"name"|"gate": ..., "status"|"passed": ...}``. No file: empty.
-- ``evidence_bundles(output_dirs)``: one entry per folder under ``<output>/evidence/``:
-  its procedure record's status (``record.json``) and, for a bundle with
-  ``manifest.json``, whether every file it lists still has its SHA-256 (``verified``,
-  ``N file(s) differ``), newest first.
+- ``evidence_bundles(roots)``: every evidence bundle under the roots with its verdict
+  and verify status, newest first (``hotpass.evidence`` does the reading and checking).
 
-Pitfalls: both formats belong to other commands; anything unreadable is reported on the
+Pitfalls: both formats belong to other commands (``hotpass qa``, ``hotpass.evidence``); anything unreadable is reported on the
 page as unreadable, never raised.
 """
 
@@ -19,8 +17,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-from hotpass.fileio import sha256_file
 
 QA_HISTORY = Path("quality-gates") / "history.ndjson"
 
@@ -64,46 +60,21 @@ def qa_history(output_dirs: list[Path]):
     return gates, runs, cells
 
 
-def evidence_bundles(output_dirs: list[Path]) -> list[dict]:
-    bundles = []
-    for folder in output_dirs:
-        for path in sorted((Path(folder) / "evidence").glob("*")):
-            if path.is_dir():
-                bundles.append(_bundle(path))
-    return sorted(bundles, key=lambda b: b["when"] or "", reverse=True)
+def evidence_bundles(roots: list[Path]) -> list[dict]:
+    """Every bundle under ``roots`` (``hotpass.evidence.list_bundles``), newest first, each
+    with its verify status (``hotpass.evidence.problems``: ``verified`` or the first
+    problem and how many there are)."""
+    from hotpass.evidence import list_bundles, problems
 
-
-def _bundle(path: Path) -> dict:
-    entry = {"name": path.name, "path": str(path), "procedure": "", "status": "",
-             "when": "", "verify": "no manifest", "files": 0}
-    record = path / "record.json"
-    if record.is_file():
-        try:
-            data = json.loads(record.read_text(encoding="utf-8"))
-            entry.update(procedure=data.get("procedure", ""), status=data.get("status", ""),
-                         when=data.get("finished_at") or data.get("started_at") or "")
-        except ValueError:
-            entry["status"] = "record unreadable"
-    manifest = path / "manifest.json"
-    if manifest.is_file():
-        entry["verify"] = _verify(path, manifest)
-    return entry
-
-
-def _verify(root: Path, manifest: Path) -> str:
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except ValueError:
-        return "manifest unreadable"
-    files = data.get("files", data.get("artifacts", []))
-    if isinstance(files, dict):
-        files = [{"path": k, "sha256": v} for k, v in files.items()]
-    listed = [f for f in files if isinstance(f, dict) and f.get("sha256")]
-    bad = 0
-    for item in listed:
-        target = root / str(item.get("path") or item.get("name") or "")
-        if not target.is_file() or sha256_file(target) != item["sha256"]:
-            bad += 1
-    if not listed:
-        return "manifest lists no checksums"
-    return "verified" if bad == 0 else f"{bad} file(s) differ"
+    seen, bundles = set(), []
+    for root in roots:
+        for row in list_bundles(root):
+            if Path(row["path"]).resolve() in seen:
+                continue
+            seen.add(Path(row["path"]).resolve())
+            found = problems(row["path"])
+            row["verify"] = "verified" if not found else (
+                found[0] + (f" (+{len(found) - 1} more)" if len(found) > 1 else ""))
+            row["verified"] = not found
+            bundles.append(row)
+    return sorted(bundles, key=lambda b: (b["started_at"], b["path"]), reverse=True)

@@ -260,3 +260,38 @@ def test_the_review_endpoint_refuses_requests_without_the_csrf_token(served):
     health = httpx.get(served + "/health.json").json()
     assert health["mode"] == "down" and {s["service"] for s in health["services"]} >= {
         "prefect-server", "marquez"}
+
+
+def test_qa_heatmap_and_evidence_pages_read_other_commands_files(runs, browser, tmp_path):
+    dist = tmp_path / "dist"
+    shutil.copytree(runs / "dist", dist, symlinks=True)
+    (dist / "quality-gates").mkdir(exist_ok=True)
+    (dist / "quality-gates" / "history.ndjson").write_text(
+        json.dumps({"run_id": "ta-1", "gates": {"QG-1": "pass", "QG-2": "fail"}}) + "\n"
+        + json.dumps({"run_id": "ta-2", "gates": [{"id": "QG-1", "passed": True},
+                                                   {"id": "QG-2", "status": "pass"}]}) + "\n")
+    env = {"HOTPASS_EVIDENCE_DIR": str(tmp_path / "evidence"),
+           "HOTPASS_NEXT_STEPS_LOG": str(tmp_path / "Next_Steps_Log.md")}
+    site = tmp_path / "site"
+    done = cli("site", "build", "--out", str(site), "--runs", str(dist), "--archive",
+               "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    bundle = Path(json.loads(done.stdout)["bundle"])
+    assert (bundle / "site" / "index.html").is_file()
+    qa = json.loads((site / "qa.json").read_text())
+    assert {(c["gate"], c["run"], c["status"]) for c in qa["cells"]} == {
+        ("QG-1", "ta-1", "pass"), ("QG-2", "ta-1", "fail"), ("QG-1", "ta-2", "pass"),
+        ("QG-2", "ta-2", "pass")}
+    page = browser.new_page()
+    page.goto((site / "qa.html").as_uri())
+    assert page.locator("#qa-heatmap rect").count() == 4
+    assert chart_pixels(page.locator("#qa-heatmap .chart")) > 200
+    page.close()
+
+    (bundle / "site" / "index.html").write_text("tampered")
+    assert cli("site", "build", "--out", str(site), "--runs", str(dist), env=env
+               ).returncode == 0
+    (listed,) = json.loads((site / "evidence.json").read_text())["bundles"]
+    assert listed["procedure"] == "site.build" and listed["verdict"] == "pass"
+    assert not listed["verified"] and "index.html: differs from the manifest" in listed[
+        "verify"]
