@@ -50,6 +50,7 @@ EXPECTED_PAGES = [
     "how-to/observe-runs.md",
     "how-to/orchestrate-with-prefect.md",
     "how-to/self-hosted-stack.md",
+    "how-to/use-the-web-ui.md",
     "reference/cli.md",
     "reference/cli-operations.md",
     "how-to/bootstrap-an-environment.md",
