@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def refine_cli(input_dir: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    """``hotpass refine --json`` in a subprocess, as a user runs it."""
+    """``hotpass refine --json`` in a subprocess, as a user runs it; any Python warning in
+    it is an error (a warning must never reach a user's terminal)."""
     return subprocess.run(
         [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(input_dir),
          "--output-path", str(out), "--json", *extra],
-        capture_output=True, text=True, cwd=ROOT, timeout=300)
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "error"})
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], title: str | None = None,

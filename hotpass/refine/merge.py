@@ -10,6 +10,9 @@ then the more complete row, then the more recent ``last_interaction_date``, then
 order. The primary contact is one whole row (name, role, email, phone of one person); all
 other distinct contact names, emails and phones are kept as secondary contacts.
 
+Ids: ``record_ids`` hashes the name key with the cluster's own rows, so two clusters of one
+name get two ids; ``validate.check_keys`` fails the run if any id still repeats.
+
 Pitfalls: ``groupby().first()`` skips nulls, which is exactly "best non-empty value".
 """
 
@@ -142,10 +145,9 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
         keys = name_keys(names, profile.dedupe.legal_suffixes)
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
-    refined["organization_id"] = [
-        _record_id(k or "|".join(map(str, rows.iloc[r])))  # unnamed: its primary row
-        for k, r in zip(keys, primary_rank.reindex(refined.index), strict=True)
-    ]
+    refined["organization_id"] = record_ids(
+        keys, _member_fingerprints(work, fields).reindex(refined.index),
+        [tuple(map(str, rows.iloc[r])) for r in primary_rank.reindex(refined.index)])
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
     refined["__unnamed"] = keys == ""
@@ -183,9 +185,30 @@ def join_groups(keys, values, separator: str):
     return pd.Series(joined, index=keys[starts], dtype=object)
 
 
-def _record_id(basis: str) -> str:
-    """Stable id: the name key (or, unnamed, the primary source row) hashed."""
-    return "org-" + hashlib.sha1(basis.encode()).hexdigest()[:12]
+def record_ids(keys, fingerprints, places: list[tuple[str, ...]]) -> list[str]:
+    """One id per record, unique and stable for the same inputs: the name key and the
+    smallest content fingerprint of the cluster's own rows, hashed. Two records alike in
+    both (two clusters of identical rows kept apart) are told apart by their primary
+    source rows, in that order: the first keeps the plain id, the next get ``-2``, ``-3``."""
+    bases = ["org-" + hashlib.sha1(f"{k}\x1f{f}".encode()).hexdigest()[:12]
+             for k, f in zip(keys, fingerprints, strict=True)]
+    ids = list(bases)
+    seen: dict[str, int] = {}
+    for i in sorted(range(len(bases)), key=lambda i: (bases[i], places[i])):
+        seen[bases[i]] = count = seen.get(bases[i], 0) + 1
+        if count > 1:
+            ids[i] = f"{bases[i]}-{count}"
+    return ids
+
+
+def _member_fingerprints(work, fields: list[str]):
+    """Per cluster, the smallest hash of one of its rows' values (provenance not included):
+    it moves only when a row of the cluster itself changes."""
+    import pandas as pd
+
+    values = work[fields].astype("string") if fields else pd.DataFrame(index=work.index)
+    hashed = pd.util.hash_pandas_object(values, index=False)
+    return hashed.groupby(work[CLUSTER].to_numpy(), sort=False).min().astype("uint64")
 
 
 def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: list[str]) -> None:

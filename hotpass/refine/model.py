@@ -63,6 +63,7 @@ class SheetReport:
     mapped_columns: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
     template_rows: int = 0  # rows of ids/sequence numbers only, dropped before mapping
+    header_repeats: int = 0  # rows repeating the header row, dropped before mapping
     columns: list[dict[str, Any]] = field(default_factory=list)  # per-column typing evidence
     links: list[dict[str, Any]] = field(default_factory=list)  # this sheet as a linked child
 

@@ -43,6 +43,7 @@ _URL_LIKE = re.compile(r"^(https?:|www\.)|\.[a-z]{2,}(/|$)")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _PTY = re.compile(r"\(\s*pty\s*\)", re.I)
 _FIRST_LETTER = re.compile(r"[a-z]")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SERIAL_DATE = re.compile(r"\d{5}(\.\d+)?")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?$")
@@ -153,8 +154,8 @@ def clean_website(raw: str) -> Cleaned:
 
 def tidy_name(raw: str) -> Cleaned:
     text = _tidy(raw).strip(" ,;")
-    if not text or text.lower() in _JUNK:
-        return [], []
+    if not text or text.lower() in _JUNK or not _LETTER_OR_DIGIT.search(text):
+        return [], []  # "---", '=""': punctuation names nothing
     if text.isupper() or text.islower():
         text = " ".join(_title_word(w, i) for i, w in enumerate(text.split(" ")))
     if "(" in text:

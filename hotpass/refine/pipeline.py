@@ -8,7 +8,8 @@ Contract:
   ``finish_source``; ``prepare_all`` runs the same steps on a process pool, normalising
   in row chunks, with the same result.
 - ``consolidate(prepared, profile)`` de-duplicates, merges and validates all of them.
-- ``consolidate`` raises ``InputError`` when no usable rows remain.
+- ``consolidate`` raises ``InputError`` when no usable rows remain; records naming no
+  organisation are errors and left out; a repeated ``organization_id`` fails the run.
 The whole run (gate, export, report, archive) is composed in ``hotpass.refine.output.publish``.
 """
 
@@ -222,7 +223,7 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
 
     from hotpass.refine.merge import merge_clusters
     from hotpass.refine.resolve.dedupe import resolve
-    from hotpass.refine.validate import validate_records
+    from hotpass.refine.validate import check_keys, leave_out_unnamed, validate_records
 
     sources = [s for p in prepared for s in p.frames]
     cross_file = link_sheets(sources, profile, across_files=True)
@@ -254,6 +255,8 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
     del combined
     issues = [i for p in prepared for i in p.issues] + cross_file + validate_records(merged,
                                                                                        profile)
-    return Consolidated(merged.refined, merged.provenance, issues, rows_in,
-                        rows_in - len(merged.refined),
+    records = len(merged.refined)
+    leave_out_unnamed(merged)
+    check_keys(merged)
+    return Consolidated(merged.refined, merged.provenance, issues, rows_in, rows_in - records,
                         resolution.model | {"near_threshold": resolution.near_threshold})

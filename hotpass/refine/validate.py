@@ -6,10 +6,17 @@ sheet and row the value (or the record) came from, with the profile's severity f
 rule. Format rules (email, phone, website, date) are enforced while normalising, where
 the offending raw text is still at hand. ``merge.conflict`` issues list fields whose
 merged sources disagreed.
+
+``check_keys(merged)`` is the contract's uniqueness rule: every record has an
+``organization_id`` no other record carries, and the Provenance table lists the same ids
+in the same order; anything else is a ``HotpassError`` (exit 1, a defect: nothing is
+published). ``leave_out_unnamed(merged)`` drops records that name no organisation after
+linking (each is already a ``required.missing`` error naming its source row).
 """
 
 from __future__ import annotations
 
+from hotpass.errors import HotpassError
 from hotpass.profiles import Profile
 from hotpass.refine.merge import Merged, merged_fields
 from hotpass.refine.model import Issue
@@ -36,7 +43,7 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
                 issues.append(Issue(
                     severity=profile.severity("required.missing"), rule="required.missing",
                     field=field, file=file, sheet=sheet, row=row,
-                    message=f"{field}: required but empty{why} (record {record})",
+                    message=f"{field}: required but empty{why}",
                 ))
         if spec.allowed_values and spec.kind != "region":  # regions: checked per row already
             allowed = set(spec.allowed_values)
@@ -58,3 +65,31 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
             message=f"{field}: sources disagree ({len(values)} values); kept the one from here",
         ))
     return issues
+
+
+def leave_out_unnamed(merged: Merged) -> int:
+    """Drop the records without an organisation name; returns how many."""
+    refined = merged.refined
+    if "organization_name" not in refined:
+        return 0
+    named = refined["organization_name"].notna().to_numpy()
+    if named.all():
+        return 0
+    merged.refined = refined[named].reset_index(drop=True)
+    merged.provenance = merged.provenance[named].reset_index(drop=True)
+    return int((~named).sum())
+
+
+def check_keys(merged: Merged) -> None:
+    """Fail loudly if ``organization_id`` is not a key of the refined records."""
+    ids = merged.refined["organization_id"]
+    repeated = ids[ids.duplicated(keep=False) | ids.isna()]
+    if len(repeated):
+        first = repeated.iloc[0]
+        raise HotpassError(
+            f"contract broken: organization_id {first} is carried by "
+            f"{int((ids == first).sum())} records; nothing was published", exit_code=1)
+    cited = merged.provenance["organization_id"]
+    if len(cited) != len(ids) or (cited.to_numpy() != ids.to_numpy()).any():
+        raise HotpassError("contract broken: the Provenance ids are not the refined records' "
+                           "ids; nothing was published", exit_code=1)

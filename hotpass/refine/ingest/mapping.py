@@ -11,6 +11,8 @@ composed, multi-person cells split (``people``). An id column that lost its fiel
 another (a contacts sheet's own "Record ID" beside "Associated Company ID") is kept as a
 ``LINK_KEY`` column for sheet linking, which drops it.
 
+A row repeating the header (two exports pasted together) is dropped and counted.
+
 Pitfalls: a template row holds nothing but ids or sequence numbers (a pre-numbered sheet
 with hundreds of empty rows at the bottom); it is dropped before anything else sees it,
 but a row with an id and any other value is data. Two columns typed as one multi-valued
@@ -88,6 +90,10 @@ def frame_from_sheet(
     keep = _non_template_rows(body, header, typing, typer)
     report.template_rows = sum(1 for i, row in enumerate(body)
                                if not keep[i] and any(v is not None for v in row))
+    repeated = _header_repeats(body, header)
+    report.header_repeats = len(repeated)
+    for i in repeated:
+        keep[i] = False
     rows = [i for i, k in enumerate(keep) if k]
     kept = [body[i] for i in rows]
     data: dict[str, list[str | None]] = {}
@@ -154,6 +160,18 @@ def _non_template_rows(body: list[list[str | None]], header: list[str | None],
         keep.append(any(v is not None and c not in id_cols and not _SEQUENCE.match(v)
                         for c, v in enumerate(row)))
     return keep
+
+
+def _header_repeats(body: list[list[str | None]], header: list[str | None]) -> list[int]:
+    """Rows that repeat the header (files pasted together, a page header exported per
+    page): the same words in the same columns, compared as ``normalise_header`` does."""
+    wanted = [normalise_header(h) if h else "" for h in header]
+    if sum(1 for h in wanted if h) < 2:
+        return []
+    return [i for i, row in enumerate(body)
+            if [normalise_header(v) if v else "" for v in row[:len(wanted)]]
+            + [""] * (len(wanted) - len(row)) == wanted
+            and not any(v is not None for v in row[len(wanted):])]
 
 
 def _joined(row: list[str | None], cols: list[int]) -> str | None:

@@ -160,6 +160,7 @@ def _source_entry(sheet: SheetReport) -> dict[str, Any]:
         "mapped_columns": dict(sheet.mapped_columns),
         "unmapped_columns": list(sheet.unmapped_columns),
         "template_rows": int(sheet.template_rows),
+        "header_repeats": int(sheet.header_repeats),
         "columns": [dict(column) for column in sheet.columns],
         "links": [dict(link) for link in sheet.links],
     }
@@ -209,6 +210,8 @@ def _source_outcome(source: dict[str, Any]) -> str:
         return f"{source['status']}: {source['reason']}".rstrip(": ")
     dropped = source.get("template_rows", 0)
     template = f", {dropped} template rows dropped" if dropped else ""
+    repeats = source.get("header_repeats", 0)
+    template += f", {repeats} repeated header rows dropped" if repeats else ""
     return f"used: {source['rows_in']} rows in, {source['rows_out']} rows out{template}"
 
 

@@ -152,6 +152,10 @@ def _name_codes(names) -> dict[str, np.ndarray]:
 
     match, name_text = tc.encode(tc.joined(sorted_owner, _take(vocabulary, sorted_word), size))
     name_text = name_text.to_numpy(zero_copy_only=False)  # the scorers read Python strings
+    empty = np.flatnonzero(name_text == "")  # a name of punctuation only ("---") has no
+    if empty.size:  # words: encode keeps its "" unused, so the codes after it close the gap
+        match = np.where(match > empty[0], match - 1, match)
+        name_text = np.delete(name_text, empty[0])
     second = np.where(count > 1, word[np.minimum(starts + 1, word.size - 1)] + 1, 0)
     lead = rows_of(np.where(named, word[np.minimum(starts, word.size - 1)], 0).astype(np.int64)
                    * (len(vocabulary) + 1) + second)  # the first two words, in order

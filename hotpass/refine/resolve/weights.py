@@ -209,7 +209,7 @@ def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
         a, b = np.minimum(a, b), np.maximum(a, b)
     sample = np.sort(a.astype(np.int64) * n + b)  # in order: the look-ups below stay local
     a, b = sample // n, sample % n
-    rate = len(a) / total
+    rate = len(a) / total if len(a) else 1.0  # one row: no pair, nothing to scale
     encoded = left * n + right  # ascending
     at = np.minimum(np.searchsorted(encoded, sample), max(encoded.size - 1, 0))
     outside = ~(encoded[at] == sample) if encoded.size else np.ones(a.size, dtype=bool)
