@@ -156,6 +156,7 @@ RULES: dict[str, Severity] = {
     "sheet.skipped": "info",
     "column.unmapped": "info",
     "join.orphan": "warning",
+    "join.conflict": "info",
     "required.missing": "error",
     "allowed.value": "warning",
     "email.invalid": "warning",

@@ -38,7 +38,8 @@ def validate_records(merged: Merged, profile: Profile) -> list[Issue]:
         if spec.required:
             for record in refined.loc[column.isna(), "organization_id"]:
                 file, sheet, row = merged.source_of(record)
-                why = (" (no linked sheet, website or e-mail domain names its organisation)"
+                why = ("; no linked sheet, website or e-mail domain names its organisation,"
+                       " so the row is left out of the outputs"
                        if field == "organization_name" else "")
                 issues.append(Issue(
                     severity=profile.severity("required.missing"), rule="required.missing",
