@@ -55,7 +55,7 @@ class SheetReport:
 
     file: str
     sheet: str
-    status: str  # "used" | "skipped" | "failed"
+    status: str  # "used" | "reference" (a pick list or code table) | "skipped" | "failed"
     reason: str = ""
     header_row: int | None = None
     rows_in: int = 0

@@ -7,6 +7,8 @@ Contract:
   It is ``read_source`` (ingest, mapping, joins) then ``normalise_frame`` per sheet then
   ``finish_source``; ``prepare_all`` runs the same steps on a process pool, normalising
   in row chunks, with the same result.
+  Pick lists and code tables (``ingest.reference``) are listed as "reference" sheets and
+  never become organisations.
 - ``consolidate(prepared, profile)`` de-duplicates, merges and validates all of them.
 - ``consolidate`` raises ``InputError`` when no usable rows remain; records naming no
   organisation are errors and left out; a repeated ``organization_id`` fails the run.
@@ -29,6 +31,8 @@ from hotpass.refine.ingest.column_types import ColumnTyper
 from hotpass.refine.ingest.files import read_sheets
 from hotpass.refine.ingest.links import attach_by_domain, drop_link_keys, link_sheets
 from hotpass.refine.ingest.mapping import frame_from_sheet
+from hotpass.refine.ingest.reference import MAX_ROWS as REFERENCE_MAX_ROWS
+from hotpass.refine.ingest.reference import reference_reason
 from hotpass.refine.model import (
     SOURCE_FILE,
     SOURCE_ROW,
@@ -60,6 +64,7 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
         path)
     typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
+    small: list[tuple[SourceFrame, list]] = []  # reference sheet candidates and their cells
     try:
         for sheet in read_sheets(path, label):
             outcome = frame_from_sheet(sheet, label, profile, typer)
@@ -67,6 +72,8 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
             prepared.sheets.append(report)
             if isinstance(outcome, SourceFrame):
                 prepared.frames.append(outcome)
+                if len(outcome.frame) <= REFERENCE_MAX_ROWS:
+                    small.append((outcome, sheet.texts[report.header_row - 1:]))
             elif report.status == "failed":
                 prepared.issues.append(_sheet_issue(profile, "sheet.no_header", report))
             else:
@@ -79,6 +86,12 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
         prepared.issues.append(Issue(severity=profile.severity("file.unreadable"),
                                      rule="file.unreadable", file=label, message=exc.message))
         return prepared
+    for source, texts in small:
+        others = [f.frame for f in prepared.frames if f is not source]
+        reason = reference_reason(texts[0], texts[1:], others)
+        if reason:  # vocabulary, never organisations
+            source.report.status, source.report.reason = "reference", reason
+            prepared.frames.remove(source)
     prepared.issues.extend(link_sheets(prepared.frames, profile))
     return prepared
 

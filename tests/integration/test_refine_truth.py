@@ -60,7 +60,11 @@ def write_linked_exports(folder: Path) -> Path:
     write_xlsx(folder / "contacts_workbook.xlsx", {
         "Company list": [["C_ID", "Company", "Website", "Category", "Status"],
                          *[list(c) for c in companies]],
-        "People": [["C_ID", "Full name", "Email", "Phone"],
+        "Lists": [["Category", "Priority", "Status"],  # pick lists side by side
+              ["Insurer", "High", "Active"], ["Flight School", "Medium", "Prospect"],
+              ["Charter", "Low", "Inactive"], ["Club", None, None],
+              ["Maintenance", None, None], ["Helicopter", None, None]],
+    "People": [["C_ID", "Full name", "Email", "Phone"],
                    [2, "Thandi Mokoena", "thandi@lanseriaflight.co.za", "082 555 0101"],
                    [3, "Fatima Essop", "fatima@bluecrane.aero", "071 555 0303"],
                    [5, "Annelie Venter", "annelie@hvaero.co.za", "083 555 0505"],
@@ -144,3 +148,12 @@ def test_a_row_without_a_name_of_its_own_is_reported_not_emitted(linked_run):
     missing = [(i["file"], i["sheet"], i["row"]) for i in report["sample_issues"]
                if i["rule"] == "required.missing"]
     assert ("regulator_list.xlsx", "Approved AMOs", 8) in missing
+
+
+def test_a_pick_list_sheet_is_reference_never_organisations(linked_run):
+    report, refined, _ = linked_run
+    lists = next(s for s in report["sources"] if s["sheet"] == "Lists")
+    assert lists["status"] == "reference" and "side by side" in lists["reason"]
+    assert report["totals"]["sheets_reference"] == 1
+    assert not refined["organization_name"].isin(["Insurer", "Charter", "Club", "High"]).any()
+    assert len(refined) == 6 + 6 + 3  # companies, approved AMOs, reach-out organisations

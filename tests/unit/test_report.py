@@ -86,7 +86,8 @@ def test_report_totals_sources_and_fill_rates():
     assert report["profile"] == "generic"
     assert report["version"] == "0.1.0"
     assert report["totals"] == {
-        "files": 2, "sheets_used": 1, "sheets_skipped": 1, "sheets_failed": 1, "rows_in": 5,
+        "files": 2, "sheets_used": 1, "sheets_skipped": 1, "sheets_reference": 0,
+        "sheets_failed": 1, "rows_in": 5,
         "records_out": 4, "duplicates_merged": 1,
         "issues": {"error": 1, "warning": 2, "info": 1},
     }

@@ -106,6 +106,7 @@ def build_quality_report(
             "files": len(inputs),
             "sheets_used": statuses.count("used"),
             "sheets_skipped": statuses.count("skipped"),
+            "sheets_reference": statuses.count("reference"),
             "sheets_failed": statuses.count("failed"),
             "rows_in": int(rows_in),
             "records_out": len(refined),
