@@ -164,6 +164,7 @@ RULES: dict[str, Severity] = {
     "phone.invalid": "warning",
     "website.invalid": "warning",
     "date.invalid": "warning",
+    "contact.placeholder": "info",
     "region.unknown": "warning",
     "merge.conflict": "info",
 }

@@ -8,7 +8,9 @@ record -> primary source mapping validation uses to name file/sheet/row.
 Policy, per field: the profile's ``dedupe.source_priority`` (file-name globs, earlier wins),
 then the more complete row, then the more recent ``last_interaction_date``, then input
 order. The primary contact is one whole row (name, role, email, phone of one person); all
-other distinct contact names, emails and phones are kept as secondary contacts.
+other distinct contact names, emails and phones are kept as secondary contacts; one person
+appears once per organisation (``people.same_people``: same e-mail, or one name beginning
+the other with the same e-mail domain), under the fuller name.
 
 Ids: ``record_ids`` hashes the name key with the cluster's own rows, so two clusters of one
 name get two ids; ``validate.check_keys`` fails the run if any id still repeats.
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.profiles import Profile
+from hotpass.refine.ingest.people import same_people
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_NAMES,
@@ -116,6 +119,7 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
                              SOURCE_SHEET, SOURCE_ROW],
                             ascending=[True, True, True, False, True, True, True], kind="stable")
     work[RANK] = np.arange(len(work))
+    _one_name_per_person(work, profile)
     groups = work.groupby(CLUSTER, sort=False)
 
     org_fields = [f for f in fields if not profile.fields[f].contact]
@@ -166,6 +170,25 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     refined = refined.where(refined.notna(), None)
     refined["source_count"] = refined["source_count"].astype("int64")
     return Merged(refined, provenance, rows, merged_primary, field_rank, conflicts)
+
+
+def _one_name_per_person(work, profile: Profile) -> None:
+    """The same person twice in one organisation ("Thandi" and "Thandi Mokoena" with one
+    e-mail) becomes one, under the fuller name (``people.same_people``)."""
+    import pandas as pd
+
+    person = next((f for f in profile.fields_of_kind("person") if f in work), None)
+    email = next((f for f in profile.fields_of_kind("email") if f in work), None)
+    if person is None or email is None:
+        return
+    fuller = same_people(work[CLUSTER], work[person], work[email])
+    if not fuller:
+        return
+    mapping = pd.DataFrame([(c, n, f) for (c, n), f in fuller.items()],
+                           columns=[CLUSTER, person, "__fuller"])
+    found = work[[CLUSTER, person]].merge(mapping, how="left", on=[CLUSTER, person])
+    found = found["__fuller"].to_numpy()
+    work[person] = np.where(pd.notna(found), found, work[person].to_numpy(dtype=object))
 
 
 def join_groups(keys, values, separator: str):

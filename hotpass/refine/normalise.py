@@ -23,6 +23,7 @@ import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hotpass.profiles import FieldSpec, Profile
+from hotpass.refine.ingest.people import ROLE_WORDS
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_PHONES,
@@ -52,6 +53,10 @@ _NON_DIGITS = re.compile(r"\D")
 _SEPARATORS = re.compile(r"[\s.\-]+")
 _JUNK = {"n/a", "na", "none", "nil", "-", "--", "tbc", "unknown", "null", "?", "0"}
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+PERSON_PLACEHOLDERS = frozenset({
+    "client", "customer", "contact", "contact person", "tbc", "tba", "tbd", "to be confirmed",
+    "unknown", "various", "vacant", "none", "nobody", "n a", "na", "nil", "see above",
+    "same", "same as above", "reception", "general", "main", "x", "xx", "xxx", "test"})
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SMALL_WORDS = {"and", "of", "the", "for", "de", "van", "der", "du", "la"}
 _UPPER_TOKENS = {"cc", "npc", "soc", "plc", "llc", "sa", "za", "it", "ict", "hr", "ngo", "ii"}
@@ -163,6 +168,19 @@ def tidy_name(raw: str) -> Cleaned:
     return [text], []
 
 
+def clean_person(raw: str) -> Cleaned:
+    """A person's name; placeholders ("- -", "n/a", "TBC", "Client") and cells holding only
+    a role ("Director") are no person: dropped and reported (``contact.placeholder``)."""
+    text = _tidy(raw).strip(" ,;")
+    if not text:
+        return [], []
+    words = _NON_ALNUM.sub(" ", text.lower()).split()
+    if (not words or " ".join(words) in PERSON_PLACEHOLDERS or text.lower() in _JUNK
+            or all(w in ROLE_WORDS for w in words)):
+        return [], [("contact.placeholder", text)]
+    return tidy_name(text)
+
+
 def _title_word(word: str, position: int) -> str:
     lower = word.lower()
     if position and lower in _SMALL_WORDS:
@@ -228,7 +246,9 @@ def cleaner_for(spec: FieldSpec, profile: Profile) -> Callable[[str], Cleaned]:
         return partial(clean_phones, region=profile.locale.default_region)
     if kind == "website":
         return clean_website
-    if kind in ("name", "person"):
+    if kind == "person":
+        return clean_person
+    if kind == "name":
         return tidy_name
     if kind == "region":
         return partial(clean_region, aliases=profile.region_aliases, allowed=spec.allowed_values)
@@ -287,4 +307,6 @@ _MESSAGES = {
     "website.invalid": "{field}: '{value}' is not a web address; left out",
     "region.unknown": "{field}: '{value}' is not a known region; kept as written",
     "date.invalid": "{field}: '{value}' is not a date; left out",
+    "contact.placeholder": "{field}: '{value}' is a placeholder or a role, not a person; "
+                           "left out",
 }

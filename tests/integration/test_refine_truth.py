@@ -69,7 +69,17 @@ def write_linked_exports(folder: Path) -> Path:
                    [3, "Fatima Essop", "fatima@bluecrane.aero", "071 555 0303"],
                    [5, "Annelie Venter", "annelie@hvaero.co.za", "083 555 0505"],
                    [6, "Sipho Ndlovu", "ops@rotorworks.co.za", None],
-                   [2, "Pieter Botha", "pieter@lanseriaflight.co.za", None]],
+                   [2, "Pieter Botha", "pieter@lanseriaflight.co.za", None],
+               [2, "Thandi", "thandi@lanseriaflight.co.za", None],  # the same person again
+               [3, "- -", "info@bluecrane.aero", None], [5, "Client", None, "083 555 0606"],
+               [6, "TBC", None, None], [6, "Director", "dir@rotorworks.co.za", None]],
+    "Bases": [["C_ID", "Base", "Town", "Phone"],  # a branch list: no names of its own
+              [2, "Main Base", "Lanseria", "011 659 1000"],
+              [2, "Satellite-Station", "Rand Airport", "011 827 2000"],
+              [3, "Main Base", "Cape Town", "021 934 3000"],
+              [5, "Main Base", "Pretoria", "012 543 4000"],
+              [5, "Satellite-Station", "Wonderboom", "012 567 5000"],
+              [5, "Satellite-Station", "Grand Central", "011 805 6000"]],
     })
     write_xlsx(folder / "regulator_list.xlsx", {
         "Approved AMOs": [["#", "Organisation", "Approval", "Town"],
@@ -123,7 +133,7 @@ def test_a_row_counter_joined_to_company_ids_is_rejected_and_reported(linked_run
 def test_links_by_id_corroborated_by_the_rows_are_accepted(linked_run):
     report, refined, _ = linked_run
     people = _link(report, "People", "Company list")
-    assert people["status"] == "accepted" and people["pairs_agreeing"] == 5
+    assert people["status"] == "accepted" and people["pairs_agreeing"] == people["pairs_compared"] == 8
     reach = _link(report, "Contacts list", "Reach-out")  # keyed by ID, repeating the name
     assert reach["status"] == "accepted" and reach["by"] == "record_id"
     assert reach["score"] == 1.0 and reach["pairs_compared"] == 4
@@ -157,3 +167,21 @@ def test_a_pick_list_sheet_is_reference_never_organisations(linked_run):
     assert report["totals"]["sheets_reference"] == 1
     assert not refined["organization_name"].isin(["Insurer", "Charter", "Club", "High"]).any()
     assert len(refined) == 6 + 6 + 3  # companies, approved AMOs, reach-out organisations
+
+
+def test_people_are_people_once_each(linked_run):
+    report, refined, _ = linked_run
+    named = refined.set_index("organization_name")
+    people = {n: f"{r['contact_name']}; {r['secondary_contact_names'] or ''}"
+              for n, r in named.iterrows()}
+    assert "Thandi Mokoena" in people["Lanseria Flight Centre"]
+    assert "Thandi;" not in people["Lanseria Flight Centre"].replace("Thandi Mokoena", "")
+    everyone = " ".join(people.values())
+    for placeholder in ("- -", "Client", "TBC", "Director", "Main Base", "Satellite"):
+        assert placeholder not in everyone, placeholder
+    assert report["issues_by_rule"]["contact.placeholder"]["count"] == 4
+    bases = next(s for s in report["sources"] if s["sheet"] == "Bases")
+    base = next(c for c in bases["columns"] if c["header"] == "Base")
+    assert base["field"] != "contact_name"  # a label column, not people
+    assert _link(report, "Bases", "Company list")["status"] == "accepted"
+    assert "+27116591000" in str(named.loc["Lanseria Flight Centre"].to_dict())

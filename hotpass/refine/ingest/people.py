@@ -8,7 +8,10 @@ mapped frame in place: ``contact_name`` becomes the primary person (the first wi
 e-mail or phone, inline or matched by the row's e-mail address; else the first), their
 role fills an empty ``contact_role``, inline e-mails and phones join the row's contact
 columns, and every other person goes to ``EXTRA_NAMES`` as "Name (Role)" (merged into
-``secondary_contact_names``). ``compose_names`` joins first and last name columns.
+``secondary_contact_names``). ``compose_names`` joins first and last name columns. ``same_people(clusters, names,
+emails)`` keeps one person once per organisation: two names of one cluster are one person
+when they share an e-mail address (not a role mailbox such as info@) or when one name's
+words begin the other's and their e-mail domains agree; each takes the fullest name.
 
 Pitfalls: "Smith, Jo" is one name written surname-first, not a name and a role: a comma
 splits off a role only when the part before it has two or more words and the part after
@@ -133,3 +136,52 @@ def _own(person: Person, column: str) -> tuple[str, ...]:
 
 def compose_names(first: list[str | None], last: list[str | None]) -> list[str | None]:
     return [" ".join(p for p in (f, s) if p) or None for f, s in zip(first, last, strict=True)]
+
+
+ROLE_MAILBOXES = frozenset({"info", "admin", "office", "sales", "accounts", "reception",
+                            "enquiries", "enquiry", "hello", "contact", "ops", "operations",
+                            "support", "mail", "bookings", "team", "hr", "finance"})
+
+
+def same_people(clusters, names, emails) -> dict[tuple[object, str], str]:
+    """(cluster, name) -> the fuller name of the same person, for names to rewrite."""
+    import pandas as pd
+
+    rows = pd.DataFrame({"c": clusters, "n": names, "e": emails}).dropna()
+    rows = rows.assign(e=rows["e"].str.lower()).drop_duplicates()
+    local, _, domain = rows["e"].str.partition("@").T.to_numpy()
+    rows = rows.assign(local=local, d=domain)
+    candidates = []
+    for key in ("e", "d"):
+        many = rows.groupby(["c", key])["n"].transform("nunique") > 1
+        candidates.append(rows[many])
+    candidates = pd.concat(candidates).drop_duplicates()
+    fuller: dict[tuple[object, str], str] = {}
+    for cluster, group in candidates.groupby("c", sort=False):
+        people = list(group.itertuples(index=False))
+        for i, a in enumerate(people):
+            for b in people[i + 1:]:
+                if a.n != b.n and _one_person(a, b):
+                    keep = max(_resolved(fuller, cluster, a.n), _resolved(fuller, cluster, b.n),
+                               key=lambda n: (len(n.split()), len(n), n))
+                    for name in (a.n, b.n, _resolved(fuller, cluster, a.n),
+                                 _resolved(fuller, cluster, b.n)):
+                        if name != keep:
+                            fuller[(cluster, name)] = keep
+    return {k: _resolved(fuller, k[0], v) for k, v in fuller.items()}
+
+
+def _one_person(a, b) -> bool:
+    if a.e == b.e and a.local not in ROLE_MAILBOXES:
+        return True
+    if a.d != b.d:
+        return False
+    words_a, words_b = a.n.casefold().split(), b.n.casefold().split()
+    shorter, longer = sorted((words_a, words_b), key=len)
+    return longer[:len(shorter)] == shorter
+
+
+def _resolved(fuller: dict, cluster, name: str) -> str:
+    while (cluster, name) in fuller:
+        name = fuller[(cluster, name)]
+    return name

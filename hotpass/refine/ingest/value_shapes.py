@@ -10,6 +10,7 @@ Pitfalls: an organisation name and a person's name share a shape ("Blue Sky"), s
 value only scores as an organisation outright with a legal suffix, or in title case with
 an organisation word ("Fleet insurance 2024" is a deal, not a company), and as a person only with two name words (three with an initial or a particle);
 identifiers look like anything numeric, so they never type a column without a header.
+A column of a few labels repeated over and over is never a person column by its values.
 Phones are parsed for the profile's region with phonenumbers (via the normaliser's
 cached parser), so "2019/123456/07" is not a phone and "0821234567" is.
 """
@@ -130,11 +131,18 @@ class ColumnSample:
     shapes: list[Shapes]
     keys: list[str]
     unique: bool
+    labels: bool  # a few values repeated over and over ("Main Base", "Satellite-Station")
+
+
+LABELS_MIN_SAMPLE = 5
+LABELS_REPEAT = 3  # each distinct value on three or more sampled cells, on average
 
 
 def column_sample(reader: ShapeReader, texts: list[str]) -> ColumnSample:
+    distinct = len({t.casefold() for t in texts})
     return ColumnSample(texts, [reader.shapes(t) for t in texts], [_key(t) for t in texts],
-                        len(set(texts)) >= 0.5 * len(texts))
+                        len(set(texts)) >= 0.5 * len(texts),
+                        len(texts) >= LABELS_MIN_SAMPLE and distinct * LABELS_REPEAT <= len(texts))
 
 
 def field_value_score(spec: FieldSpec, profile: Profile,
@@ -150,6 +158,8 @@ def field_value_score(spec: FieldSpec, profile: Profile,
     shape = _KIND_SHAPE.get(spec.kind)
     if shape is None:
         return None, 0.0
+    if spec.kind == "person" and sample.labels:
+        return 0.0, 0.0  # people do not repeat like labels: a person column never does
     scores = [getattr(s, shape) for s in sample.shapes]
     if spec.kind == "identifier" and not sample.unique:
         scores = [v * 0.5 for v in scores]
