@@ -12,8 +12,8 @@ other distinct contact names, emails and phones are kept as secondary contacts; 
 appears once per organisation (``people.same_people``: same e-mail, or one name beginning
 the other with the same e-mail domain), under the fuller name.
 
-Ids: ``record_ids`` hashes the name key with the cluster's own rows, so two clusters of one
-name get two ids; ``validate.check_keys`` fails the run if any id still repeats.
+Ids come from ``refine.keys`` (the name key and the cluster's own rows), so two clusters
+of one name get two ids; ``validate.check_keys`` fails the run if any id still repeats.
 
 Pitfalls: ``groupby().first()`` skips nulls, which is exactly "best non-empty value".
 """
@@ -21,7 +21,6 @@ Pitfalls: ``groupby().first()`` skips nulls, which is exactly "best non-empty va
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ import numpy as np
 
 from hotpass.profiles import Profile
 from hotpass.refine.ingest.people import same_people
+from hotpass.refine.keys import member_fingerprints, record_ids
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_NAMES,
@@ -150,7 +150,7 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
     refined["organization_id"] = record_ids(
-        keys, _member_fingerprints(work, fields).reindex(refined.index),
+        keys, member_fingerprints(work[fields], work[CLUSTER]).reindex(refined.index),
         [tuple(map(str, rows.iloc[r])) for r in primary_rank.reindex(refined.index)])
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
@@ -206,32 +206,6 @@ def join_groups(keys, values, separator: str):
     ends = np.r_[starts[1:], len(keys)]
     joined = [separator.join(values[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(joined, index=keys[starts], dtype=object)
-
-
-def record_ids(keys, fingerprints, places: list[tuple[str, ...]]) -> list[str]:
-    """One id per record, unique and stable for the same inputs: the name key and the
-    smallest content fingerprint of the cluster's own rows, hashed. Two records alike in
-    both (two clusters of identical rows kept apart) are told apart by their primary
-    source rows, in that order: the first keeps the plain id, the next get ``-2``, ``-3``."""
-    bases = ["org-" + hashlib.sha1(f"{k}\x1f{f}".encode()).hexdigest()[:12]
-             for k, f in zip(keys, fingerprints, strict=True)]
-    ids = list(bases)
-    seen: dict[str, int] = {}
-    for i in sorted(range(len(bases)), key=lambda i: (bases[i], places[i])):
-        seen[bases[i]] = count = seen.get(bases[i], 0) + 1
-        if count > 1:
-            ids[i] = f"{bases[i]}-{count}"
-    return ids
-
-
-def _member_fingerprints(work, fields: list[str]):
-    """Per cluster, the smallest hash of one of its rows' values (provenance not included):
-    it moves only when a row of the cluster itself changes."""
-    import pandas as pd
-
-    values = work[fields].astype("string") if fields else pd.DataFrame(index=work.index)
-    hashed = pd.util.hash_pandas_object(values, index=False)
-    return hashed.groupby(work[CLUSTER].to_numpy(), sort=False).min().astype("uint64")
 
 
 def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: list[str]) -> None:

@@ -28,8 +28,9 @@ from pathlib import Path
 from hotpass.errors import InputError
 from hotpass.profiles import Profile
 from hotpass.refine.ingest.column_types import ColumnTyper
+from hotpass.refine.ingest.domains import attach_by_domain
 from hotpass.refine.ingest.files import read_sheets
-from hotpass.refine.ingest.links import attach_by_domain, drop_link_keys, link_sheets
+from hotpass.refine.ingest.links import drop_link_keys, link_sheets
 from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.ingest.reference import MAX_ROWS as REFERENCE_MAX_ROWS
 from hotpass.refine.ingest.reference import reference_reason

@@ -33,7 +33,7 @@ def _merged(rows):
     return merge_clusters(frame, labels, PROFILE)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ROWS)
 def test_ids_are_unique_stable_and_agree_with_provenance(rows):
     merged = _merged(rows)
@@ -58,3 +58,16 @@ def test_a_repeated_id_fails_the_contract_loudly():
     merged.refined.loc[1, "organization_id"] = merged.refined.loc[0, "organization_id"]
     with pytest.raises(HotpassError, match="contract broken: organization_id .* 2 records"):
         check_keys(merged)
+
+
+def test_one_person_is_kept_once_per_organisation_under_the_fuller_name():
+    from hotpass.refine.ingest.people import same_people
+
+    clusters = [0, 0, 0, 0, 1, 1, 2, 2]
+    names = ["Thandi", "Thandi Mokoena", "Pieter Botha", "Jo", "Sam", "Sam Lee", "Ann", "Ben"]
+    emails = ["thandi@lfc.co.za", "thandi@lfc.co.za", "pieter@lfc.co.za", "jo@gmail.com",
+              "sam@x.aero", "s.lee@x.aero", "info@y.co.za", "info@y.co.za"]
+    # same e-mail; a name beginning another with the same domain; a shared role mailbox
+    # (info@) with two different names is two people; other organisations stay apart
+    assert same_people(clusters, names, emails) == {(0, "Thandi"): "Thandi Mokoena",
+                                                    (1, "Sam"): "Sam Lee"}

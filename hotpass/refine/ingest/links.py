@@ -1,6 +1,6 @@
 """Linked sheets: attach child rows (contacts, addresses, notes) to their parent
 organisation through a shared id or organisation name, within a workbook and across the
-workbooks of one run; attach rows that name no organisation by their web or e-mail domain.
+workbooks of one run.
 
 Contract: ``link_sheets(frames, profile, across_files)`` fills each child row's empty
 organisation fields from its parent row and returns the issues. Declared joins
@@ -20,8 +20,7 @@ considered link is recorded on the child's ``SheetReport.links`` with ``status``
 there) links by name when no id link was accepted. A linked value never overwrites a
 different value the child row holds: that is a ``join.conflict`` issue. Each child row
 whose key matched nothing is a ``join.orphan`` issue.
-``attach_by_domain(frame, profile)`` gives a nameless row the name of the organisation
-whose website or e-mail domain it shares (free-mail and shared domains are no evidence).
+Nameless rows left after linking are named by their domain (``ingest.domains``).
 
 Pitfalls: ids are compared without spaces and case ("org-7 " = "ORG-7"); a child already
 linked within its workbook is not linked again across files; across files the frames are
@@ -43,7 +42,6 @@ from hotpass.refine.ingest.link_evidence import (
     row_counter,
 )
 from hotpass.refine.model import LINK_KEY, SOURCE_ROW, Issue, SourceFrame
-from hotpass.refine.resolve.features import FREE_MAIL
 
 SUBSET_SHARE = 0.5
 UNIQUE_SHARE = 0.98
@@ -299,47 +297,3 @@ def _name_links(frames: list[SourceFrame], profile: Profile, linked: set[int]) -
                 linked.add(id(child))
                 break
     return issues
-
-
-def attach_by_domain(frame, profile: Profile) -> int:
-    """Name nameless rows after the organisation sharing their web/e-mail domain."""
-    if "organization_name" not in frame:
-        return 0
-    nameless = frame["organization_name"].isna()
-    if not nameless.any():
-        return 0
-    ignored = FREE_MAIL | {d.lower() for d in profile.dedupe.shared_domains}
-    domains = _row_domains(frame, ignored)
-    named = frame.loc[~nameless, "organization_name"]
-    by_domain: dict[str, str] = {}
-    for column in domains:
-        for domain, name in zip(column[~nameless], named, strict=True):
-            if domain:
-                by_domain.setdefault(domain, name)
-    filled = 0
-    for index in frame.index[nameless]:
-        for column in domains:
-            name = by_domain.get(column[index]) if column[index] else None
-            if name:
-                frame.at[index, "organization_name"] = name
-                filled += 1
-                break
-    return filled
-
-
-def _row_domains(frame, ignored: frozenset[str]):
-    import pandas as pd
-
-    out = []
-    if "website" in frame:
-        out.append(frame["website"].astype("string").str.replace(
-            r"^[a-z]+://(www\.)?", "", regex=True).str.split("/").str[0])
-    if "contact_email" in frame:
-        out.append(frame["contact_email"].astype("string").str.split("@").str[1])
-    cleaned = []
-    for series in out:
-        series = series.str.lower()
-        series = series.where(~series.isin(ignored))
-        cleaned.append(pd.Series(series.astype(object).where(series.notna(), None),
-                                 index=frame.index))
-    return cleaned
