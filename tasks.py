@@ -1,14 +1,32 @@
 """Hotpass operations as Invoke tasks: the root collection, one namespace per ops/ module.
 
 `invoke --list` shows them all. Task modules live in ops/ and call the hotpass library
-through ops/adapter.py. `refine`, `test` and `lint` are root tasks, as the Makefile and
+through ops/adapter.py. `refine`, `test`, `lint` and `ci` are root tasks, as the Makefile and
 the runbooks call them. Importing this file must stay cheap (no pandas, no
 Prefect).
 """
 
 from invoke import Collection
 
-from ops import bench, data, deps, dev, env, evidence, incident, refine, stack, workers
+from ops import (
+    bench,
+    credentials,
+    ctx,
+    data,
+    deploy,
+    deps,
+    dev,
+    doctor,
+    env,
+    evidence,
+    incident,
+    net,
+    refine,
+    setup,
+    stack,
+    workers,
+)
 
-ns = Collection(deps, data, bench, workers, env, stack, evidence, incident, refine.refine,
-                dev.test, dev.lint)
+ns = Collection(deps, data, bench, workers, env, stack, evidence, incident, net, ctx,
+                credentials, refine.refine, deploy.deploy, doctor.doctor, setup.setup,
+                dev.test, dev.lint, dev.ci)

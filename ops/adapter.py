@@ -14,6 +14,9 @@ Contract:
   then does not run it), records the step into ``ev`` (a ``hotpass.procedure.Evidence``,
   optional: exit code, output, duration, or ``not run``) and turns a non-zero exit into
   ``HotpassError("step failed (exit N): command", N)``.
+- ``hotpass(c, ["deploy", "--flow", "x"], dry_run=...)`` runs one ``hotpass`` command as
+  a step (the tasks that front a CLI procedure: deploy, doctor, setup, net, ctx,
+  credentials); the task's ``--dry-run`` is passed on as the command's ``--dry-run``.
 - ``procedure(c, proc, dry_run=...)`` runs a ``hotpass.procedure.Procedure``, prints its
   plan (``target: action (would|done)``) and where the evidence went.
 
@@ -108,6 +111,18 @@ def run(c: Context, command: str, *, dry_run: bool = False,
         raise HotpassError(f"step failed (exit {result.exited}): {shown}",
                            exit_code=result.exited)
     return result
+
+
+def hotpass(c: Context, words: list[str], *, dry_run: bool = False,
+            dry_flag: bool = True) -> Any:
+    """Run one ``hotpass`` command as a shell step: the task's ``--dry-run`` becomes the
+    command's own ``--dry-run`` (``dry_flag``), which shows the plan and writes nothing;
+    under Invoke's global ``--dry`` the command is only echoed."""
+    import shlex
+
+    if dry_run and dry_flag:
+        words = [*words, "--dry-run"]
+    return run(c, shlex.join(["hotpass", *words]))
 
 
 def procedure(c: Context, proc: Any, *, dry_run: bool = False) -> Any:

@@ -23,7 +23,9 @@ NEEDS = {"workers.start": ["--pool", "dry-pool"],  # required arguments
          "incident.capture": ["--ticket", "DRY-1"],
          "incident.replay": ["--ticket", "INC-example", "--root", "evidence/examples"],
          "incident.close": ["--ticket", "INC-example", "--root", "evidence/examples",
-                            "--owner", "ops", "--root-cause", "dry run"]}
+                            "--owner", "ops", "--root-cause", "dry run"],
+         "deploy": ["--flow", "refinement"],
+         "credentials.set": ["DRY_TOKEN"]}
 BAD = {  # task -> (arguments, text the one line must contain)
     "refine": (["--input-dir", "no-such-folder"], "no-such-folder"),
     "test": (["-k", "x", "--no-such-flag"], "'--no-such-flag'"),
@@ -47,7 +49,21 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "incident.replay": (["--ticket", "NOPE"], "--ticket NOPE: no incident captured"),
     "incident.close": (["--ticket", "INC-example", "--root", "evidence/examples", "--owner",
                         "ops", "--root-cause", " "], "--root-cause: say what caused"),
+    "ci": (["--serial"], "'--serial'"),
+    # the tasks that run one `hotpass` command: its one line, then the failed step
+    "deploy": (["--flow", "nope"], "hotpass deploy --flow nope"),
+    "doctor": (["--target", "nope"], "hotpass doctor --target nope"),
+    "setup": (["--target", "nope"], "hotpass setup --target nope"),
+    "ctx.init": (["--target", "nope"], "hotpass ctx init --target nope"),
+    "net.up": (["--ssh-port", "x"], "--ssh-port: 'x' is not a valid int"),
+    "net.down": (["--label", "nope"], "hotpass net down --label nope"),
+    "net.status": (["--jsn"], "'--jsn'"),
+    "credentials.show": (["--jsn"], "'--jsn'"),
+    "credentials.set": (["not a name"], "hotpass credentials set 'not a name' --stdin"),
+    "credentials.clear": (["--name", "not a name"], "hotpass credentials clear 'not a name'"),
 }
+CLI_STEPS = {"refine", "deploy", "doctor", "setup", "ctx.init", "net.down", "credentials.set",
+             "credentials.clear"}
 SKIP = shutil.ignore_patterns(".git", "dist", ".venv", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "*.egg-info")
 
@@ -100,5 +116,5 @@ def test_bad_input_is_one_line_without_traceback(task, checkout):
     assert "Traceback" not in result.stderr + result.stdout
     assert expected in lines[-1], result.stderr
     # a shell step's own one-line error may come first (refine: hotpass's message)
-    assert len(lines) == (2 if task == "refine" else 1), result.stderr
+    assert len(lines) == (2 if task in CLI_STEPS else 1), result.stderr
     assert not (checkout / "fresh").exists() and not (checkout / "dist").exists()

@@ -14,7 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
                   "evidence.verify", "evidence.export", "evidence.list", "incident.capture",
-                  "incident.replay", "incident.close",
+                  "incident.replay", "incident.close", "ci", "deploy", "doctor", "setup",
+                  "ctx.init", "net.up", "net.down", "net.status", "credentials.show",
+                  "credentials.set", "credentials.clear",
                   "workers.start", "workers.stop", "workers.status", "stack.up", "stack.down",
                   "stack.status", "stack.logs"}
 
