@@ -69,4 +69,5 @@ def _summary(result) -> dict:
         "outputs": {k: str(v) for k, v in result.outputs.items()},
         "uploads": dict(result.uploads),
         "stage_seconds": result.stage_seconds,
+        "stage_peak_mb": result.stage_peak_mb,
     }

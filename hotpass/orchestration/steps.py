@@ -38,6 +38,7 @@ def run_summary(plan: Any, result: Any, mode: str) -> dict[str, Any]:
         "outputs": {**{k: str(v) for k, v in result.outputs.items()},
                     **{f"{k}_s3": uri for k, uri in result.uploads.items()}},
         "stage_seconds": result.stage_seconds,
+        "stage_peak_mb": result.stage_peak_mb,
     }
 
 

@@ -87,6 +87,8 @@ class PreparedSource:
     frames: list[SourceFrame]
     sheets: list[SheetReport]
     issues: list[Issue]
+    # worker-seconds per ingest step (read, typing, link, normalise): hotpass.refine.stages
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,3 +117,4 @@ class RefineResult:
     uploads: dict[str, str] = field(default_factory=dict)  # output kind -> s3:// URI
     report: dict[str, Any] = field(default_factory=dict)
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    stage_peak_mb: dict[str, float] = field(default_factory=dict)  # hotpass.refine.stages

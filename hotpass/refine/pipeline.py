@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from hotpass.refine.model import (
 )
 from hotpass.refine.pool import WATCH_SECONDS, PoolWatch, stop_pool
 from hotpass.refine.signals import child_init, held
+from hotpass.refine.stages import StageClock, timed
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("hotpass.refine")
@@ -52,11 +54,18 @@ log = logging.getLogger("hotpass.refine")
 
 def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
     """The whole per-file unit in this process: ``read_source`` then normalisation."""
+    prepared = read_source(path, input_root, profile)
+    cleaned = [normalise_chunk(source.frame, profile) for source in prepared.frames]
+    return finish_source(prepared, [[part] for part in cleaned], profile)
+
+
+def normalise_chunk(frame, profile: Profile) -> tuple:
+    """``normalise_frame`` of one chunk, and the seconds it took (for ``ingest.normalise``)."""
     from hotpass.refine.normalise import normalise_frame
 
-    prepared = read_source(path, input_root, profile)
-    cleaned = [normalise_frame(source.frame, profile) for source in prepared.frames]
-    return finish_source(prepared, [[part] for part in cleaned], profile)
+    start = time.perf_counter()
+    cleaned, issues = normalise_frame(frame, profile)
+    return cleaned, issues, time.perf_counter() - start
 
 
 def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
@@ -66,9 +75,12 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
     typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
     small: list[tuple[SourceFrame, list]] = []  # reference sheet candidates and their cells
+    seconds, start = prepared.stage_seconds, time.perf_counter()
     try:
         for sheet in read_sheets(path, label):
+            start = timed(seconds, "read", start)
             outcome = frame_from_sheet(sheet, label, profile, typer)
+            start = timed(seconds, "typing", start)
             report = outcome.report if isinstance(outcome, SourceFrame) else outcome
             prepared.sheets.append(report)
             if isinstance(outcome, SourceFrame):
@@ -87,6 +99,7 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
         prepared.issues.append(Issue(severity=profile.severity("file.unreadable"),
                                      rule="file.unreadable", file=label, message=exc.message))
         return prepared
+    start = timed(seconds, "read", start)  # the reader's last step: finding no more sheets
     for source, texts in small:
         others = [f.frame for f in prepared.frames if f is not source]
         reason = reference_reason(texts[0], texts[1:], others)
@@ -94,21 +107,24 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
             source.report.status, source.report.reason = "reference", reason
             prepared.frames.remove(source)
     prepared.issues.extend(link_sheets(prepared.frames, profile))
+    timed(seconds, "link", start)
     return prepared
 
 
 def finish_source(prepared: PreparedSource, cleaned: list[list[tuple]],
                   profile: Profile) -> PreparedSource:
-    """Put the normalised row chunks back (``cleaned[i]``: ``normalise_frame`` results for
+    """Put the normalised row chunks back (``cleaned[i]``: ``normalise_chunk`` results for
     ``prepared.frames[i]``, in row order) and add the per-sheet issues, in the order one
     ``normalise_frame`` over the whole sheet gives (by field, then row)."""
     import pandas as pd
 
     field_order = {name: position for position, name in enumerate(profile.fields)}
     for source, parts in zip(prepared.frames, cleaned, strict=True):
-        frames = [frame for frame, _ in parts]
+        prepared.stage_seconds["normalise"] = (prepared.stage_seconds.get("normalise", 0.0)
+                                               + sum(seconds for _, _, seconds in parts))
+        frames = [frame for frame, _, _ in parts]
         source.frame = frames[0] if len(frames) == 1 else pd.concat(frames)
-        issues = [issue for _, found in parts for issue in found]
+        issues = [issue for _, found, _ in parts for issue in found]
         if len(parts) > 1:
             issues.sort(key=lambda issue: field_order.get(issue.field, len(field_order)))
         prepared.issues.extend(issues)
@@ -169,8 +185,6 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
     normalising its sheets in row chunks of ``NORMALISE_CHUNK_ROWS``. Files differ in size
     by several times, so whole-file tasks leave a core idle at the end; chunks keep both
     busy. Results are put back in input order whatever order they finish in."""
-    from hotpass.refine.normalise import normalise_frame
-
     # Largest first so the long files start early and the short ones fill in. Workers
     # fork on submit: a signal raised inside the fork callbacks would only be printed.
     order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
@@ -198,7 +212,7 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
                     for number, start in enumerate(starts):
                         part = sheet.frame.iloc[start:start + NORMALISE_CHUNK_ROWS]
                         with held():
-                            pending[pool.submit(normalise_frame, part, profile)] = (
+                            pending[pool.submit(normalise_chunk, part, profile)] = (
                                 index, position, number)
                         waiting[index] += 1
                     sheet.frame = sheet.frame.iloc[0:0]  # the chunks carry the rows now
@@ -231,17 +245,20 @@ class Consolidated:
 
 
 def consolidate(prepared: list[PreparedSource], profile: Profile,
-                decisions: list | None = None) -> Consolidated:
-    """``decisions``: the reviewers' (``hotpass.refine.resolve.decisions``), honoured."""
+                decisions: list | None = None, clock: StageClock | None = None) -> Consolidated:
+    """``decisions``: the reviewers' (``hotpass.refine.resolve.decisions``), honoured;
+    ``clock`` times the steps as ``consolidate.link|combine|resolve|merge|validate``."""
     import pandas as pd
 
     from hotpass.refine.merge import merge_clusters
     from hotpass.refine.resolve.dedupe import resolve
     from hotpass.refine.validate import check_keys, leave_out_unnamed, validate_records
 
-    sources = [s for p in prepared for s in p.frames]
-    cross_file = link_sheets(sources, profile, across_files=True)
-    drop_link_keys(sources)
+    clock = StageClock() if clock is None else clock
+    with clock.stage("consolidate.link"):
+        sources = [s for p in prepared for s in p.frames]
+        cross_file = link_sheets(sources, profile, across_files=True)
+        drop_link_keys(sources)
     frames = [s.frame for p in prepared for s in p.frames if len(s.frame)]
     if not frames:
         failures = [i for p in prepared for i in p.issues if i.severity == "error"]
@@ -249,15 +266,18 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
         detail = ("no sheet held any data rows" if first is None
                   else first.message if first.message.startswith(first.file) else first.one_line())
         raise InputError(f"no usable input: {detail}")
-    combined = pd.concat(frames, ignore_index=True, sort=False)
-    del frames
-    for source in (s for p in prepared for s in p.frames):
-        source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
-    text_columns = [c for c in combined.columns if c != SOURCE_ROW]
-    combined[text_columns] = combined[text_columns].astype(object)
-    combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(), None)
-    attach_by_domain(combined, profile)
-    resolution = resolve(combined, profile, decisions=decisions)
+    with clock.stage("consolidate.combine"):
+        combined = pd.concat(frames, ignore_index=True, sort=False)
+        del frames
+        for source in (s for p in prepared for s in p.frames):
+            source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
+        text_columns = [c for c in combined.columns if c != SOURCE_ROW]
+        combined[text_columns] = combined[text_columns].astype(object)
+        combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(),
+                                                              None)
+        attach_by_domain(combined, profile)
+    with clock.stage("consolidate.resolve"):
+        resolution = resolve(combined, profile, decisions=decisions)
     labels = resolution.labels
     records_per_sheet = (
         pd.DataFrame({"file": combined[SOURCE_FILE], "sheet": combined[SOURCE_SHEET],
@@ -265,12 +285,14 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
     for source in (s for p in prepared for s in p.frames):
         source.report.rows_out = int(records_per_sheet.get((source.file, source.sheet), 0))
     rows_in = len(combined)
-    merged = merge_clusters(combined, labels, profile, resolution.evidence)
-    del combined
-    issues = [i for p in prepared for i in p.issues] + cross_file + validate_records(merged,
-                                                                                       profile)
-    records = len(merged.refined)
-    leave_out_unnamed(merged)
-    check_keys(merged)
+    with clock.stage("consolidate.merge"):
+        merged = merge_clusters(combined, labels, profile, resolution.evidence)
+        del combined
+    with clock.stage("consolidate.validate"):
+        issues = ([i for p in prepared for i in p.issues] + cross_file
+                  + validate_records(merged, profile))
+        records = len(merged.refined)
+        leave_out_unnamed(merged)
+        check_keys(merged)
     return Consolidated(merged.refined, merged.provenance, issues, rows_in, rows_in - records,
                         resolution.model | {"near_threshold": resolution.near_threshold})

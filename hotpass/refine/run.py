@@ -45,6 +45,7 @@ from typing import Any
 from hotpass.errors import HotpassError
 from hotpass.refine import incremental as cache
 from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
+from hotpass.refine.stages import StageClock
 
 PrepareMany = Callable[[list[Path], Path, Any], list[PreparedSource]]
 
@@ -182,18 +183,18 @@ def prepare(plan: RunPlan, prepare_many: PrepareMany) -> list[PreparedSource]:
 
 
 def publish_run(plan: RunPlan, prepared: list[PreparedSource],
-                timings: dict[str, float]) -> RefineResult:
+                timings: StageClock) -> RefineResult:
     """Consolidate every input (honouring the review file the profile names), publish like
     ``hotpass refine``, then the checkpoint."""
     from hotpass.refine.heap import release_free_memory
-    from hotpass.refine.output.publish import publish, stage
+    from hotpass.refine.output.publish import publish
     from hotpass.refine.pipeline import consolidate
     from hotpass.refine.resolve.decisions import read_decisions, review_path
 
     review_file = review_path(plan.profile, plan.options.output_path)
     decisions = read_decisions(review_file)
-    with stage(timings, "consolidate"):
-        result = consolidate(prepared, plan.profile, decisions)
+    with timings.stage("consolidate"):
+        result = consolidate(prepared, plan.profile, decisions, timings)
         if result.dedupe is not None and review_file is not None:
             result.dedupe["review_file"] = review_file.name if review_file.parent == \
                 plan.options.output_path.parent else str(review_file)
@@ -209,11 +210,12 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
 
 def execute(plan: RunPlan, prepare_many: PrepareMany,
             publish: Callable[..., RefineResult] = publish_run) -> RefineResult:
-    from hotpass.refine.output.publish import stage
-
-    timings: dict[str, float] = {}
-    with stage(timings, "ingest"):
+    timings = StageClock()
+    with timings.stage("ingest"):
         prepared = prepare(plan, prepare_many)
+    for prepared_source in prepared:
+        for name, seconds in prepared_source.stage_seconds.items():
+            timings.add(f"ingest.{name}", seconds)
     return publish(plan, prepared, timings)
 
 

@@ -80,13 +80,15 @@ def test_metrics_spans_and_lineage_of_a_run(inputs, tmp_path, otlp_receiver, lin
         assert attrs["profile"] == "generic" and attrs["flow"] == "refine"
 
     durations = {a["stage"]: p for n, _, a, p in points if n == "hotpass.pipeline.duration"}
-    assert set(durations) == STAGES | {"run"}
+    # every stage timed in this process has its metric; ingest.* are workers' sums (no span)
+    timed_here = {s for s in summary["stage_seconds"] if not s.startswith("ingest.")}
+    assert timed_here >= STAGES and set(durations) == timed_here | {"run"}
     for stage, point in durations.items():
         assert point.count == 1
         assert list(point.explicit_bounds)[0] == 0.1 and list(point.explicit_bounds)[-1] == 3600
         if stage in summary["stage_seconds"]:
             assert point.sum == pytest.approx(summary["stage_seconds"][stage], abs=0.05)
-    assert durations["run"].sum >= sum(summary["stage_seconds"].values()) - 0.01
+    assert durations["run"].sum >= sum(summary["stage_seconds"][s] for s in STAGES) - 0.01
 
     rows = {(a["stage"], a["direction"]): p.as_int for n, _, a, p in points
             if n == "hotpass.pipeline.rows"}

@@ -19,38 +19,23 @@ from __future__ import annotations
 
 import logging
 import signal
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from hotpass import __version__
 from hotpass.errors import HotpassError, Interrupted, StrictModeError
-from hotpass.observability import stage_span
 from hotpass.profiles import Profile
 from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
 from hotpass.refine.output.staging import CHECKSUMS, INPUT_ARCHIVES, StagedRun
 from hotpass.refine.pipeline import Consolidated
 from hotpass.refine.signals import stop_on_signals
+from hotpass.refine.stages import StageClock
 
 log = logging.getLogger("hotpass.refine")
 
 
-@contextmanager
-def stage(timings: dict[str, float], name: str) -> Iterator[None]:
-    """Time one stage into ``timings``; with telemetry on, also a span and a duration metric
-    (``stage_span`` is a shared no-op when telemetry is off)."""
-    log.debug("stage %s: start", name)
-    start = time.perf_counter()
-    with stage_span(name):
-        yield
-    timings[name] = round(time.perf_counter() - start, 3)
-    log.info("stage %s: done in %.3f s", name, timings[name])
-
-
 def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
             prepared: list[PreparedSource], result: Consolidated,
-            timings: dict[str, float], staged: StagedRun | None = None) -> RefineResult:
+            timings: StageClock, staged: StagedRun | None = None) -> RefineResult:
     """Strict gate, then every output into the staging directory, then one publish.
 
     Without ``staged`` (an orchestrated flow that prepared the files as tasks) this takes
@@ -67,10 +52,10 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
         raise StrictModeError(
             f"--strict: {len(errors)} error(s); first: {errors[0].one_line()}")
     try:
-        with stage(timings, "export"):
+        with timings.stage("export"):
             report, written = _write_all(options, profile, inputs, prepared, result, timings,
                                          staged)
-        with stage(timings, "publish"):
+        with timings.stage("publish"):
             published = staged.publish()
     except Interrupted as exc:
         if staged.committed:
@@ -99,12 +84,12 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
                         issues=result.issues, sheets=sheets, inputs=inputs,
                         rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
                         outputs=outputs, uploads=uploads, report=report,
-                        stage_seconds=timings)
+                        stage_seconds=dict(timings), stage_peak_mb=dict(timings.peak_mb))
 
 
 def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
                prepared: list[PreparedSource], result: Consolidated,
-               timings: dict[str, float], staged: StagedRun) -> tuple[dict, dict[str, Path]]:
+               timings: StageClock, staged: StagedRun) -> tuple[dict, dict[str, Path]]:
     """The data batch, then the quality report, then (``--archive``) both bundles."""
     from hotpass.refine.output.export import write_refined_outputs
     from hotpass.refine.output.report import (

@@ -1,0 +1,44 @@
+"""The stage clock: seconds per stage, sums from workers, and each stage's own peak memory
+(an inner stage's reset of the high-water mark never hides the outer stage's peak)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from hotpass.refine.stages import StageClock, timed
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="VmHWM is Linux's")
+def test_each_stage_has_its_own_peak_and_the_outer_one_keeps_the_inner_peaks():
+    clock = StageClock()
+    with clock.stage("outer"):
+        with clock.stage("outer.big"):
+            block = np.ones(200 * 1024 * 1024 // 8)  # 200 MB touched
+            del block
+        with clock.stage("outer.small"):
+            small = np.ones(1024)
+            del small
+    assert clock.peak_mb["outer.big"] - clock.peak_mb["outer.small"] > 150
+    assert clock.peak_mb["outer"] >= clock.peak_mb["outer.big"]
+    assert set(clock) == {"outer", "outer.big", "outer.small"}
+    assert clock["outer"] >= clock["outer.big"] + clock["outer.small"] - 0.002
+
+
+def test_worker_seconds_add_up_and_timed_moves_the_start():
+    clock = StageClock()
+    clock.add("ingest.read", 1.25)
+    clock.add("ingest.read", 0.5)
+    assert clock == {"ingest.read": 1.75}
+    seconds: dict[str, float] = {}
+    start = timed(seconds, "read", 0.0)
+    assert seconds["read"] == pytest.approx(start) and start > 0
+
+
+def test_a_failing_stage_is_still_timed():
+    clock = StageClock()
+    with pytest.raises(ValueError), clock.stage("boom"):
+        raise ValueError("x")
+    assert "boom" in clock and "boom" in clock.peak_mb
