@@ -22,11 +22,12 @@ from ops import (
     incident,
     net,
     refine,
+    rehearse,
     setup,
     stack,
     workers,
 )
 
-ns = Collection(deps, data, bench, workers, env, stack, evidence, incident, net, ctx,
+ns = Collection(deps, data, bench, workers, env, stack, evidence, incident, rehearse, net, ctx,
                 credentials, refine.refine, deploy.deploy, doctor.doctor, setup.setup,
                 dev.test, dev.lint, dev.ci)
