@@ -25,7 +25,7 @@ FAST = {  # short polling so the suite stays fast
     "PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
     "PREFECT_SERVER_CONCURRENCY_MAXIMUM_CONCURRENCY_SLOT_WAIT_SECONDS": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_UI_ENABLED": "false",
+    "PREFECT_UI_ENABLED": "true",  # rehearse.backfill screenshots the run's UI page
     "PREFECT_SERVER_SERVICES_SCHEDULER_ENABLED": "false",
     "PREFECT_LOGGING_LEVEL": "WARNING",
 }

@@ -61,6 +61,7 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "credentials.show": (["--jsn"], "'--jsn'"),
     "credentials.set": (["not a name"], "hotpass credentials set 'not a name' --stdin"),
     "credentials.clear": (["--name", "not a name"], "hotpass credentials clear 'not a name'"),
+    "rehearse.backfill": (["--since", "2024-13-01"], "--since '2024-13-01' is not a date"),
 }
 CLI_STEPS = {"refine", "deploy", "doctor", "setup", "ctx.init", "net.down", "credentials.set",
              "credentials.clear"}
