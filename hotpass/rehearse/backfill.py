@@ -1,8 +1,10 @@
 """``invoke rehearse.backfill``: the backfill guardrail rehearsal as one procedure.
 
-Contract: ``rehearse(Options(...), dry_run=...)`` runs ``Rehearsal`` through
-``hotpass.procedure.run`` and writes a bundle into ``<out_dir>/<UTC timestamp>/``
-(``hotpass.rehearse.bundle``) whatever happens after the arguments are checked:
+Contract: ``rehearse(Options(...), dry_run=...)`` opens an evidence bundle
+(``hotpass.evidence.Bundle``) at ``<out_dir>/<UTC timestamp>/``, runs ``Rehearsal``
+through ``hotpass.procedure.run`` inside it (its record lands in ``children/``) and seals
+the bundle whatever happens once the arguments are valid; every command goes into the
+bundle's ``cli.sh`` and ``cli.log``:
 
 - prepare: arguments only (dates, timeout, ``FLOW/NAME``);
 - plan: render the manifests (``hotpass deploy --manifest-dir D --flow backfill --no-upload
@@ -24,9 +26,10 @@ Contract: ``rehearse(Options(...), dry_run=...)`` runs ``Rehearsal`` through
   timestamps) must not exceed the limit, at least one window must have run, the run must
   be ``Completed``.
 
-``summary.json`` (schema ``evidence/rehearse-backfill-summary.schema.json``) holds the
+``summary.json`` (schema ``evidence/summaries/rehearse.backfill.schema.json``) holds the
 guardrail values, observed concurrency, windows and states, row counts, the verdict and
-its reason. A failure raises one ``HotpassError`` line naming the bundle.
+its reason; sealing appends the verdict to ``Next_Steps_Log.md``. A failure raises one
+``HotpassError`` line naming the bundle.
 
 Pitfalls: ``archive_dir`` is read from the deployment on the server and resolved against
 its working directory (the worker's checkout): ``--with-sample-inputs`` writes there, so
@@ -48,9 +51,8 @@ from hotpass.errors import HotpassError
 from hotpass.paths import MANIFEST_DIR
 from hotpass.procedure import Change, Evidence, Procedure
 from hotpass.rehearse import observe, probes
-from hotpass.rehearse.bundle import Bundle
 
-SUMMARY_SCHEMA = "rehearse-backfill-summary.schema.json"
+PROCEDURE = "rehearse.backfill"  # the bundle; the procedure's own record is its child
 DEFAULT_OUT = Path("dist/staging/backfill")
 NOT_STARTED = {"SCHEDULED", "PENDING", "LATE", "AWAITINGRETRY", "PAUSED"}
 MAX_WINDOWS = 62
@@ -82,13 +84,32 @@ def _hotpass() -> list[str]:
     return [found] if found else [sys.executable, "-m", "hotpass.cli"]
 
 
-class Rehearsal(Procedure):
-    name = "rehearse.backfill"
+def check(o: Options) -> tuple[dt.date, dt.date]:
+    """The arguments, checked before anything runs; returns the window's first and last day."""
+    since, until = _date("--since", o.since), _date("--until", o.until)
+    if until < since:
+        raise HotpassError(f"rehearse.backfill: --until {o.until} is before --since {o.since}")
+    if (until - since).days >= MAX_WINDOWS:
+        raise HotpassError(f"rehearse.backfill: --since..--until spans more than "
+                           f"{MAX_WINDOWS} days; rehearse a bounded range")
+    if not o.timeout > 0:
+        raise HotpassError(f"rehearse.backfill: --timeout {o.timeout}: give seconds > 0")
+    if o.deployment and o.deployment.count("/") != 1:
+        raise HotpassError(f"rehearse.backfill: --deployment {o.deployment!r}: give "
+                           "FLOW/NAME, e.g. hotpass-backfill/hotpass-backfill")
+    if not Path(o.manifest_dir).is_dir():
+        raise HotpassError(f"rehearse.backfill: --manifest-dir {o.manifest_dir}: no such "
+                           "directory")
+    return since, until
 
-    def __init__(self, options: Options, bundle: Bundle) -> None:
+
+class Rehearsal(Procedure):
+    name = "rehearse.backfill.procedure"
+
+    def __init__(self, options: Options, bundle: Any) -> None:
         self.options, self.bundle = options, bundle
         self.failure = ""
-        self.prepared = False
+        self.since, self.until = check(options)
         self.desired: dict[str, Any] = {}
         self.server: dict[str, Any] = {}
         self.global_limit: dict[str, Any] | None = None
@@ -100,29 +121,19 @@ class Rehearsal(Procedure):
         self.samples: list[str] = []
         self.screenshot: dict[str, Any] = {"file": None, "reason": "not taken"}
 
+    def _cmd(self, words: list[str], *, timeout: float, save_as: str | None = None,
+             mutates: bool = False) -> tuple[int | None, str]:
+        """Run one command into the bundle (cli.sh, cli.log); its exit code and stdout."""
+        result = self.bundle.run(words, timeout=timeout, stdout_to=save_as, mutates=mutates)
+        return result.exit_code, result.stdout
+
     def _fail(self, message: str) -> HotpassError:
         self.failure = message
         return HotpassError(f"rehearse.backfill: {message}")
 
     # ---------------------------------------------------------------- prepare
     def prepare(self, ev: Evidence) -> None:
-        o = self.options
-        self.since, self.until = _date("--since", o.since), _date("--until", o.until)
-        if self.until < self.since:
-            raise HotpassError(f"rehearse.backfill: --until {o.until} is before --since "
-                               f"{o.since}")
-        if (self.until - self.since).days >= MAX_WINDOWS:
-            raise HotpassError(f"rehearse.backfill: --since..--until spans more than "
-                               f"{MAX_WINDOWS} days; rehearse a bounded range")
-        if not o.timeout > 0:
-            raise HotpassError(f"rehearse.backfill: --timeout {o.timeout}: give seconds > 0")
-        if o.deployment and o.deployment.count("/") != 1:
-            raise HotpassError(f"rehearse.backfill: --deployment {o.deployment!r}: give "
-                               "FLOW/NAME, e.g. hotpass-backfill/hotpass-backfill")
-        if not Path(o.manifest_dir).is_dir():
-            raise HotpassError(f"rehearse.backfill: --manifest-dir {o.manifest_dir}: no "
-                               "such directory")
-        self.prepared = True
+        self.since, self.until = check(self.options)
 
     # ---------------------------------------------------------------- plan
     def plan(self, ev: Evidence) -> list[Change]:
@@ -131,9 +142,9 @@ class Rehearsal(Procedure):
         from hotpass.orchestration.manifests import load_manifests, select
 
         o, b = self.options, self.bundle
-        code, _ = b.command([*_hotpass(), "deploy", "--manifest-dir", str(o.manifest_dir),
+        code, _ = self._cmd([*_hotpass(), "deploy", "--manifest-dir", str(o.manifest_dir),
                              "--flow", o.manifest_id, "--no-upload", "--dry-run", "--json"],
-                            ev=ev, timeout=180, save_as="rendered-manifests.json")
+                            timeout=180, save_as="rendered-manifests.json")
         if code != 0:
             raise self._fail(f"rendering the manifests in {o.manifest_dir} failed (exit "
                              f"{code}); see cli.log")
@@ -142,7 +153,7 @@ class Rehearsal(Procedure):
         self.desired = prepared.desired
         self.deployment = o.deployment or prepared.full_name
         self.pool = o.pool or prepared.manifest.work_pool
-        b.add_json("manifest-guardrails.json", {"deployment": self.deployment,
+        b.write_json("manifest-guardrails.json", {"deployment": self.deployment,
                                                 **self.desired})
         try:
             self.api_url = require_server("rehearse.backfill")
@@ -151,8 +162,8 @@ class Rehearsal(Procedure):
                 return [Change(f"flow run of {self.deployment}", "unknown",
                                {"note": f"not compared: {exc.message}"})]
             raise self._fail(exc.message.removeprefix("rehearse.backfill: ")) from None
-        code, out = b.command(["prefect", "deployment", "inspect", self.deployment, "-o",
-                               "json"], ev=ev, timeout=120, save_as="deployment.json")
+        code, out = self._cmd(["prefect", "deployment", "inspect", self.deployment, "-o",
+                               "json"], timeout=120, save_as="deployment.json")
         if code != 0:
             raise self._fail(f"deployment {self.deployment} is not on the server at "
                              f"{self.api_url} (register it: hotpass deploy --manifest-dir "
@@ -161,8 +172,8 @@ class Rehearsal(Procedure):
         self.differences = observe.guardrail_differences(self.desired, self.server)
         key = (self.desired.get("global_concurrency_limit") or {}).get("name")
         if key:
-            code, out = b.command(["prefect", "global-concurrency-limit", "inspect", key,
-                                   "-o", "json"], ev=ev, timeout=120,
+            code, out = self._cmd(["prefect", "global-concurrency-limit", "inspect", key,
+                                   "-o", "json"], timeout=120,
                                   save_as="concurrency-limit.json")
             self.global_limit = json.loads(out) if code == 0 else None
             have = self.global_limit["limit"] if self.global_limit else None
@@ -193,11 +204,11 @@ class Rehearsal(Procedure):
             with ev.step(f"archive the sample data as {len(wanted)} daily bundle(s)"):
                 self.samples = probes.archive_samples(
                     self.server, [dt.date.fromisoformat(c.detail["window"]) for c in wanted])
-            b.note(f"archived the sample data as {', '.join(self.samples)}")
+            b.record(f"archived the sample data as {', '.join(self.samples)}")
         params = json.dumps({"since": self.since.isoformat(), "until": self.until.isoformat()})
-        code, out = b.command(["prefect", "deployment", "run", self.deployment, "--params",
+        code, out = self._cmd(["prefect", "deployment", "run", self.deployment, "--params",
                                params, "--watch", "--watch-interval", "1", "--watch-timeout",
-                               str(int(o.timeout))], ev=ev, mutates=True,
+                               str(int(o.timeout))], mutates=True,
                               timeout=o.timeout + 120, save_as="hotpass-e2e-staging.log")
         self.run_id = observe.flow_run_id(out)
         if self.run_id is None:
@@ -206,7 +217,7 @@ class Rehearsal(Procedure):
         self._observe(ev)
         state = (self.run.get("state") or {}).get("type", "")
         if state in NOT_STARTED or state == "RUNNING":
-            b.command(["prefect", "flow-run", "cancel", self.run_id], ev=ev, mutates=True,
+            self._cmd(["prefect", "flow-run", "cancel", self.run_id], mutates=True,
                       timeout=120)
             online = [w["name"] for w in self.workers if w.get("status") == "ONLINE"]
             if state == "RUNNING":
@@ -220,19 +231,19 @@ class Rehearsal(Procedure):
 
     def _observe(self, ev: Evidence) -> None:
         b = self.bundle
-        code, out = b.command(["prefect", "flow-run", "inspect", self.run_id, "-o", "json"],
-                              ev=ev, timeout=120, save_as="metadata.json")
+        code, out = self._cmd(["prefect", "flow-run", "inspect", self.run_id, "-o", "json"],
+                              timeout=120, save_as="metadata.json")
         self.run = json.loads(out) if code == 0 else {}
         with ev.step(f"read the child runs of {self.run_id} and their summaries"):
             self.children = probes.child_runs(self.run_id)
-        b.add_json("children.json", self.children)
-        b.note(f"read {len(self.children)} child run(s) of {self.run_id} from the API")
-        b.command(["prefect", "work-pool", "inspect", self.pool, "-o", "json"], ev=ev,
+        b.write_json("children.json", self.children)
+        b.record(f"read {len(self.children)} child run(s) of {self.run_id} from the API")
+        self._cmd(["prefect", "work-pool", "inspect", self.pool, "-o", "json"],
                   timeout=120, save_as="work-pool.json")
         with ev.step(f"read the workers of pool {self.pool}"):
             self.workers = probes.pool_workers(self.pool)
-        b.add_json("workers.json", self.workers)
-        self.screenshot = probes.screenshot(b, ev, self.api_url, self.run_id)
+        b.write_json("workers.json", self.workers)
+        self.screenshot = probes.screenshot(b, self.api_url, self.run_id)
 
     # ---------------------------------------------------------------- verify
     def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
@@ -255,12 +266,12 @@ class Rehearsal(Procedure):
         return problems
 
     # ---------------------------------------------------------------- summary
-    def summary(self, verdict: str) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
+        """The procedure's own fields of ``summary.json`` (the bundle adds the verdict)."""
         windows = observe.windows(self.since, self.until, self.children)
         rows = [c.get("rows") for c in self.children if c.get("rows")]
         return {
-            "schema": "hotpass/rehearse-backfill-summary/1", "verdict": verdict,
-            "reason": self.failure, "deployment": getattr(self, "deployment", None),
+            "deployment": getattr(self, "deployment", None),
             "pool": getattr(self, "pool", None), "api_url": getattr(self, "api_url", None),
             "since": self.since.isoformat(), "until": self.until.isoformat(),
             "flow_run_id": self.run_id,
@@ -285,42 +296,42 @@ class Rehearsal(Procedure):
         }
 
 
-def bundle_dir(out_dir: Path) -> Path:
+def bundle_id(out_dir: Path) -> str:
+    """The bundle's name: the UTC timestamp (suffixed when that folder exists)."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    folder, n = Path(out_dir) / stamp, 1
-    while folder.exists():
+    name, n = stamp, 1
+    while (Path(out_dir) / name).exists():
         n += 1
-        folder = Path(out_dir) / f"{stamp}-{n}"
-    return folder
+        name = f"{stamp}-{n}"
+    return name
 
 
 def rehearse(options: Options, *, dry_run: bool = False, echo: Any = None) -> dict[str, Any]:
     """Run the rehearsal; returns the summary, ``bundle`` and the plan. Raises one line on
     failure, naming the bundle (written in every case once the arguments are valid)."""
+    from hotpass.evidence import Bundle
     from hotpass.procedure import run
 
-    folder = bundle_dir(options.out_dir)
-    bundle = Bundle(folder, Rehearsal.name)
+    check(options)  # bad arguments: one line, nothing written
+    bundle = Bundle.create(options.out_dir, PROCEDURE, bundle_id(options.out_dir),
+                           dry_run=dry_run, echo=echo)
     rehearsal = Rehearsal(options, bundle)
     error: HotpassError | None = None
     changes: list[Change] = []
-    try:
-        outcome = run(rehearsal, dry_run=dry_run, evidence_root=folder / "record", echo=echo)
-        changes = outcome.changes
-    except HotpassError as exc:
-        if not rehearsal.prepared:  # bad arguments: nothing written
-            raise
-        error = exc
-    if dry_run:
-        if error is not None:
-            raise HotpassError(f"rehearse.backfill: {rehearsal.failure or error.message}",
-                               exit_code=error.exit_code)
-        return {"bundle": None, "plan": changes, "summary": rehearsal.summary("planned")}
-    summary = rehearsal.summary("fail" if error else "pass")
-    if error is not None and not rehearsal.failure:
-        summary["reason"] = rehearsal.failure = error.message
-    bundle.write(summary, SUMMARY_SCHEMA)
+    with bundle:
+        try:
+            changes = run(rehearsal, dry_run=dry_run, echo=echo).changes
+        except HotpassError as exc:
+            error = exc
+            rehearsal.failure = rehearsal.failure or exc.message
+        if dry_run:
+            if error is not None:
+                raise HotpassError(f"rehearse.backfill: {rehearsal.failure}",
+                                   exit_code=error.exit_code)
+            return {"bundle": None, "plan": changes, "summary": rehearsal.summary()}
+        bundle.finish(rehearsal.summary(), "fail" if error else "pass",
+                      reason=rehearsal.failure or None)
     if error is not None:
-        raise HotpassError(f"rehearse.backfill: FAIL: {rehearsal.failure} (bundle {folder})",
-                           exit_code=1)
-    return {"bundle": folder, "plan": changes, "summary": summary}
+        raise HotpassError(f"rehearse.backfill: FAIL: {rehearsal.failure} (bundle "
+                           f"{bundle.directory})", exit_code=1)
+    return {"bundle": bundle.directory, "plan": changes, "summary": rehearsal.summary()}

@@ -10,8 +10,8 @@ Contract:
 - ``child_runs(run_id)``: the flow runs whose parent is ``run_id``, as JSON-able dicts,
   each with ``rows`` read from its ``hotpass-refinement-summary`` artifact (or None).
 - ``pool_workers(pool)``: the pool's workers (name, status, last heartbeat).
-- ``screenshot(bundle, ev, api_url, run_id)``: the run's UI page as
-  ``hotpass-e2e-staging.png`` in the bundle; returns ``{"file", "url", "reason"}``.
+- ``screenshot(bundle, api_url, run_id)``: the run's UI page as
+  ``hotpass-e2e-staging.png`` in the (``hotpass.evidence``) bundle; returns ``{"file", "url", "reason"}``.
 
 Pitfalls: these import Prefect; call them only on the rehearsal's path.
 """
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.paths import SOURCE_ROOT
-from hotpass.procedure import Evidence
 from hotpass.rehearse import observe
 from hotpass.rehearse import screenshot as shot
 
@@ -105,22 +104,21 @@ def pool_workers(pool: str) -> list[dict[str, Any]]:
              "last_heartbeat_time": str(w.last_heartbeat_time)} for w in workers]
 
 
-def screenshot(bundle: Any, ev: Evidence, api_url: str, run_id: str) -> dict[str, Any]:
+def screenshot(bundle: Any, api_url: str, run_id: str) -> dict[str, Any]:
     base = shot.ui_url(api_url)
     url = f"{base}/runs/flow-run/{run_id}"
     binary = shot.chromium()
     why = "chromium is not installed (Debian: apt-get install chromium)" if not binary \
         else shot.ui_problem(base)
     if why:
-        ev.record(f"screenshot {url}", status="failed", output=why)
-        bundle.note(f"no screenshot of {url}: {why}")
+        bundle.record(f"screenshot {url}", status="failed", output=why)
         return {"file": None, "url": url, "reason": why}
     with tempfile.TemporaryDirectory(prefix="hotpass-chromium-") as tmp:
         out = Path(tmp) / PNG
-        code, _ = bundle.command(shot.command(url, out, Path(tmp) / "profile", binary), ev=ev,
-                                 timeout=120)
-        if code != 0 or not out.is_file():
-            why = f"chromium exited {code} without a screenshot (see cli.log)"
+        result = bundle.run(shot.command(url, out, Path(tmp) / "profile", binary),
+                            timeout=120, mutates=False)
+        if result.exit_code != 0 or not out.is_file():
+            why = f"chromium exited {result.exit_code} without a screenshot (see cli.log)"
             return {"file": None, "url": url, "reason": why}
-        bundle.add_bytes(PNG, out.read_bytes())
+        bundle.capture(out, PNG, verbatim=True)
     return {"file": PNG, "url": url, "reason": ""}

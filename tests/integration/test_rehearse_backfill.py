@@ -19,17 +19,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hotpass.rehearse.bundle import verify
+from hotpass.evidence import problems
 from tests.integration import prefect_stack
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def stack_environ(state) -> dict[str, str]:
+def stack_environ(state, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTPASS_", "INVOKE_"))}
     return {**env, **prefect_stack.stack_env(Path(state["home"]), state["url"]),
-            "PYTHONPATH": str(ROOT)}
+            "PYTHONPATH": str(ROOT), "HOTPASS_EVIDENCE_DIR": str(tmp_path / "evidence"),
+            "HOTPASS_NEXT_STEPS_LOG": str(tmp_path / "Next_Steps_Log.md")}
 
 
 def register(state, tmp_path: Path, *, pool: str = prefect_stack.POOL) -> dict:
@@ -49,7 +50,7 @@ def register(state, tmp_path: Path, *, pool: str = prefect_stack.POOL) -> dict:
         (over / f"{ident}.yaml").write_text(yaml.safe_dump(data))
     result = subprocess.run(["hotpass", "deploy", "--manifest-dir", str(over), "--flow",
                              "refinement", "--flow", "backfill"], capture_output=True,
-                            text=True, cwd=ROOT, env=stack_environ(state), timeout=300)
+                            text=True, cwd=ROOT, env=stack_environ(state, tmp_path), timeout=300)
     assert result.returncode == 0, result.stderr + result.stdout
     return {"manifests": over, "archives": archives, "outputs": outputs, "token": token,
             "deployment": f"hotpass-backfill/hotpass-backfill-{token}", "pool": pool}
@@ -59,12 +60,12 @@ def rehearse(state, setup: dict, out: Path, *args: str) -> subprocess.CompletedP
     return subprocess.run(
         ["invoke", "rehearse.backfill", "--manifest-dir", str(setup["manifests"]),
          "--out-dir", str(out), *args], capture_output=True, text=True, cwd=ROOT,
-        env=stack_environ(state), timeout=900)
+        env=stack_environ(state, out.parent), timeout=900)
 
 
 def one_bundle(out: Path) -> tuple[Path, dict]:
     [bundle] = list(out.iterdir())
-    assert verify(bundle) == [], verify(bundle)
+    assert problems(bundle) == []
     return bundle, json.loads((bundle / "summary.json").read_text())
 
 
@@ -109,12 +110,14 @@ def test_rehearsal_of_a_healthy_deployment_passes_and_its_bundle_verifies(
     script = (bundle / "cli.sh").read_text()
     assert f"prefect deployment run {healthy['deployment']}" in script
     assert script.count("# exit 0") == script.count("# exit ")
-    # the bundle's checks bite: one changed byte, then a missing file
-    summary_file = bundle / "summary.json"
-    summary_file.write_bytes(summary_file.read_bytes().replace(b'"pass"', b'"fail"', 1))
-    assert any("summary.json" in problem for problem in verify(bundle))
-    (bundle / "cli.sh").unlink()
-    assert any("cli.sh: listed in the manifest but missing" in p for p in verify(bundle))
+    [child] = (bundle / "children").iterdir()  # the procedure's own record, linked
+    assert json.loads((child / "summary.json").read_text())["verdict"] == "pass"
+    log = (tmp_path / "Next_Steps_Log.md").read_text()
+    assert f"| rehearse.backfill | {bundle.name} | pass | {bundle} |" in log
+    checked = subprocess.run(["invoke", "evidence.verify", str(bundle)], capture_output=True,
+                             text=True, cwd=ROOT, env=stack_environ(prefect_api, tmp_path),
+                             timeout=300)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_days_without_bundles_fail_saying_nothing_ran(prefect_api, healthy, tmp_path):
