@@ -32,3 +32,5 @@ def init_command(target: str, api_url: str | None, dry_run: bool, as_json: bool)
     verb = "would" if dry_run else "done"
     kit.echo(f"profile {result['profile']}: {result['action']} ({verb}); PREFECT_API_URL "
              f"{result['api_url']} ({result['source']}) in {result['profiles_path']}")
+    if result["action"] == "update":  # never repoint a profile silently
+        kit.echo(f"profile {result['profile']}: PREFECT_API_URL was {result['was']['url']}")

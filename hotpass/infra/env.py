@@ -4,7 +4,10 @@ Contract: ``resolve(target, overrides)`` gives every variable of the self-hosted
 quick-reference table (``VARIABLES``) with where its value came from: an explicit flag
 wins, then a live ``hotpass net`` tunnel's local ports (Prefect, Marquez), then (target
 local) what the running stack reports (``invoke stack.up`` may have moved a port), then
-the stack's default localhost endpoint. ``WriteEnv`` is the procedure (evidence under
+the stack's default localhost endpoint. Target local with a running stack also gets what
+that stack needs: its S3 key pair from the credentials store when its S3 endpoint is
+used (the file is then 0600), and, natively, empty lineage/telemetry endpoints (nothing
+serves them) plus the file sinks' variables. ``WriteEnv`` is the procedure (evidence under
 ``HOTPASS_EVIDENCE_DIR``): its plan diffs against the file on disk (values of secrets
 masked), apply writes atomically (mode 0600 whenever credentials are included) and
 verify re-reads with python-dotenv and fails on any difference. ``render(...,
@@ -52,16 +55,24 @@ def default_output(target: str) -> Path:
     return Path(f".env.{target}")
 
 
+S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+# When the running stack has file sinks, the endpoint variable stays empty (nothing
+# serves it) and the sink's own variables (``invoke stack.status``'s env) are written.
+_SINKS = {"OPENLINEAGE_URL": "OPENLINEAGE__TRANSPORT__TYPE",
+          "OTEL_EXPORTER_OTLP_ENDPOINT": "HOTPASS_TELEMETRY_FILE"}
+
+
 @dataclass
 class Rendered:
     target: str
     values: dict[str, str]          # the table's variables
     sources: dict[str, str]         # variable -> flag | tunnel <label> | stack default
     secrets: dict[str, str] = field(default_factory=dict)  # from the credentials store
+    sinks: dict[str, str] = field(default_factory=dict)  # the running stack's file sinks
 
     @property
     def everything(self) -> dict[str, str]:
-        return {**self.values, **self.secrets}
+        return {**self.values, **self.sinks, **self.secrets}
 
     @property
     def private(self) -> bool:
@@ -93,19 +104,26 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
             sources[name] = f"tunnel {tunnel['label']}"
         elif stack and stack.get(name):
             values[name], sources[name] = stack[name], "running stack"
+        elif stack and stack.get(_SINKS.get(name, "")):
+            values[name], sources[name] = "", "running stack: file sink below"
         else:
             values[name], sources[name] = default, "stack default"
-    secrets = credentials.load(state_dir) if include_credentials else {}
+    sinks = {k: v for k, v in (stack or {}).items() if k not in NAMES
+             and any(values[name] == "" for name, key in _SINKS.items() if key in stack)}
+    stored = credentials.load(state_dir) if include_credentials or (
+        sources["HOTPASS_S3_ENDPOINT"] == "running stack") else {}
+    secrets = stored if include_credentials else {  # the stack's S3 needs its pair
+        name: stored[name] for name in S3_KEYS if stored.get(name)}
     clash = sorted(set(secrets) & set(values))
     if clash:
         raise HotpassError(f"env: stored credential(s) {', '.join(clash)} clash with "
                            "endpoint variables; clear them with `hotpass credentials clear`")
-    return Rendered(target, values, sources, secrets)
+    return Rendered(target, values, sources, secrets, sinks)
 
 
 def stack_endpoints(state_dir: Path | None = None) -> dict[str, str]:
-    """The table's variables for the services the local stack (``invoke stack.up``)
-    runs and reports healthy; empty when it is down."""
+    """The variables for the services the local stack (``invoke stack.up``) runs and
+    reports healthy, and its file sinks' variables; empty when it is down."""
     from hotpass.settings import load
 
     folder = Path(state_dir or load().state_dir) / "stack"
@@ -113,7 +131,7 @@ def stack_endpoints(state_dir: Path | None = None) -> dict[str, str]:
         return {}
     from hotpass.infra import stack
 
-    return {k: v for k, v in stack.status(folder)["env"].items() if k in NAMES}
+    return dict(stack.status(folder)["env"])
 
 
 def quote(name: str, value: str) -> str:
@@ -137,6 +155,9 @@ def render(rendered: Rendered, *, masked: bool) -> str:
         lines.append(f"# {name:<{width}}  {description} ({rendered.sources[name]})")
     lines += [f"{name}={quote(name, redact(value) if masked else value)}"
               for name, value in rendered.values.items()]
+    if rendered.sinks:
+        lines.append("# The running stack's file sinks for lineage and telemetry.")
+        lines += [f"{name}={quote(name, value)}" for name, value in rendered.sinks.items()]
     if rendered.secrets:
         lines.append("# Credentials from the credentials store (this file is mode 0600).")
         lines += [f"{name}={credentials.mask(value) if masked else quote(name, value)}"
@@ -159,7 +180,8 @@ def diff(rendered: Rendered, output: Path, *, force: bool) -> dict:
         old, new = (current or {}).get(name), wanted.get(name)
         if old == new:
             continue
-        secret = name in rendered.secrets or (current is not None and name not in NAMES)
+        secret = name in rendered.secrets or (current is not None and name not in NAMES
+                                              and name not in rendered.sinks)
         show = (lambda v: credentials.mask(v)) if secret else redact
         action = "add" if old is None else "remove" if new is None else "change"
         changes.append({"variable": name, "action": action,

@@ -10,7 +10,9 @@ stops the walk with a one-line error that says to re-run (satisfied steps are sk
 then, which is what makes it resumable). ``dry_run`` prints the plan and stops.
 
 The ``stack`` step is ``invoke stack.up``'s procedure (Docker Compose when an engine
-answers, else the native Prefect server and S3 API).
+answers, else the native Prefect server and S3 API) on ports 4200 and 9000, or free ones
+when a program that accepts connections holds them (the step's line says so); the
+``ctx`` step says when it repoints the profile's ``PREFECT_API_URL``.
 
 Pitfalls: ``credentials`` is required only for staging/prod (local uses the stack's
 public defaults); it prompts through ``ask`` (the CLI passes a hidden terminal prompt)
@@ -134,10 +136,13 @@ def _stack(options: Options) -> Step:
 
         mode, reason = stack.choose_mode(False)
         folder = Path(options.state_dir or load().state_dir) / "stack"
-        run_procedure(stack.up_procedure(mode, reason, state_dir=folder,  # a free port
-                                         prefect_port=pick_port(4200),     # if one is taken
-                                         s3_port=pick_port(9000)))
-        return f"stack up ({mode}: {reason})"
+        ports = {"Prefect": (4200, pick_port(4200)), "S3": (9000, pick_port(9000))}
+        moved = [f"127.0.0.1:{want} is in use by another program, so {what} runs on {got}"
+                 for what, (want, got) in ports.items() if got != want]
+        run_procedure(stack.up_procedure(mode, reason, state_dir=folder,
+                                         prefect_port=ports["Prefect"][1],
+                                         s3_port=ports["S3"][1]))
+        return f"stack up ({mode}: {reason})" + (f"; {'; '.join(moved)}" if moved else "")
 
     return Step("stack", check, run)
 
@@ -153,7 +158,9 @@ def _ctx(options: Options) -> Step:
 
     def run() -> str:
         done = ctx.init(options.target, state_dir=options.state_dir)
-        return f"profile {done['profile']}: {done['action']}"
+        moved = (f" (PREFECT_API_URL {done['was']['url']} -> {done['api_url']})"
+                 if done["action"] == "update" else "")  # never repoint a profile silently
+        return f"profile {done['profile']}: {done['action']}{moved}"
 
     return Step("ctx", check, run)
 

@@ -140,3 +140,28 @@ def test_prefect_workers_by_heartbeat_and_endpoints(tmp_path, prefect_api):
     assert found["lineage"]["status"] == "ok" and found["telemetry"]["status"] == "ok"
     assert found["s3"]["status"] == "fail" and "ConnectionRefusedError" in found["s3"]["detail"]
     assert result.returncode == 2
+
+
+def test_a_prefect_url_stored_with_literal_quotes_is_named_with_its_fix(tmp_path):
+    """The runbook line `prefect config set PREFECT_API_URL=\"http://...\"` stores the
+    quotes; doctor names them and `hotpass ctx init` rewrites the URL without them."""
+    work = workspace(tmp_path)
+    home = work / "prefect-home"
+    home.mkdir()
+    (home / "profiles.toml").write_text(
+        'active = "hotpass-local"\n\n[profiles.hotpass-local]\n'
+        'PREFECT_API_URL = "\\"http://127.0.0.1:4200/api\\""\n')
+    result = doctor(work, "--json")
+    row = rows(result)["prefect api"]
+    assert row["status"] == "fail"
+    assert 'PREFECT_API_URL "http://127.0.0.1:4200/api" holds literal quotes' in row["detail"]
+    assert "`hotpass ctx init`" in row["detail"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTPASS_", "PREFECT_"))}
+    fixed = subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "ctx", "init", "--target", "local"],
+        capture_output=True, text=True, cwd=work, timeout=120,
+        env={**env, "PREFECT_HOME": str(home), "HOTPASS_STATE_DIR": str(work / "state")})
+    assert fixed.returncode == 0, fixed.stderr
+    assert 'PREFECT_API_URL was "http://127.0.0.1:4200/api"' in fixed.stdout  # said so
+    after = rows(doctor(work, "--json"))["prefect api"]
+    assert "literal quotes" not in after["detail"]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.s3_server import CREDENTIALS, client, free_port
+from tests.s3_server import client, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "hotpass-artifacts"
@@ -38,10 +38,11 @@ def stack(tmp_path):
     work = tmp_path / "project"
     work.mkdir()
     ports = {"prefect": free_port(), "s3": free_port(), "web": free_port()}
+    state = work / "dist" / "state" / "stack"  # the default: `hotpass env` finds it there
     args = ["--native", "--prefect-port", str(ports["prefect"]), "--s3-port", str(ports["s3"]),
-            "--web-port", str(ports["web"]), "--state-dir", str(work / "state")]
-    yield {"work": work, "ports": ports, "args": args, "state": work / "state"}
-    invoke(work, "stack.down", "--state-dir", str(work / "state"))  # a failed step's leftovers
+            "--web-port", str(ports["web"]), "--state-dir", str(state)]
+    yield {"work": work, "ports": ports, "args": args, "state": state}
+    invoke(work, "stack.down", "--state-dir", str(state))  # a failed step's leftovers
 
 
 def test_native_stack_cycle(stack):
@@ -52,6 +53,7 @@ def test_native_stack_cycle(stack):
     _step_refine_archive_lands_in_the_moto_bucket_and_sinks_get_lineage_and_telemetry(stack)
     _step_logs_prints_a_service_log_and_names_unknown_or_absent_ones(stack)
     _step_down_stops_what_up_started_and_nothing_else(stack)
+    _step_up_right_after_down_starts_on_the_same_ports_with_no_wait(stack)
 
 
 def _pids(state: Path) -> dict[str, int]:
@@ -71,7 +73,7 @@ def _step_dry_run_plans_and_writes_nothing(stack):
     assert result.returncode == 0, result.stderr
     assert "[dry-run] prefect-server: start (would)" in result.stdout
     assert "[dry-run] minio: start (would)" in result.stdout
-    assert not stack["state"].exists() and not (stack["work"] / "evidence").exists()
+    assert not (stack["work"] / "evidence").exists()
     assert not (stack["work"] / "dist").exists()
 
 
@@ -148,28 +150,36 @@ def _step_second_up_finds_everything_running_and_changes_nothing(stack):
 
 
 def _step_refine_archive_lands_in_the_moto_bucket_and_sinks_get_lineage_and_telemetry(stack):
+    """The self-hosted checklist as written: `hotpass env --target local`, load
+    `.env.local`, `hotpass refine --archive`; nothing else in the environment."""
     report = json.loads(invoke(stack["work"], "stack.status", "--json", "--state-dir",
                                str(stack["state"])).stdout)
-    # `hotpass env` writes the project's .env from the stack's endpoints; refine reads
-    # HOTPASS_S3_ENDPOINT from it (the exporters' variables come from the environment).
-    written = subprocess.run(
-        [sys.executable, "-m", "hotpass.cli", "env", "--target", "local", "--output", ".env",
-         "--prefect-url", report["env"]["PREFECT_API_URL"],
-         "--s3-endpoint", report["env"]["HOTPASS_S3_ENDPOINT"]],
-        capture_output=True, text=True, cwd=stack["work"], timeout=120)
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("HOTPASS_", "AWS_", "OPENLINEAGE", "OTEL_", "PREFECT_"))}
+    written = subprocess.run([sys.executable, "-m", "hotpass.cli", "env", "--target", "local"],
+                             capture_output=True, text=True, cwd=stack["work"], env=clean,
+                             timeout=120)
     assert written.returncode == 0, written.stderr
-    assert f"HOTPASS_S3_ENDPOINT={report['env']['HOTPASS_S3_ENDPOINT']}\n" in (
-        stack["work"] / ".env").read_text()
-    exporters = {k: v for k, v in report["env"].items() if not k.startswith(("HOTPASS_S3",
-                                                                            "PREFECT"))}
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HOTPASS_S3")},
-           **exporters, **CREDENTIALS, "HOTPASS_TELEMETRY_ENABLED": "1"}
+    env_file = stack["work"] / ".env.local"
+    assert env_file.stat().st_mode & 0o777 == 0o600  # it holds the S3 key pair
+    from dotenv import dotenv_values
+
+    loaded = dotenv_values(env_file)
+    assert loaded["HOTPASS_S3_ENDPOINT"] == report["env"]["HOTPASS_S3_ENDPOINT"]
+    assert loaded["PREFECT_API_URL"] == report["env"]["PREFECT_API_URL"]
+    assert loaded["AWS_ACCESS_KEY_ID"] and loaded["AWS_SECRET_ACCESS_KEY"]
+    assert loaded["OPENLINEAGE_URL"] == "" and loaded["OTEL_EXPORTER_OTLP_ENDPOINT"] == ""
+    assert loaded["OPENLINEAGE__TRANSPORT__LOG_FILE_PATH"] == report["sinks"]["lineage"]
+    assert loaded["HOTPASS_TELEMETRY_FILE"] == report["sinks"]["telemetry"]
+    assert loaded["AWS_SECRET_ACCESS_KEY"] not in written.stdout + written.stderr
+    env = {**clean, **{k: v or "" for k, v in loaded.items()}}  # set -a; . ./.env.local
     out = stack["work"] / "dist" / "refined.xlsx"
     result = subprocess.run(
         [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(ROOT / "data"),
-         "--output-path", str(out), "--archive"], capture_output=True, text=True,
-        cwd=stack["work"], env=env, timeout=300)
+         "--output-path", str(out), "--archive", "--enable-observability"],
+        capture_output=True, text=True, cwd=stack["work"], env=env, timeout=300)
     assert result.returncode == 0, result.stderr
+    assert "warn" not in result.stderr.lower(), result.stderr  # no endpoint nothing serves
     uri = re.search(r"uploaded to (s3://\S+)", result.stdout).group(1)
     key = uri.removeprefix(f"s3://{BUCKET}/")
     body = client(report["env"]["HOTPASS_S3_ENDPOINT"]).get_object(Bucket=BUCKET, Key=key)
@@ -228,6 +238,19 @@ def _step_down_stops_what_up_started_and_nothing_else(stack):
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def _step_up_right_after_down_starts_on_the_same_ports_with_no_wait(stack):
+    """The servers just stopped leave sockets closing on their ports; stack.up must not
+    take those for a program holding the port."""
+    result = invoke(stack["work"], "stack.up", *stack["args"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(invoke(stack["work"], "stack.status", "--json", "--state-dir",
+                               str(stack["state"])).stdout)
+    rows = {row["service"]: row for row in report["services"]}
+    assert rows["prefect-server"]["health"] == "healthy"
+    assert rows["prefect-server"]["url"] == f"http://127.0.0.1:{stack['ports']['prefect']}/api"
+    assert rows["minio"]["health"] == "healthy"
 
 
 def test_without_an_engine_up_says_so_and_plans_native(tmp_path):

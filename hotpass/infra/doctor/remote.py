@@ -58,6 +58,10 @@ def check_prefect(options: Options) -> list[Check]:
     if not url:
         return [Check("prefect api", "warn", "PREFECT_API_URL is not set (Prefect would run "
                                              "an ephemeral server); `hotpass ctx init`")]
+    if url.strip()[:1] in {'"', "'"} or url.strip()[-1:] in {'"', "'"}:
+        return [Check("prefect api", "fail", f"PREFECT_API_URL {url} holds literal quotes "
+                      "(as `prefect config set PREFECT_API_URL=\\\"...\\\"` stores them); "
+                      "`hotpass ctx init` rewrites the profile's URL without them")]
     ok, how = answers(url.rstrip("/") + "/health")
     if not ok or how != "HTTP 200":
         return [Check("prefect api", "fail", f"{url}: health check: {how}")]

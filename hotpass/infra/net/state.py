@@ -5,8 +5,9 @@ command, ports, remote ends, started, expires, log), rewritten atomically under 
 (readers take none and create nothing). ``status`` probes every entry: pid alive, each
 forward ``answers`` (an HTTP reply came back through it), ``listening`` or ``closed``;
 ``state`` is up, degraded (a forward closed) or dead. ``live_tunnel`` is the newest up
-entry; ``dead_labels`` the ones ``hotpass net status --prune`` forgets. ``pick_port``
-keeps a preferred local port when it is free, else returns a free one.
+entry; ``dead_labels`` the ones ``hotpass net status --prune`` forgets. ``port_free``
+is true unless something accepts on the port; ``pick_port`` keeps a preferred local port
+when it is free, else returns a free one.
 
 Pitfalls: a pid is only "alive" when its command line is still the recorded command (a
 reused pid is not our ssh). "listening" alone means ssh is up but the far service did
@@ -143,12 +144,10 @@ def _accepts(port: int) -> bool:
 
 
 def port_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+    """Nothing accepts connections on 127.0.0.1:``port``. A socket still closing
+    (TIME_WAIT after a server stopped) holds no listener: the port counts as free, as it
+    is for every server that binds with SO_REUSEADDR (uvicorn, werkzeug, sshd)."""
+    return not _accepts(port)
 
 
 def pick_port(preferred: int) -> int:

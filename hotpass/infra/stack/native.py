@@ -8,8 +8,12 @@ Contract: ``NativeUp`` and ``NativeDown`` are ``hotpass.procedure`` procedures.
   out with the reason (``skipped``). The plan diffs against the live state: a service
   of ours that is alive, healthy and on the asked port is ``unchanged``; alive but
   unhealthy or on another port is ``restart``; else ``start``. Port 0 picks a free port
-  (or keeps the one ours runs on). A port held by a program we did not start is refused
-  in ``prepare``, naming the flag. Verify re-probes every service and the bucket.
+  (or keeps the one ours runs on). A port on which a program we did not start accepts
+  connections is refused in ``prepare``, naming the flag (a socket still closing after
+  ``stack.down`` is not a program: the port is free). With the S3 API, the credentials
+  store gets an ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` pair unless it holds one
+  (moto accepts any), so ``hotpass env --target local`` can hand refine a working pair.
+  Verify re-probes every service, the bucket and the stored pair.
 - Down stops every process whose pidfile is in the state dir, and nothing else.
 
 Pitfalls: moto keeps objects in memory: a restart empties the bucket (stack.up creates it
@@ -27,11 +31,14 @@ from pathlib import Path
 
 from hotpass import procs
 from hotpass.errors import HotpassError
+from hotpass.infra import credentials
 from hotpass.infra.net.state import pick_port, port_free
 from hotpass.infra.stack.services import LINEAGE_FILE, TELEMETRY_FILE, State, load_state
 from hotpass.procedure import Change, Evidence, Procedure
 
 MOTO_CREDENTIALS = ("hotpass", "hotpass-moto")  # moto accepts any; these guard nothing
+S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+CREDENTIALS_TARGET = "S3 credentials in the credentials store"
 
 
 @dataclass
@@ -90,7 +97,8 @@ def runners(options: NativeOptions, state: State) -> tuple[list[Runner], dict[st
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
              "--port", str(port)], "/api/health",
             {"PREFECT_HOME": str(options.state_dir / "prefect"),
-             "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}))
+             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the UI's browser side calls:
+             "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}))
     moto = shutil.which("moto_server")
     if moto is None:
         skipped["minio"] = "moto_server is not on PATH (pip install 'moto[server]')"
@@ -168,6 +176,10 @@ class NativeUp(Procedure):
                 s3.url, self.options.bucket)
             changes.append(Change(f"bucket {self.options.bucket}",
                                   "unchanged" if ready else "create", {"endpoint": s3.url}))
+            stored = credentials.load()
+            changes.append(Change(CREDENTIALS_TARGET, "unchanged" if all(
+                stored.get(name) for name in S3_KEYS) else "add",
+                {"store": str(credentials.store_path()), "names": list(S3_KEYS)}))
         return changes
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
@@ -203,6 +215,13 @@ class NativeUp(Procedure):
 
             with ev.step(f"create bucket {self.options.bucket} at {s3.url}"):
                 s3_client(s3.url, MOTO_CREDENTIALS).create_bucket(Bucket=self.options.bucket)
+        if actions.get(CREDENTIALS_TARGET) == "add":  # what `hotpass env` hands to refine
+            from hotpass.procedure import run
+
+            stored = credentials.load()
+            run(credentials.ChangeCredentials(
+                {name: value for name, value in zip(S3_KEYS, MOTO_CREDENTIALS, strict=True)
+                 if not stored.get(name)}))
 
     def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
         differences = []
@@ -214,6 +233,8 @@ class NativeUp(Procedure):
         s3 = self._s3
         if s3 is not None and not bucket_exists(s3.url, self.options.bucket):
             differences.append(f"bucket {self.options.bucket}: missing at {s3.url}")
+        if s3 is not None and not all(credentials.load().get(name) for name in S3_KEYS):
+            differences.append(f"{CREDENTIALS_TARGET}: not in {credentials.store_path()}")
         return differences
 
 
