@@ -103,7 +103,7 @@ def _step_up_starts_prefect_and_s3_with_pidfiles_logs_and_evidence(stack):
     assert record["status"] == "ok" and record["differences"] == []
     assert {c["target"]: c["action"] for c in record["plan"]} == {
         "prefect-server": "start", "minio": "start", "hotpass-web": "start",
-        f"bucket {BUCKET}": "create"}
+        f"bucket {BUCKET}": "create", "S3 credentials in the credentials store": "add"}
     assert any(s["call"].startswith("start moto-s3: ") and s["status"] == "ok"
                for s in record["steps"])
 
