@@ -30,7 +30,7 @@ from hotpass.errors import InputError
 from hotpass.profiles import Profile
 from hotpass.refine.ingest.column_types import ColumnTyper
 from hotpass.refine.ingest.domains import attach_by_domain
-from hotpass.refine.ingest.files import read_sheets
+from hotpass.refine.ingest.files import read_sheets, refuse_outside
 from hotpass.refine.ingest.links import drop_link_keys, link_sheets
 from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.ingest.reference import MAX_ROWS as REFERENCE_MAX_ROWS
@@ -77,6 +77,7 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
     small: list[tuple[SourceFrame, list]] = []  # reference sheet candidates and their cells
     seconds, start = prepared.stage_seconds, time.perf_counter()
     try:
+        refuse_outside(path, input_root, label)
         for sheet in read_sheets(path, label):
             start = timed(seconds, "read", start)
             outcome = frame_from_sheet(sheet, label, profile, typer)

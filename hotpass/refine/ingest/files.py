@@ -70,6 +70,22 @@ def discover_inputs(input_dir: Path, since: dt.date | None = None) -> list[Path]
     return recent
 
 
+def link_outside(path: Path, root: Path) -> Path | None:
+    """The target of a symlink (of the file or a folder above it) that leads out of
+    ``root``, else ``None``. Such a file is never read nor archived, only reported."""
+    try:
+        real, base = path.resolve(), Path(root).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return path
+    return None if real.is_relative_to(base) else real
+
+
+def refuse_outside(path: Path, root: Path, label: str) -> None:
+    if (target := link_outside(path, root)) is not None:
+        raise InputError(f"{label}: a symbolic link out of the input folder (to {target}); "
+                         "not followed: copy the file in if it belongs to this run")
+
+
 def _mtime(path: Path) -> float:
     try:
         return path.stat().st_mtime

@@ -108,7 +108,10 @@ def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
                                     result.issues, quality_summary_frame(report))
     outputs.update(write_quality_report(report, staged.dir))
     if options.archive:
+        from hotpass.refine.ingest.files import link_outside
         from hotpass.refine.output.archive import build_archive, build_input_bundle
+
+        inputs = [p for p in inputs if link_outside(p, options.input_dir) is None]
 
         outputs["archive"] = build_archive(
             archive_path=target.with_name(target.stem + "-bundle.zip"),
