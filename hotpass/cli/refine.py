@@ -25,9 +25,11 @@ from hotpass.cli.options import json_option, refine_options
               "nothing.")
 @click.option("--wait", is_flag=True, help="If another refine run is writing into the "
               "output folder, wait for it to finish instead of exiting at once (exit 3).")
+@click.option("--partial", is_flag=True, help="With --since: publish the outputs of only "
+              "the inputs changed since then, even over a published full set.")
 @json_option("Print a machine-readable summary on stdout.")
 def refine(input_dir, output_path, profile, profile_search_path, archive, since,
-           enable_observability, strict, wait, as_json) -> None:
+           enable_observability, strict, wait, partial, as_json) -> None:
     """Ingest, map, normalise, de-duplicate, validate and export a folder of workbooks."""
     from hotpass.cli.progress import terminal_progress
     from hotpass.refine.run import refine_options as options_for
@@ -35,7 +37,8 @@ def refine(input_dir, output_path, profile, profile_search_path, archive, since,
 
     options = options_for(input_dir=input_dir, output_path=output_path, profile=profile,
                           profile_search_path=profile_search_path, archive=archive,
-                          since=since, strict=strict, wait=wait, settings=kit.settings())
+                          since=since, strict=strict, wait=wait, partial=partial,
+                          settings=kit.settings())
     with terminal_progress(enabled=not as_json) as progress:
         _, result = run(options, telemetry=enable_observability, progress=progress)
     summary = _summary(result)

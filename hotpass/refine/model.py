@@ -101,6 +101,7 @@ class RefineOptions:
     since: Any = None  # datetime.date | None
     strict: bool = False
     wait: bool = False  # wait for another run's lock instead of failing at once
+    partial: bool = False  # --since may replace a published full set with its subset
 
 
 @dataclass

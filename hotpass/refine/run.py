@@ -4,9 +4,11 @@ Prefect flow: options, input selection, incremental reuse, telemetry and lineage
 Contract:
 - ``parse_since(value)``: ``YYYY-MM-DD`` (or a date) -> ``date``; anything else is one
   ``HotpassError`` naming ``--since``. Everywhere, ``since`` means the inputs modified
-  at or after 00:00 local time that day. A full run reads only those (its outputs cover
-  them, as ``refine --since``); an incremental run reads those again whatever its
-  checkpoint says and still publishes every input (a resume from that date).
+  at or after 00:00 local time that day. A full run reads only those and publishes
+  them (``refine --since``); over an already published set it refuses unless
+  ``partial`` (``--partial``), so a subset never silently replaces the full set. An
+  incremental run reads those again whatever its checkpoint says and still publishes
+  every input (a resume from that date).
 - ``refine_options(...)``: flags over ``HotpassSettings`` (input folder, ``.xlsx``
   output, profile, profile search path = flags then ``HOTPASS_PROFILE_SEARCH_PATH``).
 - ``plan_run(options, incremental=...)``: loads the profile, unpacks an input bundle
@@ -72,7 +74,7 @@ def refine_options(*, input_dir: Path | str | None = None,
                    output_path: Path | str | None = None, profile: str | None = None,
                    profile_search_path: tuple[Path, ...] = (), archive: bool = False,
                    since: Any = None, strict: bool = False, wait: bool = False,
-                   settings: Any = None) -> RefineOptions:
+                   partial: bool = False, settings: Any = None) -> RefineOptions:
     """Flags over ``settings`` (a ``HotpassSettings``; loaded when the caller has none)."""
     if settings is None:
         from hotpass.settings import load as load_settings
@@ -86,7 +88,8 @@ def refine_options(*, input_dir: Path | str | None = None,
         profile_name=profile or settings.profile,
         profile_search_paths=tuple(Path(p) for p in profile_search_path)
         + tuple(settings.profile_search_path),
-        archive=archive, since=parse_since(since), strict=strict, wait=wait)
+        archive=archive, since=parse_since(since), strict=strict, wait=wait,
+        partial=partial)
 
 
 @dataclass
@@ -147,6 +150,7 @@ def plan_run(options: RefineOptions, *, incremental: bool = False,
         raise HotpassError(f"--input-dir {options.input_dir}: holds only the outputs of "
                            f"earlier runs into {options.output_path.parent}")
     if not incremental:
+        _refuse_partial_over_full(options, inputs)
         return RunPlan(options, profile, inputs, list(inputs), started_at=started_at)
     plan = RunPlan(options, profile, inputs, [], incremental=True, started_at=started_at)
     plan.checkpoint = cache.read_checkpoint(options.output_path)
@@ -164,6 +168,21 @@ def plan_run(options: RefineOptions, *, incremental: bool = False,
         else:
             plan.reused[path] = hit
     return plan
+
+
+def _refuse_partial_over_full(options: RefineOptions, inputs: list[Path]) -> None:
+    """``--since`` without ``--partial`` never replaces a published set with a subset."""
+    from hotpass.refine.output.staging import CURRENT, store_dir
+
+    if options.since is None or options.partial:
+        return
+    if not (store_dir(options.output_path) / CURRENT).exists():
+        return  # nothing published yet: the subset replaces nothing
+    raise HotpassError(
+        f"--since {options.since}: would replace the set published at "
+        f"{options.output_path} with one built from only the {len(inputs)} input(s) changed "
+        "since then; pass --partial to publish just those, or use `hotpass orchestrate "
+        "--incremental --since` to refresh them within the full set")
 
 
 def prepare_locally(progress: Any = None) -> PrepareMany:
