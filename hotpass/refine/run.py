@@ -124,7 +124,7 @@ def resolve_input_dir(input_dir: Path, scratch: Path | None) -> Path:
     input_dir = Path(input_dir)
     if not is_bundle(input_dir):
         return input_dir
-    from hotpass.refine.output.archive import extract_input_bundle
+    from hotpass.refine.output.replay import extract_input_bundle
 
     if not input_dir.is_file():
         raise HotpassError(f"--input-dir {input_dir}: no such input bundle")

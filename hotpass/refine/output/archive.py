@@ -13,8 +13,8 @@ archive differ; compare manifests by their other keys.
 
 ``build_input_bundle`` keeps the run's *inputs* as a dated bundle
 (``<dir>/hotpass-inputs-YYYYMMDD.zip``: ``inputs/<relative path>``, ``manifest.json``,
-``SHA256SUMS``) so a backfill can replay that day; ``extract_input_bundle`` unpacks one
-and refuses it when a checksum differs or a member would escape the target folder. A
+``SHA256SUMS``) so a backfill can replay that day (``replay.extract_input_bundle``
+validates and unpacks one). A
 second run on the same day merges into that day's bundle: its inputs replace members of
 the same path, every other input of the day is kept (a ``--since`` or incremental run
 never shrinks the bundle a backfill replays).
@@ -134,31 +134,6 @@ def _earlier_inputs(bundle_path: Path, replaced: set[str]) -> dict[str, bytes]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise HotpassError(f"{bundle_path}: the day's input bundle is unreadable ({exc}); "
                            "move it aside, then run again") from exc
-
-
-def extract_input_bundle(bundle_path: Path, target_dir: Path) -> Path:
-    """Unpack a bundle's inputs into ``target_dir`` after checking every checksum."""
-    bundle_path, target_dir = Path(bundle_path), Path(target_dir)
-    try:
-        with zipfile.ZipFile(bundle_path) as bundle:
-            sums = dict(reversed(line.split("  ", 1)) for line in
-                        bundle.read(CHECKSUMS).decode("utf-8").splitlines() if line.strip())
-            for name in bundle.namelist():
-                if name == CHECKSUMS or name.endswith("/"):
-                    continue
-                data = bundle.read(name)
-                if sums.get(name) != hashlib.sha256(data).hexdigest():
-                    raise HotpassError(f"{bundle_path}: checksum mismatch for member {name}")
-                if not name.startswith("inputs/"):
-                    continue
-                dest = (target_dir / name.removeprefix("inputs/")).resolve()
-                if not dest.is_relative_to(target_dir.resolve()):
-                    raise HotpassError(f"{bundle_path}: member {name} escapes the target")
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_bytes(data)
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise HotpassError(f"{bundle_path}: not a Hotpass input bundle ({exc})") from exc
-    return target_dir
 
 
 def _output_members(outputs: dict[str, Path]) -> dict[str, Path]:
