@@ -65,14 +65,16 @@ def own_outputs_excluded(inputs: list[Path], output_path: Path) -> list[Path]:
 
 def estimate_output_bytes(inputs: list[Path], archive: bool) -> int:
     """Outputs are about twice the inputs (xlsx + csv + parquet), plus a copy of each in
-    the bundle and the inputs themselves in the input bundle with ``--archive``."""
+    the bundle and the inputs themselves in the input bundle with ``--archive``, plus the
+    writers' temp files (about the inputs again), which live in the run's staging folder
+    on the same disk (``staging.temp_inside``)."""
     total = 0
     for path in inputs:
         try:
             total += path.stat().st_size
         except OSError:
             continue
-    return total * (4 if archive else 2) + _HEADROOM
+    return total * (5 if archive else 3) + _HEADROOM
 
 
 def check_disk(output_path: Path, inputs: list[Path], archive: bool) -> None:

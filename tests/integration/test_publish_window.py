@@ -157,3 +157,36 @@ def test_a_folder_at_a_name_the_set_adds_refuses_before_the_switch(inputs, tmp_p
         "nothing was published, the previous outputs are kept"], result.stderr
     assert _verify(dist) == before
     assert len([p for p in (dist / ".refined.runs").iterdir() if not p.is_symlink()]) == 1
+
+
+FORCED_WRITER = ("import hotpass.refine.output.export as e, hotpass.refine.output.workbook as w; "
+                 "e.BACKGROUND_MIN_CELLS = 0; w.fast_writer_available = lambda: False; "
+                 "from hotpass.cli import main; main(prog_name='hotpass')")
+
+
+def test_kill_9_while_writing_leaves_no_temp_file_outside_staging(tmp_path):
+    """The xlsxwriter fallback spills to temp files holding the whole refined dataset;
+    they live in the run's staging folder, so a kill -9 leaves none in ``$TMPDIR`` and the
+    next run removes them with the staging folder."""
+    inputs, dist, tmpdir = tmp_path / "in", tmp_path / "dist", tmp_path / "tmp"
+    generate_workbooks(inputs, rows=3000, files=2, seed=5)
+    tmpdir.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmpdir))
+    proc = subprocess.Popen([sys.executable, "-c", FORCED_WRITER, "refine", "--input-dir",
+                             str(inputs), "--output-path", str(dist / "refined.xlsx")],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = dist / ".refined.runs"
+    end = time.monotonic() + 180
+    while not any(store.glob("*/.tmp/*")):  # the writer has spilled
+        assert proc.poll() is None and time.monotonic() < end, "no temp file ever appeared"
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    assert list(tmpdir.iterdir()) == []
+    again = subprocess.run(_cli("refine", "--input-dir", str(inputs), "--output-path",
+                                str(dist / "refined.xlsx")), env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert list(tmpdir.iterdir()) == []
+    assert not list(store.glob("*/.tmp"))
+    _verify(dist)

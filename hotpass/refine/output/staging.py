@@ -16,7 +16,9 @@ Contract: ``open_run(output_path, wait=...)`` takes the lock (or raises ``RunLoc
 naming the holder's pid and start time; ``wait=True`` blocks instead), finishes or rolls
 back a publish an earlier run was killed in (``commit.recover``), removes what dead runs
 left (run directories other than current/previous, half-made links and temps), and
-yields a ``StagedRun`` whose ``dir`` the run writes every output into. ``publish()``
+yields a ``StagedRun`` whose ``dir`` the run writes every output into; for the block,
+``tempfile`` and ``TMPDIR`` point at ``dir/.tmp``, so no temp file (a writer's, holding
+personal data) outlives the run or a kill of it. ``publish()``
 writes ``SHA256SUMS`` last, fsyncs, refuses a stable name held by a folder, then commits
 (journal, switch, links, bundles; ``commit.py``); it returns the stable paths. Leaving
 the block before the commit starts (error, signal) deletes the staging directory; once
@@ -63,6 +65,7 @@ from hotpass.refine.output.commit import (
 from hotpass.refine.signals import raise_if_stopped
 
 LOCK_NAME = ".hotpass.lock"
+TEMP_DIR = ".tmp"  # every temp file of the run (writers, libraries) lives in here
 _TEMP_RE = re.compile(r"^\..+\.[0-9a-f]{12}\.(tmp|link)$")
 log = logging.getLogger("hotpass.refine")
 
@@ -102,6 +105,7 @@ class StagedRun:
 
     def publish(self) -> dict[str, Path]:
         """Seal (checksums, fsync), check names, commit; return ``name -> stable path``."""
+        remove(self.dir / TEMP_DIR)
         names = sorted(p.name for p in self.dir.iterdir()
                        if p.is_file() and p.name != CHECKSUMS)
         sums = "".join(f"{sha256_file(self.dir / n)}  {n}\n" for n in names)
@@ -163,7 +167,8 @@ def open_run(output_path: Path, *, wait: bool = False) -> Iterator[StagedRun]:
             run.store.mkdir(exist_ok=True)
             run.dir.mkdir()
             try:
-                yield run
+                with temp_inside(run.dir / TEMP_DIR):
+                    yield run
             finally:
                 if not run.committed:  # never once `current` may point at it
                     remove(run.dir)
@@ -174,6 +179,25 @@ def open_run(output_path: Path, *, wait: bool = False) -> Iterator[StagedRun]:
             for folder in created:  # deepest first; only while still empty
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+
+
+@contextlib.contextmanager
+def temp_inside(folder: Path) -> Iterator[None]:
+    """Point ``tempfile`` and ``TMPDIR`` (children, native writers) at ``folder`` for the
+    block, so a signal handler or the next run's cleanup removes every temp file."""
+    import tempfile
+
+    folder.mkdir()
+    saved_env, saved_dir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(folder), str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved_dir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
 
 
 @contextlib.contextmanager
