@@ -17,13 +17,13 @@ STATE_HELP = "Folder for the pidfiles and logs (default HOTPASS_WORKERS_DIR or d
 
 
 @task(help={
-    "pool": "Work pool the worker polls (created by `hotpass deploy` when missing).",
+    "pool": "Work pool the worker polls (required; created by `hotpass deploy` when missing).",
     "limit": "Most flow runs this worker runs at once (0: no limit).",
     "worker_type": "Worker type (default process).",
     "state_dir": STATE_HELP,
     "dry_run": "Print the plan (start, or unchanged when running) without starting it.",
 })
-def start(c, pool, limit=0, worker_type="process", state_dir="", dry_run=False):
+def start(c, pool="", limit=0, worker_type="process", state_dir="", dry_run=False):
     """Start `prefect worker start --pool POOL` in the background (pidfile + log)."""
     from hotpass.orchestration.workers import StartWorker
 

@@ -48,7 +48,9 @@ def worker_command(pool: str, limit: int | None = None, worker_type: str = "proc
 
 
 def _check_pool(pool: str, flag: str) -> None:
-    if not POOL_NAME.match(pool or ""):
+    if not pool:
+        raise HotpassError(f"{flag}: --pool is required (the work pool the worker polls)")
+    if not POOL_NAME.match(pool):
         raise HotpassError(f"{flag}: --pool {pool!r} is not a pool name (letters, digits, "
                            "'-', '_', '.'; no '/')")
 

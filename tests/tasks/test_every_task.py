@@ -119,3 +119,15 @@ def test_bad_input_is_one_line_without_traceback(task, checkout):
     # a shell step's own one-line error may come first (refine: hotpass's message)
     assert len(lines) == (2 if task in CLI_STEPS else 1), result.stderr
     assert not (checkout / "fresh").exists() and not (checkout / "dist").exists()
+
+
+def test_help_after_a_task_with_a_required_flag_is_its_help():
+    """`invoke workers.start --help` once answered `--pool '--help' is not a pool name`."""
+    result = subprocess.run(["invoke", "workers.start", "--help"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--pool" in result.stdout and "not a pool name" not in result.stderr
+    missing = subprocess.run(["invoke", "workers.start"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120)
+    assert missing.returncode != 0
+    assert missing.stderr.strip().endswith("--pool is required (the work pool the worker polls)")

@@ -282,3 +282,16 @@ def test_the_fast_writer_and_xlsxwriter_write_the_same_cells(tmp_path):
         assert sheet["A1"].font.b
     widths = [{k: round(v.width) for k, v in s.column_dimensions.items()} for s in sheets]
     assert widths[0] == widths[1]
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("-1-1", "'-1-1"), ("+1+1", "'+1+1"), ("+27-82-123-4567", "'+27-82-123-4567"),
+    ("-12.5", "-12.5"), ("+27821234567", "+27821234567"),
+    ("+1 (555) 123-4567", "+1 (555) 123-4567"), ("1-1", "1-1"),
+])
+def test_arithmetic_looking_values_are_guarded(value, written):
+    """A spreadsheet computes ``-1-1`` (to -2) and ``+27-82-123-4567``; plain numbers and
+    spaced phones stay as they are."""
+    from hotpass.refine.output.export import _guarded
+
+    assert _guarded(value) == written

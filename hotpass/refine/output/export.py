@@ -60,6 +60,8 @@ _FORMULA_CHARS = "=+-@\t\r"
 # Also lists of numbers such as "+27821234567; +27115551234" (no operator between them).
 _PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*(?:[;,/]\s*\+?\d[\d\s().-]*)*$"
 _PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
+# ...but digits joined by operators alone (-1-1, +27-82-555) a spreadsheet computes.
+_ARITHMETIC_RE = re.compile(r"^[+-]?[\d.]+(?:[-+][\d.]+)+$")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -263,7 +265,8 @@ def _cell_values(column: pd.Series) -> list:
 
 
 def _guarded(text: str) -> str:
-    if text and text[0] in _FORMULA_CHARS and not _PLAIN_NUMBER_RE.match(text):
+    if text and text[0] in _FORMULA_CHARS and (
+            not _PLAIN_NUMBER_RE.match(text) or _ARITHMETIC_RE.match(text)):
         return "'" + text
     return text
 
