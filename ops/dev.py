@@ -31,13 +31,6 @@ def lint(c, fix=False, dry_run=False):
 
 
 
-def qa_available() -> bool:
-    """True once `hotpass qa` exists (the QA gates join `invoke ci` then)."""
-    from hotpass.cli import main
-
-    return "qa" in main.commands
-
-
 @task(help={
     "k": "Only run tests matching this pytest -k expression.",
     "dry_run": "Print the commands without running them.",
@@ -46,6 +39,8 @@ def ci(c, k="", dry_run=False):
     """What CI runs: lint, the whole test suite, then the QA gates once they exist."""
     lint(c, dry_run=dry_run)
     test(c, k=k, dry_run=dry_run)
+    from hotpass.rehearse.offline import qa_available
+
     if qa_available():
         run(c, "hotpass qa all --output dist/qa-report.json", dry_run=dry_run)
     else:

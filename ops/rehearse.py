@@ -1,7 +1,8 @@
-"""Rehearsal tasks: ``invoke rehearse.backfill`` (the backfill guardrail rehearsal).
+"""Rehearsal tasks: ``invoke rehearse.backfill`` (the backfill guardrail rehearsal) and
+``invoke rehearse.offline`` (the offline-fallback runbook in one task).
 
-Thin wrapper: the procedure, the bundle and every check live in
-``hotpass.rehearse.backfill``.
+Thin wrappers: the procedures, the bundles and every check live in
+``hotpass.rehearse.backfill`` and ``hotpass.rehearse.offline``.
 """
 
 from __future__ import annotations
@@ -52,5 +53,36 @@ def backfill(c, manifest_dir="", deployment="", since="2024-01-01", until="2024-
     print(f"bundle: {result['bundle']}")
 
 
+@task(iterable=["flow"], help={
+    "input_dir": "Folder to refine (default: the bundled sample data in data/).",
+    "profile": "Profile for refine and QA (default generic).",
+    "flow": "Manifest id the deploy step renders offline (repeatable; default refinement "
+            "and backfill).",
+    "out_dir": "Where the bundle folder <UTC timestamp>/ goes (default dist/offline).",
+    "dry_run": "Run only the read-only steps (env --dry-run, deploy --dry-run); write "
+               "nothing.",
+})
+def offline(c, input_dir="data", profile="generic", flow=None, out_dir="", dry_run=False):
+    """Rehearse the offline fallback (env, refine --archive, QA, deploy --no-upload)."""
+    from hotpass.errors import HotpassError
+    from hotpass.rehearse.offline import DEFAULT_ROOT, Options, rehearse
+
+    options = Options(input_dir=Path(input_dir), profile=profile,
+                      root=Path(out_dir) if out_dir else DEFAULT_ROOT)
+    if flow:
+        options.flows = list(flow)
+    result = rehearse(options, dry_run=is_dry(c, dry_run))
+    if result["bundle"] is None:
+        return
+    for name, code in result["steps"].items():
+        print(f"  {name}: {'exit ' + str(code) if isinstance(code, int) else code}")
+    print(f"bundle: {result['bundle']}")
+    if result["verdict"] != "pass":
+        raise HotpassError(f"rehearse.offline: {result['reason']} (bundle {result['bundle']})",
+                           exit_code=1)
+    print("rehearse.offline: PASS")
+
+
 ns = Collection("rehearse")
 ns.add_task(backfill)
+ns.add_task(offline)

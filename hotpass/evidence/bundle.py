@@ -270,7 +270,8 @@ def _cli_sh(ev: Evidence, bundle_id: str) -> str:
             continue
         step = entry.step
         if step.status == NOT_RUN:
-            lines.append(f"# not run (dry-run): {step.call}")
+            why = (entry.output or step.output or "dry-run").splitlines()[0]
+            lines.append(f"# not run ({why}): {step.call}")
         else:
             lines += [step.call, f"# exit {step.exit_code}"]
     return "\n".join(lines) + "\n"

@@ -82,10 +82,10 @@ def error_line(result: Result) -> str:
     return lines[-1].removeprefix("hotpass: error: ").strip() if lines else ""
 
 
-def refine_command(inputs: Path, output: Path, profile: str,
-                   search_paths: list[Path]) -> list[str]:
+def refine_command(inputs: Path, output: Path, profile: str, search_paths: list[Path],
+                   extra: tuple[str, ...] = ()) -> list[str]:
     command = [*hotpass_command(), "refine", "--input-dir", str(inputs), "--output-path",
-               str(output), "--json"]
+               str(output), "--json", *extra]
     if profile:
         command += ["--profile", profile]
     for folder in search_paths:
@@ -94,12 +94,15 @@ def refine_command(inputs: Path, output: Path, profile: str,
 
 
 def refine_into(bundle: Bundle, inputs: Path, name: str, profile: str,
-                search_paths: list[Path]) -> Result:
+                search_paths: list[Path], *, extra: tuple[str, ...] = (),
+                env: dict[str, str] | None = None) -> Result:
     """Run ``hotpass refine`` on ``inputs`` (its JSON summary -> ``<name>.json``) and
-    capture the outputs it published into the bundle's ``<name>/``."""
-    with tempfile.TemporaryDirectory(prefix="hotpass-incident-") as scratch:
+    capture the outputs it published into the bundle's ``<name>/`` (files, not refine's
+    links into its hidden runs folder)."""
+    with tempfile.TemporaryDirectory(prefix="hotpass-refine-") as scratch:
         result = bundle.run(refine_command(inputs, Path(scratch) / "refined.xlsx", profile,
-                                           search_paths), stdout_to=f"{name}.json")
+                                           search_paths, extra), env=env,
+                            stdout_to=f"{name}.json")
         if any(Path(scratch).iterdir()):
             bundle.capture(scratch, name, verbatim=True)
     return result

@@ -50,6 +50,7 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "incident.close": (["--ticket", "INC-example", "--root", "evidence/examples", "--owner",
                         "ops", "--root-cause", " "], "--root-cause: say what caused"),
     "ci": (["--serial"], "'--serial'"),
+    "rehearse.offline": (["--input-dir", "nope"], "--input-dir nope: no such folder"),
     # the tasks that run one `hotpass` command: its one line, then the failed step
     "deploy": (["--flow", "nope"], "hotpass deploy --flow nope"),
     "doctor": (["--target", "nope"], "hotpass doctor --target nope"),

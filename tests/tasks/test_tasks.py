@@ -16,7 +16,7 @@ EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.r
                   "evidence.verify", "evidence.export", "evidence.list", "incident.capture",
                   "incident.replay", "incident.close", "ci", "deploy", "doctor", "setup",
                   "ctx.init", "net.up", "net.down", "net.status", "credentials.show",
-                  "credentials.set", "credentials.clear",
+                  "credentials.set", "credentials.clear", "rehearse.offline",
                   "workers.start", "workers.stop", "workers.status", "stack.up", "stack.down",
                   "stack.status", "stack.logs"}
 
