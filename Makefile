@@ -6,7 +6,7 @@ sync:
 	invoke deps.sync --extras "$(EXTRAS)"
 
 qa:
-	invoke lint test
+	invoke qa
 
 test:
 	invoke test

@@ -129,6 +129,46 @@ class ValidationSpec(_Strict):
         return value
 
 
+class ReferenceTable(_Strict):
+    """A local table (CSV or Parquet) enrichment fills fields from: ``path`` relative to
+    the profile's folder; rows matched by registration id, website domain or name key."""
+
+    path: str
+    label: str
+    name_column: str
+    registration_column: str | None = None
+    website_column: str | None = None
+    fields: dict[str, str]  # profile field -> the table's column
+    confidence: float = Field(default=0.85, ge=0, le=1)
+
+
+class ResearchSpec(_Strict):
+    """Gated network research: SearXNG queries per minute and per-request timeout."""
+
+    rate_per_minute: int = Field(default=30, ge=1, le=600)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    max_results: int = Field(default=5, ge=1, le=50)
+
+
+class EnrichmentSpec(_Strict):
+    reference_tables: list[ReferenceTable] = Field(default_factory=list)
+    research: ResearchSpec = Field(default_factory=ResearchSpec)
+
+
+class QualitySpec(_Strict):
+    """What ``hotpass qa data`` expects: minimum fill rate (0..1) per field."""
+
+    fill_rates: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("fill_rates")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in value.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"fill rates are shares 0..1, got {bad}")
+        return value
+
+
 class Profile(_Strict):
     name: str
     extends: str | None = None
@@ -141,6 +181,8 @@ class Profile(_Strict):
     review: ReviewSpec = Field(default_factory=ReviewSpec)
     region_aliases: dict[str, str] = Field(default_factory=dict)
     validation: ValidationSpec
+    enrichment: EnrichmentSpec = Field(default_factory=EnrichmentSpec)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
 
     def severity(self, rule: str) -> Severity:
         return self.validation.severity.get(rule, RULES[rule])
@@ -206,6 +248,12 @@ def _find_profile(name: str, search_paths: list[Path] | tuple[Path, ...]) -> Pat
             return candidate
     known = ", ".join(available_profiles(search_paths)) or "none"
     raise ProfileError(f"--profile {name}: no such profile (available: {known})")
+
+
+def profile_file(name: str, search_paths: list[Path] | tuple[Path, ...] = ()) -> Path:
+    """The YAML file ``load_profile`` reads for ``name`` (relative table paths start here)."""
+    load_profile(name, search_paths)
+    return _find_profile(name, search_paths)
 
 
 def parse_profile_file(path: Path, search_paths: list[Path] | tuple[Path, ...] = ()) -> Profile:
@@ -278,6 +326,12 @@ def _check_references(path: Path, profile: Profile) -> None:
             raise ProfileError(
                 f"{path}: joins.{index}.key: '{join.key}' is not one of the profile's fields"
             )
+    unknown = [f for f in [*profile.quality.fill_rates,
+                           *(f for t in profile.enrichment.reference_tables for f in t.fields)]
+               if f not in profile.fields]
+    if unknown:
+        raise ProfileError(f"{path}: quality/enrichment name '{unknown[0]}', which is not one "
+                           "of the profile's fields")
     person_parts = ("__first_name", "__last_name")
     for kind in ("pin", "forbid"):
         for index, rule in enumerate(getattr(profile.mapping, kind)):

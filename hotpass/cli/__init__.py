@@ -15,10 +15,12 @@ from hotpass import __version__
 from hotpass.cli.credentials import credentials_group
 from hotpass.cli.ctx import ctx_group
 from hotpass.cli.doctor import doctor_command
+from hotpass.cli.enrich import enrich_command, plan_group
 from hotpass.cli.env import env_command
 from hotpass.cli.kit import ReportingGroup, echo
 from hotpass.cli.net import net_group
 from hotpass.cli.orchestration import deploy_command, orchestrate_command
+from hotpass.cli.qa import qa_command
 from hotpass.cli.refine import refine
 from hotpass.cli.setup import setup_command
 from hotpass.cli.site import site_group
@@ -47,3 +49,6 @@ main.add_command(ctx_group)
 main.add_command(doctor_command)
 main.add_command(setup_command)
 main.add_command(site_group)
+main.add_command(enrich_command)
+main.add_command(plan_group)
+main.add_command(qa_command)

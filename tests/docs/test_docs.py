@@ -51,6 +51,7 @@ EXPECTED_PAGES = [
     "how-to/orchestrate-with-prefect.md",
     "how-to/self-hosted-stack.md",
     "how-to/use-the-web-ui.md",
+    "how-to/enrich-and-check-quality.md",
     "reference/cli.md",
     "reference/cli-operations.md",
     "how-to/bootstrap-an-environment.md",

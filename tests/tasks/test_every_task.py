@@ -25,12 +25,16 @@ NEEDS = {"workers.start": ["--pool", "dry-pool"],  # required arguments
          "incident.close": ["--ticket", "INC-example", "--root", "evidence/examples",
                             "--owner", "ops", "--root-cause", "dry run"],
          "deploy": ["--flow", "refinement"],
-         "credentials.set": ["DRY_TOKEN"]}
+         "credentials.set": ["DRY_TOKEN"],
+         "enrich": ["--input", "data/crm_export.xlsx"]}  # no dist/refined.xlsx in a checkout
 BAD = {  # task -> (arguments, text the one line must contain)
     "refine": (["--input-dir", "no-such-folder"], "no-such-folder"),
     "test": (["-k", "x", "--no-such-flag"], "'--no-such-flag'"),
     "lint": (["--fixx"], "'--fixx'"),
-    "deps.sync": (["--extras", "dev geospatial"], "unknown extra 'geospatial'"),
+    "deps.sync": (["--extras", "dev gazetteer"], "unknown extra 'gazetteer'"),
+    "enrich": (["--input", "no-such.xlsx", "--output", "fresh/e.xlsx"],
+               "--input no-such.xlsx: no such file"),
+    "qa": (["--gate", "nope"], "qa nope: no such gate"),
     "data.sample": (["--profile", "nope", "--out", "fresh"], "--profile nope"),
     "bench.refine": (["--rows", "lots"], "--rows: 'lots' is not a valid int"),
     "bench.dedupe": (["--rows", "0"], "--rows 0: need at least 1 data row"),

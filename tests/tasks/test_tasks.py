@@ -18,7 +18,7 @@ EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.r
                   "ctx.init", "net.up", "net.down", "net.status", "credentials.show",
                   "credentials.set", "credentials.clear", "rehearse.offline",
                   "workers.start", "workers.stop", "workers.status", "stack.up", "stack.down",
-                  "stack.status", "stack.logs"}
+                  "stack.status", "stack.logs", "enrich", "qa"}
 
 
 def run(*command: str, env: dict | None = None, cwd: Path = ROOT):
@@ -156,7 +156,7 @@ def test_deps_outside_a_checkout_is_one_line(tmp_path):
     from hotpass.errors import HotpassError
     from hotpass.infra.deps import project_extras
 
-    assert "dev" in project_extras() and "enrichment" not in project_extras()
+    assert "dev" in project_extras() and "gazetteer" not in project_extras()
     with pytest.raises(HotpassError, match="run from a Hotpass checkout"):
         project_extras(tmp_path / "pyproject.toml")
 
@@ -169,15 +169,15 @@ def test_uv_sync_extras_script_reads_extras_from_pyproject():
     dask = run("bash", "ops/uv_sync_extras.sh",
                env={"HOTPASS_UV_EXTRAS": "orchestration,distributed", "HOTPASS_DRY_RUN": "1"})
     assert "+ uv sync --locked --extra orchestration --extra distributed" in dask.stdout
-    bad = run("bash", "ops/uv_sync_extras.sh", env={"HOTPASS_UV_EXTRAS": "enrichment"})
-    assert bad.returncode == 2 and "unknown extra 'enrichment'" in bad.stderr
+    bad = run("bash", "ops/uv_sync_extras.sh", env={"HOTPASS_UV_EXTRAS": "gazetteer"})
+    assert bad.returncode == 2 and "unknown extra 'gazetteer'" in bad.stderr
     from hotpass.infra.deps import project_extras
 
     assert f"(known: {' '.join(project_extras())})" in bad.stderr
 
 
 def test_makefile_targets_call_invoke():
-    for target, expected in [("sync", "invoke deps.sync"), ("qa", "invoke lint test"),
+    for target, expected in [("sync", "invoke deps.sync"), ("qa", "invoke qa"),
                              ("test", "invoke test"), ("refine", "invoke refine")]:
         result = run("make", "-n", target)
         assert result.returncode == 0 and expected in result.stdout, (target, result.stdout)

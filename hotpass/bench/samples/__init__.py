@@ -46,6 +46,7 @@ class GeneratedSet:
     columns: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     # (file, sheet, header, field it must map to or None) for every column written
     people: list[tuple[int, str]] = field(default_factory=list)  # (entity id, person named)
+    domains: list[str] = field(default_factory=list)  # company domain of entity id i at i - 1
 
     @property
     def entities(self) -> int:
@@ -104,7 +105,8 @@ def generate_workbooks(out_dir: Path, *, rows: int, seed: int = 7, files: int = 
         written.append(path)
     columns = [(s.file, s.name, header, expected_field(f)) for group in layout.values()
                for s in group for header, f in zip(s.headers, s.fields, strict=True)]
-    return GeneratedSet(out_dir, written, truth, maker.names, columns, maker.people)
+    return GeneratedSet(out_dir, written, truth, maker.names, columns, maker.people,
+                        maker.domains)
 
 
 def planned_files(*, files: int = 3, profile: str = "generic",

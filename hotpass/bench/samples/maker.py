@@ -112,6 +112,7 @@ class Maker:
         self.words = (surnames(), places(), distinctive_words(), sectors(profile_name))
         self.names_by_pair: dict[tuple[str, str], list[str]] = {}
         self.names: list[str] = []  # clean base name per entity id - 1
+        self.domains: list[str] = []  # company domain per entity id - 1 (websites, mail)
         self.used: set[str] = set()  # domains, registration numbers, phones, mailboxes
         self.org_ids = {kind: 0 for kind in ID_FORMATS}
         self.people: list[tuple[int, str]] = []  # (entity id, person) named in people cells
@@ -198,6 +199,7 @@ class Maker:
             calls.rows.append((0, [self._cell(f, unknown, False, stranger, "ACC-99999", calls)
                                    for f in calls.fields]))
             self.names.pop()  # that organisation is unknown: entity id 0 in the truth
+            self.domains.pop()
             self.people = [p for p in self.people if p[0] <= len(self.names)]
         for sheet in sheets:
             rng.shuffle(sheet.rows)
@@ -251,6 +253,7 @@ class Maker:
         tld = rng.choice((".co.za", ".co.za", ".co.za", ".com", ".org.za"))
         ent.domain = self._unique(lambda: "".join(words[:2]) + tld,
                                   lambda: "".join(words) + str(rng.randrange(10, 99)) + tld)
+        self.domains.append(ent.domain)
         if self.aviation:
             ent.reg = self._unique(lambda: f"N{rng.randrange(100, 99999)}D",
                                    lambda: f"CAA/ATO/{rng.randrange(10**5):05d}")
