@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 
+from hotpass.cli import kit
 from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.options import (
+    dry_run_option,
+    json_option,
+    profile_option,
+    profile_search_path_option,
+)
 
 _ALLOW_NETWORK = dict(type=click.BOOL, is_flag=False, flag_value=True, default=False,
                       metavar="true|false",
@@ -30,15 +37,11 @@ _ALLOW_NETWORK = dict(type=click.BOOL, is_flag=False, flag_value=True, default=F
               default=Path("dist/enriched.xlsx"), show_default=True,
               help="Enriched workbook to write (.xlsx): every input sheet, provenance "
                    "columns and an 'Enrichment' sheet.")
-@click.option("--profile", help="Industry profile (generic, aviation, ...); default "
-              "HOTPASS_PROFILE or generic.")
-@click.option("--profile-search-path", multiple=True, type=click.Path(path_type=Path),
-              help="Extra folder to look for <profile>.yaml in (repeatable).")
+@profile_option()
+@profile_search_path_option()
 @click.option("--allow-network", **_ALLOW_NETWORK)
-@click.option("--dry-run", is_flag=True, help="Compute and print what would be filled; "
-              "write nothing, ask no server.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON "
-              "document.")
+@dry_run_option("Compute and print what would be filled; write nothing, ask no server.")
+@json_option("Print the summary as one JSON document.")
 def enrich_command(input_path, output_path, profile, profile_search_path, allow_network,
                    dry_run, as_json) -> None:
     """Fill gaps of a refined workbook offline (website from company mail, province from
@@ -49,7 +52,7 @@ def enrich_command(input_path, output_path, profile, profile_search_path, allow_
                             profile_search_path=tuple(profile_search_path),
                             allow_network=allow_network)
     result = enrich(options, dry_run=dry_run,
-                    echo=(lambda line: echo(line, err=True)) if as_json else None)
+                    echo=kit.echo_to_stderr if as_json else kit.echo)
     if as_json:
         echo_json(result.summary())
         return
@@ -57,9 +60,7 @@ def enrich_command(input_path, output_path, profile, profile_search_path, allow_
         echo(("[dry-run] " if dry_run else "") + line)
 
 
-@click.group("plan")
-def plan_group() -> None:
-    """Plans that show what a command would do, before it does it."""
+plan_group = kit.group("plan", "Plans that show what a command would do, before it does it.")
 
 
 @plan_group.command("research")
@@ -67,11 +68,10 @@ def plan_group() -> None:
               help="Refined (or enriched) workbook holding the row.")
 @click.option("--row-id", type=click.IntRange(min=0), required=True,
               help="0-based row of the refined sheet (the Enrichment sheet's 'row').")
-@click.option("--profile", help="Industry profile; default HOTPASS_PROFILE or generic.")
-@click.option("--profile-search-path", multiple=True, type=click.Path(path_type=Path),
-              help="Extra folder to look for <profile>.yaml in (repeatable).")
+@profile_option()
+@profile_search_path_option()
 @click.option("--allow-network", **_ALLOW_NETWORK)
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as strict JSON only.")
+@json_option("Print the plan as strict JSON only.")
 def research_command(dataset, row_id, profile, profile_search_path, allow_network,
                      as_json) -> None:
     """For one row: missing fields, the sources enrichment would consult in order, what
@@ -80,11 +80,10 @@ def research_command(dataset, row_id, profile, profile_search_path, allow_networ
     import json
 
     from hotpass.enrich.plan import research_plan, save_plan
-    from hotpass.settings import load
 
     plan = research_plan(dataset, row_id, allow_network=allow_network, profile=profile,
                          profile_search_path=tuple(profile_search_path))
-    saved = save_plan(plan, load().state_dir)
+    saved = save_plan(plan, kit.settings().state_dir)
     if as_json:
         click.echo(json.dumps(plan, indent=2, sort_keys=True, allow_nan=False))
         return

@@ -12,29 +12,30 @@ from pathlib import Path
 
 import click
 
-from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.kit import echo, echo_json, echo_to_stderr
+from hotpass.cli.options import json_option, profile_option
 
 TARGETS = ("all", "cli", "data", "enrichment", "manifests", "docs", "ta")
 
 
 @click.command("qa")
 @click.argument("gate", type=click.Choice(TARGETS), default="all")
-@click.option("--profile", help="Industry profile; default HOTPASS_PROFILE or generic.")
+@profile_option()
 @click.option("--output", type=click.Path(path_type=Path),
               help="Write the JSON report here.")
 @click.option("--html", "html_path", type=click.Path(path_type=Path),
               help="Write a self-contained HTML report (gate table, fill-rate and "
                    "pass-rate charts) here.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report JSON on stdout "
-              "instead of the table.")
+@json_option("Print the report JSON on stdout instead of the table.")
 def qa_command(gate, profile, output, html_path, as_json) -> None:
     """Quality gates that check content; `ta` also appends to
     dist/quality-gates/history.ndjson."""
+    from hotpass.errors import HotpassError
     from hotpass.qa.gates import run_qa
     from hotpass.qa.report import table
 
     report = run_qa(gate, profile=profile, output=output, html=html_path,
-                    progress=None if as_json else (lambda g: echo(f"gate {g} ...", err=True)))
+                    progress=None if as_json else (lambda g: echo_to_stderr(f"gate {g} ...")))
     if as_json:
         echo_json(report)
     else:
@@ -42,5 +43,7 @@ def qa_command(gate, profile, output, html_path, as_json) -> None:
         for path in (output, html_path):
             if path:
                 echo(f"wrote {path}")
-    if not report["summary"]["all_passed"]:
-        raise SystemExit(1)
+    failed = [g["id"] for g in report["gates"] if not g["passed"]]
+    if failed:
+        raise HotpassError(f"qa {gate}: {len(failed)} of {len(report['gates'])} gate(s) "
+                           f"failed: {', '.join(failed)}", exit_code=1)

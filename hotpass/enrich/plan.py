@@ -47,7 +47,7 @@ def research_plan(dataset: Path, row_id: int, *, allow_network: bool = False,
 
     settings = load()
     name = profile or settings.profile
-    paths = tuple(profile_search_path) or tuple(settings.profile_search_path)
+    paths = tuple(profile_search_path) + tuple(settings.profile_search_path)
     prof = load_profile(name, paths)
     sheets = read_workbook(Path(dataset))
     frame = sheets[main_sheet(sheets)]

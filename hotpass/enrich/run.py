@@ -121,7 +121,7 @@ class Enrich(Procedure):
             raise HotpassError(f"--output {opts.output_path}: the output must be an .xlsx file")
         self.settings = load()
         name = opts.profile or self.settings.profile
-        paths = tuple(opts.profile_search_path) or tuple(self.settings.profile_search_path)
+        paths = tuple(opts.profile_search_path) + tuple(self.settings.profile_search_path)
         self.profile = load_profile(name, paths)
         self.tables = load_tables(self.profile, profile_file(name, paths).parent)
         self.closed = research.closed(opts.allow_network, self.settings)

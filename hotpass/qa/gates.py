@@ -48,7 +48,7 @@ def run_qa(target: str, *, profile: str | None = None, output: Path | None = Non
     settings = load()
     work = Path(work_dir or WORK_DIR)
     context = Context(profile or settings.profile, Path(root or SOURCE_ROOT), work,
-                      tuple(profile_search_path) or tuple(settings.profile_search_path),
+                      tuple(profile_search_path) + tuple(settings.profile_search_path),
                       input_dir, docs_dir, manifest_dir)
     from hotpass.profiles import load_profile
 
