@@ -85,7 +85,8 @@ def research_command(dataset, row_id, profile, profile_search_path, allow_networ
                          profile_search_path=tuple(profile_search_path))
     saved = save_plan(plan, kit.settings().state_dir)
     if as_json:
-        click.echo(json.dumps(plan, indent=2, sort_keys=True, allow_nan=False))
+        json.dumps(plan, allow_nan=False)  # strict JSON or a ValueError, never NaN
+        echo_json(plan)
         return
     echo(f"Row {row_id} of {dataset}: {plan['organization_name'] or '(no name)'} "
          f"({plan['organization_id'] or 'no id'})")

@@ -39,7 +39,7 @@ def qa_command(gate, profile, output, html_path, as_json) -> None:
     if as_json:
         echo_json(report)
     else:
-        click.echo(table(report), nl=False)
+        echo(table(report).rstrip("\n"))
         for path in (output, html_path):
             if path:
                 echo(f"wrote {path}")
