@@ -102,6 +102,7 @@ def test_a_closed_gate_opens_no_socket(closed, searx, refined, tmp_path, monkeyp
     monkeypatch.setenv("HOTPASS_SEARX_URL", searx.url)
     monkeypatch.setenv("HOTPASS_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOTPASS_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.setenv("HOTPASS_NEXT_STEPS_LOG", str(tmp_path / "Next_Steps_Log.md"))
     for name, value in GATE_ENV.items():
         monkeypatch.setenv(name, "0" if name == closed else value)
     attempts = []

@@ -35,6 +35,13 @@ SOUND = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def logs_in_tmp(tmp_path, monkeypatch):
+    """Procedures the gates run keep their evidence and programme log out of the checkout."""
+    monkeypatch.setenv("HOTPASS_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.setenv("HOTPASS_NEXT_STEPS_LOG", str(tmp_path / "Next_Steps_Log.md"))
+
+
 def context(tmp_path: Path, **where) -> Context:
     return Context("generic", ROOT, tmp_path / "work", **where)
 

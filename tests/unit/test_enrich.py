@@ -29,6 +29,7 @@ def sheets_of(path: Path) -> dict[str, pd.DataFrame]:
 @pytest.fixture(autouse=True)
 def evidence_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTPASS_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.setenv("HOTPASS_NEXT_STEPS_LOG", str(tmp_path / "Next_Steps_Log.md"))
     for name in ("FEATURE_ENABLE_REMOTE_RESEARCH", "ALLOW_NETWORK_RESEARCH",
                  "HOTPASS_SEARX_URL", "OPENLINEAGE_URL", "HOTPASS_TELEMETRY_ENABLED"):
         monkeypatch.delenv(name, raising=False)
