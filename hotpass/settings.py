@@ -67,6 +67,9 @@ class HotpassSettings(BaseSettings):
     s3_bucket: str = "hotpass-artifacts"
     s3_prefix: str = "refine"
     state_dir: Path = Path("dist/state")  # local services, credentials (0600), tunnels
+    # The web UI links runs to these when set (hotpass site build).
+    prefect_ui_url: str | None = Field(None, validation_alias="PREFECT_UI_URL")
+    marquez_web_url: str | None = None
     # Enrichment and research (see docs/reference/cli-operations.md).
     searx_url: str | None = None
     llm_provider: str | None = None

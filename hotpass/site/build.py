@@ -7,8 +7,9 @@ Contract: ``build(out, runs_dirs)`` renders, under ``out``:
 every page has a ``.json`` twin with the facts it shows. A run's pages are rendered once:
 ``runs.ndjson`` (the runs log, one summary line per run) says which exist, and the index
 is rebuilt from it alone. Returns a ``BuildResult`` naming the runs rendered this time.
-Every file is written to a temp file and renamed; one build at a time holds
-``out/.site.lock`` (a second waits), so indexes never race.
+Every file is written to a temp file and renamed (only the runs log is fsynced: a
+page lost to a crash is missing, so the next build renders it again); one build at a
+time holds ``out/.site.lock`` (a second waits), so indexes never race.
 
 Pitfalls: links are relative (``root`` is ``""`` or ``"../../"``), so the site works from
 ``file://``, from S3 and behind nginx; nothing is fetched from elsewhere (CSS and the
@@ -78,9 +79,16 @@ def write_page(out: Path, name: str, env, template: str, data: dict, **context) 
     html = env.get_template(template).render(data=data, root="../" * depth,
                                              json_name=page.with_suffix(".json").name,
                                              **context)
-    atomic_write_text(page.with_suffix(".json"),
-                      json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True))
-    atomic_write_text(page.with_suffix(".html"), html)
+    _replace(page.with_suffix(".json"), json.dumps(data, ensure_ascii=False, sort_keys=True))
+    _replace(page.with_suffix(".html"), html)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Temp file + rename, no fsync: a reader never sees half a page; a page lost to a
+    crash is rendered again next build (the runs log, fsynced, is the truth)."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
 
 
 def build(out: Path | str, runs_dirs: list[Path], dry_run: bool = False) -> BuildResult:
@@ -105,11 +113,12 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
         logged = read_log(out)
         known = {entry["id"] for entry in logged}
         found = discover([Path(d) for d in runs_dirs])
+        events: dict[Path, list] = {}
         latest: dict | None = None
         for run in found:
             if run.id in known and (out / "runs" / run.id / "index.html").is_file():
                 continue
-            fact = _facts(run)
+            fact = _facts(run, events)
             if fact is None:
                 continue
             render_run(out, env, fact)
@@ -117,10 +126,11 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
             logged = [e for e in logged if e["id"] != run.id] + [summary(fact)]
             known.add(run.id)
             result.rendered.append(run.id)
+        if result.rendered:  # once, after the pages: a crash before it renders them again
             atomic_write_text(out / RUNS_LOG, "".join(
                 json.dumps(e, sort_keys=True) + "\n" for e in logged))
         if found and latest is None:
-            latest = _facts(found[-1])
+            latest = _facts(found[-1], events)
         logged.sort(key=lambda e: (e.get("started_at") or "", e["id"]))
         result.runs = len(logged)
         render_index(out, env, logged)
@@ -134,26 +144,26 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
     return result
 
 
-def _facts(run: Run) -> dict | None:
+def _facts(run: Run, events: dict[Path, list]) -> dict | None:
     report = read_report(run)
     if report is None:
         return None
     fact = facts(run, report)
-    _lineage_facts(run, fact)
+    _lineage_facts(run, fact, events)
     return fact
 
 
-def _lineage_facts(run: Run, fact: dict) -> None:
-    events = lineage.read_events(run.output_dir)
-    event = lineage.run_event(events, fact["started_at"], fact["duration_s"])
+def _lineage_facts(run: Run, fact: dict, events: dict[Path, list]) -> None:
+    """Lineage graphs and UI links; ``events``: each output folder's events, read once."""
+    if run.output_dir not in events:
+        events[run.output_dir] = lineage.read_events(run.output_dir)
+    found = events[run.output_dir]
+    event = lineage.run_event(found, run.id)
     fact["lineage"] = {
-        f"depth_{d}": dict(zip(("columns", "edges"), lineage.graph(events, event, d),
+        f"depth_{d}": dict(zip(("columns", "edges"), lineage.graph(found, event, d),
                                    strict=True))
         for d in LINEAGE_DEPTHS} if event else {}
-    flow_run = lineage.flow_run_id(event)
-    ui = os.environ.get("PREFECT_UI_URL", "").rstrip("/")
-    if flow_run and ui and not fact.get("prefect_url"):
-        fact["prefect_url"] = f"{ui}/runs/flow-run/{flow_run}"
+    fact["prefect_url"], fact["marquez_url"] = lineage.links(event)
 
 
 def render_run(out: Path, env, fact: dict) -> None:
@@ -174,9 +184,22 @@ def render_run(out: Path, env, fact: dict) -> None:
     render_lineage(out, env, fact, base + "lineage")
 
 
+COMPARED = {"organization_name": "name", "contact_phone": "phone", "contact_email": "email",
+            "website": "domain", "registration_id": "id", "address": "address"}
+
+
+def review_rows(pair: dict) -> list[tuple]:
+    """(field, level, weight, left value, right value) per field of a review pair."""
+    left, right = (pair.get("records") or [{}, {}])[:2]
+    weights = pair.get("field_weights") or {}
+    return [(field, pair["levels"].get(COMPARED.get(field, field), ""),
+             weights.get(COMPARED.get(field, field), ""), left.get(field, ""),
+             right.get(field, "")) for field in (list(left) or ["organization_name"])]
+
+
 def render_review(out: Path, env, fact: dict, name: str, latest: bool = False) -> None:
     data = {"run": fact["id"]} | fact["review"]
-    write_page(out, name, env, "review.html", data, run_base=(
+    write_page(out, name, env, "review.html", data, review_rows=review_rows, run_base=(
         f"runs/{fact['id']}/" if latest else ""), title=f"Merge review, run {fact['id']}")
 
 

@@ -3,12 +3,12 @@
 with a depth control.
 
 Contract: ``read_events(output_dir)`` -> the events (bad lines skipped);
-``run_event(events, started_at, duration_s)`` -> the refine run's COMPLETE (or FAIL)
-event that started with the site's run (event time within the run's span plus a minute),
-or ``None``; ``graph(events, event, depth)`` -> ``(columns, edges)`` for
+``run_event(events, run_id)`` -> the refine run's COMPLETE event (its outputs are the
+files in the run's staging folder), or ``None``; ``graph(events, event, depth)`` -> ``(columns, edges)`` for
 ``charts.lineage``: depth 1 is inputs -> job -> outputs, each further level adds the jobs
 that read this job's outputs or wrote its inputs, with their datasets.
-``flow_run_id(event)``: the Prefect flow run that was the event's parent, if any.
+``flow_run_id(event)``: the Prefect flow run that was the event's parent, if any;
+``links(event)``: the run's Prefect and Marquez pages when those UIs are configured.
 
 Pitfalls: jobs' other runs are taken from their latest event in the file; datasets are
 matched by namespace and name.
@@ -16,7 +16,6 @@ matched by namespace and name.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -38,22 +37,13 @@ def read_events(output_dir: Path) -> list[dict]:
     return events
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def run_event(events: list[dict], started_at: str | None, duration_s: float) -> dict | None:
-    start = _time(started_at)
-    if start is None:
-        return None
-    end = start + dt.timedelta(seconds=duration_s + 60)
+def run_event(events: list[dict], run_id: str) -> dict | None:
+    """The COMPLETE event whose outputs are the run's own files (they live in the run's
+    staging folder, ``.../<run id>/refined.csv``)."""
+    marker = f"/{run_id}/"
     for event in events:
-        when = _time(event.get("eventTime"))
-        if event.get("eventType") in ("COMPLETE", "FAIL") and when and \
-                start - dt.timedelta(seconds=2) <= when <= end:
+        if event.get("eventType") == "COMPLETE" and any(
+                marker in str(d.get("name", "")) for d in event.get("outputs", [])):
             return event
     return None
 
@@ -61,6 +51,25 @@ def run_event(events: list[dict], started_at: str | None, duration_s: float) -> 
 def flow_run_id(event: dict | None) -> str | None:
     parent = ((event or {}).get("run", {}).get("facets", {}) or {}).get("parent") or {}
     return (parent.get("run") or {}).get("runId")
+
+
+def links(event: dict | None) -> tuple[str | None, str | None]:
+    """(the Prefect UI's page of the flow run that was the event's parent, Marquez web's
+    page of the job), each when its UI is configured (``PREFECT_UI_URL``,
+    ``HOTPASS_MARQUEZ_WEB_URL``) and the event names it."""
+    from urllib.parse import quote
+
+    from hotpass.settings import load
+
+    settings = load()
+    flow_run = flow_run_id(event)
+    prefect = (f"{settings.prefect_ui_url.rstrip('/')}/runs/flow-run/{quote(flow_run)}"
+               if settings.prefect_ui_url and flow_run else None)
+    job = (event or {}).get("job", {})
+    marquez = (f"{settings.marquez_web_url.rstrip('/')}/lineage/job/"
+               f"{quote(job['namespace'], safe='')}/{quote(job['name'], safe='')}"
+               if settings.marquez_web_url and job.get("name") else None)
+    return prefect, marquez
 
 
 def _name(dataset: dict) -> str:

@@ -10,7 +10,7 @@ Contract:
 - ``facts(run)``: everything the pages show about one run, JSON-able: totals, sources,
   fill rates, issues by rule, stage timings, links with unmatched rows, the review lists
   with their compared fields, the decisions this run honoured, the files it published
-  (from ``SHA256SUMS``) and, when configured, its Prefect and Marquez links.
+  (from ``SHA256SUMS``); the build adds lineage and the Prefect and Marquez links.
 - ``summary(facts)``: the one line the runs log keeps per run (the index needs no more).
 
 Pitfalls: a run folder's ``current``/``previous`` links point at run folders already
@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,8 +105,7 @@ def facts(run: Run, report: dict) -> dict:
                    "review_file": _review_file(run, dedupe.get("review_file")),
                    "near_threshold": _weighted(dedupe),
                    "decisions": dedupe.get("review_decisions", [])},
-        "downloads": _downloads(run),
-        "prefect_url": _prefect_url(report), "marquez_url": _marquez_url(),
+        "downloads": _downloads(run), "prefect_url": None, "marquez_url": None,
     }
 
 
@@ -164,19 +162,3 @@ def _downloads(run: Run) -> list[dict]:
             out.append({"name": name, "sha256": digest, "path": str(run.dir / name),
                         "bytes": (run.dir / name).stat().st_size})
     return out
-
-
-def _prefect_url(report: dict) -> str | None:
-    flow_run = report.get("prefect_flow_run_id") or report.get("flow_run_id")
-    ui = os.environ.get("PREFECT_UI_URL", "").rstrip("/")
-    return f"{ui}/runs/flow-run/{flow_run}" if ui and flow_run else None
-
-
-def _marquez_url() -> str | None:
-    from hotpass.settings import load
-
-    if not os.environ.get("OPENLINEAGE_URL", "").strip():
-        return None
-    settings = load()
-    return (f"http://{settings.marquez_host}:3000/lineage/job/"
-            f"{settings.lineage_namespace}/refine")

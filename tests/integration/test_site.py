@@ -20,6 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
+FLOW_RUN = "5f0c1a52-8d0e-4c53-9a7e-0d6c3c1f2b11"
+UIS = {"PREFECT_UI_URL": "http://127.0.0.1:4200", "HOTPASS_MARQUEZ_WEB_URL": "http://127.0.0.1:5003"}
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -43,12 +45,13 @@ def refine(tmp: Path, env: dict | None = None) -> None:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> Path:
     """Two refine runs of the bundled sample data, the second with lineage to the file
-    sink the native stack uses."""
+    sink the native stack uses, started as a Prefect flow run's child would be."""
     tmp = tmp_path_factory.mktemp("site")
     shutil.copytree(ROOT / "data", tmp / "in", ignore=shutil.ignore_patterns("*.md"))
     refine(tmp)
     (tmp / "dist" / "lineage").mkdir()
-    refine(tmp, env={"OPENLINEAGE__TRANSPORT__TYPE": "file",
+    refine(tmp, env={"OPENLINEAGE_PARENT_ID": f"prefect/hotpass-refinement/{FLOW_RUN}",
+                     "OPENLINEAGE__TRANSPORT__TYPE": "file",
                      "OPENLINEAGE__TRANSPORT__APPEND": "true",
                      "OPENLINEAGE__TRANSPORT__LOG_FILE_PATH":
                          str(tmp / "dist" / "lineage" / "events.ndjson")})
@@ -58,7 +61,7 @@ def runs(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def site(runs) -> Path:
     done = cli("site", "build", "--out", str(runs / "site"), "--runs", str(runs / "dist"),
-               "--json")
+               "--json", env=UIS)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["rendered"]) == 2
     return runs / "site"
@@ -89,6 +92,22 @@ def test_every_page_has_its_json_twin_with_the_runs_facts(site, runs):
     lineage = json.loads((site / "runs" / latest / "lineage.json").read_text())
     names = [n["label"] for column in lineage["depth_1"]["columns"] for n in column]
     assert "refine" in names and "crm_export.xlsx#Contacts" in names
+
+
+def test_runs_link_to_prefect_and_marquez_when_configured(site, browser):
+    first, second = json.loads((site / "index.json").read_text())["runs"]
+    assert first["prefect_url"] is None and first["marquez_url"] is None  # no lineage
+    assert second["prefect_url"] == f"http://127.0.0.1:4200/runs/flow-run/{FLOW_RUN}"
+    assert second["marquez_url"] == "http://127.0.0.1:5003/lineage/job/hotpass/refine"
+    page = browser.new_page()
+    page.goto((site / "index.html").as_uri())
+    row = page.locator(f'tr.run[data-run="{second["id"]}"]')
+    assert row.locator("a", has_text="Prefect").get_attribute("href") == second["prefect_url"]
+    page.goto((site / "lineage.html").as_uri())
+    assert page.locator("#view-1").is_visible() and not page.locator("#view-2").is_visible()
+    page.click("label[for=depth-2]")
+    assert page.locator("#view-2").is_visible() and not page.locator("#view-1").is_visible()
+    page.close()
 
 
 def chart_pixels(element) -> int:
