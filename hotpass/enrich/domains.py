@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
@@ -37,6 +37,12 @@ def free_mail_domains() -> frozenset[str]:
     return frozenset(domain.strip().lower() for domain in whitelist if domain.strip())
 
 
+@lru_cache(maxsize=65536)
+def _registered_host(host: str) -> str:
+    parts = _extractor()(host)
+    return f"{parts.domain}.{parts.suffix}" if parts.domain and parts.suffix else ""
+
+
 class Domains:
     def __init__(self, shared: Iterable[str] = ()) -> None:
         self.free = free_mail_domains() | {d.lower() for d in shared}
@@ -49,10 +55,7 @@ class Domains:
             host = text.rsplit("@", 1)[1]
         else:
             host = urlsplit(text if "://" in text else "http://" + text).hostname or ""
-        parts = _extractor()(host.rstrip("."))
-        if not parts.domain or not parts.suffix:
-            return ""
-        return f"{parts.domain}.{parts.suffix}"
+        return _registered_host(host.rstrip("."))
 
     def is_free(self, domain: str) -> bool:
         return domain in self.free

@@ -96,16 +96,19 @@ class Enricher:
         changes: list[Change] = []
         provenance: list[tuple] = []
         requests_before = self.research.requests if self.research else 0
-        for position in range(len(out)):
-            record = out.iloc[position].to_dict()
+        written: dict[str, dict[int, Any]] = {}  # column -> {position: value}
+        for position, record in enumerate(out.to_dict("records")):
             row_changes, status = self._row(position, record)
             for change in row_changes:
                 if change.kind in ("filled", "cased", "split"):
-                    if change.field not in out.columns:
-                        out[change.field] = None
-                    out.iat[position, out.columns.get_loc(change.field)] = change.new_value
+                    written.setdefault(change.field, {})[position] = change.new_value
             changes += row_changes
             provenance.append(self._provenance(row_changes, stamp, status))
+        for name, values in written.items():
+            column = out[name].tolist() if name in out.columns else [None] * len(out)
+            for position, value in values.items():
+                column[position] = value
+            out[name] = pd.Series(column, index=out.index, dtype=object)
         columns = list(zip(*provenance, strict=True)) if provenance else [()] * 5
         for name, values in zip(PROVENANCE_COLUMNS, columns, strict=True):
             out[name] = pd.Series(list(values), index=out.index, dtype=object)
