@@ -16,8 +16,8 @@ verdict ``fail`` before it propagates, so a bundle is written in every case.
 line to ``Next_Steps_Log.md``. ``write_record`` is what ``Evidence.write`` calls.
 
 Pitfalls: every text written passes through ``hotpass.redact`` and, on top, masks the
-literal value of every secret-named environment variable (``*_TOKEN``, ``*_SECRET*``,
-``*PASSWORD*``...), since a child program may print one bare. ``capture(...,
+literal value (8+ characters) of every secret-named environment variable (``*_TOKEN``,
+``*_SECRET*``, ``*PASSWORD*``...), since a child program may print one bare. ``capture(...,
 verbatim=True)`` copies bytes as they are (inputs a replay must read unchanged): use it
 only for data, never logs. Under dry-run nothing is created: commands are ``not run``.
 """
@@ -304,13 +304,16 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+MIN_SECRET_CHARS = 8
 _NOT_SECRET = {"PWD", "OLDPWD"}  # "pwd" is a password key to redact, but not these
 
 
 def _secret_values() -> list[str]:
-    """Values of secret-named environment variables (4+ characters), longest first."""
+    """Values of secret-named environment variables, longest first; shorter than
+    ``MIN_SECRET_CHARS`` they are too likely an ordinary word (an access key id
+    ``hotpass``) to mask everywhere, and ``redact`` still masks them as ``KEY=value``."""
     values = {value for name, value in os.environ.items()
-              if len(value) >= 4 and name not in _NOT_SECRET
+              if len(value) >= MIN_SECRET_CHARS and name not in _NOT_SECRET
               and redact_data({name: value})[name] == MASK}
     return sorted(values, key=len, reverse=True)
 

@@ -52,6 +52,8 @@ EXPECTED_PAGES = [
     "how-to/self-hosted-stack.md",
     "how-to/use-the-web-ui.md",
     "how-to/enrich-and-check-quality.md",
+    "how-to/respond-to-an-incident.md",
+    "how-to/rehearse-offline.md",
     "reference/cli.md",
     "reference/cli-operations.md",
     "how-to/bootstrap-an-environment.md",

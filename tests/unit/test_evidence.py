@@ -189,3 +189,13 @@ def test_a_broken_bundle_is_not_exported(tmp_path, log):
     with pytest.raises(HotpassError, match="cli.sh: missing"):
         export(bundle, tar=True)
     assert not (tmp_path / "bundles" / "B-1.tar.gz").exists()
+
+
+def test_a_short_secret_value_that_is_an_ordinary_word_does_not_break_bundles(
+        tmp_path, log, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "hotpass")  # the native stack's key id
+    with Bundle.create(tmp_path, "test.short", "SH-1") as bundle:
+        bundle.run(["echo", "hotpass"])
+        bundle.finish({}, "pass")
+    assert verify(bundle.directory)["procedure"] == "test.short"
+    assert "hotpass\n" in (bundle.directory / "cli.log").read_text()
