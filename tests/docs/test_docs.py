@@ -49,6 +49,7 @@ EXPECTED_PAGES = [
     "how-to/handle-bad-input.md",
     "how-to/observe-runs.md",
     "how-to/orchestrate-with-prefect.md",
+    "how-to/rehearse-a-backfill.md",
     "how-to/self-hosted-stack.md",
     "how-to/use-the-web-ui.md",
     "how-to/enrich-and-check-quality.md",
