@@ -145,6 +145,7 @@ def test_the_index_lists_every_run_and_requests_nothing_beyond_file(site, browse
         page.goto((site / path).as_uri())
         page.wait_for_load_state("load")
     page.goto((site / "index.html").as_uri())
+    assert not page.locator("#health-link").is_visible()  # static: no health page
     listed = page.locator("tr.run").evaluate_all("rows => rows.map(r => r.dataset.run)")
     assert sorted(listed) == sorted(run_ids(site)) and len(listed) == 2
     assert requests and all(url.startswith("file://") for url in requests)
@@ -243,6 +244,7 @@ def test_a_decision_saved_through_the_served_page_changes_the_next_refine(
                  ' input[value=different]').check()
     page.locator(f'.pair[data-left="{apart["rows"][0]}"][data-right="{apart["rows"][1]}"]'
                  ' input[value=same]').check()
+    assert page.locator("#health-link").is_visible()  # served: the health page exists
     page.click("#save")
     page.wait_for_selector("#status.ok")
     assert "Saved 2 decision(s)" in page.inner_text("#status")
