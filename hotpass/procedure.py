@@ -108,6 +108,7 @@ class Evidence:
         self.started_at = _now()
         self.finished_at: str | None = None
         self.transcript: list[Transcript] = []  # every step's whole output, for cli.log
+        self.directory: Path | None = None  # the bundle's, chosen when the run starts
 
     def record(self, call: str, *, status: str = "ok", exit_code: int | None = None,
                output: str = "", duration_s: float = 0.0, phase: str | None = None,
@@ -192,8 +193,16 @@ class Outcome:
 def run(procedure: Procedure, *, dry_run: bool = False, evidence_root: Path | None = None,
         echo: Callable[[str], None] | None = None) -> Outcome:
     """Prepare, plan, then (unless ``dry_run``) apply and verify; always record."""
+    from hotpass.evidence.bundle import as_parent
+
     name = procedure.name
     ev = Evidence(name, dry_run=dry_run, root=evidence_root, echo=echo)
+    with as_parent(ev):
+        return _run(procedure, ev)
+
+
+def _run(procedure: Procedure, ev: Evidence) -> Outcome:
+    name, dry_run = procedure.name, ev.dry_run
     try:
         with ev.step(f"{name}.prepare"):
             procedure.prepare(ev)

@@ -8,7 +8,8 @@ records it (``cli.sh`` line + exit status, ``cli.log`` transcript, a step); ``ca
 copies a file or folder in; ``write_json``/``write_text`` add a file; ``link`` names a
 child bundle kept elsewhere; ``finish(summary, verdict)`` seals it (see ``seal``). Used as
 ``with bundle:`` it is the open parent: every ``hotpass.procedure.run`` inside writes its
-record into ``children/`` and is linked, and an exception finishes the bundle with
+record into ``children/`` and is linked (a running procedure is an open parent too, so a
+procedure that runs procedures links them), and an exception finishes the bundle with
 verdict ``fail`` before it propagates, so a bundle is written in every case.
 
 ``seal`` writes ``summary.json``, ``record.json``, ``cli.sh``, ``cli.log`` and, last,
@@ -24,6 +25,7 @@ only for data, never logs. Under dry-run nothing is created: commands are ``not 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import json
@@ -33,7 +35,7 @@ import shlex
 import shutil
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ from hotpass.procedure import NOT_RUN, Evidence
 from hotpass.redact import MASK, redact, redact_data
 
 SUMMARY_SCHEMA = "hotpass/evidence-summary/1"
-_open_parent: contextvars.ContextVar[Bundle | None] = contextvars.ContextVar(
+_open_parent: contextvars.ContextVar[Evidence | None] = contextvars.ContextVar(
     "hotpass_evidence_parent", default=None)
 
 
@@ -204,23 +206,42 @@ class Bundle(Evidence):
         return seal(self, self.directory, summary, verdict, reason=reason, note=note)
 
 
-def write_record(ev: Evidence) -> Path:
-    """Write a plain ``Evidence`` (``hotpass.procedure.run``) as a bundle."""
+def plan_directory(ev: Evidence) -> Path:
+    """Where ``ev``'s bundle goes: ``children/`` of the open parent, else its root."""
     parent = _open_parent.get()
     name = f"{ev.procedure}-{stamp()}"
     if parent is not None and not parent.dry_run:
-        directory = parent.directory / "children" / name
-    else:
-        root = ev.root
-        if root is None:
-            from hotpass.settings import load
+        return parent.directory / "children" / name
+    root = ev.root
+    if root is None:
+        from hotpass.settings import load
 
-            root = load().evidence_dir
-        directory = Path(root) / name
+        root = load().evidence_dir
+    return Path(root) / name
+
+
+@contextlib.contextmanager
+def as_parent(ev: Evidence) -> Iterator[None]:
+    """While the block runs, procedures started in it write into ``ev``'s bundle's
+    ``children/`` (``hotpass.procedure.run`` wraps every run in this)."""
+    if ev.dry_run:
+        yield
+        return
+    ev.directory = plan_directory(ev)
+    token = _open_parent.set(ev)
+    try:
+        yield
+    finally:
+        _open_parent.reset(token)
+
+
+def write_record(ev: Evidence) -> Path:
+    """Write a plain ``Evidence`` (``hotpass.procedure.run``) as a bundle."""
+    directory = ev.directory or plan_directory(ev)
     verdict = "pass" if ev.status == "ok" else "fail"
     details = {"status": ev.status,
                "changes": sum(1 for change in ev.plan if change.pending)}
-    return seal(ev, directory, details, verdict, reason=ev.error, bundle_id=name)
+    return seal(ev, directory, details, verdict, reason=ev.error, bundle_id=directory.name)
 
 
 def seal(ev: Evidence, directory: Path, details: Mapping[str, Any], verdict: str, *,

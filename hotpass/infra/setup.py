@@ -7,7 +7,9 @@ and ``run()``. ``bootstrap`` prints the plan first (every step's check), then wa
 steps in order, re-checking each just before it (an earlier step may have satisfied
 it), running only the unsatisfied ones and checking again after; the first failure
 stops the walk with a one-line error that says to re-run (satisfied steps are skipped
-then, which is what makes it resumable). ``dry_run`` prints the plan and stops.
+then, which is what makes it resumable). ``dry_run`` prints the plan and stops. A real run is one evidence bundle ``setup-<stamp>``
+whose children are the procedures the steps ran (deps.sync, credentials, stack.up,
+ctx.init, env); a failed step still leaves it, verdict ``fail``.
 
 The ``stack`` step is ``invoke stack.up``'s procedure (Docker Compose when an engine
 answers, else the native Prefect server and S3 API) on ports 4200 and 9000, or free ones
@@ -204,7 +206,20 @@ def bootstrap(options: Options, *, dry_run: bool = False,
         echo(f"  {number}. {step.name:<11} {'satisfied' if ok else 'to do':<9}  {detail}")
     if dry_run:
         return []
-    results = []
+    from hotpass.evidence import Bundle
+    from hotpass.settings import load
+
+    results: list[dict] = []
+    with Bundle.create(load().evidence_dir, "setup", echo=echo) as bundle:
+        _walk(options, chosen, results, echo)
+        path = bundle.finish({"target": options.target, "steps": results}, "pass")
+    echo(f"evidence: {path}")
+    return results
+
+
+def _walk(options: Options, chosen: list[Step], results: list[dict],
+          echo: Callable[[str], None]) -> None:
+    """Run the unsatisfied steps in order (their procedures become the bundle's children)."""
     for step in chosen:
         ok, detail = _safe_check(step)
         if ok:
@@ -222,4 +237,3 @@ def bootstrap(options: Options, *, dry_run: bool = False,
                                "(satisfied steps are skipped)") from None
         echo(f"{step.name} done ({done})")
         results.append({"step": step.name, "result": "done", "detail": done})
-    return results

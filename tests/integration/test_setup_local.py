@@ -49,6 +49,13 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
         profiles = (home / "profiles.toml").read_text()
         assert 'active = "hotpass-local"' in profiles and url in profiles
 
+        from hotpass.evidence import verify
+
+        [bundle] = (tmp_path / "dist" / "evidence").glob("setup-*")
+        linked = [child["procedure"] for child in verify(bundle)["children"]]
+        assert {"stack.up", "ctx.init", "env"} <= set(linked), linked
+        assert f"evidence: dist/evidence/{bundle.name}" in first.stdout
+
         second = setup()
         assert second.returncode == 0, second.stderr
         assert second.stdout.count(" skipped (satisfied") == 5, second.stdout

@@ -199,3 +199,29 @@ def test_a_short_secret_value_that_is_an_ordinary_word_does_not_break_bundles(
         bundle.finish({}, "pass")
     assert verify(bundle.directory)["procedure"] == "test.short"
     assert "hotpass\n" in (bundle.directory / "cli.log").read_text()
+
+
+class Composite(Procedure):
+    """A procedure whose apply runs another procedure (as doctor --autofix and the
+    rehearsals do)."""
+
+    name = "test.composite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def plan(self, ev):
+        return [Change(str(self.path), "create")]
+
+    def apply(self, changes, ev):
+        run(Touch(self.path))
+
+    def verify(self, changes, ev):
+        return [] if self.path.exists() else ["missing"]
+
+
+def test_a_procedure_that_runs_a_procedure_links_it(tmp_path, log):
+    outcome = run(Composite(tmp_path / "made"), evidence_root=tmp_path / "ev")
+    assert [p.name for p in (tmp_path / "ev").iterdir()] == [outcome.bundle.name]
+    [child] = verify(outcome.bundle)["children"]
+    assert child["procedure"] == "test.touch" and child["path"].startswith("children/")
