@@ -2,10 +2,9 @@
 
 Contract:
 - ``qa_history(output_dirs)``: ``(gates, runs, cells)`` from every
-  ``<output>/quality-gates/history.ndjson`` (``hotpass qa ta`` appends one line per run):
-  a line names its run (``run_id``, ``id``, ``started_at`` or ``timestamp``) and its gates,
-  either a mapping ``{gate: status}`` (or ``{gate: {"status"|"passed": ...}}``) or a list
-  of ``{"id"|"name"|"gate": ..., "status"|"passed": ...}``. No file: empty.
+  ``<output>/quality-gates/history.ndjson`` (``hotpass qa ta`` appends one line per run:
+  its ``timestamp`` and ``gates`` = ``{gate id: passed}``), cells ``pass``/``fail``.
+  No file: empty.
 - ``evidence_bundles(roots)``: every evidence bundle under the roots with its verdict
   and verify status, newest first (``hotpass.evidence`` does the reading and checking).
 
@@ -15,48 +14,27 @@ page as unreadable, never raised.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 QA_HISTORY = Path("quality-gates") / "history.ndjson"
 
 
-def _status(value) -> str:
-    if isinstance(value, dict):
-        value = value.get("status", value.get("passed"))
-    if isinstance(value, bool):
-        return "pass" if value else "fail"
-    return str(value or "")
-
-
 def qa_history(output_dirs: list[Path]):
+    """``(gates, runs, cells)``: every ``hotpass qa ta`` line (``hotpass.qa.report``'s
+    reader) of each output folder's history, runs by their timestamp."""
+    from hotpass.qa.report import read_history
+
     gates: list[str] = []
     runs: list[str] = []
     cells: dict[tuple[str, str], str] = {}
     for folder in output_dirs:
-        path = Path(folder) / QA_HISTORY
-        if not path.is_file():
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(entry, dict):
-                continue
-            run = str(entry.get("run_id") or entry.get("id") or entry.get("started_at")
-                      or entry.get("timestamp") or f"line {number}")
-            results = entry.get("gates", entry.get("results", {}))
-            if isinstance(results, dict):
-                pairs = [(str(k), _status(v)) for k, v in results.items()]
-            else:
-                pairs = [(str(r.get("id") or r.get("name") or r.get("gate")), _status(r))
-                         for r in results if isinstance(r, dict)]
+        for entry in read_history(Path(folder) / QA_HISTORY):
+            run = str(entry.get("timestamp") or f"run {len(runs) + 1}")
             runs.append(run)
-            for gate, status in pairs:
+            for gate, passed in (entry.get("gates") or {}).items():
                 if gate not in gates:
                     gates.append(gate)
-                cells[(gate, run)] = status
+                cells[(gate, run)] = "pass" if passed is True else "fail"
     return gates, runs, cells
 
 

@@ -286,11 +286,13 @@ def test_the_review_endpoint_refuses_requests_without_the_csrf_token(served):
 def test_qa_heatmap_and_evidence_pages_read_other_commands_files(runs, browser, tmp_path):
     dist = tmp_path / "dist"
     shutil.copytree(runs / "dist", dist, symlinks=True)
-    (dist / "quality-gates").mkdir(exist_ok=True)
-    (dist / "quality-gates" / "history.ndjson").write_text(
-        json.dumps({"run_id": "ta-1", "gates": {"QG-1": "pass", "QG-2": "fail"}}) + "\n"
-        + json.dumps({"run_id": "ta-2", "gates": [{"id": "QG-1", "passed": True},
-                                                   {"id": "QG-2", "status": "pass"}]}) + "\n")
+    from hotpass.qa.report import append_history
+
+    for stamp, data_passed in (("2026-12-06T10:00:00Z", False), ("2026-12-06T11:00:00Z", True)):
+        append_history(dist / "quality-gates" / "history.ndjson", {  # as `hotpass qa ta`
+            "timestamp": stamp, "profile": "generic",
+            "summary": {"total": 2, "passed": 1 + data_passed, "failed": 1 - data_passed},
+            "gates": [{"id": "cli", "passed": True}, {"id": "data", "passed": data_passed}]})
     env = {"HOTPASS_EVIDENCE_DIR": str(tmp_path / "evidence"),
            "HOTPASS_NEXT_STEPS_LOG": str(tmp_path / "Next_Steps_Log.md")}
     site = tmp_path / "site"
@@ -300,9 +302,9 @@ def test_qa_heatmap_and_evidence_pages_read_other_commands_files(runs, browser, 
     bundle = Path(json.loads(done.stdout)["bundle"])
     assert (bundle / "site" / "index.html").is_file()
     qa = json.loads((site / "qa.json").read_text())
-    assert {(c["gate"], c["run"], c["status"]) for c in qa["cells"]} == {
-        ("QG-1", "ta-1", "pass"), ("QG-2", "ta-1", "fail"), ("QG-1", "ta-2", "pass"),
-        ("QG-2", "ta-2", "pass")}
+    assert {(c["gate"], c["run"][11:13], c["status"]) for c in qa["cells"]} == {
+        ("cli", "10", "pass"), ("data", "10", "fail"), ("cli", "11", "pass"),
+        ("data", "11", "pass")}
     page = browser.new_page()
     page.goto((site / "qa.html").as_uri())
     assert page.locator("#qa-heatmap rect").count() == 4
