@@ -9,6 +9,7 @@ repo's manifests), so they share one server across xdist workers.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -172,3 +173,50 @@ def test_a_pool_without_a_worker_fails_within_its_timeout_saying_so(prefect_api,
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(summary["flow_run_id"])
     assert run.state.type.value in {"CANCELLED", "CANCELLING"}  # it will not run later
+
+
+def test_the_backfill_rehearsal_runbook_runs_as_written(prefect_api, tmp_path):
+    """Every ```bash line of docs/how-to/rehearse-a-backfill.md, in order, in a scratch
+    copy of the checkout, against the shared server: the staging overlay registered and a
+    worker on its pool (the page's prerequisites), three of the four days archived."""
+    from hotpass import __version__, procs
+    from hotpass.orchestration.workers import worker_command
+    from hotpass.refine.output.archive import build_input_bundle
+    from tests.docs.test_docs import DOCS, bash_lines
+
+    work = tmp_path / "hotpass"
+    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns(
+        ".git", "dist", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "*.egg-info",
+        "Next_Steps_Log.md", ".env.*"))
+    env = {**stack_environ(prefect_api, tmp_path), "PYTHONPATH": str(work)}
+    env.pop("HOTPASS_EVIDENCE_DIR")
+    registered = subprocess.run(
+        ["hotpass", "deploy", "--manifest-dir", "prefect/staging", "--flow", "refinement",
+         "--flow", "backfill"], capture_output=True, text=True, cwd=work, env=env, timeout=300)
+    assert registered.returncode == 0, registered.stderr + registered.stdout
+    inputs = sorted(p for p in (work / "data").iterdir() if p.suffix == ".csv")
+    for day in (1, 2, 3):
+        build_input_bundle(bundle_dir=work / "dist" / "input-archives", inputs=inputs,
+                           input_root=work / "data", profile_name="generic",
+                           hotpass_version=__version__, day=dt.date(2024, 1, day))
+    workers = tmp_path / "workers"
+    procs.start("hotpass-staging-pool", worker_command("hotpass-staging-pool", limit=4),
+                state_dir=workers, env=env, settle=1.0)
+    try:
+        for command in bash_lines(DOCS / "how-to" / "rehearse-a-backfill.md"):
+            result = subprocess.run(["bash", "-c", f"set -o pipefail; {command.text}"],
+                                    capture_output=True, text=True, cwd=work, env=env,
+                                    timeout=900)
+            assert result.returncode == command.expect_exit, (
+                f"{command}\n{result.stdout}\n{result.stderr}")
+            assert "Traceback" not in result.stderr, command
+    finally:
+        procs.stop("hotpass-staging-pool", state_dir=workers, timeout=5)
+    [bundle] = (work / "dist" / "staging" / "backfill").glob("2*")
+    assert problems(bundle) == []
+    summary = json.loads((bundle / "summary.json").read_text())
+    assert summary["verdict"] == "pass" and summary["states"] == {"Completed": 3, "skipped": 1}
+    assert 1 <= summary["observed_concurrency"] <= 2
+    manual = work / "dist" / "staging" / "backfill" / "manual"
+    assert json.loads((manual / "deployment.json").read_text())["name"] == "hotpass-backfill"
+    assert json.loads((manual / "concurrency-limit.json").read_text())["limit"] == 2
