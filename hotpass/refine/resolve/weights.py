@@ -2,13 +2,16 @@
 
 Contract: ``estimate(features, compared, sample_levels(features, left, right,
 thresholds, seed))`` returns a ``Model`` whose ``u``, ``m`` and prior all describe one
-population, *random row pairs* (as Splink's): ``u`` counts the unrelated pairs at each
-level - candidate pairs (every pair sharing a blocking key, where nearly all agreeing
-names, ids and addresses lie) with EM's weight of being unrelated, the other pairs from
-a random sample scaled up, exact levels of the term fields from the value counts; ``m``
-and the share of *candidate* pairs that match come from expectation-maximisation over
-the candidate pairs' comparison patterns with ``u`` fixed (twice: ``u`` is re-counted
-without EM's matches); the prior is that share times the candidate pairs over all pairs.
+population, *random row pairs* (as Splink's). ``u`` counts all pairs at each level - the
+candidate pairs (every pair sharing a blocking key) whole, the other pairs from a random
+sample scaled up, exact levels of the term fields from the value counts - less the pairs
+the model takes for matches (learned once with them in, then once without; never more
+than ``MATCH_SHARE`` of a level holding ``FLOOR_PAIRS`` or more). ``m`` is learned as
+Splink trains: one EM session per field over the candidate pairs agreeing exactly on it,
+that field left out; each field's m pools the sessions *not* blocked on it, so it is
+never learned from pairs chosen for agreeing on it (a field only one-field sessions see
+takes EM over all candidate pairs). The prior is the share of candidate pairs that match
+(EM with m and u fixed) times the candidate pairs over all pairs.
 ``score(model, features, left, right, compared)`` returns the match weight (log2 odds)
 of every pair.
 
@@ -28,7 +31,9 @@ entity is what its score decides). ``average``: the sum of holders squared over 
 the holders of a random holder's value (as a term frequency averages), the same way.
 
 Pitfalls: every estimate is smoothed towards ``PRIOR_M``/``PRIOR_U`` with a few pseudo
-pairs, so a ten-row input still gets sensible weights instead of 0/0. EM runs on the
+pairs, so a ten-row input still gets sensible weights instead of 0/0. A session whose
+pairs have one other field only is skipped: with u fixed, one field's mixture cannot tell
+m from the session's share of matches. EM runs on the
 distinct comparison patterns (hundreds), not on the pairs (millions). The prior assumes
 blocking keeps nearly all matches (it does: each field is a key). A node of the
 union-find is a (row, slot holding the value), so a row holding two phones never joins
@@ -99,16 +104,17 @@ def estimate(features: Features, compared, sample) -> Model:
     patterns, counts = _patterns(compared.levels)
     pairs = _level_counts(features, patterns, counts, *sample)
     matched = {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
-    iterations = 0
+    iterations, pooled = 0, frozenset(FIELDS)
     # u over all pairs counts the matches too; once m and the share of candidate pairs that
     # match are known, the pairs the model takes for matches come off each level and both
     # are learned again. Once only: a u taken from its own model's verdicts feeds on itself
     for _ in range(2):
-        u = {f: _smoothed(_unrelated(pairs[f], matched[f]), PRIOR_U[f]) for f in FIELDS}
-        m, more = _m_by_sessions(patterns, counts, u)
-        candidate_prior, resp, most = _candidate_share(patterns, counts, m, u)
+        u = {f: _smoothed(_unrelated(pairs[f], matched[f], f not in pooled), PRIOR_U[f])
+             for f in FIELDS}
+        m, more, pooled = _m_by_sessions(patterns, counts, u)
+        candidate_prior, most = _candidate_share(patterns, counts, m, u)
         iterations += more + most
-        matched = _level_sums(patterns, counts * resp)
+        matched = _matched(patterns, counts, candidate_prior, m, u, pairs)
     # the share of *candidate* pairs that match, over all pairs (blocking keeps them)
     prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
     return Model(m, u, prior, candidate_prior, len(compared.levels), iterations)
@@ -257,12 +263,37 @@ def _level_counts(features: Features, patterns, counts, sampled, rate) -> dict:
     return found
 
 
-def _unrelated(pairs: np.ndarray, matches) -> np.ndarray:
-    """Pairs per level less the expected matches, at least ``1 - MATCH_SHARE`` of them
-    where a level holds ``FLOOR_PAIRS`` or more: the model's own estimate must not empty a
-    well-filled level of unrelated pairs (a u of ~0 makes one agreement outweigh every
-    disagreement). In a small file the prior u (smoothing) keeps a level apart instead."""
-    floor = np.where(pairs >= FLOOR_PAIRS, pairs * (1 - MATCH_SHARE), 0.0)
+def _matched(patterns, counts, share: float, m: dict, u: dict, pairs: dict) -> dict:
+    """Per field, the pairs at each level the model takes for matches. On a level holding
+    ``FLOOR_PAIRS`` or more, each pair is judged *without* that field's own evidence (the
+    candidate share's prior odds and the other fields' weights): a responsibility that
+    counted the field's agreement would claim its unrelated pairs too (people sharing a
+    whole name, judged by the name) and shrink its u towards nothing. A level with fewer
+    pairs (a small file) takes the full responsibilities: there the prior u keeps it apart."""
+    if patterns.shape[0] == 0:
+        return {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
+    odds = np.log(share / (1 - share)) + _log_ratio(patterns, m, u)
+    full = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+    found = {}
+    for i, field in enumerate(FIELDS):
+        column = patterns[:, i]
+        own = np.r_[np.log(m[field] / u[field]), 0.0][column]
+        alone = 1.0 / (1.0 + np.exp(-np.clip(odds - own, -700, 700)))
+        rich = np.r_[pairs[field] >= FLOOR_PAIRS, False][column]
+        weight = counts * np.where(rich, alone, full)
+        found[field] = np.bincount(column[column >= 0], weights=weight[column >= 0],
+                                   minlength=len(LEVELS[field]))
+    return found
+
+
+def _unrelated(pairs: np.ndarray, matches, unpooled: bool) -> np.ndarray:
+    """Pairs per level less the pairs the model takes for matches. For a field whose m no
+    session pooled (``unpooled``: learned by EM over all candidates, where the field's own
+    agreement picks the matches), at least ``1 - MATCH_SHARE`` of a level holding
+    ``FLOOR_PAIRS`` or more stays: that estimate must not empty a level of unrelated pairs
+    (a u of ~0 makes one agreement outweigh every disagreement). In a small file the prior
+    u (smoothing) keeps a level apart instead."""
+    floor = np.where(unpooled & (pairs >= FLOOR_PAIRS), pairs * (1 - MATCH_SHARE), 0.0)
     return np.maximum(pairs - matches, floor)
 
 
@@ -293,7 +324,8 @@ def _smoothed(counts: np.ndarray, prior) -> np.ndarray:
 
 
 def _m_by_sessions(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray]):
-    """(m, EM iterations): as Splink trains, one EM session per field on the candidate
+    """(m, EM iterations, the fields the sessions pooled): as Splink trains, one EM
+    session per field on the candidate
     pairs that agree exactly on it, that field left out of the session's likelihood; each
     field's m is pooled from the sessions *not* blocked on it (their expected match counts
     summed), so a field's m never comes from pairs chosen for agreeing on it. A field no
@@ -316,7 +348,8 @@ def _m_by_sessions(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.nda
             if j != i:
                 sums[other] += np.bincount(column[column >= 0], weights=weight[column >= 0],
                                            minlength=len(LEVELS[other]))
-    unseen = [f for f in FIELDS if not sums[f].any()]
+    pooled = frozenset(f for f in FIELDS if sums[f].any())
+    unseen = [f for f in FIELDS if f not in pooled]
     if unseen and len(patterns):
         resp, more = _em(patterns, counts, u)
         iterations += more
@@ -325,15 +358,15 @@ def _m_by_sessions(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.nda
             if field in unseen:
                 sums[field] = np.bincount(column[column >= 0], weights=(counts * resp)[column >= 0],
                                           minlength=len(LEVELS[field]))
-    return {f: _m_share(f, sums[f]) for f in FIELDS}, iterations
+    return {f: _m_share(f, sums[f]) for f in FIELDS}, iterations, pooled
 
 
 def _candidate_share(patterns, counts, m, u, max_iterations: int = 200):
-    """(share of candidate pairs that match, responsibility per pattern, iterations): EM
-    over the candidate pairs with m and u fixed, the share its only parameter."""
-    share, iterations, resp = 0.1, 0, np.zeros(len(patterns))
+    """(share of candidate pairs that match, iterations): EM over the candidate pairs with
+    m and u fixed, the share its only parameter."""
+    share, iterations = 0.1, 0
     if patterns.shape[0] == 0:
-        return 1e-3, resp, 0
+        return 1e-3, 0
     odds = _log_ratio(patterns, m, u)
     for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported
         resp = 1.0 / (1.0 + np.exp(-np.clip(np.log(share / (1 - share)) + odds, -700, 700)))
@@ -341,17 +374,7 @@ def _candidate_share(patterns, counts, m, u, max_iterations: int = 200):
         if abs(new - share) < 1e-7:
             break
         share = new
-    return share, resp, iterations
-
-
-def _level_sums(patterns: np.ndarray, weight: np.ndarray) -> dict[str, np.ndarray]:
-    """Per field, ``weight`` summed over the patterns at each level (missing left out)."""
-    sums = {}
-    for i, field in enumerate(FIELDS):
-        column = patterns[:, i] if len(patterns) else np.zeros(0, dtype=np.int8)
-        sums[field] = np.bincount(column[column >= 0], weights=weight[column >= 0],
-                                  minlength=len(LEVELS[field]))
-    return sums
+    return share, iterations
 
 
 def _log_ratio(patterns: np.ndarray, m, u) -> np.ndarray:
