@@ -69,6 +69,11 @@ PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh
 # (tuned on FEBRL 3, where 93 % of the pairs agreeing on a whole name are one person)
 MATCH_SHARE = 0.9
 FLOOR_PAIRS = 100.0
+# Fields unrelated entities share by nature (people and organisations share whole names,
+# neighbours an address): their u's matches are judged without their own evidence.
+# Identifiers (phones, e-mails, domains, ids) are one entity's by design: the unrelated
+# holders of one value (a group switchboard) are the term frequencies' work.
+DESCRIPTIVE = ("name", "address")
 RANDOM_PAIRS = 100_000
 SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
@@ -279,7 +284,7 @@ def _matched(patterns, counts, share: float, m: dict, u: dict, pairs: dict) -> d
         column = patterns[:, i]
         own = np.r_[np.log(m[field] / u[field]), 0.0][column]
         alone = 1.0 / (1.0 + np.exp(-np.clip(odds - own, -700, 700)))
-        rich = np.r_[pairs[field] >= FLOOR_PAIRS, False][column]
+        rich = np.r_[(pairs[field] >= FLOOR_PAIRS) & (field in DESCRIPTIVE), False][column]
         weight = counts * np.where(rich, alone, full)
         found[field] = np.bincount(column[column >= 0], weights=weight[column >= 0],
                                    minlength=len(LEVELS[field]))
