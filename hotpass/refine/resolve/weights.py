@@ -69,11 +69,6 @@ PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh
 # (tuned on FEBRL 3, where 93 % of the pairs agreeing on a whole name are one person)
 MATCH_SHARE = 0.9
 FLOOR_PAIRS = 100.0
-# Fields unrelated entities share by nature (people and organisations share whole names,
-# neighbours an address): their u's matches are judged without their own evidence.
-# Identifiers (phones, e-mails, domains, ids) are one entity's by design: the unrelated
-# holders of one value (a group switchboard) are the term frequencies' work.
-DESCRIPTIVE = ("name", "address")
 RANDOM_PAIRS = 100_000
 SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
@@ -119,7 +114,7 @@ def estimate(features: Features, compared, sample) -> Model:
         m, more, pooled = _m_by_sessions(patterns, counts, u)
         candidate_prior, most = _candidate_share(patterns, counts, m, u)
         iterations += more + most
-        matched = _matched(patterns, counts, candidate_prior, m, u, pairs)
+        matched = _matched(patterns, counts, candidate_prior, m, u)
     # the share of *candidate* pairs that match, over all pairs (blocking keeps them)
     prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
     return Model(m, u, prior, candidate_prior, len(compared.levels), iterations)
@@ -268,24 +263,16 @@ def _level_counts(features: Features, patterns, counts, sampled, rate) -> dict:
     return found
 
 
-def _matched(patterns, counts, share: float, m: dict, u: dict, pairs: dict) -> dict:
-    """Per field, the pairs at each level the model takes for matches. On a level holding
-    ``FLOOR_PAIRS`` or more, each pair is judged *without* that field's own evidence (the
-    candidate share's prior odds and the other fields' weights): a responsibility that
-    counted the field's agreement would claim its unrelated pairs too (people sharing a
-    whole name, judged by the name) and shrink its u towards nothing. A level with fewer
-    pairs (a small file) takes the full responsibilities: there the prior u keeps it apart."""
+def _matched(patterns, counts, share: float, m: dict, u: dict) -> dict[str, np.ndarray]:
+    """Per field, the candidate pairs at each level the model takes for matches (their
+    responsibilities summed)."""
     if patterns.shape[0] == 0:
         return {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
     odds = np.log(share / (1 - share)) + _log_ratio(patterns, m, u)
-    full = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+    weight = counts / (1.0 + np.exp(-np.clip(odds, -700, 700)))
     found = {}
     for i, field in enumerate(FIELDS):
         column = patterns[:, i]
-        own = np.r_[np.log(m[field] / u[field]), 0.0][column]
-        alone = 1.0 / (1.0 + np.exp(-np.clip(odds - own, -700, 700)))
-        rich = np.r_[(pairs[field] >= FLOOR_PAIRS) & (field in DESCRIPTIVE), False][column]
-        weight = counts * np.where(rich, alone, full)
         found[field] = np.bincount(column[column >= 0], weights=weight[column >= 0],
                                    minlength=len(LEVELS[field]))
     return found
