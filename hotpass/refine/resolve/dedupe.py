@@ -65,7 +65,8 @@ def resolve(frame, profile: Profile, seed: int = 0, decisions: list | None = Non
     chosen = np.flatnonzero(accepted)
     evidence = explain.by_cluster(chosen, labels[left[chosen]])
     labels, evidence = honour.finish(labels, evidence)
-    below = np.flatnonzero(weight < threshold)
+    # under the threshold and in different records (other links may join a pair's rows)
+    below = np.flatnonzero((weight < threshold) & (labels[left] != labels[right]))
     near = {"merged": explain.pairs(_first(chosen, weight[chosen]), names=True),
             "not_merged": explain.pairs(_first(below, -weight[below]), names=True)}
     near = with_records(frame, near)
