@@ -132,17 +132,18 @@ def test_group_companies_sharing_a_switchboard_stay_apart_at_any_size(tmp_path, 
 def test_febrl3_as_a_contact_file_through_hotpass_refine_beside_splink(tmp_path):
     """FEBRL 3 written as the file a user sends (Company Name, Street Address, Region,
     Telephone), run through the `hotpass refine` CLI as a child process, Splink given the
-    same columns. What is asserted is what holds today: the resolution itself keeps
-    precision >= 0.99 on the records refine prepares (calibrated bands), the front door
-    covers every row and both systems are scored."""
+    same columns. Precision >= 0.99 through the front door (before: 0.97, a differing phone
+    said almost nothing and two records of one name shared an id); the recall is
+    asserted at what holds today, below Splink's (0.91 vs 0.95: see the README)."""
     from hotpass.bench.frontdoor import run_public_benchmark
 
     result = run_public_benchmark(("febrl3",), ("phone",), out_dir=tmp_path)
     row = result["rows"][0]
     hot, splink = row["hotpass"], row["splink"]
     assert hot["ok"] and splink["ok"], row
-    assert hot["coverage"] == 1.0 and row["records"] == 5000
-    assert hot["recall"] >= 0.8 and splink["precision"] >= 0.99
+    assert hot["coverage"] >= 0.999 and row["records"] == 5000  # a nameless row may be reported
+    assert hot["precision"] >= 0.99 and hot["recall"] >= 0.85
+    assert splink["precision"] >= 0.99 and splink["recall"] > 0.9
     bands = {(b["low"], b["high"]): b for b in row["calibration"]}
     sure = bands[(0.999, 1.0)]
     assert sure["pairs"] > 4000 and sure["observed"] >= 0.99  # calibrated where it merges
