@@ -50,3 +50,21 @@ def test_row_counts_and_run_id_are_read_from_prefect_output():
     assert observe.row_counts("no counts") is None
     log = "Created flow run 'x'.\n└── UUID: 1e28d891-40be-48c1-9a21-25052cf3a479\n"
     assert observe.flow_run_id(log) == "1e28d891-40be-48c1-9a21-25052cf3a479"
+
+
+def test_the_rehearsal_fails_when_more_windows_ran_at_once_than_the_limit(tmp_path):
+    from hotpass.rehearse.backfill import Options, Rehearsal
+
+    rehearsal = Rehearsal(Options(since="2024-01-01", until="2024-01-03", out_dir=tmp_path),
+                          bundle=None)
+    rehearsal.desired = {"concurrency_limit": 2}
+    rehearsal.run_id, rehearsal.run = "r", {"state": {"name": "Completed"}}
+    rehearsal.children = [run(f"backfill-2024010{n}", "2024-01-01T00:00:00Z",
+                              "2024-01-01T00:00:10Z") for n in (1, 2, 3)]
+    assert rehearsal.verify([], None) == ["observed concurrency 3 exceeds the limit 2"]
+    rehearsal.children[2] = run("backfill-20240103", "2024-01-01T00:00:10Z",
+                                "2024-01-01T00:00:20Z")
+    assert rehearsal.verify([], None) == []
+    rehearsal.children = [run("backfill-20240101", None, None, "Scheduled")]
+    assert [p.split(" (")[0] for p in rehearsal.verify([], None)] == [
+        "no window actually ran between 2024-01-01 and 2024-01-03"]
