@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,3 +88,43 @@ def test_the_offline_rehearsal_runbook_runs_as_written(checkout):
     assert bundles[0].name in outputs[2] and ": ok (rehearse.offline" in outputs[3]
     assert (checkout / "dist" / "offline" / f"{bundles[0].name}.tar.gz").is_file()
     assert len(verify(bundles[0])["children"]) == 2
+
+
+READ_ONLY = re.compile(r"^(?:[A-Z_]+=\S+ )*(?:hotpass|invoke) .*(?:--dry-run|\bstatus\b|"
+                       r"\bshow\b|\blist\b|--help)")
+
+
+PORT_TAKEN = "is in use by a program stack.up did not start; pass --"
+
+
+def dry_lines() -> list:
+    return [command for page in sorted((DOCS / "how-to").glob("*.md"))
+            for command in bash_lines(page) if READ_ONLY.match(command.text)]
+
+
+def test_the_dry_run_and_status_lines_are_found():
+    found = {command.text for command in dry_lines()}
+    assert "invoke stack.up --dry-run" in found and "hotpass net status --json" in found
+    assert len(found) >= 15
+
+
+def test_every_dry_run_and_status_line_of_the_how_tos_exits_as_documented(checkout):
+    """Every how-to line that only reads or plans (`--dry-run`, status, show, list), as
+    written, in a scratch checkout with nothing running: it exits as the page says."""
+    env = {**base_env(checkout), "HOTPASS_STATE_DIR": str(checkout / "dist" / "state")}
+    # the pages' first step: the refined set the later lines read (enrich --dry-run)
+    first = subprocess.run(["hotpass", "refine", "--input-dir", "data", "--output-path",
+                            "dist/refined.xlsx"], capture_output=True, text=True,
+                           cwd=checkout, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    failures = []
+    for command in dry_lines():
+        result = subprocess.run(["bash", "-c", f"set -o pipefail; {command.text}"],
+                                capture_output=True, text=True, cwd=checkout, env=env,
+                                timeout=300)
+        if PORT_TAKEN in result.stderr:  # the documented refusal on a shared machine
+            continue
+        if result.returncode != command.expect_exit or "Traceback" in result.stderr:
+            failures.append(f"{command}: exit {result.returncode}: "
+                            f"{(result.stderr or result.stdout).strip()[-300:]}")
+    assert not failures, "\n".join(failures)
