@@ -43,64 +43,23 @@ import datetime as dt
 import json
 import shutil
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
-from hotpass.paths import MANIFEST_DIR
 from hotpass.procedure import Change, Evidence, Procedure
 from hotpass.rehearse import observe, probes
+from hotpass.rehearse.options import DEFAULT_OUT, Options, check
+
+__all__ = ["DEFAULT_OUT", "Options", "Rehearsal", "check", "rehearse"]
 
 PROCEDURE = "rehearse.backfill"  # the bundle; the procedure's own record is its child
-DEFAULT_OUT = Path("dist/staging/backfill")
 NOT_STARTED = {"SCHEDULED", "PENDING", "LATE", "AWAITINGRETRY", "PAUSED"}
-MAX_WINDOWS = 62
-
-
-@dataclass
-class Options:
-    manifest_dir: Path = MANIFEST_DIR / "staging"
-    deployment: str = ""  # FLOW/NAME; default: the backfill manifest's
-    since: str = "2024-01-01"
-    until: str = "2024-01-07"
-    pool: str = ""  # default: the manifest's work pool
-    timeout: float = 600.0
-    with_sample_inputs: bool = False
-    out_dir: Path = DEFAULT_OUT
-    manifest_id: str = "backfill"
-
-
-def _date(flag: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise HotpassError(f"rehearse.backfill: {flag} {text!r} is not a date like "
-                           "2024-01-01") from None
 
 
 def _hotpass() -> list[str]:
     found = shutil.which("hotpass")
     return [found] if found else [sys.executable, "-m", "hotpass.cli"]
-
-
-def check(o: Options) -> tuple[dt.date, dt.date]:
-    """The arguments, checked before anything runs; returns the window's first and last day."""
-    since, until = _date("--since", o.since), _date("--until", o.until)
-    if until < since:
-        raise HotpassError(f"rehearse.backfill: --until {o.until} is before --since {o.since}")
-    if (until - since).days >= MAX_WINDOWS:
-        raise HotpassError(f"rehearse.backfill: --since..--until spans more than "
-                           f"{MAX_WINDOWS} days; rehearse a bounded range")
-    if not o.timeout > 0:
-        raise HotpassError(f"rehearse.backfill: --timeout {o.timeout}: give seconds > 0")
-    if o.deployment and o.deployment.count("/") != 1:
-        raise HotpassError(f"rehearse.backfill: --deployment {o.deployment!r}: give "
-                           "FLOW/NAME, e.g. hotpass-backfill/hotpass-backfill")
-    if not Path(o.manifest_dir).is_dir():
-        raise HotpassError(f"rehearse.backfill: --manifest-dir {o.manifest_dir}: no such "
-                           "directory")
-    return since, until
 
 
 class Rehearsal(Procedure):
