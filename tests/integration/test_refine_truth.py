@@ -126,6 +126,10 @@ def test_a_row_counter_joined_to_company_ids_is_rejected_and_reported(linked_run
     assert link["status"] == "rejected" and link["share_matched"] > 0.8
     assert link["pairs_compared"] == 6 and link["pairs_agreeing"] == 0 and link["score"] == 0
     assert "disagree" in link["reason"]
+    markdown = (linked_run[2].parent / "quality-report.md").read_text()
+    shown = next(line for line in markdown.splitlines() if "Approved AMOs" in line
+                 and "Company list" in line and "rejected" in line)
+    assert "the linked rows disagree" in shown
     amo = refined.set_index("organization_name").loc["Air Maintenance Services (Pty) Ltd"]
     assert pd.isna(amo["website"]) and pd.isna(amo["category"])  # not the insurer's
 

@@ -294,11 +294,14 @@ def _mapping_evidence(report: dict[str, Any]) -> list[str]:
     links = report.get("links", [])
     lines += ["", "## Linked sheets", ""]
     if links:
-        lines += _table(["Child", "Parent", "By", "How", "Matched", "Unmatched rows"], [
+        lines += _table(["Child", "Parent", "By", "How", "Status", "Score", "Matched",
+                         "Unmatched rows or why rejected"], [
             [f"{link['child_file']} / {link['child_sheet']}",
              f"{link['parent_file']} / {link['parent_sheet']}", link["by"], link["how"],
+             link.get("status", "accepted"), f"{link.get('score', 1.0):.2f}",
              f"{link['share_matched']:.0%}",
-             ", ".join(str(r) for r in link["unmatched_rows"]) or "none"] for link in links])
+             link.get("reason") or ", ".join(str(r) for r in link["unmatched_rows"]) or "none"]
+            for link in links])
     else:
         lines.append("None.")
     return [*lines, ""]
