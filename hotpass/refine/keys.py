@@ -38,5 +38,5 @@ def member_fingerprints(values, clusters):
     fields, provenance not included): it moves only when a row of the cluster changes."""
     import pandas as pd
 
-    hashed = pd.util.hash_pandas_object(values.astype("string"), index=False)
+    hashed = pd.util.hash_pandas_object(values, index=False)  # text, numbers, None alike
     return hashed.groupby(np.asarray(clusters), sort=False).min().astype("uint64")

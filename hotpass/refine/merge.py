@@ -150,7 +150,8 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
     refined["organization_id"] = record_ids(
-        keys, member_fingerprints(work[fields], work[CLUSTER]).reindex(refined.index),
+        keys, member_fingerprints(work[[f for f in fields if _evidence(profile, f)]],
+                                  work[CLUSTER]).reindex(refined.index),
         [tuple(map(str, rows.iloc[r])) for r in primary_rank.reindex(refined.index)])
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
@@ -170,6 +171,12 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     refined = refined.where(refined.notna(), None)
     refined["source_count"] = refined["source_count"].astype("int64")
     return Merged(refined, provenance, rows, merged_primary, field_rank, conflicts)
+
+
+def _evidence(profile: Profile, field: str) -> bool:
+    """Fields that tell organisations apart (the de-duplication's evidence)."""
+    return profile.fields[field].kind in ("name", "email", "phone", "website",
+                                          "identifier") or "address" in field
 
 
 def _one_name_per_person(work, profile: Profile) -> None:

@@ -145,30 +145,51 @@ ROLE_MAILBOXES = frozenset({"info", "admin", "office", "sales", "accounts", "rec
 
 def same_people(clusters, names, emails) -> dict[tuple[object, str], str]:
     """(cluster, name) -> the fuller name of the same person, for names to rewrite."""
+    import numpy as np
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    rows = pd.DataFrame({"c": clusters, "n": names, "e": emails}).dropna()
-    rows = rows.assign(e=rows["e"].str.lower()).drop_duplicates()
-    local, _, domain = rows["e"].str.partition("@").T.to_numpy()
-    rows = rows.assign(local=local, d=domain)
-    candidates = []
-    for key in ("e", "d"):
-        many = rows.groupby(["c", key])["n"].transform("nunique") > 1
-        candidates.append(rows[many])
-    candidates = pd.concat(candidates).drop_duplicates()
+    clusters, names, emails = (np.asarray(v, dtype=object) for v in (clusters, names, emails))
+    keep = pd.notna(names) & pd.notna(emails)
+    cluster = pd.factorize(clusters[keep])[0].astype(np.int64)
+    name = pd.factorize(names[keep])[0].astype(np.int64)
+    email = pa.array(emails[keep], pa.string())
+    email = pc.utf8_lower(email)
+    domain = pc.list_element(pc.split_pattern(email, "@", max_splits=1), 1)
+    near = np.zeros(cluster.size, dtype=bool)  # rows whose cluster and e-mail (or domain)
+    for key in (email, domain):  # hold two or more names
+        code = pd.factorize(key.to_numpy(zero_copy_only=False))[0].astype(np.int64)
+        near |= _several(cluster * (code.max() + 2) + code + 1, name)
+    rows = pd.DataFrame({"c": clusters[keep][near], "n": names[keep][near],
+                         "e": email.to_numpy(zero_copy_only=False)[near],
+                         "d": domain.to_numpy(zero_copy_only=False)[near]}).drop_duplicates()
+    rows["local"] = rows["e"].str.split("@", n=1).str[0]
     fuller: dict[tuple[object, str], str] = {}
-    for cluster, group in candidates.groupby("c", sort=False):
+    for cluster_label, group in rows.groupby("c", sort=False):
         people = list(group.itertuples(index=False))
         for i, a in enumerate(people):
             for b in people[i + 1:]:
                 if a.n != b.n and _one_person(a, b):
-                    keep = max(_resolved(fuller, cluster, a.n), _resolved(fuller, cluster, b.n),
-                               key=lambda n: (len(n.split()), len(n), n))
-                    for name in (a.n, b.n, _resolved(fuller, cluster, a.n),
-                                 _resolved(fuller, cluster, b.n)):
-                        if name != keep:
-                            fuller[(cluster, name)] = keep
+                    ends = (_resolved(fuller, cluster_label, a.n),
+                            _resolved(fuller, cluster_label, b.n))
+                    keep_name = max(ends, key=lambda n: (len(n.split()), len(n), n))
+                    for other in (a.n, b.n, *ends):
+                        if other != keep_name:
+                            fuller[(cluster_label, other)] = keep_name
     return {k: _resolved(fuller, k[0], v) for k, v in fuller.items()}
+
+
+def _several(group, name):
+    """Per row: does its ``group`` (int codes) hold two or more distinct ``name`` codes?"""
+    import numpy as np
+
+    from hotpass.refine.resolve.textcodes import distinct
+
+    width = name.max() + 1 if name.size else 1
+    owners = distinct(group * width + name) // width  # sorted: one entry per (group, name)
+    repeated = owners[1:][owners[1:] == owners[:-1]]
+    return np.isin(group, repeated)
 
 
 def _one_person(a, b) -> bool:
