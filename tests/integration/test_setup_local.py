@@ -5,7 +5,9 @@ everything."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import subprocess
 import sys
 
@@ -19,6 +21,7 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
     from dotenv import dotenv_values
 
     from hotpass.infra import stack
+    from hotpass.infra.net.state import port_free
     from hotpass.procedure import run
 
     state, home = tmp_path / "state", tmp_path / "prefect-home"
@@ -36,12 +39,22 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
         assert "3. stack       to do      the stack is down" in dry.stdout
         assert not (tmp_path / ".env.local").exists()
 
-        first = setup()
+        with contextlib.ExitStack() as held:  # a program accepting on 4200: setup says so
+            with contextlib.suppress(OSError):
+                holder = held.enter_context(socket.socket())
+                holder.bind(("127.0.0.1", 4200))
+                holder.listen()
+            busy = not port_free(4200)
+            first = setup()
         assert first.returncode == 0, first.stdout + first.stderr
         for line in ("stack done", "ctx done", "env done"):
             assert line in first.stdout, first.stdout
         running = stack.status(state / "stack")["env"]
         url = running["PREFECT_API_URL"]
+        if busy:
+            port = url.split(":")[2].split("/")[0]
+            assert f"127.0.0.1:4200 is in use by another program, so Prefect runs on {port}" \
+                in first.stdout, first.stdout
         values = dotenv_values(tmp_path / ".env.local")
         assert values["PREFECT_API_URL"] == url
         assert values["HOTPASS_S3_ENDPOINT"] == running["HOTPASS_S3_ENDPOINT"]
