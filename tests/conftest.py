@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 # Procedures append to Next_Steps_Log.md in the working directory; tests (and the CLI and
 # task subprocesses they start, which inherit this) keep the checkout's log untouched.
 os.environ.setdefault("HOTPASS_NEXT_STEPS_LOG",

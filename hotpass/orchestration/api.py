@@ -1,8 +1,9 @@
 """Prefect API access for every Hotpass command: the URL, reachability, a sync client,
 and the global concurrency limits deploy and backfill share.
 
-Contract: ``api_url()`` is ``PREFECT_API_URL`` as Prefect itself resolves it (the
-environment, then the active Prefect profile, ``.env`` / ``prefect.toml``), or ``None``.
+Contract: ``api_url()`` is the one place ``PREFECT_API_URL`` is resolved, as Prefect
+itself resolves it (the environment, then the active Prefect profile, ``.env`` /
+``prefect.toml``), or ``None``; the environment is read first without importing Prefect.
 ``unreachable(url)`` probes ``<url>/health`` and returns why it did not answer (``None``
 when it did); it costs at most ``PROBE_TIMEOUT_S``. ``client(what)`` yields a sync client
 after that probe and turns an unreachable server into one ``HotpassError``
@@ -18,6 +19,7 @@ credentials in the URL never reach the terminal.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +32,9 @@ NOT_A_URL = ("not a valid URL; a '/', '@', ':' or '#' in a user name or password
 
 
 def api_url() -> str | None:
+    url = os.environ.get("PREFECT_API_URL", "").strip()
+    if url:  # Prefect's own order puts the environment first; no import needed for it
+        return url
     from prefect.settings import PREFECT_API_URL
 
     return (PREFECT_API_URL.value() or "").strip() or None

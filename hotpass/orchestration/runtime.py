@@ -20,24 +20,14 @@ offline). ``hotpass refine`` and unit tests never come here.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from hotpass.errors import HotpassError
+from hotpass.orchestration.api import api_url
 
 
 def prefect_runtime_enabled(flag: bool | None, api_url: str | None) -> bool:
     return bool(api_url) if flag is None else flag
-
-
-def configured_api_url() -> str | None:
-    """``PREFECT_API_URL`` from the environment, else from Prefect's own settings."""
-    url = os.environ.get("PREFECT_API_URL", "").strip()
-    if url:
-        return url
-    from hotpass.orchestration.api import api_url
-
-    return api_url()
 
 
 def orchestrate(options: Any, *, incremental: bool = False,
@@ -47,7 +37,7 @@ def orchestrate(options: Any, *, incremental: bool = False,
     from hotpass.settings import load as load_settings
 
     flag = load_settings().enable_prefect_runtime
-    url = None if flag is False else configured_api_url()
+    url = None if flag is False else api_url()
     runtime = prefect_runtime_enabled(flag, url)
     if dask_address and task_runner != "dask":
         raise HotpassError("--dask-address: only with --task-runner dask")

@@ -21,7 +21,7 @@ import pytest
 from tests import sshd
 
 pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not sshd.available(), reason="openssh-server not installed")]
+              pytest.mark.skipif(not sshd.available(), reason=sshd.MISSING)]
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.programs import require
+
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED_TASKS = {"refine", "test", "lint", "deps.sync", "data.sample", "bench.refine",
                   "evidence.verify", "evidence.export", "evidence.list", "incident.capture",
@@ -177,6 +179,7 @@ def test_uv_sync_extras_script_reads_extras_from_pyproject():
 
 
 def test_makefile_targets_call_invoke():
+    require("make")
     for target, expected in [("sync", "invoke deps.sync"), ("qa", "invoke qa"),
                              ("test", "invoke test"), ("refine", "invoke refine")]:
         result = run("make", "-n", target)

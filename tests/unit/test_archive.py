@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import zipfile
 
@@ -12,6 +11,7 @@ import pytest
 
 from hotpass.errors import HotpassError
 from hotpass.refine.output.archive import build_archive
+from tests.programs import require
 
 
 @pytest.fixture
@@ -74,8 +74,8 @@ def test_archive_members_are_sorted_deflated_and_listed_in_the_manifest(run):
     assert not [p for p in path.parent.iterdir() if p.name != "refined.zip"]
 
 
-@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="needs coreutils sha256sum")
 def test_sha256sums_verifies_with_sha256sum_and_catches_tampering(run, tmp_path):
+    require("sha256sum")
     with zipfile.ZipFile(archive(run)) as bundle:
         bundle.extractall(tmp_path / "unzipped")
     unzipped = tmp_path / "unzipped"
