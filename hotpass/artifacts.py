@@ -51,9 +51,9 @@ def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
 
 def _stored_credentials() -> tuple[str, str] | None:
     """The key pair from the credentials store (``hotpass credentials``), when both are set."""
-    from hotpass.infra import credentials
+    from hotpass import credential_store
 
-    store = credentials.load()
+    store = credential_store.load()
     pair = (store.get("AWS_ACCESS_KEY_ID"), store.get("AWS_SECRET_ACCESS_KEY"))
     return pair if all(pair) else None
 

@@ -19,6 +19,9 @@ Contract:
   credentials); the task's ``--dry-run`` is passed on as the command's ``--dry-run``.
 - ``procedure(c, proc, dry_run=...)`` runs a ``hotpass.procedure.Procedure``, prints its
   plan (``target: action (would|done)``) and where the evidence went.
+- ``settings()`` is the tasks' ``HotpassSettings``, loaded once per process (the task
+  front door's one ``settings.load()``); pass it to library calls. ``echo(line)`` prints
+  one line through ``hotpass.redact``.
 
 Pitfalls: Invoke's ``--dry`` only skips ``c.run``; a task that writes from Python must
 check ``is_dry`` itself (``procedure`` does). Secrets go in ``env``, never in the
@@ -27,6 +30,7 @@ command string: the echo and the evidence show the command (redacted).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from typing import Any
@@ -84,6 +88,19 @@ def task(*args: Any, **kwargs: Any) -> Any:
     if len(args) == 1 and callable(args[0]):
         return decorate(args[0])
     return decorate
+
+
+@functools.cache
+def settings() -> Any:
+    """The ``HotpassSettings`` every task of this process passes down (loaded once)."""
+    from hotpass.settings import load
+
+    return load()
+
+
+def echo(line: str) -> None:
+    """Print one line with credentials redacted."""
+    print(redact(line), flush=True)
 
 
 def is_dry(c: Context, dry_run: bool = False) -> bool:

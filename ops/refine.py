@@ -1,30 +1,43 @@
-"""Refine tasks: the main job as Invoke targets (``invoke refine``)."""
+"""Refine tasks: the main job as Invoke targets (``invoke refine``).
+
+Thin wrapper, as every task: the options go to ``hotpass.refine.run`` (the same library
+call ``hotpass refine`` makes) over the settings the task adapter loaded, so
+``HOTPASS_INPUT_DIR``, ``HOTPASS_OUTPUT_PATH`` and ``HOTPASS_PROFILE`` apply when a flag
+is not given. Under ``--dry-run`` (or Invoke's ``--dry``) it prints what it would refine
+and writes nothing.
+"""
 
 from __future__ import annotations
 
-import shlex
-
-from ops.adapter import run, task
+from ops.adapter import echo, is_dry, settings, task
 
 
 @task(help={
-    "input_dir": "Folder of workbooks to refine (default: the bundled sample data in data/).",
-    "output_path": "Refined workbook to write (default dist/refined.xlsx).",
+    "input_dir": "Folder of workbooks to refine (default: HOTPASS_INPUT_DIR, else the "
+                 "bundled sample data in data/).",
+    "output_path": "Refined workbook to write (default: HOTPASS_OUTPUT_PATH, else "
+                   "dist/refined.xlsx).",
     "profile": "Industry profile name (generic, aviation); default HOTPASS_PROFILE or generic.",
     "since": "Only read files modified on or after this date (YYYY-MM-DD).",
     "partial": "With --since: publish only those files' outputs, even over a full set.",
     "archive": "Also write the zip bundle with manifest.json and SHA256SUMS.",
     "strict": "Fail (exit 2) on any error-severity issue, writing nothing.",
-    "dry_run": "Print the command without running it.",
+    "dry_run": "Print what would be refined; write nothing.",
 })
-def refine(c, input_dir="data", output_path="dist/refined.xlsx", profile="", since="",
-           partial=False, archive=False, strict=False, dry_run=False):
-    """Run `hotpass refine` on a folder (bundled sample data by default)."""
-    words = ["hotpass", "refine", "--input-dir", input_dir, "--output-path", output_path]
-    words += ["--profile", profile] if profile else []
-    words += ["--since", since] if since else []
-    words += ["--partial"] if partial else []
-    words += ["--archive"] if archive else []
-    words += ["--strict"] if strict else []
-    run(c, shlex.join(words), dry_run=dry_run)
+def refine(c, input_dir="", output_path="", profile="", since="", partial=False, archive=False,
+           strict=False, dry_run=False):
+    """Refine a folder of workbooks (bundled sample data by default), as `hotpass refine`."""
+    from hotpass.refine.run import refine_options, run
+    from hotpass.refine.summary import summarise, summary_lines
 
+    config = settings()
+    options = refine_options(input_dir=input_dir or None, output_path=output_path or None,
+                             profile=profile or None, since=since or None, partial=partial,
+                             archive=archive, strict=strict, settings=config)
+    if is_dry(c, dry_run):
+        echo(f"[dry-run] refine {options.input_dir} -> {options.output_path} (profile "
+             f"{options.profile_name}{', archive' if archive else ''}); nothing written")
+        return
+    _, result = run(options, settings=config)
+    for line in summary_lines(summarise(result)):
+        echo(line)

@@ -21,7 +21,8 @@ credentials_group = kit.group("credentials", "Store API keys and passwords priva
 
 
 def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
-    from hotpass.infra.credentials import ChangeCredentials, store_path
+    from hotpass.credential_store import store_path
+    from hotpass.infra.credentials import ChangeCredentials
     from hotpass.procedure import run
 
     outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=kit.echo)
@@ -55,14 +56,14 @@ def set_command(name: str, value: str | None, from_stdin: bool, dry_run: bool) -
 @json_option("Print the list as JSON.")
 def show_command(as_json: bool) -> None:
     """List stored credentials with masked values."""
-    from hotpass.infra import credentials
+    from hotpass import credential_store
 
-    rows = credentials.entries()
+    rows = credential_store.entries()
     if as_json:
-        kit.echo_json({"store": str(credentials.store_path()), "credentials": rows})
+        kit.echo_json({"store": str(credential_store.store_path()), "credentials": rows})
         return
     if not rows:
-        kit.echo(f"no credentials stored ({credentials.store_path()})")
+        kit.echo(f"no credentials stored ({credential_store.store_path()})")
     for row in rows:
         kit.echo(f"{row['name']:<28} {row['value']}  set {row['updated']}")
 
@@ -73,11 +74,11 @@ def show_command(as_json: bool) -> None:
 @dry_run_option("Print what would be removed; change nothing.")
 def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> None:
     """Remove the named credentials (or --all)."""
-    from hotpass.infra import credentials
+    from hotpass import credential_store
 
     if bool(names) == clear_all:
         raise HotpassError("credentials clear: name the credentials to remove, or pass --all")
-    chosen = list(credentials.load()) if clear_all else list(names)
+    chosen = list(credential_store.load()) if clear_all else list(names)
     if not chosen:
         kit.echo("no credentials stored; nothing to clear")
         return

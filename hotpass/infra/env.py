@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hotpass import credential_store as credentials
 from hotpass.errors import HotpassError
 from hotpass.fileio import atomic_write_text
-from hotpass.infra import credentials
 from hotpass.paths import TARGETS
 from hotpass.procedure import Change, Evidence, Procedure
 from hotpass.redact import redact, redact_data

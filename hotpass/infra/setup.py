@@ -71,10 +71,11 @@ def _deps(options: Options) -> Step:
 
 
 def _credentials(options: Options) -> Step:
-    from hotpass.infra import credentials
+    from hotpass import credential_store
+    from hotpass.infra.credentials import ChangeCredentials
 
     def check() -> tuple[bool, str]:
-        stored = credentials.load(options.state_dir)
+        stored = credential_store.load(options.state_dir)
         if options.target == "local":
             return True, f"not needed for local ({len(stored)} stored)"
         return bool(stored), (f"{len(stored)} stored" if stored else "none stored")
@@ -86,7 +87,7 @@ def _credentials(options: Options) -> Step:
         from hotpass.procedure import run
 
         wanted: dict[str, str | None] = dict(options.ask())
-        run(credentials.ChangeCredentials(wanted, options.state_dir))
+        run(ChangeCredentials(wanted, options.state_dir))
         return f"stored {len(wanted)}"
 
     return Step("credentials", check, run)

@@ -6,8 +6,10 @@ context manager that first checks the ``observability`` extra is installed for w
 asked (``require_extra``: telemetry, or lineage configured), then starts telemetry when
 asked, wraps the run in ``lineage_run("refine", ...)`` and yields a
 ``RefineObservation``. The caller names the files it is about to read
-(``observation.reading(paths)``), runs the refine inside it and hands the
-``RefineResult`` to ``observation.completed(result)``; that records the row counts, the
+(``observation.reading(paths)``), runs the refine inside it and, when
+``observation.wanted``, hands a ``RunFacts`` (what the run read, wrote and found; built by
+``hotpass.refine.summary.run_facts``) to ``observation.completed(facts)``; that records
+the row counts, the
 quality issues and the enrichment coverage (0 for refine: enrichment is a separate
 command) and names the lineage inputs (one dataset per file and sheet, with its columns
 and rows) and outputs (xlsx, csv, parquet). A run that raises gets a FAIL event naming
@@ -15,8 +17,8 @@ the input files it was reading, and the error propagates.
 
 Pitfalls: with neither telemetry nor lineage configured this module imports neither
 OpenTelemetry nor OpenLineage and adds no work to the run. This package never imports
-``hotpass.refine`` (refine imports observability, not the other way round): results are
-read by attribute only.
+``hotpass.refine`` (refine imports observability, not the other way round): the run's
+result arrives as the typed ``RunFacts`` below.
 """
 
 from __future__ import annotations
@@ -62,6 +64,28 @@ def require_extra(telemetry: bool) -> None:
                                f"installed (no module {exc.name!r}): {INSTALL}") from None
 
 
+@dataclass(frozen=True)
+class InputSheet:
+    """One sheet (or CSV file) a run read: the lineage input dataset."""
+
+    path: Path
+    sheet: str
+    columns: list[str]
+    rows: int
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a finished run reports to telemetry and lineage."""
+
+    rows_in: int
+    rows_out: int
+    columns: list[str]  # of the refined output
+    issues: list[tuple[str, str]]  # (rule, severity) per quality issue
+    outputs: dict[str, Path]  # kind (xlsx, csv, parquet, ...) -> file
+    inputs: list[InputSheet]
+
+
 @dataclass
 class RefineObservation:
     lineage: LineageRun
@@ -72,30 +96,37 @@ class RefineObservation:
         """The input files the run is about to read (named by a FAIL event)."""
         self.tried = list(paths)
 
-    def completed(self, result) -> None:
-        """Record what the run did; call once, with the ``RefineResult`` (``None``: the
-        run found nothing to do and wrote nothing)."""
-        if result is None:
+    @property
+    def wanted(self) -> bool:
+        """Whether ``completed`` records anything (telemetry on or lineage configured)."""
+        return self.telemetry is not None or self.lineage.enabled
+
+    def completed(self, facts: RunFacts | None) -> None:
+        """Record what the run did; call once (``None``: the run found nothing to do and
+        wrote nothing)."""
+        if facts is None:
             return
         if self.telemetry is not None:
-            self._record_metrics(result)
+            self._record_metrics(facts)
         if self.lineage.enabled:
-            self.lineage.inputs = _input_datasets(result)
+            self.lineage.inputs = [file_dataset(item.path, sheet=item.sheet,
+                                                columns=item.columns, rows=item.rows)
+                                   for item in facts.inputs]
             self.lineage.outputs = [
-                file_dataset(result.outputs[kind], columns=[str(c) for c in result.refined.columns],
-                             rows=len(result.refined), output=True)
-                for kind in OUTPUT_KINDS if kind in result.outputs]
+                file_dataset(facts.outputs[kind], columns=facts.columns, rows=facts.rows_out,
+                             output=True)
+                for kind in OUTPUT_KINDS if kind in facts.outputs]
 
-    def _record_metrics(self, result) -> None:
+    def _record_metrics(self, facts: RunFacts) -> None:
         tel = self.telemetry
-        tel.record_rows("ingest", "in", result.rows_in)
-        tel.record_rows("consolidate", "in", result.rows_in)
-        tel.record_rows("consolidate", "out", len(result.refined))
-        tel.record_rows("export", "out", len(result.refined))
+        tel.record_rows("ingest", "in", facts.rows_in)
+        tel.record_rows("consolidate", "in", facts.rows_in)
+        tel.record_rows("consolidate", "out", facts.rows_out)
+        tel.record_rows("export", "out", facts.rows_out)
         counts: dict[tuple[str, str, str], int] = {}
-        for issue in result.issues:
-            stage = "ingest" if issue.rule.startswith(_INGEST_RULES) else "consolidate"
-            key = (stage, issue.rule, issue.severity)
+        for rule, severity in facts.issues:
+            stage = "ingest" if rule.startswith(_INGEST_RULES) else "consolidate"
+            key = (stage, rule, severity)
             counts[key] = counts.get(key, 0) + 1
         for (stage, rule, severity), count in sorted(counts.items()):
             tel.record_failure(stage, rule, severity, count)
@@ -104,22 +135,6 @@ class RefineObservation:
     def failed(self) -> None:
         if self.lineage.enabled and not self.lineage.inputs:
             self.lineage.inputs = [file_dataset(path) for path in self.tried]
-
-
-def _input_datasets(result) -> list[Any]:
-    root = result.options.input_dir
-    by_label = {}
-    for path in result.inputs:
-        label = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        by_label[label] = path
-    datasets = []
-    for sheet in result.sheets:
-        path = by_label.get(sheet.file, root / sheet.file)
-        columns = [c for c in sheet.mapped_columns if not c.startswith("(")]
-        columns += [c for c in sheet.unmapped_columns if c not in columns]
-        datasets.append(file_dataset(path, sheet=sheet.sheet, columns=columns,
-                                     rows=sheet.rows_in))
-    return datasets
 
 
 @contextmanager

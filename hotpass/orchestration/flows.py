@@ -85,12 +85,13 @@ def finish_task(plan: Any, prepared: list, timings: dict) -> Any:
 
 
 @flow(name="hotpass-refinement", log_prints=True)
-def refinement_pipeline_flow(input_dir: str = "data", output_path: str = "dist/refined.xlsx",
-                             profile: str = "generic", archive: bool = False,
+def refinement_pipeline_flow(input_dir: str | None = None, output_path: str | None = None,
+                             profile: str | None = None, archive: bool = False,
                              incremental: bool = False, since: str | None = None,
                              backfill: bool = False, enable_observability: bool = False,
                              profile_search_path: list[str] | None = None) -> Any:
-    """Refine a folder (or a backfill's input bundle) with per-workbook tasks."""
+    """Refine a folder (or a backfill's input bundle) with per-workbook tasks; a parameter
+    left out takes its ``HOTPASS_*`` setting on the worker."""
     from prefect.states import Failed, State
 
     from hotpass.refine import run as refine_plan

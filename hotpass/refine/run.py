@@ -260,15 +260,19 @@ def preflight(options: RefineOptions, *, telemetry: bool | None = None,
 def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | None = None,
         flow: str = "refine", prepare_many: PrepareMany | None = None,
         publish: Callable[..., RefineResult] = publish_run,
-        progress: Any = None) -> tuple[RunPlan | None, RefineResult | None]:
-    """Plan and execute one observed run; ``(plan, None)`` when nothing changed."""
+        progress: Any = None, settings: Any = None
+        ) -> tuple[RunPlan | None, RefineResult | None]:
+    """Plan and execute one observed run; ``(plan, None)`` when nothing changed.
+    ``settings`` (``HotpassSettings``) is the front door's; loaded when not given."""
     from hotpass.observability.runs import observe_refine
     from hotpass.refine.output.staging import open_run
     from hotpass.refine.preflight import check_disk, check_output
     from hotpass.refine.signals import stop_on_signals
-    from hotpass.settings import load as load_settings
 
-    settings = load_settings()
+    if settings is None:
+        from hotpass.settings import load as load_settings
+
+        settings = load_settings()
     telemetry = settings.telemetry_enabled if telemetry is None else telemetry
     check_output(options.output_path)
     with ExitStack() as stack:
@@ -286,7 +290,10 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
             # One lock from before the work to after the publish (--wait waits for it).
             with open_run(options.output_path, wait=options.wait) as plan.staged:
                 result = execute(plan, prepare_many or prepare_locally(progress), publish)
-        observation.completed(result)
+        if observation.wanted and result is not None:
+            from hotpass.refine.summary import run_facts
+
+            observation.completed(run_facts(result))
     if progress:
         progress("done", 1, 1)
     return plan, result

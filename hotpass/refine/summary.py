@@ -1,7 +1,9 @@
 """What a refine run tells its caller: one summary, the same for ``hotpass refine`` and
 ``invoke refine``.
 
-Contract: ``summarise(result)`` turns a ``RefineResult`` into JSON-able data (version,
+Contract: ``run_facts(result)`` is what telemetry and lineage record of a run
+(``hotpass.observability.runs.RunFacts``: rows, refined columns, issues, outputs, one input
+per sheet read). ``summarise(result)`` turns a ``RefineResult`` into JSON-able data (version,
 profile, totals by severity, outputs, uploads, stage seconds); ``summary_lines(summary)``
 is the human form: one line of totals, then one line per output and per upload.
 
@@ -11,9 +13,27 @@ never rename.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from hotpass import __version__
+from hotpass.observability.runs import InputSheet, RunFacts
+
+
+def run_facts(result: Any) -> RunFacts:
+    root = Path(result.options.input_dir)
+    by_label = {(path.relative_to(root).as_posix() if path.is_relative_to(root)
+                 else str(path)): path for path in result.inputs}
+    inputs = []
+    for sheet in result.sheets:
+        columns = [c for c in sheet.mapped_columns if not c.startswith("(")]
+        columns += [c for c in sheet.unmapped_columns if c not in columns]
+        inputs.append(InputSheet(by_label.get(sheet.file, root / sheet.file), sheet.sheet,
+                                 columns, sheet.rows_in))
+    return RunFacts(rows_in=result.rows_in, rows_out=len(result.refined),
+                    columns=[str(c) for c in result.refined.columns],
+                    issues=[(issue.rule, issue.severity) for issue in result.issues],
+                    outputs=dict(result.outputs), inputs=inputs)
 
 
 def summarise(result: Any) -> dict[str, Any]:
@@ -32,6 +52,7 @@ def summarise(result: Any) -> dict[str, Any]:
         "outputs": {k: str(v) for k, v in result.outputs.items()},
         "uploads": dict(result.uploads),
         "stage_seconds": result.stage_seconds,
+        "stage_peak_mb": result.stage_peak_mb,
     }
 
 

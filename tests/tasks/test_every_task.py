@@ -68,7 +68,7 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "credentials.clear": (["--name", "not a name"], "hotpass credentials clear 'not a name'"),
     "rehearse.backfill": (["--since", "2024-13-01"], "--since '2024-13-01' is not a date"),
 }
-CLI_STEPS = {"refine", "deploy", "doctor", "setup", "ctx.init", "net.down", "credentials.set",
+CLI_STEPS = {"deploy", "doctor", "setup", "ctx.init", "net.down", "credentials.set",
              "credentials.clear"}
 SKIP = shutil.ignore_patterns(".git", "dist", ".venv", "__pycache__", ".pytest_cache",
                               ".ruff_cache", "*.egg-info")
@@ -121,7 +121,7 @@ def test_bad_input_is_one_line_without_traceback(task, checkout):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr + result.stdout
     assert expected in lines[-1], result.stderr
-    # a shell step's own one-line error may come first (refine: hotpass's message)
+    # a shell step's own one-line error may come first (a task that runs `hotpass ...` as its step)
     assert len(lines) == (2 if task in CLI_STEPS else 1), result.stderr
     assert not (checkout / "fresh").exists() and not (checkout / "dist").exists()
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from hotpass.errors import HotpassError
 from tests.programs import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,32 +66,47 @@ def test_refine_task_dry_run_runs_nothing(tmp_path):
     out = tmp_path / "r.xlsx"
     result = run("invoke", "refine", "--output-path", str(out), "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert f"[dry-run] $ hotpass refine --input-dir data --output-path {out}" in result.stdout
+    assert f"[dry-run] refine data -> {out} (profile generic); nothing written" in result.stdout
     assert not out.exists()
 
 
-def test_refine_task_runs_the_main_job(tmp_path):
-    out = tmp_path / "r.xlsx"
-    result = run("invoke", "refine", "--output-path", str(out), "--archive")
+def test_refine_task_runs_the_main_job_where_the_settings_say(tmp_path):
+    """No flags: HOTPASS_INPUT_DIR and HOTPASS_OUTPUT_PATH decide, as for hotpass refine."""
+    inputs = tmp_path / "in"
+    shutil.copytree(ROOT / "data", inputs)
+    out = tmp_path / "out" / "r.xlsx"
+    result = run("invoke", "refine", "--archive",
+                 env={"HOTPASS_INPUT_DIR": str(inputs), "HOTPASS_OUTPUT_PATH": str(out)})
     assert result.returncode == 0, result.stderr + result.stdout
+    assert result.stdout.startswith("Refined ") and f"xlsx         {out}" in result.stdout
     assert out.exists() and out.with_name("r-bundle.zip").exists()
 
 
-def test_failed_step_exits_with_its_code_and_one_message(tmp_path):
+def test_refine_task_bad_input_is_one_line(tmp_path):
     result = run("invoke", "refine", "--input-dir", str(tmp_path / "missing"),
                  "--output-path", str(tmp_path / "r.xlsx"))
     assert result.returncode == 2
-    assert "step failed (exit 2): hotpass refine" in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert str(tmp_path / "missing") in result.stderr and "Traceback" not in result.stderr
 
 
-def test_dry_echoes_the_step_once_and_never_runs_it(tmp_path):
-    out = tmp_path / "r.xlsx"
-    for flags in (["--dry", "refine"], ["refine", "--dry-run"]):
-        result = run("invoke", *flags, "--output-path", str(out))
+def test_failed_step_raises_its_exit_code_and_one_message():
+    from invoke import Context
+
+    from ops.adapter import run as run_step
+
+    with pytest.raises(HotpassError) as failed:
+        run_step(Context(), "sh -c 'exit 3'")
+    assert failed.value.exit_code == 3
+    assert failed.value.message == "step failed (exit 3): sh -c 'exit 3'"
+
+
+def test_dry_echoes_the_step_once_and_never_runs_it():
+    for flags in (["--dry", "lint"], ["lint", "--dry-run"]):
+        result = run("invoke", *flags)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.count("hotpass refine") == 1, result.stdout
-        assert result.stdout.startswith("[dry-run] $ hotpass refine")
-    assert not out.exists()
+        assert result.stdout.count("ruff check") == 1, result.stdout
+        assert result.stdout.startswith("[dry-run] $ ruff check")
 
 
 def test_dry_step_is_recorded_as_not_run():

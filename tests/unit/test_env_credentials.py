@@ -107,7 +107,7 @@ def test_wizard_prompts_on_a_terminal_with_hidden_input(tmp_path):
     text = seen.decode(errors="replace")
     assert "PREFECT_API_KEY" in text and "HOTPASS_LLM_API_KEY" in text
     assert CANARY not in text and "minio-user" not in text  # hidden input: no echo
-    from hotpass.infra import credentials
+    from hotpass import credential_store as credentials
 
     assert credentials.load(tmp_path / "state") == {"AWS_ACCESS_KEY_ID": "minio-user",
                                                     "AWS_SECRET_ACCESS_KEY": CANARY}

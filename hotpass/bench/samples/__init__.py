@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotpass.bench.samples.exports import expected_field
-from hotpass.bench.samples.maker import Maker, Sheet
+from hotpass.bench.samples.exports import Sheet, expected_field
+from hotpass.bench.samples.maker import Maker
 from hotpass.bench.samples.words import INSTRUCTIONS
 from hotpass.errors import InputError
 

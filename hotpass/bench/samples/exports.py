@@ -17,6 +17,8 @@ holds e-mail addresses under a header that says nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from hotpass.bench.samples.words import ROLES
 
 TEMPLATE_ROWS = 40
@@ -73,9 +75,19 @@ PEOPLE_PER_TRACKER_ORG = (0, 1, 1, 1)
 CALLS_PER_TRACKER_ORG = (0, 0, 1)
 
 
-def export_layout(maker) -> dict[str, list]:
-    from hotpass.bench.samples.maker import Sheet
+@dataclass
+class Sheet:
+    file: str
+    name: str  # "" for a CSV
+    kind: str  # register | crm_orgs | contacts | regional | csv | notes
+    headers: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  # profile field per column, or "extra"
+    preamble: list[str] = field(default_factory=list)  # lines above the header
+    rows: list[tuple[int, list]] = field(default_factory=list)
+    template: list[list] = field(default_factory=list)  # pre-numbered empty rows below
 
+
+def export_layout(maker) -> dict[str, list]:
     def sheet(file: str, name: str, kind: str, preamble: list[str] | None = None) -> Sheet:
         fields = list(PHRASINGS[kind])
         maker.rng.shuffle(fields)

@@ -24,6 +24,7 @@ from hotpass.bench.samples.exports import (
     CHILDREN,
     PEOPLE_PER_TRACKER_ORG,
     TEMPLATE_ROWS,
+    Sheet,
     export_layout,
     people_cell,
 )
@@ -68,18 +69,6 @@ WEIGHTS = {"register": 4.0, "crm_orgs": 2.0, "regional": 1.5, "csv": 2.5,  # sha
 ID_FORMATS = {"crm_orgs": "ORG-{:06d}", "tracker_orgs": "ACC-{:05d}"}
 CONTACTS_PER_CRM_ORG = (0, 1, 1, 2)
 LINKS = ("website", "website", "registration", "both", "name", "name")  # what duplicates share
-
-
-@dataclass
-class Sheet:
-    file: str
-    name: str  # "" for a CSV
-    kind: str  # register | crm_orgs | contacts | regional | csv | notes
-    headers: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)  # profile field per column, or "extra"
-    preamble: list[str] = field(default_factory=list)  # lines above the header
-    rows: list[tuple[int, list]] = field(default_factory=list)
-    template: list[list] = field(default_factory=list)  # pre-numbered empty rows below
 
 
 @dataclass

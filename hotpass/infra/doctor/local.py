@@ -182,7 +182,7 @@ def _norm(value: str) -> str:
 
 
 def check_credentials(options: Options) -> list[Check]:
-    from hotpass.infra import credentials
+    from hotpass import credential_store as credentials
 
     path = credentials.store_path(options.state_dir)
     if not path.exists():
