@@ -2,14 +2,15 @@
 
 Contract: ``run_benchmark(rows=..., seed=..., out_dir=...)`` generates the sample workbooks
 (``hotpass.bench.samples``) into ``out_dir/input`` with their truth, runs each pipeline in its own
-child process (``python -m hotpass.bench.refine hotpass|naive INPUT OUTPUT PROFILE``), scores the
+child process (the real command ``python -m hotpass.cli refine ... --json``, and
+``python -m hotpass.bench.refine naive INPUT OUTPUT`` for the baseline), scores the
 de-duplication from the refined workbook's Provenance sheet, writes every figure to
 ``out_dir/refine.json`` and returns them; ``format_table`` renders the result.
 
 Pitfalls: seconds are wall time of the whole child (interpreter start and imports
 included) measured by the parent; peak memory is the largest sum of PSS over the child and
-its worker processes, sampled every 200 ms (``maxrss_sum_mb`` keeps the cruder sum of the
-child's and its largest worker's ``ru_maxrss``, which counts forked shared pages twice).
+its worker processes, sampled every 200 ms (``maxrss_mb`` keeps the largest ``ru_maxrss`` of
+any process in the tree, from ``wait4``). This module never imports the CLI.
 Pairwise precision/recall is computed over
 input rows present in both the Provenance sheet and the truth; ``coverage`` says how many
 truth rows the Provenance sheet accounts for.
@@ -17,7 +18,9 @@ truth rows the Provenance sheet accounts for.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -121,23 +124,20 @@ def run_benchmark(*, rows: int = 200_000, seed: int = 7, out_dir: Path = Path("d
 def _run_child(kind: str, input_dir: Path, output: Path, rows: int,
                profile: str = "generic") -> dict[str, Any]:
     output.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "hotpass.bench.refine", kind, str(input_dir), str(output), profile]
+    if kind == "hotpass":
+        command = [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(input_dir),
+                   "--output-path", str(output), "--profile", profile, "--json"]
+    else:
+        command = [sys.executable, "-m", "hotpass.bench.refine", kind, str(input_dir),
+                   str(output)]
     started = time.perf_counter()
-    done, tree_peak_mb = _run_sampling_memory(command)
+    done, tree_peak_mb, maxrss_mb = _run_sampling_memory(command)
     seconds = time.perf_counter() - started
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    try:
-        report = json.loads(lines[-1]) if lines else {}
-    except json.JSONDecodeError:
-        report = {}
+    report = _child_report(kind, done.stdout, output)
     ok = done.returncode == 0 and report.get("ok") is True
     figures: dict[str, Any] = {"ok": ok, "seconds": round(seconds, 2),
                                "rows_per_second": round(rows / seconds) if seconds else None,
-                               "peak_rss_mb": tree_peak_mb,
-                               "maxrss_sum_mb": report.get("peak_rss_mb"),
-                               "own_rss_mb": report.get("own_rss_mb"),
-                               "workers_rss_mb": report.get("workers_rss_mb"),
-                               "child_seconds": report.get("seconds"),
+                               "peak_rss_mb": tree_peak_mb, "maxrss_mb": maxrss_mb,
                                "output": str(output)}
     if not ok:
         detail = report.get("error") or (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -145,10 +145,26 @@ def _run_child(kind: str, input_dir: Path, output: Path, rows: int,
     return figures
 
 
-def _run_sampling_memory(command: list[str]) -> tuple[subprocess.CompletedProcess, float]:
+def _child_report(kind: str, stdout: str, output: Path) -> dict[str, Any]:
+    """The child's verdict: the naive child's last JSON line; for hotpass, its ``--json``
+    summary and the workbook it wrote."""
+    text = stdout if kind == "hotpass" else (stdout.strip().splitlines() or [""])[-1]
+    try:
+        report = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    if kind == "hotpass":
+        return {"ok": output.is_file()} if output.is_file() else {
+            "ok": False, "error": f"hotpass refine wrote no {output}"}
+    return report
+
+
+def _run_sampling_memory(command: list[str]
+                         ) -> tuple[subprocess.CompletedProcess, float, float]:
     """Run ``command``, sampling the proportional memory (PSS) of it and every process it
     starts every 200 ms; PSS splits pages shared by forked workers instead of counting them
-    once per process, so the sum is the run's real footprint. Falls back to RSS."""
+    once per process, so the sum is the run's real footprint. Falls back to RSS. Also
+    returns the largest ``ru_maxrss`` in the tree (``wait4``: the child or a reaped worker)."""
     import tempfile
 
     import psutil
@@ -157,23 +173,27 @@ def _run_sampling_memory(command: list[str]) -> tuple[subprocess.CompletedProces
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
         root = psutil.Process(process.pid)
-        while process.poll() is None:
+        usage = None
+        while usage is None:
             total = 0
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # exited: wait4 reaps it below
                 for member in [root, *root.children(recursive=True)]:
                     try:
                         info = member.memory_full_info()
                         total += getattr(info, "pss", info.rss)
                     except (psutil.NoSuchProcess, psutil.AccessDenied):
                         continue
-            except psutil.NoSuchProcess:
-                break
             peak = max(peak, total)
-            time.sleep(0.2)
+            pid, status, rusage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                process.returncode, usage = os.waitstatus_to_exitcode(status), rusage
+            else:
+                time.sleep(0.2)
         out.seek(0)
         err.seek(0)
         done = subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
-    return done, round(peak / (1024 * 1024), 1)
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
+    return done, round(peak / (1024 * 1024), 1), round(usage.ru_maxrss / scale, 1)
 
 
 def _targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -222,13 +242,9 @@ def format_table(result: dict[str, Any]) -> str:
 
 
 # ---- child processes -------------------------------------------------------------------
-def _child(kind: str, input_dir: Path, output: Path, profile: str) -> dict[str, Any]:
+def _naive_child(input_dir: Path, output: Path) -> dict[str, Any]:
     started = time.perf_counter()
-    if kind == "naive":
-        rows_out = _naive_pipeline(input_dir, output)
-        report: dict[str, Any] = {"ok": True, "rows_out": rows_out}
-    else:
-        report = _hotpass_pipeline(input_dir, output, profile)
+    report: dict[str, Any] = {"ok": True, "rows_out": _naive_pipeline(input_dir, output)}
     report["seconds"] = round(time.perf_counter() - started, 3)
     own, workers = _peak_rss_mb()
     report.update(peak_rss_mb=round(own + workers, 1), own_rss_mb=round(own, 1),
@@ -251,23 +267,6 @@ def _naive_pipeline(input_dir: Path, output: Path) -> int:
     return len(combined)
 
 
-def _hotpass_pipeline(input_dir: Path, output: Path, profile: str) -> dict[str, Any]:
-    try:
-        from hotpass.cli import main as cli_main
-
-        code = cli_main(["refine", "--input-dir", str(input_dir), "--output-path", str(output),
-                         "--profile", profile], standalone_mode=False)
-    except SystemExit as exc:
-        code = exc.code
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which fails clearly
-        return {"ok": False, "error": f"hotpass refine raised {type(exc).__name__}: {exc}"}
-    if isinstance(code, int) and not isinstance(code, bool) and code != 0:
-        return {"ok": False, "error": f"hotpass refine exited with code {code}"}
-    if not output.is_file():
-        return {"ok": False, "error": f"hotpass refine wrote no {output}"}
-    return {"ok": True}
-
-
 def _peak_rss_mb() -> tuple[float, float]:
     """(this process's peak RSS, the largest peak of its finished children) in MB."""
     import resource
@@ -279,17 +278,16 @@ def _peak_rss_mb() -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The child process's entry: ``python -m hotpass.bench.refine KIND INPUT OUTPUT [PROFILE]``.
+    """The baseline child's entry: ``python -m hotpass.bench.refine naive INPUT OUTPUT``.
 
     Internal (``run_benchmark`` starts it); people run ``invoke bench.refine``.
     """
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) not in (3, 4) or args[0] not in ("hotpass", "naive"):
-        print("usage: python -m hotpass.bench.refine hotpass|naive INPUT OUTPUT [PROFILE] "
+    if len(args) != 3 or args[0] != "naive":
+        print("usage: python -m hotpass.bench.refine naive INPUT OUTPUT "
               "(internal; run `invoke bench.refine`)", file=sys.stderr)
         return 2
-    report = _child(args[0], Path(args[1]), Path(args[2]), args[3] if len(args) == 4
-                    else "generic")
+    report = _naive_child(Path(args[1]), Path(args[2]))
     print(json.dumps(report), flush=True)
     return 0 if report["ok"] else 1
 
