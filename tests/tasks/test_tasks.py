@@ -91,12 +91,12 @@ def test_refine_task_bad_input_is_one_line(tmp_path):
 
 
 def test_failed_step_raises_its_exit_code_and_one_message():
-    from invoke import Context
+    from invoke import Config, Context
 
     from ops.adapter import run as run_step
 
-    with pytest.raises(HotpassError) as failed:
-        run_step(Context(), "sh -c 'exit 3'")
+    with pytest.raises(HotpassError) as failed:  # no stdin under pytest: do not mirror it
+        run_step(Context(Config(overrides={"run": {"in_stream": False}})), "sh -c 'exit 3'")
     assert failed.value.exit_code == 3
     assert failed.value.message == "step failed (exit 3): sh -c 'exit 3'"
 
