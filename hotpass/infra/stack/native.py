@@ -29,9 +29,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hotpass import procs
+from hotpass import credential_store, procs
 from hotpass.errors import HotpassError
-from hotpass.infra import credentials
+from hotpass.infra.credentials import ChangeCredentials
 from hotpass.infra.net.state import pick_port, port_free
 from hotpass.infra.stack.services import LINEAGE_FILE, TELEMETRY_FILE, State, load_state
 from hotpass.procedure import Change, Evidence, Procedure
@@ -176,10 +176,10 @@ class NativeUp(Procedure):
                 s3.url, self.options.bucket)
             changes.append(Change(f"bucket {self.options.bucket}",
                                   "unchanged" if ready else "create", {"endpoint": s3.url}))
-            stored = credentials.load()
+            stored = credential_store.load()
             changes.append(Change(CREDENTIALS_TARGET, "unchanged" if all(
                 stored.get(name) for name in S3_KEYS) else "add",
-                {"store": str(credentials.store_path()), "names": list(S3_KEYS)}))
+                {"store": str(credential_store.store_path()), "names": list(S3_KEYS)}))
         return changes
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
@@ -218,8 +218,8 @@ class NativeUp(Procedure):
         if actions.get(CREDENTIALS_TARGET) == "add":  # what `hotpass env` hands to refine
             from hotpass.procedure import run
 
-            stored = credentials.load()
-            run(credentials.ChangeCredentials(
+            stored = credential_store.load()
+            run(ChangeCredentials(
                 {name: value for name, value in zip(S3_KEYS, MOTO_CREDENTIALS, strict=True)
                  if not stored.get(name)}))
 
@@ -233,8 +233,8 @@ class NativeUp(Procedure):
         s3 = self._s3
         if s3 is not None and not bucket_exists(s3.url, self.options.bucket):
             differences.append(f"bucket {self.options.bucket}: missing at {s3.url}")
-        if s3 is not None and not all(credentials.load().get(name) for name in S3_KEYS):
-            differences.append(f"{CREDENTIALS_TARGET}: not in {credentials.store_path()}")
+        if s3 is not None and not all(credential_store.load().get(name) for name in S3_KEYS):
+            differences.append(f"{CREDENTIALS_TARGET}: not in {credential_store.store_path()}")
         return differences
 
 
