@@ -44,8 +44,11 @@ def decide(pair: dict, decision: str, **extra) -> Decision:
 @pytest.mark.parametrize("suffix", [".csv", ".yaml"])
 def test_review_file_round_trips_and_last_decision_wins(tmp_path, suffix):
     path = tmp_path / f"review{suffix}"
-    a = Decision("a.xlsx|S|3", "b.csv||7", "same", "ana", "t1", "Acme", "ACME")
+    a = Decision("a.xlsx|S|3", "b.csv||7", "same", "ana", "t1", "=Acme", "ACME")
     write_decisions(path, [a])
+    assert read_decisions(path)[0].left_name == "=Acme"
+    if suffix == ".csv":  # a spreadsheet opening the file runs no formula
+        assert "'=Acme" in path.read_text()
     write_decisions(path, [Decision("b.csv||7", "a.xlsx|S|3", "different", "bo", "t2")])
     back = read_decisions(path)
     assert len(back) == 1 and back[0].decision == "different" and back[0].reviewer == "bo"

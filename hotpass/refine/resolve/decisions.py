@@ -10,7 +10,8 @@ Contract:
 - ``read_decisions(path)``: the review file (``.csv`` or ``.yaml``/``.yml``), last
   decision per pair wins; a missing file is no decisions; a malformed one is one
   ``HotpassError`` naming the file and row. ``write_decisions(path, decisions)`` merges
-  new decisions into the file (temp file + rename).
+  new decisions into the file (temp file + rename). CSV cells that would start a
+  spreadsheet formula are written with a leading ``'``, which reading takes off.
 - ``review_path(profile, output_path)``: the file the profile's ``review.decisions``
   names, relative paths resolved against the output folder (never the input folder,
   which refine would read as data).
@@ -98,7 +99,7 @@ def read_decisions(path: Path | str | None) -> list[Decision]:
         if decision not in (SAME, DIFFERENT):
             raise HotpassError(f"{path}: row {number}: decision {row['decision']!r} is "
                                f"neither '{SAME}' nor '{DIFFERENT}'")
-        item = Decision(**{k: str(row.get(k) or "").strip() for k in (
+        item = Decision(**{k: _unguarded(str(row.get(k) or "").strip()) for k in (
             "left", "right", "reviewer", "decided_at", "left_name", "right_name")},
             decision=decision)
         if item.left == item.right:
@@ -149,11 +150,25 @@ def write_decisions(path: Path | str, new: list[Decision]) -> list[Decision]:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: _guarded(v) for k, v in row.items()} for row in rows)
         text = out.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, text)
     return list(merged.values())
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guarded(value: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading ``'`` (as the review
+    page's download does); ``_unguarded`` takes it off again when reading."""
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _unguarded(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) \
+        else value
 
 
 def locate(frame, cites: set[str]) -> dict[str, int]:
