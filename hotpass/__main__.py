@@ -1,5 +1,5 @@
 """``python -m hotpass``: the same as ``hotpass``."""
 
-from hotpass.cli import main
+from hotpass.entry import main
 
-main(prog_name="hotpass")
+main()
