@@ -1,5 +1,6 @@
 """Benchmark tasks: ``invoke bench.refine`` times hotpass against a naive pandas pipeline;
-``invoke bench.dedupe`` sets Hotpass's entity resolution beside Splink's."""
+``invoke bench.dedupe`` sets Hotpass's entity resolution beside Splink's; ``invoke
+bench.soak`` stops refine runs at random moments and checks nothing published breaks."""
 
 from __future__ import annotations
 
@@ -139,7 +140,32 @@ def writers(c, rows=150_000, source="", out="dist/bench", dry_run=False):
     print(f"figures: {Path(out) / 'writers.json'}")
 
 
+
+@task(help={
+    "runs": "Signalled runs (default 50).",
+    "out": "Folder for the soak's inputs, outputs and temp (default dist/soak).",
+    "seed": "Random seed for the signals and moments (default 22).",
+    "dry_run": "Print what would run without running it.",
+})
+def soak(c, runs=50, out="dist/soak", seed=22, dry_run=False):
+    """Stop refine runs at random moments (SIGTERM/SIGINT/SIGKILL) while a reader checks
+    the published set; fail on any mismatch, survivor, lock or temp file."""
+    if is_dry(c, dry_run):
+        print(f"[dry-run] would run {runs} signalled refine runs into {Path(out) / 'dist'}")
+        return
+    import json
+
+    from hotpass.bench.soak import soak as run_soak
+
+    result = run_soak(runs, Path(out), seed)
+    print(json.dumps(result, indent=2))
+    if result["problems"]:
+        raise Exit(f"bench.soak: {len(result['problems'])} problem(s); first: "
+                   f"{result['problems'][0]}", code=1)
+
+
 ns = Collection("bench")
 ns.add_task(refine)
 ns.add_task(dedupe)
 ns.add_task(writers)
+ns.add_task(soak)

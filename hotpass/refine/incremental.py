@@ -12,9 +12,13 @@ Contract:
   ``load`` treats a missing or unreadable entry as a miss; ``store`` writes atomically;
   ``prune`` drops entries the last run did not use.
 
-Pitfalls: entries are pickles: the cache belongs to whoever may write the output folder
-(as the outputs do), so never point two users' runs at one output folder. Store an entry
-right after preparing it: ``consolidate`` empties the prepared frames it combines.
+Entries are data (``cache_codec``: JSON and Parquet in a zip), so a writable output
+folder cannot make a run execute code; an input whose prepared result is not expressible
+as data is simply not cached.
+
+Pitfalls: store an entry right after preparing it: ``consolidate`` empties the prepared
+frames it combines. Entries of older versions (``*.pickle``) are never read; ``prune``
+removes them.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,10 +84,15 @@ def cache_key(path: Path, label: str, fingerprint: str) -> str:
     return digest.hexdigest()
 
 
+ENTRY_SUFFIX = ".entry.zip"
+
+
 def load(output_path: Path, key: str) -> Any | None:
-    entry = cache_dir(output_path) / f"{key}.pickle"
+    from hotpass.refine.cache_codec import decode
+
+    entry = cache_dir(output_path) / f"{key}{ENTRY_SUFFIX}"
     try:
-        return pickle.loads(entry.read_bytes())  # noqa: S301 - our own cache, see Pitfalls
+        return decode(entry.read_bytes())
     except FileNotFoundError:
         return None
     except Exception as exc:  # a torn or stale entry is a miss, never a failed run
@@ -94,14 +102,20 @@ def load(output_path: Path, key: str) -> Any | None:
 
 
 def store(output_path: Path, key: str, prepared: Any) -> None:
+    from hotpass.refine.cache_codec import encode
+
+    try:
+        data = encode(prepared)
+    except ValueError as exc:
+        log.info("prepared result of %s not cached (%s)", prepared.relative, exc)
+        return
     folder = cache_dir(output_path)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(folder / f"{key}.pickle",
-                       pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write_bytes(folder / f"{key}{ENTRY_SUFFIX}", data)
 
 
 def prune(output_path: Path, keep: set[str]) -> None:
     folder = cache_dir(output_path)
-    for entry in folder.glob("*.pickle") if folder.is_dir() else []:
-        if entry.stem not in keep:
+    for entry in folder.iterdir() if folder.is_dir() else []:
+        if entry.name.removesuffix(ENTRY_SUFFIX) not in keep:  # old .pickle entries too
             entry.unlink(missing_ok=True)

@@ -151,7 +151,7 @@ def test_a_damaged_cache_entry_is_prepared_again(inputs, tmp_path):
     args = ["orchestrate", "--input-dir", inputs, "--output-path", out, "--incremental",
             "--json"]
     ok(hotpass(*args, env=LOCAL))
-    entries = sorted((out.parent / "refined.prepared").glob("*.pickle"))
+    entries = sorted((out.parent / "refined.prepared").glob("*.entry.zip"))
     assert len(entries) == len(list(inputs.iterdir()))
     entries[0].write_bytes(b"torn")
     (inputs / "crm_export.xlsx").touch()

@@ -38,6 +38,7 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "data.sample": (["--profile", "nope", "--out", "fresh"], "--profile nope"),
     "bench.refine": (["--rows", "lots"], "--rows: 'lots' is not a valid int"),
     "bench.dedupe": (["--rows", "0"], "--rows 0: need at least 1 data row"),
+    "bench.soak": (["--runs", "many"], "--runs: 'many' is not a valid int"),
     "env.generate": (["--target", "nope"], "--target must be one of local, staging, prod"),
     "workers.start": (["--pool", "../etc"], "--pool '../etc' is not a pool name"),
     "workers.stop": (["--timeout", "soon"], "--timeout: 'soon' is not a valid float"),
