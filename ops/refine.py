@@ -24,8 +24,8 @@ from ops.adapter import echo, is_dry, settings, task
     "strict": "Fail (exit 2) on any error-severity issue, writing nothing.",
     "dry_run": "Print what would be refined; write nothing.",
 })
-def refine(c, input_dir="", output_path="", profile="", since="", partial=False, archive=False,
-           strict=False, dry_run=False):
+def refine(c, input_dir="", output_path="", profile="", since="", archive=False, strict=False,
+           dry_run=False, partial=False):  # partial last: archive keeps -a, partial gets -r
     """Refine a folder of workbooks (bundled sample data by default), as `hotpass refine`."""
     from hotpass.refine.run import refine_options, run
     from hotpass.refine.summary import summarise, summary_lines

@@ -68,8 +68,8 @@ def soak(runs: int, out_dir: Path, seed: int = 22) -> dict:
             stopped = "finished" if proc.returncode == 0 else signal.Signals(signum).name
             outcomes[stopped] += 1
             where = f"run {number} ({stopped}, exit {proc.returncode})"
-            if "Traceback" in err:
-                problems.append(f"{where}: a traceback on stderr")
+            if "Traceback" in err or len(err.splitlines()) > 1:
+                problems.append(f"{where}: more than one line on stderr: {err[-1500:]!r}")
             problems += [f"{where}: {p}" for p in _after_run(
                 dist, tmpdir, psutil, proc.pid, before, killed=stopped == "SIGKILL")]
     finally:

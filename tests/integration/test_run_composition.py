@@ -141,7 +141,7 @@ def test_a_since_run_merges_into_the_days_bundle(inputs, tmp_path):
     (inputs / "crm_export.xlsx").touch()
     today = dt.date.today().isoformat()
     summary = json.loads(ok(hotpass("refine", "--input-dir", inputs, "--output-path", out,
-                                    "--archive", "--since", today, "--json")).stdout)
+                                    "--archive", "--since", today, "--partial", "--json")).stdout)
     assert summary["totals"]["files"] == 1
     assert bundle_members(out) == sorted(p.name for p in inputs.iterdir())
 
