@@ -59,6 +59,8 @@ class ReportingGroup(click.Group):
             return super().make_context(info_name, args, parent=parent, **extra)
         except click.UsageError as exc:
             raise self._one_line(exc) from None
+        except KeyboardInterrupt:  # Ctrl-C before a command's own handling: not "Aborted!"
+            raise OneLineError(self.error_prefix, "stopped by SIGINT", 130) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         install_log_redaction()
@@ -68,6 +70,8 @@ class ReportingGroup(click.Group):
             raise
         except (HotpassError, Interrupted) as exc:
             raise OneLineError(self.prefix(ctx), exc.message, exc.exit_code) from None
+        except KeyboardInterrupt:  # Ctrl-C before a command's own handling: not "Aborted!"
+            raise OneLineError(self.prefix(ctx), "stopped by SIGINT", 130) from None
         except click.UsageError as exc:
             raise self._one_line(exc) from None
         except OSError as exc:
