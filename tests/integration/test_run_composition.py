@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hotpass.refine.cache_codec import decode
+
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = {"HOTPASS_ENABLE_PREFECT_RUNTIME": "0"}
@@ -153,7 +155,9 @@ def test_a_damaged_cache_entry_is_prepared_again(inputs, tmp_path):
     ok(hotpass(*args, env=LOCAL))
     entries = sorted((out.parent / "refined.prepared").glob("*.entry.zip"))
     assert len(entries) == len(list(inputs.iterdir()))
-    entries[0].write_bytes(b"torn")
+    # damage another input's entry than the one touched below (keys order by hash)
+    torn = next(e for e in entries if decode(e.read_bytes()).relative != "crm_export.xlsx")
+    torn.write_bytes(b"torn")
     (inputs / "crm_export.xlsx").touch()
     again = json.loads(ok(hotpass(*args, env=LOCAL)).stdout)
     assert len(again["processed"]) == 2 and len(again["reused"]) == len(entries) - 2
