@@ -86,8 +86,10 @@ def refine_options(*, input_dir: Path | str | None = None,
     return RefineOptions(
         input_dir=Path(input_dir or settings.input_dir), output_path=output,
         profile_name=profile or settings.profile,
-        profile_search_paths=tuple(Path(p) for p in profile_search_path)
-        + tuple(settings.profile_search_path),
+        # flags first, then HOTPASS_PROFILE_SEARCH_PATH; once each (the flow receives the
+        # merged list back from `orchestrate` and merges it again)
+        profile_search_paths=tuple(dict.fromkeys(
+            [Path(p) for p in profile_search_path] + list(settings.profile_search_path))),
         archive=archive, since=parse_since(since), strict=strict, wait=wait,
         partial=partial)
 

@@ -179,3 +179,15 @@ def test_release_free_memory_returns_a_fragmented_heap_to_the_system():
     release_free_memory()
     assert before - rss_mb() > 200, "the freed 370 MB stayed mapped"
     assert len(kept) == 6_250
+
+
+def test_profile_search_path_is_flags_then_settings_once_each(tmp_path):
+    """The orchestrate path hands the merged list to the flow, which merges it again."""
+    from hotpass.refine.run import refine_options
+    from hotpass.settings import HotpassSettings
+
+    own, shared = tmp_path / "own", tmp_path / "shared"
+    settings = HotpassSettings(profile_search_path=[shared])
+    first = refine_options(profile_search_path=(own,), settings=settings)
+    again = refine_options(profile_search_path=first.profile_search_paths, settings=settings)
+    assert first.profile_search_paths == again.profile_search_paths == (own, shared)
