@@ -10,7 +10,8 @@ child bundle kept elsewhere; ``finish(summary, verdict)`` seals it (see ``seal``
 ``with bundle:`` it is the open parent: every ``hotpass.procedure.run`` inside writes its
 record into ``children/`` and is linked (a running procedure is an open parent too, so a
 procedure that runs procedures links them), and an exception finishes the bundle with
-verdict ``fail`` before it propagates, so a bundle is written in every case.
+verdict ``fail`` (and ``bundle.summary``, the figures gathered so far) before it
+propagates, so a bundle is written in every case.
 
 ``seal`` writes ``summary.json``, ``record.json``, ``cli.sh``, ``cli.log`` and, last,
 ``manifest.json``, then verifies the whole bundle (schemas, checksums) and appends one
@@ -34,6 +35,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +80,7 @@ class Bundle(Evidence):
         self.owner = owner
         self.phase = "apply"
         self.links: list[Path] = []
+        self.summary: dict[str, Any] = {}  # what a run cut short by an error still records
         self._token: contextvars.Token | None = None
         self.sealed = False
 
@@ -105,7 +108,12 @@ class Bundle(Evidence):
         if exc is not None and not self.sealed and not self.dry_run:
             reason = exc.message if isinstance(exc, HotpassError) else repr(exc)
             self.status, self.error = "failed", redact(reason)
-            self.finish({}, "fail", reason=reason)
+            try:
+                self.finish(self.summary, "fail", reason=reason)
+            except (HotpassError, OSError) as problem:  # the original error matters more
+                message = problem.message if isinstance(problem, HotpassError) else problem
+                print(f"note: the bundle {self.directory} is incomplete: {message}",
+                      file=sys.stderr)
 
     def path(self, name: str) -> Path:
         """``name`` inside the bundle (a relative path that stays inside)."""

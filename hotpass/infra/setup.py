@@ -212,6 +212,7 @@ def bootstrap(options: Options, *, dry_run: bool = False,
 
     results: list[dict] = []
     with Bundle.create(load().evidence_dir, "setup", echo=echo) as bundle:
+        bundle.summary = {"target": options.target, "steps": results}
         _walk(options, chosen, results, echo)
         path = bundle.finish({"target": options.target, "steps": results}, "pass")
     echo(f"evidence: {path}")

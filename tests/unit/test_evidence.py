@@ -225,3 +225,19 @@ def test_a_procedure_that_runs_a_procedure_links_it(tmp_path, log):
     assert [p.name for p in (tmp_path / "ev").iterdir()] == [outcome.bundle.name]
     [child] = verify(outcome.bundle)["children"]
     assert child["procedure"] == "test.touch" and child["path"].startswith("children/")
+
+
+def test_a_procedure_summary_is_checked_against_its_own_schema(tmp_path):
+    import shutil
+
+    copy = tmp_path / "INC-example"
+    shutil.copytree(ROOT / "evidence" / "examples" / "INC-example", copy)
+    assert problems(copy) == []
+    summary = json.loads((copy / "summary.json").read_text())
+    del summary["reproduce"]["failing_stage"]
+    summary["prefect"] = {"reachable": False}
+    (copy / "summary.json").write_text(json.dumps(summary))
+    found = "\n".join(problems(copy))
+    assert "reproduce: 'failing_stage' is a required property" in found
+    assert "prefect: 'why' is a required property" in found
+    assert "summaries/incident.capture.schema.json" in found
