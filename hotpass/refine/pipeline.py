@@ -247,7 +247,7 @@ class Consolidated:
 
 def consolidate(prepared: list[PreparedSource], profile: Profile,
                 decisions: list | None = None, clock: StageClock | None = None) -> Consolidated:
-    """``decisions``: the reviewers' (``hotpass.refine.resolve.decisions``), honoured;
+    """``decisions``: the reviewers' (``hotpass.refine.resolve.review_file``), honoured;
     ``clock`` times the steps as ``consolidate.link|combine|resolve|merge|validate``."""
     import pandas as pd
 

@@ -210,7 +210,7 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
     from hotpass.refine.heap import release_free_memory
     from hotpass.refine.output.publish import publish
     from hotpass.refine.pipeline import consolidate
-    from hotpass.refine.resolve.decisions import read_decisions, review_path
+    from hotpass.refine.resolve.review_file import read_decisions, review_path
 
     review_file = review_path(plan.profile, plan.options.output_path)
     decisions = read_decisions(review_file)

@@ -6,7 +6,7 @@ adds ``/health.html`` + ``/health.json`` (live probes of the stack's services, a
 ``stack.status`` takes them), ``/healthz`` (this server is up), ``/api/session`` (the
 CSRF token, also set as a ``SameSite=Strict`` HttpOnly cookie) and ``POST /api/review``
 (``{"run": id, "decisions": [...]}``): the decisions merged into the review file the
-run's profile named (``resolve.decisions.write_decisions``), then the site rebuilt.
+run's profile named (``resolve.review_file.write_decisions``), then the site rebuilt.
 A POST needs the token in ``X-CSRF-Token`` equal to the cookie and to the server's own,
 a JSON body, and an ``Origin`` (when sent) equal to the server's; the Host must be one
 the server was bound to. ``serve(...)`` builds, then runs uvicorn on ``host:port`` (127.0.0.1 by
@@ -122,7 +122,7 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
 
 def save_decisions(site_dir: Path, body: dict, logged: list[dict]) -> tuple[int, Path]:
     """Validate a POSTed review and merge it into the run's review file."""
-    from hotpass.refine.resolve.decisions import DIFFERENT, SAME, Decision, write_decisions
+    from hotpass.refine.resolve.review_file import DIFFERENT, SAME, Decision, write_decisions
 
     if not isinstance(body, dict) or not isinstance(body.get("decisions"), list):
         raise HotpassError("expected {\"run\": ..., \"decisions\": [...]}")

@@ -154,7 +154,7 @@ def test_the_index_lists_every_run_and_requests_nothing_beyond_file(site, browse
 
 
 def test_the_review_page_downloads_the_decisions_as_a_review_file(site, browser, tmp_path):
-    from hotpass.refine.resolve.decisions import read_decisions
+    from hotpass.refine.resolve.review_file import read_decisions
 
     page = browser.new_page()
     page.goto((site / "review.html").as_uri())

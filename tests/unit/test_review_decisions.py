@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hotpass.errors import HotpassError
-from hotpass.refine.resolve.decisions import (
+from hotpass.refine.resolve.review_file import (
     Decision,
     pair_key,
     read_decisions,

@@ -1,174 +1,37 @@
-"""Reviewers' merge decisions: read and write the review file, honour it at clustering.
+"""Reviewers' merge decisions honoured at clustering (the review file itself:
+``hotpass.refine.resolve.review_file``).
 
 Contract:
-- A decision names a pair of source rows by their stable cites ``file|sheet|row`` (the
-  same text the quality report and Provenance use; rows are the spreadsheet's own row
-  numbers, so they do not move when other files change) and says ``same`` (must-link) or
-  ``different`` (cannot-link), with ``reviewer`` and ``decided_at``. ``left_name`` /
-  ``right_name`` record the names the reviewer saw: a decision whose rows now hold other
-  names (rows inserted above them) is ``stale`` and not applied.
-- ``read_decisions(path)``: the review file (``.csv`` or ``.yaml``/``.yml``), last
-  decision per pair wins; a missing file is no decisions; a malformed one is one
-  ``HotpassError`` naming the file and row. ``write_decisions(path, decisions)`` merges
-  new decisions into the file (temp file + rename). CSV cells that would start a
-  spreadsheet formula are written with a leading ``'``, which reading takes off.
-- ``review_path(profile, output_path)``: the file the profile's ``review.decisions``
-  names, relative paths resolved against the output folder (never the input folder,
-  which refine would read as data).
-- ``Honour(frame, decisions)``: ``without_decided(left, right, weight, levels)`` drops every
-  decided pair from the scored pairs before linking (a cannot-link pair never links
-  directly; a must-link pair is joined after); ``apart(...)`` splits a cluster that still
-  joins a cannot-link pair through other rows; ``finish(labels, evidence)`` joins the
-  must-link pairs' clusters, adds each decision to its cluster's Provenance
-  ``match_evidence`` and sets every decision's ``status``/``effect`` (``applied``,
-  ``stale``, ``row not found``, ``conflict``: a cannot-link pair still joined through
-  other rows, or a must-link pair that would join a cannot-link one).
+- ``Honour(frame, decisions)``: finds each decision's rows; a decision whose rows now
+  hold other names than the reviewer saw (rows inserted above them) is ``stale`` and not
+  applied, one whose rows are gone is ``row not found``. ``without_decided(left, right,
+  weight, levels)`` drops every decided pair from the scored pairs before linking (a
+  cannot-link pair never links directly; a must-link pair is joined after); ``apart(...)``
+  splits a cluster that still joins a cannot-link pair through other rows;
+  ``finish(labels, evidence)`` joins the must-link pairs' clusters, adds each decision to
+  its cluster's Provenance ``match_evidence`` and sets every decision's
+  ``status``/``effect`` (``applied``, ``stale``, ``row not found``, ``conflict``: a
+  must-link pair that would join a cannot-link one). ``summary()``: the quality report's
+  list.
+- ``locate(frame, cites)``: row positions of cites; ``with_records(frame, near)``: the
+  review lists with each row's compared fields side by side.
 
-Pitfalls: labels stay "the smallest row index of the cluster". Cites carry no run-local
-row positions; a renamed input file makes its decisions ``row not found``.
+Pitfalls: labels stay "the smallest row index of the cluster". A renamed input file
+makes its decisions ``row not found``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from hotpass.errors import HotpassError
-from hotpass.fileio import atomic_write_text
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
+from hotpass.refine.resolve.review_file import DIFFERENT, SAME, Decision
 
-SAME, DIFFERENT = "same", "different"
-COLUMNS = ("pair", "left", "right", "decision", "reviewer", "decided_at", "left_name",
-           "right_name")
 REVIEW_FIELDS = {"name": "organization_name", "phone": "contact_phone",
                  "email": "contact_email", "domain": "website", "id": "registration_id",
                  "address": "address", "province": "province"}
-
-
-@dataclass
-class Decision:
-    left: str
-    right: str
-    decision: str
-    reviewer: str = ""
-    decided_at: str = ""
-    left_name: str = ""
-    right_name: str = ""
-    status: str = field(default="", compare=False)
-    effect: str = field(default="", compare=False)
-
-    @property
-    def pair(self) -> str:
-        return pair_key(self.left, self.right)
-
-    def as_row(self) -> dict[str, str]:
-        return {"pair": self.pair} | {k: v for k, v in asdict(self).items()
-                                      if k in COLUMNS}
-
-
-def pair_key(left: str, right: str) -> str:
-    """One key per unordered pair of cites: ``a ~ b`` with ``a < b``."""
-    first, second = sorted((left, right))
-    return f"{first} ~ {second}"
-
-
-def review_path(profile, output_path: Path | str) -> Path | None:
-    spec = getattr(profile, "review", None)
-    if spec is None or not spec.decisions:
-        return None
-    path = Path(spec.decisions).expanduser()
-    return path if path.is_absolute() else Path(output_path).parent / path
-
-
-def read_decisions(path: Path | str | None) -> list[Decision]:
-    if path is None or not Path(path).is_file():
-        return []
-    path = Path(path)
-    rows = _rows(path)
-    latest: dict[str, Decision] = {}
-    for number, row in rows:
-        missing = [k for k in ("left", "right", "decision") if not str(row.get(k) or "")]
-        if missing:
-            raise HotpassError(f"{path}: row {number}: missing {', '.join(missing)}")
-        decision = str(row["decision"]).strip().lower()
-        if decision not in (SAME, DIFFERENT):
-            raise HotpassError(f"{path}: row {number}: decision {row['decision']!r} is "
-                               f"neither '{SAME}' nor '{DIFFERENT}'")
-        item = Decision(**{k: _unguarded(str(row.get(k) or "").strip()) for k in (
-            "left", "right", "reviewer", "decided_at", "left_name", "right_name")},
-            decision=decision)
-        if item.left == item.right:
-            raise HotpassError(f"{path}: row {number}: a row cannot be paired with itself")
-        latest.pop(item.pair, None)
-        latest[item.pair] = item
-    return list(latest.values())
-
-
-def _rows(path: Path) -> list[tuple[int, dict]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HotpassError(f"{path}: cannot read the review file ({exc})") from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            data = yaml.safe_load(text) or []
-        except yaml.YAMLError as exc:
-            raise HotpassError(f"{path}: not YAML ({str(exc).splitlines()[0]})") from None
-        data = data.get("decisions", []) if isinstance(data, dict) else data
-        if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise HotpassError(f"{path}: expected a list of decisions")
-        return list(enumerate(data, start=1))
-    if path.suffix.lower() != ".csv":
-        raise HotpassError(f"{path}: a review file ends in .csv, .yaml or .yml")
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"left", "right", "decision"} - set(reader.fieldnames or ())
-    if missing:
-        raise HotpassError(f"{path}: row 1: header lacks {', '.join(sorted(missing))}")
-    return [(number, row) for number, row in enumerate(reader, start=2)]
-
-
-def write_decisions(path: Path | str, new: list[Decision]) -> list[Decision]:
-    """Merge ``new`` into the review file (a pair's new decision replaces its old one)."""
-    path = Path(path)
-    merged = {d.pair: d for d in read_decisions(path)}
-    for item in new:
-        merged.pop(item.pair, None)
-        merged[item.pair] = item
-    rows = [d.as_row() for d in merged.values()]
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        text = yaml.safe_dump({"decisions": rows}, sort_keys=False, allow_unicode=True)
-    else:
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: _guarded(v) for k, v in row.items()} for row in rows)
-        text = out.getvalue()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, text)
-    return list(merged.values())
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _guarded(value: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading ``'`` (as the review
-    page's download does); ``_unguarded`` takes it off again when reading."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def _unguarded(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) \
-        else value
 
 
 def locate(frame, cites: set[str]) -> dict[str, int]:
