@@ -13,6 +13,8 @@ from openpyxl import Workbook
 
 from tests.workbooks import refine_cli
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 COMPANIES = [  # record id, name, domain, phone, city, province, industry, stage
     (5501, "Lanseria Flight Centre (Pty) Ltd", "lanseriaflight.co.za", "011 659 1234",
      "Lanseria", "Gauteng", "Flight School", "customer"),

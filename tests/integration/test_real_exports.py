@@ -17,6 +17,8 @@ from hotpass.profiles import available_profiles, load_profile
 from hotpass.refine.ingest.header_words import normalise_header
 from tests.workbooks import refine_cli as refine
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

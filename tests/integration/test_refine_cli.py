@@ -16,6 +16,8 @@ from python_calamine import CalamineWorkbook
 
 from tests.workbooks import encrypt_workbook, good_rows, write_xlsx
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

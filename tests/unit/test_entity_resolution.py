@@ -16,6 +16,8 @@ from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 from hotpass.refine.resolve.clustering import link
 from hotpass.refine.resolve.dedupe import resolve
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 PROFILE = load_profile("generic")
 
 

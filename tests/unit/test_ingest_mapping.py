@@ -18,6 +18,8 @@ from hotpass.refine.model import SOURCE_ROW, SourceFrame
 from hotpass.refine.pipeline import prepare_source
 from tests.workbooks import encrypt_workbook, good_rows, write_xlsx
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 GENERIC = load_profile("generic")
 AVIATION = load_profile("aviation")
 

@@ -17,6 +17,8 @@ from hotpass.refine.normalise import (
     tidy_name,
 )
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 
 @pytest.mark.parametrize(("raw", "expected"), [
     ("  INFO@Acme.co.za\u00a0", ["info@acme.co.za"]),

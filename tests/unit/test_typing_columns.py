@@ -17,6 +17,8 @@ from hotpass.refine.ingest.people import parse_people
 from hotpass.refine.model import EXTRA_NAMES, SourceFrame
 from hotpass.refine.output.report import mask_text
 
+pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
+
 GENERIC = load_profile("generic")
 TYPER = ColumnTyper(GENERIC)
 
