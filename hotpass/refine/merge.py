@@ -149,10 +149,11 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
         keys = name_keys(names, profile.dedupe.legal_suffixes)
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
+    cites = rows.to_numpy(dtype=object)  # row access by position, not one Series per record
     refined["organization_id"] = record_ids(
         keys, member_fingerprints(work[[f for f in fields if _evidence(profile, f)]],
                                   work[CLUSTER]).reindex(refined.index),
-        [tuple(map(str, rows.iloc[r])) for r in primary_rank.reindex(refined.index)])
+        [tuple(map(str, cites[r])) for r in primary_rank.reindex(refined.index)])
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
     refined["__unnamed"] = keys == ""

@@ -39,6 +39,7 @@ BAD = {  # task -> (arguments, text the one line must contain)
     "bench.refine": (["--rows", "lots"], "--rows: 'lots' is not a valid int"),
     "bench.dedupe": (["--rows", "0"], "--rows 0: need at least 1 data row"),
     "bench.soak": (["--runs", "many"], "--runs: 'many' is not a valid int"),
+    "bench.writers": (["--rows", "0"], "bench.writers --rows 0: need at least 1 row"),
     "env.generate": (["--target", "nope"], "--target must be one of local, staging, prod"),
     "workers.start": (["--pool", "../etc"], "--pool '../etc' is not a pool name"),
     "workers.stop": (["--timeout", "soon"], "--timeout: 'soon' is not a valid float"),

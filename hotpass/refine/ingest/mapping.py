@@ -168,10 +168,25 @@ def _header_repeats(body: list[list[str | None]], header: list[str | None]) -> l
     wanted = [normalise_header(h) if h else "" for h in header]
     if sum(1 for h in wanted if h) < 2:
         return []
+    # Cheap first test on one column (normalising every cell of every row is slow): equal
+    # normalised headers have equal letters and digits, so only those rows are compared.
+    first = next(j for j, h in enumerate(wanted) if h)
+    letters = wanted[first].replace(" ", "")
     return [i for i, row in enumerate(body)
-            if [normalise_header(v) if v else "" for v in row[:len(wanted)]]
+            if len(row) > first and row[first] and _letters(row[first]) == letters
+            and [normalise_header(v) if v else "" for v in row[:len(wanted)]]
             + [""] * (len(wanted) - len(row)) == wanted
             and not any(v is not None for v in row[len(wanted):])]
+
+
+_NOT_ALNUM = str.maketrans("", "", "".join(c for c in map(chr, range(128)) if not c.isalnum()))
+
+
+def _letters(text: str) -> str:
+    """``normalise_header(text)`` without its spaces, fast for ASCII text."""
+    if not text.isascii():
+        return normalise_header(text).replace(" ", "")
+    return text.lower().replace("#", "number").translate(_NOT_ALNUM)
 
 
 def _joined(row: list[str | None], cols: list[int]) -> str | None:
