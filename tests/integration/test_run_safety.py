@@ -324,7 +324,8 @@ def test_fifo_device_and_broken_link_inputs_are_skipped_with_an_issue(inputs, tm
     reasons = {s["file"]: s["reason"] for s in report["sources"] if s["status"] == "failed"}
     assert reasons == {
         "pipe.csv": "pipe.csv: cannot read file: it is a named pipe (FIFO), not a regular file",
-        "zero.csv": "zero.csv: cannot read file: it is a device, not a regular file",
+        "zero.csv": "zero.csv: a symbolic link out of the input folder (to /dev/zero); not "
+                    "followed: copy the file in if it belongs to this run",
         "gone.xlsx": "gone.xlsx: cannot read file: it does not exist (broken link?)"}
 
 

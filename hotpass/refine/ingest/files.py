@@ -77,6 +77,8 @@ def link_outside(path: Path, root: Path) -> Path | None:
         real, base = path.resolve(), Path(root).resolve()
     except (OSError, RuntimeError):  # a loop of links
         return path
+    if not real.exists():
+        return None  # a broken link: nothing to leak; reading reports it as broken
     return None if real.is_relative_to(base) else real
 
 
