@@ -29,7 +29,9 @@ from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
-TARGETS = {"speedup": 3.0, "peak_rss_mb": 1024.0, "precision": 0.98, "recall": 0.98}
+# Issue 21's aims at 200,000 rows (issue 7's were 3x and 1 GB); smaller runs miss the speed
+# target because interpreter start-up dominates them.
+TARGETS = {"speedup": 6.0, "peak_rss_mb": 600.0, "precision": 0.98, "recall": 0.98}
 RowKey = tuple[str, str, int]  # (file relative to the input dir, sheet or "", 1-based row)
 
 
@@ -139,6 +141,9 @@ def _run_child(kind: str, input_dir: Path, output: Path, rows: int,
                                "rows_per_second": round(rows / seconds) if seconds else None,
                                "peak_rss_mb": tree_peak_mb, "maxrss_mb": maxrss_mb,
                                "output": str(output)}
+    for key in ("stage_seconds", "stage_peak_mb"):  # refine --json's own breakdown
+        if key in report:
+            figures[key] = report[key]
     if not ok:
         detail = report.get("error") or (done.stderr.strip().splitlines() or ["no output"])[-1]
         figures["error"] = f"{kind} child exited {done.returncode}: {detail}"
@@ -154,8 +159,10 @@ def _child_report(kind: str, stdout: str, output: Path) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     if kind == "hotpass":
-        return {"ok": output.is_file()} if output.is_file() else {
-            "ok": False, "error": f"hotpass refine wrote no {output}"}
+        if not output.is_file():
+            return {"ok": False, "error": f"hotpass refine wrote no {output}"}
+        return {"ok": True, "stage_seconds": report.get("stage_seconds", {}),
+                "stage_peak_mb": report.get("stage_peak_mb", {})}
     return report
 
 
@@ -212,6 +219,26 @@ def _targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return checks
 
 
+STAGE_ORDER = ("ingest", "ingest.read", "ingest.typing", "ingest.link", "ingest.normalise",
+               "consolidate", "consolidate.link", "consolidate.combine", "consolidate.resolve",
+               "consolidate.merge", "consolidate.validate", "export", "publish")
+
+
+def stage_lines(figures: dict[str, Any]) -> list[str]:
+    """hotpass's stages as ``refine --json`` timed them: wall seconds and the main process's
+    peak memory; indented steps (``ingest.*`` are worker-seconds summed over processes)."""
+    seconds, peaks = figures.get("stage_seconds") or {}, figures.get("stage_peak_mb") or {}
+    if not seconds:
+        return []
+    lines = ["", f"{'hotpass stage':<26}{'seconds':>9}{'peak MB':>9}"]
+    order = {name: position for position, name in enumerate(STAGE_ORDER)}
+    for name in sorted(seconds, key=lambda n: (order.get(n, len(order)), n)):
+        label = ("  " + name.split(".", 1)[1]) if "." in name else name
+        peak = f"{peaks[name]:.0f}" if name in peaks else "-"
+        lines.append(f"{label:<26}{seconds[name]:>9.2f}{peak:>9}")
+    return lines
+
+
 def format_table(result: dict[str, Any]) -> str:
     out = [f"hotpass bench: {result['rows']:,} rows in {result['files']} files "
            f"({result['organisations']:,} organisations, seed {result['seed']}, "
@@ -236,6 +263,7 @@ def format_table(result: dict[str, Any]) -> str:
         out.append(f"{label:<22}{value:>10}   target {rule.format(check['target']):<9} {verdict}")
     if "coverage" in result:
         out.append(f"{'truth rows scored':<22}{result['coverage']:>10.2%}")
+    out.extend(stage_lines(result["hotpass"]))
     out.append("(peak RSS = largest sum of PSS over the child and its worker processes, "
                "sampled every 200 ms)")
     return "\n".join(out)

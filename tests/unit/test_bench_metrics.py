@@ -115,3 +115,17 @@ def test_naive_child_reports_json_on_its_last_line(tmp_path, capsys):
     assert report["ok"] is True and output.is_file()
     assert report["peak_rss_mb"] > 10 and report["seconds"] > 0
     assert 0 < report["rows_out"] <= 120 + 3 * 5  # header/title rows read as data are kept
+
+
+def test_the_table_shows_refines_stages_in_pipeline_order_with_their_steps():
+    from hotpass.bench.refine import stage_lines
+
+    figures = {"stage_seconds": {"consolidate": 2.0, "consolidate.resolve": 1.5, "export": 1.0,
+                                 "ingest": 3.0, "ingest.read": 4.0, "publish": 0.1},
+               "stage_peak_mb": {"consolidate": 500.0, "consolidate.resolve": 480.0}}
+    lines = stage_lines(figures)
+    names = [line.split()[0] for line in lines[2:]]
+    assert names == ["ingest", "read", "consolidate", "resolve", "export", "publish"]
+    assert lines[5].startswith("  resolve") and lines[5].split()[1:] == ["1.50", "480"]
+    assert lines[3].split()[-1] == "-"  # workers' steps have no peak of this process
+    assert stage_lines({"stage_seconds": {}}) == []
