@@ -12,7 +12,7 @@ from deterministic rules (same registration id; same name and same domain),
 id) so that every comparison gets its m from a session that does not block on it.
 Blocking and comparisons use the same fields as Hotpass: name (Jaro-Winkler levels, term
 frequencies), phones/e-mails/domains (array intersection), registration id (exact),
-address (Jaro-Winkler). Splink is an optional extra: ``pip install -e ".[bench]"``.
+address (Jaro-Winkler), region (exact). Splink is an optional extra: ``pip install -e ".[bench]"``.
 
 Pitfalls: Splink logs to the root logger; the bench silences it. ``unique_id`` is the row
 position, so labels line up with the input frame.
@@ -58,6 +58,7 @@ def splink_table(frame, profile: Profile):
         "phones": values(features.phone), "emails": values(features.email),
         "domains": values(features.domain), "registration": code(features.registration),
         "address": text(features.address, features.address_text),
+        "region": code(features.region),
     })
 
 
@@ -80,6 +81,7 @@ def splink_clusters(table, threshold: float, max_pairs: float = 1e6):
             _domains(),
             cl.ExactMatch("registration"),
             cl.JaroWinklerAtThresholds("address", [0.9]),
+            cl.ExactMatch("region"),
         ],
         blocking_rules_to_generate_predictions=[
             block_on("name"), block_on("phonetic"),

@@ -15,7 +15,8 @@ Levels:
 - phone, email, domain: ``exact`` when any value is shared, else ``different``.
 - registration: ``exact`` / ``close`` (one typo: a Damerau-Levenshtein edit) /
   ``different``. address: ``exact`` / ``close`` (token-sort ratio
-  >= thresholds[0]) / ``far``; a differing postcode is ``far``.
+  >= thresholds[0]) / ``far``; a differing postcode is ``far``. region: ``exact`` /
+  ``different`` (weak alone: a province holds many organisations; it only blocks nothing).
 
 Pitfalls: string work runs once per distinct pair of values (within a chunk of pairs),
 never per row pair. Chunks run on ``textcodes.THREADS`` threads (numpy and rapidfuzz
@@ -39,6 +40,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "domain": ("different", "exact"),
     "registration": ("different", "close", "exact"),
     "address": ("far", "close", "exact"),
+    "region": ("different", "exact"),
 }
 FIELDS = tuple(LEVELS)
 DEFAULT_THRESHOLDS: dict[str, list[float]] = {"name": [75.0, 55.0], "address": [85.0]}
@@ -75,6 +77,8 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
                 level[:, i], value[:, i] = _registration(features, a, b)
             elif name == "address":
                 level[:, i] = _address_levels(features, a, b, limits["address"])
+            elif name == "region":
+                level[:, i], value[:, i] = _exact(features.region[a], features.region[b])
             else:  # phone, email, domain
                 level[:, i], value[:, i] = _shared_slots(getattr(features, name),
                                                          features.counts[name], a, b)

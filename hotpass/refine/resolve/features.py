@@ -5,7 +5,8 @@ key (``names``: the merge reuses it) and the codes of its name (match key: match
 sorted, so swapped words compare equal), phonetic key (jellyfish Metaphone per word), first
 two match words, the words' first and last three letters, up to ``SLOTS`` E.164 phones,
 e-mail addresses and organisation domains (website host plus non-free-mail e-mail
-domains), one registration id, one address (sorted words) and its postcode. Every value is
+domains), one registration id, one address (sorted words), its postcode and the region
+(province or state, lower-cased). Every value is
 a code (-1: missing) into a per-field vocabulary; ``counts[field][code]`` is how many rows
 hold it (term frequencies). Per name code: its text, its sorted match words (CSR:
 ``name_word[name_ptr[c]:name_ptr[c + 1]]``, ranks into ``name_vocabulary``) and the code
@@ -73,6 +74,7 @@ class Features:
     address: np.ndarray
     address_text: pa.Array  # sorted address words per address code
     postcode: np.ndarray
+    region: np.ndarray  # code of the region (province, state) per row
     counts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -91,7 +93,8 @@ def build_features(frame, profile: Profile) -> Features:
         names, name = named.result()
     features = Features(size=size, name_key=np.append(names.key, "")[names.row], **name,
                         **contacts, **places.result())
-    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode"):
+    for kind in ("name", "phone", "email", "domain", "registration", "address", "postcode",
+                 "region"):
         codes = getattr(features, kind).ravel()
         codes = codes[codes >= 0]
         features.counts[kind] = np.bincount(codes) if codes.size else np.zeros(0, np.int64)
@@ -119,9 +122,10 @@ def _ids_and_addresses(frame, profile: Profile) -> dict[str, np.ndarray]:
     registration, registration_text = tc.encode(tc.alphanumeric_upper(ids))
     address, address_text, postcode = _addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
+    region = tc.encode(pc.utf8_lower(_single(frame, profile.fields_of_kind("region"))))[0]
     return dict(registration=registration, registration_text=registration_text,
                 registration_characters=_characters(registration_text),
-                address=address, address_text=address_text, postcode=postcode)
+                address=address, address_text=address_text, postcode=postcode, region=region)
 
 
 def _name_codes(names) -> dict[str, np.ndarray]:

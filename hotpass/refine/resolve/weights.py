@@ -52,13 +52,14 @@ from hotpass.refine.resolve.features import SLOTS, Features
 
 PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
            "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
-           "address": (0.1, 0.2, 0.7)}
+           "address": (0.1, 0.2, 0.7), "region": (0.1, 0.9)}
 # u: shares of random row pairs. Organisation names agree closely (typo, dropped word) about
 # as rarely as exactly (~1e-7 of random pairs in the generated sets), far less than they
 # agree fairly; a small input's u for those levels rests on these shares
 PRIOR_U = {"name": (1 - 4.012e-4, 4e-4, 1e-6, 1e-7, 1e-7), "phone": (1 - 1e-5, 1e-5),
            "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
-           "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001)}
+           "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001),
+           "region": (0.8, 0.2)}
 # One organisation does not hold two registration ids (a typo is the ``close`` level): EM
 # may not learn otherwise (near-identical distinct organisations in one town would teach
 # it that conflicts are common), so that m stays at its prior share.
@@ -72,6 +73,9 @@ FLOOR_PAIRS = 100.0
 RANDOM_PAIRS = 100_000
 SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
+# The fields that are blocking keys: one EM session each (the region is no key; a session
+# on it would be nearly all candidate pairs, name-blocked ones included)
+SESSION_FIELDS = ("name", "phone", "email", "domain", "registration", "address")
 # Two levels, the exact one's u counted from the values: random pairs add nothing.
 COUNTED = tuple(f for f in TERM_FIELDS if len(LEVELS[f]) == 2)
 
@@ -326,11 +330,12 @@ def _m_by_sessions(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.nda
     iterations = 0
     for i, field in enumerate(FIELDS):
         inside = np.flatnonzero(patterns[:, i] == EXACT[field]) if len(patterns) else []
-        if len(inside) == 0:
+        if len(inside) == 0 or field not in SESSION_FIELDS:
             continue
         session = patterns[inside].copy()
         session[:, i] = -1  # agreeing by construction: no evidence here
-        if ((session >= 0).sum(axis=0) > 0).sum() < 2:
+        keys = [FIELDS.index(f) for f in SESSION_FIELDS]
+        if ((session[:, keys] >= 0).sum(axis=0) > 0).sum() < 2:
             continue
         resp, more = _em(session, counts[inside], u)
         iterations += more
