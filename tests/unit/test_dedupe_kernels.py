@@ -124,7 +124,7 @@ def test_evidence_text_is_the_json_of_the_pairs():
     frame = _frame(["Kestrel Bakery", "Kestrel Bakery", "Zulu Granite", "Zulu Granite"],
                    contact_phone=["+27215550101", None, "+27215550102", "+27215550102"])
     frame.loc[1, SOURCE_FILE] = 'crm "export" \\ ü.xlsx'
-    levels = np.array([[4, -1, -1, -1, -1, -1], [4, 1, -1, -1, -1, -1]], dtype=np.int8)
+    levels = np.array([[4, -1, -1, -1, -1, -1, -1], [4, 1, -1, -1, -1, -1, -1]], dtype=np.int8)
     explain = Explainer(frame, np.array([0, 2]), np.array([1, 3]), np.array([12.5, 30.25]),
                         levels)
     texts = explain.by_cluster(np.array([0, 1]), np.array([0, 2]))
@@ -269,7 +269,7 @@ def test_evidence_of_a_cluster_lists_each_of_its_links_once():
     cluster's text is one JSON list of its own links, in pair order."""
     frame = _frame(["Kestrel Bakery"] * 3 + ["Zulu Granite"] * 2 + ["Falcon Air"] * 4)
     left, right = np.array([0, 0, 3, 5, 5, 6]), np.array([1, 2, 4, 6, 7, 8])
-    levels = np.tile(np.array([[4, -1, -1, -1, -1, -1]], dtype=np.int8), (6, 1))
+    levels = np.tile(np.array([[4, -1, -1, -1, -1, -1, -1]], dtype=np.int8), (6, 1))
     explain = Explainer(frame, left, right, np.linspace(10, 20, 6), levels)
     texts = explain.by_cluster(np.arange(6), np.array([0, 0, 3, 5, 5, 5]))
     assert set(texts) == {0, 3, 5}
