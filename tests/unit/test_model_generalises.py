@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from hotpass.refine.resolve.comparisons import FIELDS, LEVELS
-from hotpass.refine.resolve.weights import PRIOR_U, _m_by_sessions
+from hotpass.refine.resolve.training import m_by_sessions
+from hotpass.refine.resolve.weights import PRIOR_U
 
 PHONE, NAME, ADDRESS = FIELDS.index("phone"), FIELDS.index("name"), FIELDS.index("address")
 
@@ -42,7 +43,7 @@ def test_a_fields_m_comes_from_pairs_not_blocked_on_it():
         (3, 1, 1, 400), (3, 0, 1, 100),  # duplicates, typo'd names
         (0, 1, 0, 2000),  # pairs blocked on a phone only (a switchboard's rows: unrelated)
         (4, 0, 0, 50)])  # people sharing a whole name, nothing else
-    m, _, pooled = _m_by_sessions(patterns, counts, u)
+    m, _, pooled = m_by_sessions(patterns, counts, u)
     assert {"name", "phone", "address"} <= pooled
     assert m["phone"][0] == pytest.approx(0.2, abs=0.05)
     # the name's m comes from the sessions on phone and address, not from the name's block

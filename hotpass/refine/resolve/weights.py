@@ -49,22 +49,12 @@ import numpy as np
 from hotpass.refine.resolve.clustering import root
 from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS, compare, pattern_codes
 from hotpass.refine.resolve.features import SLOTS, Features
+from hotpass.refine.resolve.training import candidate_share, m_by_sessions, matched_pairs
 
-PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
-           "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
-           "address": (0.1, 0.2, 0.7), "region": (0.1, 0.9)}
-# u: shares of random row pairs. Organisation names agree closely (typo, dropped word) about
-# as rarely as exactly (~1e-7 of random pairs in the generated sets), far less than they
-# agree fairly; a small input's u for those levels rests on these shares
 PRIOR_U = {"name": (1 - 4.012e-4, 4e-4, 1e-6, 1e-7, 1e-7), "phone": (1 - 1e-5, 1e-5),
            "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
            "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001),
            "region": (0.8, 0.2)}
-# One organisation does not hold two registration ids (a typo is the ``close`` level): EM
-# may not learn otherwise (near-identical distinct organisations in one town would teach
-# it that conflicts are common), so that m stays at its prior share.
-FIXED_M = {"registration": 0}  # field -> level whose m is fixed
-PSEUDO_PAIRS = 20.0  # prior strength of m
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
 # At most this share of a level's pairs are taken for matches when u is re-counted
 # (tuned on FEBRL 3, where 93 % of the pairs agreeing on a whole name are one person)
@@ -73,9 +63,6 @@ FLOOR_PAIRS = 100.0
 RANDOM_PAIRS = 100_000
 SAMPLE_CHUNK = 1 << 13  # random pairs compared at a time, beside the candidates' chunks
 TERM_FIELDS = ("name", "phone", "email", "domain", "registration")
-# The fields that are blocking keys: one EM session each (the region is no key; a session
-# on it would be nearly all candidate pairs, name-blocked ones included)
-SESSION_FIELDS = ("name", "phone", "email", "domain", "registration", "address")
 # Two levels, the exact one's u counted from the values: random pairs add nothing.
 COUNTED = tuple(f for f in TERM_FIELDS if len(LEVELS[f]) == 2)
 
@@ -115,10 +102,10 @@ def estimate(features: Features, compared, sample) -> Model:
     for _ in range(2):
         u = {f: _smoothed(_unrelated(pairs[f], matched[f], f not in pooled), PRIOR_U[f])
              for f in FIELDS}
-        m, more, pooled = _m_by_sessions(patterns, counts, u)
-        candidate_prior, most = _candidate_share(patterns, counts, m, u)
+        m, more, pooled = m_by_sessions(patterns, counts, u)
+        candidate_prior, most = candidate_share(patterns, counts, m, u)
         iterations += more + most
-        matched = _matched(patterns, counts, candidate_prior, m, u)
+        matched = matched_pairs(patterns, counts, candidate_prior, m, u)
     # the share of *candidate* pairs that match, over all pairs (blocking keeps them)
     prior = min(max(candidate_prior * len(compared.levels) / all_pairs, 1e-12), 0.5)
     return Model(m, u, prior, candidate_prior, len(compared.levels), iterations)
@@ -267,21 +254,6 @@ def _level_counts(features: Features, patterns, counts, sampled, rate) -> dict:
     return found
 
 
-def _matched(patterns, counts, share: float, m: dict, u: dict) -> dict[str, np.ndarray]:
-    """Per field, the candidate pairs at each level the model takes for matches (their
-    responsibilities summed)."""
-    if patterns.shape[0] == 0:
-        return {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
-    odds = np.log(share / (1 - share)) + _log_ratio(patterns, m, u)
-    weight = counts / (1.0 + np.exp(-np.clip(odds, -700, 700)))
-    found = {}
-    for i, field in enumerate(FIELDS):
-        column = patterns[:, i]
-        found[field] = np.bincount(column[column >= 0], weights=weight[column >= 0],
-                                   minlength=len(LEVELS[field]))
-    return found
-
-
 def _unrelated(pairs: np.ndarray, matches, unpooled: bool) -> np.ndarray:
     """Pairs per level less the pairs the model takes for matches. For a field whose m no
     session pooled (``unpooled``: learned by EM over all candidates, where the field's own
@@ -301,104 +273,8 @@ def _patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return levels[first], counts.astype(np.float64)
 
 
-def _m_share(field: str, sums: np.ndarray) -> np.ndarray:
-    """m of a field's levels from EM's expected match counts, smoothed; a ``FIXED_M`` level
-    keeps its prior share and the others share the rest."""
-    prior = np.asarray(PRIOR_M[field])
-    share = sums + PSEUDO_PAIRS * prior
-    share = share / share.sum()
-    fixed = FIXED_M.get(field)
-    if fixed is None:
-        return share
-    rest = np.delete(share, fixed)
-    return np.insert(rest / rest.sum() * (1 - prior[fixed]), fixed, prior[fixed])
-
-
 def _smoothed(counts: np.ndarray, prior) -> np.ndarray:
     smoothed = counts + PSEUDO_U * np.asarray(prior)
     return smoothed / smoothed.sum()
 
 
-def _m_by_sessions(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray]):
-    """(m, EM iterations, the fields the sessions pooled): as Splink trains, one EM
-    session per field on the candidate
-    pairs that agree exactly on it, that field left out of the session's likelihood; each
-    field's m is pooled from the sessions *not* blocked on it (their expected match counts
-    summed), so a field's m never comes from pairs chosen for agreeing on it. A field no
-    other session sees keeps its prior m."""
-    sums = {f: np.zeros(len(LEVELS[f])) for f in FIELDS}
-    iterations = 0
-    for i, field in enumerate(FIELDS):
-        inside = np.flatnonzero(patterns[:, i] == EXACT[field]) if len(patterns) else []
-        if len(inside) == 0 or field not in SESSION_FIELDS:
-            continue
-        session = patterns[inside].copy()
-        session[:, i] = -1  # agreeing by construction: no evidence here
-        keys = [FIELDS.index(f) for f in SESSION_FIELDS]
-        if ((session[:, keys] >= 0).sum(axis=0) > 0).sum() < 2:
-            continue
-        resp, more = _em(session, counts[inside], u)
-        iterations += more
-        weight = counts[inside] * resp
-        for j, other in enumerate(FIELDS):
-            column = session[:, j]
-            if j != i:
-                sums[other] += np.bincount(column[column >= 0], weights=weight[column >= 0],
-                                           minlength=len(LEVELS[other]))
-    pooled = frozenset(f for f in FIELDS if sums[f].any())
-    unseen = [f for f in FIELDS if f not in pooled]
-    if unseen and len(patterns):
-        resp, more = _em(patterns, counts, u)
-        iterations += more
-        for i, field in enumerate(FIELDS):
-            column = patterns[:, i]
-            if field in unseen:
-                sums[field] = np.bincount(column[column >= 0], weights=(counts * resp)[column >= 0],
-                                          minlength=len(LEVELS[field]))
-    return {f: _m_share(f, sums[f]) for f in FIELDS}, iterations, pooled
-
-
-def _candidate_share(patterns, counts, m, u, max_iterations: int = 200):
-    """(share of candidate pairs that match, iterations): EM over the candidate pairs with
-    m and u fixed, the share its only parameter."""
-    share, iterations = 0.1, 0
-    if patterns.shape[0] == 0:
-        return 1e-3, 0
-    odds = _log_ratio(patterns, m, u)
-    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported
-        resp = 1.0 / (1.0 + np.exp(-np.clip(np.log(share / (1 - share)) + odds, -700, 700)))
-        new = float(((counts * resp).sum() + 1.0) / (counts.sum() + 2.0))
-        if abs(new - share) < 1e-7:
-            break
-        share = new
-    return share, iterations
-
-
-def _log_ratio(patterns: np.ndarray, m, u) -> np.ndarray:
-    """ln(m/u) summed over each pattern's fields (a missing field adds nothing)."""
-    return sum(np.r_[np.log(m[f] / u[f]), 0.0][patterns[:, i]] for i, f in enumerate(FIELDS))
-
-
-def _em(patterns: np.ndarray, counts: np.ndarray, u: dict[str, np.ndarray],
-        max_iterations: int = 60) -> tuple[np.ndarray, int]:
-    """(responsibility per pattern, iterations): EM for m and the share that matches, with
-    ``u`` fixed."""
-    m = {f: np.asarray(PRIOR_M[f], dtype=np.float64) for f in FIELDS}
-    prior, iterations, resp = 0.1, 0, np.zeros(len(patterns))
-    for iterations in range(1, max_iterations + 1):  # noqa: B007 - reported
-        odds = np.log(prior / (1 - prior)) + _log_ratio(patterns, m, u)
-        resp = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
-        weight = counts * resp
-        new_m = {}
-        for i, field in enumerate(FIELDS):
-            column = patterns[:, i]
-            sums = np.bincount(column[column >= 0], weights=weight[column >= 0],
-                               minlength=len(LEVELS[field]))
-            new_m[field] = _m_share(field, sums)
-        new_prior = float((weight.sum() + 1.0) / (counts.sum() + 2.0))
-        change = max(max(np.abs(new_m[f] - m[f]).max() for f in FIELDS),
-                     abs(new_prior - prior))
-        m, prior = new_m, new_prior
-        if change < 1e-6:
-            break
-    return resp, iterations
