@@ -72,6 +72,7 @@ def link_sheets(frames: list[SourceFrame], profile: Profile,
                     linked.add(id(child))
     ids = profile.fields_of_kind("identifier")
     parents = [(f, key) for f in frames for key in _keys(f, ids) if _is_parent(f, key)]
+    known = {(id(f), key): set(_clean_keys(f.frame[key].dropna())) for f, key in parents}
     for child in frames:
         if id(child) in linked or not len(child.frame):
             continue
@@ -81,7 +82,7 @@ def link_sheets(frames: list[SourceFrame], profile: Profile,
                     not across_files and parent.file != child.file):
                 continue
             for child_key in _keys(child, ids):
-                share = _subset_share(child.frame[child_key], parent.frame[key])
+                share = _share_in(child.frame[child_key], known[(id(parent), key)])
                 if share >= SUBSET_SHARE:
                     considered.append(_judged(Link(parent, key, child, child_key, "inferred",
                                                    share), profile))
@@ -213,10 +214,14 @@ def _is_parent(source: SourceFrame, key: str) -> bool:
 
 
 def _subset_share(child_keys, parent_keys) -> float:
+    return _share_in(child_keys, set(_clean_keys(parent_keys.dropna())))
+
+
+def _share_in(child_keys, parent_keys: set) -> float:
     values = _clean_keys(child_keys.dropna())
     if not len(values):
         return 0.0
-    return float(values.isin(set(_clean_keys(parent_keys.dropna()))).mean())
+    return float(values.isin(parent_keys).mean())
 
 
 def _attach(link: Link, profile: Profile) -> list[Issue]:
