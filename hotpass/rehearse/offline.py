@@ -5,8 +5,7 @@ Contract: ``rehearse(Options)`` writes the bundle ``<root>/<UTC stamp>/`` (defau
 --dry-run`` then for real (into the bundle's ``env.local``, not the working folder's
 ``.env.local``); ``hotpass refine --archive`` on the inputs (no upload: offline means
 ``HOTPASS_S3_ENDPOINT`` is cleared for it; summary ``refined.json``, outputs and the
-input archive in ``refined/``); ``hotpass qa all --output qa-report.json`` when ``hotpass qa`` exists, else
-the step is recorded ``not run`` as "not available" (never faked); ``hotpass deploy --flow
+input archive in ``refined/``); ``hotpass qa all --output qa-report.json`` (the QA gates); ``hotpass deploy --flow
 refinement --flow backfill --no-upload`` (``--dry-run`` first, then for real; the payloads
 are copied to ``prefect/``). The procedures these commands run write their own bundles
 into the rehearsal's ``children/`` and are linked. The verdict is ``pass`` only when
@@ -42,12 +41,6 @@ class Options:
     owner: str | None = None
 
 
-def qa_available() -> bool:
-    from hotpass.cli import main
-
-    return "qa" in main.commands
-
-
 def rehearse(options: Options, *, dry_run: bool = False, echo: Any = None) -> dict[str, Any]:
     """Run the offline rehearsal into its bundle; see the module contract."""
     if not options.input_dir.is_dir():
@@ -74,14 +67,8 @@ def rehearse(options: Options, *, dry_run: bool = False, echo: Any = None) -> di
                               extra=("--archive",), env={**children, "HOTPASS_S3_ENDPOINT": ""})
         steps["refine --archive"] = refined.exit_code if refined.exit_code is not None \
             else "not run"
-        if qa_available():
-            step("qa all", ["qa", "all", "--profile", options.profile, "--output",
-                            str(bundle.directory / "qa-report.json")])
-        else:
-            bundle.record("hotpass qa all --output qa-report.json", status="not run",
-                          output="not available: `hotpass qa` does not exist in this "
-                                 "version", command=True)
-            steps["qa all"] = "not available"
+        step("qa all", ["qa", "all", "--profile", options.profile, "--output",
+                        str(bundle.directory / "qa-report.json")])
         flows = [w for flow in options.flows for w in ("--flow", flow)]
         step("deploy --no-upload --dry-run", ["deploy", *flows, "--no-upload", "--dry-run"],
              mutates=False)
@@ -91,7 +78,7 @@ def rehearse(options: Options, *, dry_run: bool = False, echo: Any = None) -> di
         failed = [name for name, code in steps.items() if isinstance(code, int) and code]
         summary = {"input_dir": str(options.input_dir), "profile": options.profile,
                    "flows": options.flows, "steps": steps,
-                   "qa": "not available" if steps["qa all"] == "not available" else "ran"}
+                   "qa": "ran" if steps["qa all"] != "not run" else "not run"}
         verdict = "fail" if failed else "pass"
         reason = f"failed: {', '.join(failed)}" if failed else None
         path = bundle.finish(summary, verdict, reason=reason)

@@ -14,7 +14,6 @@ import pytest
 
 from hotpass.bench.samples import generate_workbooks
 from hotpass.evidence import verify
-from hotpass.rehearse.offline import qa_available
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,7 +59,7 @@ def test_every_step_is_in_cli_sh_in_order_with_its_exit_status(rehearsal):
                 if line.startswith("hotpass ")]
     assert [words for words, _ in commands] == [
         ["env", "--target"], ["env", "--target"], ["refine", "--input-dir"],
-        *([["qa", "all"]] if qa_available() else []),
+        ["qa", "all"],
         ["deploy", "--flow"], ["deploy", "--flow"]]
     assert {status for _, status in commands} == {"# exit 0"}
     first_env = next(line for line in lines if line.startswith("hotpass env"))
@@ -72,14 +71,8 @@ def test_the_qa_step_is_recorded_honestly(rehearsal):
     summary = json.loads((bundle / "summary.json").read_text())
     record = json.loads((bundle / "record.json").read_text())
     [qa] = [s for s in record["steps"] if s["call"].startswith("hotpass qa all")]
-    if qa_available():
-        assert summary["qa"] == "ran" and qa["status"] == "ok"
-    else:
-        assert summary["steps"]["qa all"] == "not available"
-        assert (qa["status"], qa["exit_code"]) == ("not run", None)
-        assert "not available" in qa["output"]
-        assert "# not run (not available: `hotpass qa` does not exist in this version): " \
-            "hotpass qa all" in (bundle / "cli.sh").read_text()
+    assert summary["qa"] == "ran" and qa["status"] == "ok"
+    assert summary["steps"]["qa all"] == 0
 
 
 def test_a_failing_step_fails_the_rehearsal_with_a_bundle_that_verifies(tmp_path):
