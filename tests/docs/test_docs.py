@@ -21,7 +21,6 @@ import functools
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -65,9 +64,6 @@ EXPECTED_PAGES = [
     "reference/dedupe.md",
     "explanation/architecture.md",
 ]
-_ENV_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_SHELL_OPERATORS = {"&&", "||", ";", "|"}
-_REDIRECT = re.compile(r"(?<=\s)\d*(?:>>?|<)(?:&\d+|\s*[^\s;&|]+)")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -122,24 +118,10 @@ def bash_lines(page: Path) -> list[DocCommand]:
 
 
 def segments(text: str) -> list[list[str]]:
-    """Split a shell line on ``&& || ; |`` into argument lists, env assignments dropped."""
-    text = _REDIRECT.sub(" ", text)  # `> file`, `2>&1`: the shell's, not the command's
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    parts: list[list[str]] = [[]]
-    for token in lexer:
-        if token in _SHELL_OPERATORS:
-            parts.append([])
-        else:
-            parts[-1].append(token)
-    result = []
-    for args in parts:
-        while args and _ENV_ASSIGNMENT.match(args[0]):
-            args = args[1:]
-        if args:
-            result.append(args)
-    return result
+    """The QA docs gate's splitter (one implementation), strict: a broken quote fails."""
+    from hotpass.qa.surface import segments as split
+
+    return split(text, strict=True)
 
 
 def doc_invocations(program: str) -> list[tuple[DocCommand, list[str]]]:
