@@ -40,6 +40,8 @@ class PoolWatch:
     def __init__(self, pool: ProcessPoolExecutor, inputs: list[Path]) -> None:
         self.pool, self.inputs = pool, inputs
         self.last_progress = time.monotonic()
+        # the workers seen so far: a broken pool may drop them before the cause is read
+        self.seen = list((pool._processes or {}).values())
 
     def check(self, done: set, in_flight: set[int]) -> None:
         raise_if_stopped()
@@ -47,6 +49,7 @@ class PoolWatch:
         if done:
             self.last_progress = now
             return
+        self.seen += [p for p in (self.pool._processes or {}).values() if p not in self.seen]
         for process in list((self.pool._processes or {}).values()):
             if process.exitcode is not None:
                 raise self._failure(f"a worker process (pid {process.pid}) "
@@ -59,7 +62,11 @@ class PoolWatch:
         try:
             return future.result()
         except BrokenProcessPool:
-            raise self._failure("a worker process died", {index}) from None
+            # the first to die is the cause; the pool then terminates the others (SIGTERM)
+            dead = [p for p in self.seen if p.exitcode not in (None, 0, -signal.SIGTERM)]
+            what = (f"a worker process (pid {dead[0].pid}) {_death(dead[0].exitcode)}" if dead
+                    else "a worker process died")
+            raise self._failure(what, {index}) from None
 
     def _failure(self, what: str, in_flight: set[int]) -> HotpassError:
         names = [self.inputs[i].name for i in sorted(in_flight)]
