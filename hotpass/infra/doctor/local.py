@@ -198,6 +198,21 @@ def check_credentials(options: Options) -> list[Check]:
     return [Check("credentials", "ok", f"mode 0600, {stored} stored ({path})")]
 
 
+def check_refine_lock(options: Options) -> list[Check]:
+    """The output folder's run lock: held by a live run, or free (a record a killed run
+    left behind does not hold it; the next run replaces it)."""
+    from hotpass.refine.output.staging import lock_path, lock_state
+
+    output = _settings().output_path
+    state = lock_state(output)
+    if state["held"]:
+        return [Check("refine lock", "ok", f"{output.parent}: held by a running refine "
+                                           f"({state['holder']})")]
+    left = (f"; {lock_path(output).name} names pid {state['left_by']}, a run that was "
+            "killed: not a lock, the next run replaces it" if state["left_by"] else "")
+    return [Check("refine lock", "ok", f"{output.parent}: free{left}")]
+
+
 def check_tunnels(options: Options) -> list[Check]:
     from hotpass.infra import net
 
@@ -220,4 +235,4 @@ def check_tunnels(options: Options) -> list[Check]:
 
 
 CHECKS = (check_python, check_extras, check_profile, check_dirs, check_env_file,
-          check_credentials, check_tunnels)
+          check_credentials, check_refine_lock, check_tunnels)

@@ -3,7 +3,9 @@
 Layout beside the output ``dist/refined.xlsx``::
 
     dist/                                advisory lock (flock on the folder) of every run into it
-    dist/.hotpass.lock                   who holds it: pid, start time (only while held)
+    dist/.hotpass.lock                   who holds it: pid, start time (removed on release;
+                                         after a kill -9 it stays, but names no holder:
+                                         only the flock says held, see ``lock_state``)
     dist/.refined.runs/<run-id>/         one directory per run: every output + SHA256SUMS
     dist/.refined.runs/current -> <id>   the published set, switched by one rename
     dist/.refined.runs/previous -> <id>  the set before it, kept for readers mid-read
@@ -21,6 +23,8 @@ yields a ``StagedRun`` whose ``dir`` the run writes every output into; for the b
 personal data) outlives the run or a kill of it. ``publish()``
 writes ``SHA256SUMS`` last, fsyncs, refuses a stable name held by a folder, then commits
 (journal, switch, links, bundles; ``commit.py``); it returns the stable paths. Leaving
+``lock_state(output_path)`` says whether the lock is held and by whom (a record a
+killed run left is reported as such, never as held). Leaving
 the block before the commit starts (error, signal) deletes the staging directory; once
 it has started the directory is kept whatever happens, and the next run finishes the
 commit. After a ``kill -9`` the next run deletes an uncommitted directory. The lock is
@@ -232,6 +236,29 @@ def run_lock(output_path: Path, *, wait: bool = False) -> Iterator[None]:
             record_path.unlink(missing_ok=True)
     finally:
         os.close(fd)  # releases the lock
+
+
+def lock_state(output_path: Path) -> dict:
+    """``{"held": bool, "holder": str | None, "left_by": pid | None}``: the kernel's flock
+    decides ``held``; a record beside a free lock was left by a run that was killed (the
+    kernel dropped its lock with it) and is only reported as ``left_by``."""
+    folder = Path(output_path).parent
+    if not folder.is_dir():
+        return {"held": False, "holder": None, "left_by": None}
+    record_path = lock_path(output_path)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return {"held": True, "holder": _holder(record_path), "left_by": None}
+    finally:
+        os.close(fd)  # a shared lock taken for the test is dropped at once
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    left_by = record.get("pid") if isinstance(record, dict) else None
+    return {"held": False, "holder": None, "left_by": left_by}
 
 
 def _holder(record_path: Path) -> str:
