@@ -62,33 +62,49 @@ def crafted_far_cells(path: Path, refs: tuple[str, ...] = ("A1", "XFD1048576"),
     """A hand-zipped 1.5 KB workbook whose one sheet holds a cell at each of ``refs``:
     the reader would fill the whole rectangle between them (A1..XFD1048576: 512 GiB)."""
     import re
+
+    cells = "".join(
+        f'<row r="{re.sub("[A-Z]", "", ref)}"><c r={quote}{ref}{quote} t="inlineStr">'
+        f"<is><t>x</t></is></c></row>" for ref in refs)
+    return crafted_workbook(path, cells)
+
+
+def crafted_workbook(path: Path, sheet_data: str, shared: list[str] | None = None) -> Path:
+    """A hand-zipped one-sheet workbook: ``sheet_data`` is the XML inside ``<sheetData>``
+    verbatim (any spelling a writer might use), ``shared`` the shared-string table."""
     import zipfile
+    from xml.sax.saxutils import escape
 
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
-    cells = "".join(
-        f'<row r="{re.sub("[A-Z]", "", ref)}"><c r={quote}{ref}{quote} t="inlineStr">'
-        f"<is><t>x</t></is></c></row>" for ref in refs)
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    strings_type = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}.sharedStrings+xml"/>'
+    strings_rel = (f'<Relationship Id="rId2" Type="{rel}/sharedStrings" '
+                   'Target="sharedStrings.xml"/>')
     parts = {
         "[Content_Types].xml": (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
             'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxml'
-            'formats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
-            'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-office'
-            'document.spreadsheetml.worksheet+xml"/></Types>'),
+            f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{kind}.worksheet'
+            f'+xml"/>{strings_type if shared is not None else ""}</Types>'),
         "_rels/.rels": (f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/'
                         'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
         "xl/workbook.xml": (f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet '
                             'name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'),
         "xl/_rels/workbook.xml.rels": (
             f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" '
-            'Target="worksheets/sheet1.xml"/></Relationships>'),
-        "xl/worksheets/sheet1.xml": (f'<worksheet xmlns="{main}"><sheetData>{cells}'
+            f'Target="worksheets/sheet1.xml"/>{strings_rel if shared is not None else ""}'
+            "</Relationships>"),
+        "xl/worksheets/sheet1.xml": (f'<worksheet xmlns="{main}"><sheetData>{sheet_data}'
                                      "</sheetData></worksheet>"),
     }
+    if shared is not None:
+        items = "".join(f"<si><t>{escape(text)}</t></si>" for text in shared)
+        parts["xl/sharedStrings.xml"] = (f'<sst xmlns="{main}" count="{len(shared)}" '
+                                         f'uniqueCount="{len(shared)}">{items}</sst>')
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts.items():

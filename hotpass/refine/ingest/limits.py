@@ -1,23 +1,29 @@
-"""Input limits checked before anything is allocated: a workbook sheet's cell extent, and
-the memory budget every limit is tied to.
+"""Input limits checked before anything is allocated: a workbook sheet's memory (its cell
+rectangle and the text its cells repeat), and the memory budget every limit is tied to.
 
 Contract: ``memory_budget()`` is the bytes one input may take once read: half of the
 memory available now (``psutil``), at most ``MAX_BUDGET_BYTES``. ``check_workbook(path,
 label)`` streams each worksheet's XML (never more than ``CHUNK_BYTES`` at a time) and
-raises ``InputError`` naming the sheet part when its cell rectangle (from A1 to the
-furthest row and column any cell or row names) would take more than the budget at
-``BYTES_PER_CELL`` (the reader fills that rectangle densely: one cell at A1 and one at
-XFD1048576 is 17 billion cells, 512 GiB, from a 1.5 KB file).
+raises ``InputError`` naming the sheet part when what the reader would build exceeds the
+budget: the cell rectangle from A1 to the furthest row and column any cell or row names
+at ``BYTES_PER_CELL`` (the reader fills it densely: one cell at A1 and one at XFD1048576
+is 17 billion cells, 512 GiB, from a 1.5 KB file), plus ``TEXT_COPIES`` copies of the
+text of every string cell: each reference to a shared string is a copy of it (one 32 KB
+string referenced by a million cells is 32 GB from a small file), and inline strings
+are bounded by the sheet's XML.
 
 Pitfalls: the scan looks for positions with C-speed searches and only turns the rare
-matches into numbers (three-letter columns, rows with more digits than the row tags
-have), so a normal sheet costs one pass of regex scanning, not a Python loop per cell.
-A cell whose row number has as many digits as the highest ``<row r=>`` tag but is larger
-is not seen, so the rectangle can be underestimated up to tenfold for rows.
+matches into numbers: three-letter columns, and rows above the highest seen so far (a
+pattern built for "greater than N"), so a cell beyond every ``<row r=>`` tag (a tag
+spelt otherwise, or missing) is still seen. Shared-string references are counted (one
+more pass) only when the cheap bound (every string cell holding the longest string)
+is over the budget; that count reads every integer ``<v>`` as a reference, which can
+only overestimate.
 """
 
 from __future__ import annotations
 
+import collections
 import re
 import zipfile
 from pathlib import Path
@@ -25,13 +31,16 @@ from pathlib import Path
 from hotpass.errors import InputError
 
 BYTES_PER_CELL = 64  # the reader's dense cell plus the Python list slot and value
+TEXT_COPIES = 2  # a string cell's text: the reader's copy and the Python str
+STRING_CELL_BYTES = 80  # headers of both copies
 MAX_BUDGET_BYTES = 16 * 2**30
 CHUNK_BYTES = 8 * 2**20
 _OVERLAP = 64  # longer than any position attribute, so no match is split unseen
 _ROW_TAG = re.compile(rb'<row r="(\d{1,10})"')  # the common spelling; others cost time only
 _TWO_LETTERS = re.compile(rb'r=["\'][A-Z]{2}\d')
-# Rare positions only: a column past AZ, or a row with more digits than the row tags.
-_RARE = r'r=["\'](?:([A-Z]{3}|[B-Z][A-Z])\d|[A-Z]{1,3}(\d{%d,10}))'
+_SHARED_REF = re.compile(rb'<(?:\w+:)?v>(\d{1,10})</')
+_SHARED_END = re.compile(rb'</(?:\w+:)?si>')
+_INLINE_CELL = re.compile(rb't=["\']inlineStr["\']')
 
 
 def memory_budget() -> int:
@@ -41,43 +50,110 @@ def memory_budget() -> int:
 
 
 def check_workbook(path: Path, label: str) -> None:
-    """Refuse a workbook whose any sheet's dense rectangle exceeds the memory budget."""
+    """Refuse a workbook any of whose sheets would take more than the memory budget."""
     budget = memory_budget()
     try:
         with zipfile.ZipFile(path) as archive:
+            strings = _shared_string_sizes(archive)
             parts = [i for i in archive.infolist()
                      if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")]
             for info in parts:
-                rows, columns = _extent(archive, info)
-                cells = rows * columns
-                if cells * BYTES_PER_CELL > budget:
-                    raise InputError(
-                        f"{label}: {info.filename.rsplit('/', 1)[-1]} spans {rows:,} rows x "
-                        f"{columns:,} columns ({cells:,} cells), more than the "
-                        f"{budget / 2**30:.1f} GiB this machine can give one input; "
-                        "a crafted or damaged workbook (cells far from the data?)")
+                _check_sheet(archive, info, strings, budget, label)
     except (zipfile.BadZipFile, OSError, EOFError):
         return  # the reader reports the damage in its own words
 
 
-def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int]:
-    max_row, wide, two = 0, b"", False
+def _check_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, strings: list[int],
+                 budget: int, label: str) -> None:
+    rows, columns, string_cells, inline = _extent(archive, info)
+    cells = rows * columns
+    name = info.filename.rsplit("/", 1)[-1]
+    if cells * BYTES_PER_CELL > budget:
+        raise InputError(
+            f"{label}: {name} spans {rows:,} rows x {columns:,} columns ({cells:,} cells), "
+            f"more than the {budget / 2**30:.1f} GiB this machine can give one input; "
+            "a crafted or damaged workbook (cells far from the data?)")
+    text = string_cells * STRING_CELL_BYTES + (TEXT_COPIES * info.file_size if inline else 0)
+    if strings and cells * BYTES_PER_CELL + text + string_cells * TEXT_COPIES * max(
+            strings) > budget:  # the cheap bound fails: count what is referenced
+        text += TEXT_COPIES * _referenced_text(archive, info, strings)
+    if cells * BYTES_PER_CELL + text > budget:
+        raise InputError(
+            f"{label}: {name} repeats {text / 2**30:.1f} GiB of text in its cells, more "
+            f"than the {budget / 2**30:.1f} GiB this machine can give one input; a crafted "
+            "or damaged workbook (one long text in very many cells?)")
+
+
+def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[int, int, int, bool]:
+    """Rows and columns of the rectangle, string cells, and whether any is inline."""
+    max_row, wide, two, string_cells, inline = 0, b"", False, 0, False
     with archive.open(info) as handle:
         tail = b""
         while chunk := handle.read(CHUNK_BYTES):
             data = tail + chunk
             if tags := _ROW_TAG.findall(data):
                 max_row = max(max_row, max(map(int, tags)))
-            rare = re.compile(_RARE.encode() % (len(str(max_row)) + 1))
-            for column, row in rare.findall(data):
+            rare = re.compile(rb'r=["\'](?:([A-Z]{3}|[B-Z][A-Z])(\d{1,10})|[A-Z]{1,3}(%s)["\'])'
+                              % _above(max_row))
+            for column, wide_row, row in rare.findall(data):
                 if column:  # the same length sorts as columns do; three beat two
                     wide = max(wide, column, key=lambda c: (len(c), c))
-                else:
-                    max_row = max(max_row, int(row))
+                max_row = max(max_row, int(row or wide_row))
             two = two or _TWO_LETTERS.search(data) is not None
+            # the overlap is counted once: a match wholly inside it ended in the last chunk
+            string_cells += _string_cells(data) - _string_cells(tail)
+            inline = inline or _INLINE_CELL.search(data) is not None
             tail = data[-_OVERLAP:]
     columns = _column_number(wide) if wide else 52 if two else 26
-    return max(max_row, 1), columns
+    return max(max_row, 1), columns, string_cells, inline
+
+
+def _string_cells(data: bytes) -> int:
+    return data.count(b't="s"') + data.count(b"t='s'")
+
+
+def _above(number: int) -> bytes:
+    """A pattern matching exactly the decimal numbers (up to 10 digits) above ``number``."""
+    digits = str(number)
+    longer = [rb"[1-9]\d{%d,9}" % len(digits)] if len(digits) < 10 else []
+    same = [digits[:i].encode() + b"[%d-9]" % (int(d) + 1) + rb"\d" * (len(digits) - i - 1)
+            for i, d in enumerate(digits) if d != "9"]
+    return b"|".join(longer + same) if longer or same else rb"(?!)"
+
+
+def _shared_string_sizes(archive: zipfile.ZipFile) -> list[int]:
+    """The XML length of each shared string, in index order (at least its text's bytes)."""
+    try:
+        info = archive.getinfo("xl/sharedStrings.xml")
+    except KeyError:
+        return []
+    sizes, position, last_end = [], 0, 0
+    with archive.open(info) as handle:
+        tail = b""
+        while chunk := handle.read(CHUNK_BYTES):
+            data = tail + chunk
+            base = position - len(tail)
+            for match in _SHARED_END.finditer(data):
+                if match.end() > len(tail):
+                    sizes.append(base + match.end() - last_end)
+                    last_end = base + match.end()
+            position += len(chunk)
+            tail = data[-_OVERLAP:]
+    return sizes
+
+
+def _referenced_text(archive: zipfile.ZipFile, info: zipfile.ZipInfo,
+                     strings: list[int]) -> int:
+    counts: collections.Counter[bytes] = collections.Counter()
+    with archive.open(info) as handle:
+        tail = b""
+        while chunk := handle.read(CHUNK_BYTES):
+            data = tail + chunk
+            counts.update(m.group(1) for m in _SHARED_REF.finditer(data)
+                          if m.end() > len(tail))
+            tail = data[-_OVERLAP:]
+    return sum(strings[int(index)] * times for index, times in counts.items()
+               if int(index) < len(strings))
 
 
 def _column_number(letters: bytes) -> int:
