@@ -14,22 +14,39 @@ from ops.adapter import is_dry, task
 @task(help={
     "rows": "Data rows to generate and refine (default 200000).",
     "seed": "Random seed for the generated workbooks (default 7).",
-    "out": "Folder for inputs, outputs, truth.csv and refine.json (default dist/bench).",
+    "out": "Folder for the input cache, outputs, refine.json and refine-history.json "
+           "(default dist/bench).",
     "files": "Number of generated source files (default 3: two workbooks + one CSV).",
+    "naive": "Run the naive pandas + openpyxl pipeline (default on; --no-naive leaves it "
+             "out: several GB and minutes at 1,000,000 rows, and no speed-up is measured).",
+    "dask_workers": "Also run the many-files path: `hotpass orchestrate --task-runner dask` "
+                    "with this many local Dask workers on a throwaway Prefect server "
+                    "(default 0: not run).",
+    "limits": "Measure each stage's limit alone: read, normalise, export (default on; "
+              "--no-limits leaves it out).",
     "dry_run": "Print what would run without generating or timing anything.",
 })
-def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False):
-    """Generate messy data, time hotpass vs naive pandas+openpyxl, score the dedupe."""
+def refine(c, rows=200_000, seed=7, out="dist/bench", files=3, dry_run=False, naive=True,
+           limits=True, dask_workers=0):
+    """Generate messy data (cached), time hotpass vs naive pandas+openpyxl (and the Dask
+    path), score the dedupe, set each stage against its limit."""
     from hotpass.bench.samples import check_arguments
 
     check_arguments(rows=rows, files=files)
+    if dask_workers < 0:
+        raise Exit(f"bench.refine --dask-workers {dask_workers}: 0 (not run) or more", code=2)
     if is_dry(c, dry_run):
+        pipelines = ", ".join(["hotpass"] + (["naive"] if naive else []) +
+                              ([f"dask ({dask_workers} workers)"] if dask_workers else []))
         print(f"[dry-run] would generate {rows} rows (seed {seed}, {files} files) into "
-              f"{Path(out) / 'input'}, run both pipelines and write {Path(out) / 'refine.json'}")
+              f"{Path(out) / 'inputs'} unless cached, run {pipelines} and write "
+              f"{Path(out) / 'refine.json'}")
         return
-    from hotpass.bench.refine import format_table, run_benchmark
+    from hotpass.bench.refine import run_benchmark
+    from hotpass.bench.tables import format_table
 
-    result = run_benchmark(rows=rows, seed=seed, out_dir=Path(out), files=files)
+    result = run_benchmark(rows=rows, seed=seed, out_dir=Path(out), files=files,
+                           naive=naive, dask_workers=dask_workers, limits=limits)
     print(format_table(result))
     print(f"figures: {Path(out) / 'refine.json'}")
     if not result["all_pass"]:

@@ -52,7 +52,7 @@ REPEAT = 3  # runs per system; figures are the medians
 def run_dedupe_benchmark(*, rows: int = 20_000, hard: bool = False, seed: int = 7,
                          out_dir: Path = Path("dist/bench"), files: int = 3,
                          profile: str = "generic", repeat: int = REPEAT) -> dict[str, Any]:
-    from hotpass.bench.refine import clear_inputs
+    from hotpass.bench.inputs import clear_inputs
     from hotpass.bench.samples import generate_workbooks
 
     out_dir = Path(out_dir)
@@ -115,14 +115,14 @@ def compare_systems(frame, truth: dict, out_dir: Path, profile: str,
 
 def _run_child(kind: str, records: Path, out_dir: Path, profile: str) -> dict[str, Any]:
     """One child resolving ``records`` with ``kind``: its figures and report."""
-    from hotpass.bench.refine import _run_sampling_memory
+    from hotpass.bench.children import run_sampling_memory
 
     labels = out_dir / f"dedupe-{kind}.json"
     labels.unlink(missing_ok=True)
     command = [sys.executable, "-m", "hotpass.bench.dedupe", kind, str(records), str(labels),
                profile]
     begun = time.perf_counter()
-    done, peak, _ = _run_sampling_memory(command)
+    done, peak, _ = run_sampling_memory(command)
     figures: dict[str, Any] = {"wall_seconds": round(time.perf_counter() - begun, 2),
                                "peak_mb": peak}
     if done.returncode != 0 or not labels.is_file():
@@ -178,7 +178,7 @@ def _text_as_objects(frame):
 
 
 def _scores(predicted: dict, truth: dict) -> dict[str, float]:
-    from hotpass.bench.refine import pairwise_precision_recall
+    from hotpass.bench.scoring import pairwise_precision_recall
 
     precision, recall = pairwise_precision_recall(predicted, truth)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0

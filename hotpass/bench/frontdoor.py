@@ -66,7 +66,7 @@ def _one(name: str, shape: str, folder: Path, profile: str, splink: bool) -> dic
 
 def run_front_door(input_dir: Path, out: Path, truth: dict, profile: str) -> dict[str, Any]:
     """``hotpass refine`` on ``input_dir`` as a child; precision/recall from Provenance."""
-    from hotpass.bench.refine import pairwise_precision_recall, read_provenance
+    from hotpass.bench.scoring import pairwise_precision_recall, read_provenance
 
     refined = out / "refined.xlsx"
     command = [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(input_dir),
@@ -95,7 +95,7 @@ def calibration_of(input_dir: Path, truth: dict, profile: str) -> list[dict[str,
 
 def _splink(input_dir: Path, truth: dict) -> dict[str, Any]:
     from hotpass.bench.publicsets import read_export
-    from hotpass.bench.refine import pairwise_precision_recall
+    from hotpass.bench.scoring import pairwise_precision_recall
     from hotpass.bench.splink import splink_on_export
 
     path = next(input_dir.glob("contacts.*"))

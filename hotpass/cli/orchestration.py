@@ -65,7 +65,7 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
 def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile: str | None,
                     archive: bool, incremental: bool, since: Any,
                     enable_observability: bool, as_json: bool, task_runner: str = "thread",
-                    dask_address: str | None = None,
+                    dask_address: str | None = None, dask_workers: int | None = None,
                     profile_search_path: tuple[Path, ...] = ()) -> dict[str, Any]:
     from hotpass.orchestration.runtime import orchestrate
     from hotpass.refine.run import refine_options as options_for
@@ -75,7 +75,8 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
                           since=since, settings=kit.settings())
     mode, summary = orchestrate(options, incremental=incremental,
                                 enable_observability=enable_observability,
-                                task_runner=task_runner, dask_address=dask_address)
+                                task_runner=task_runner, dask_address=dask_address,
+                                dask_workers=dask_workers)
     if as_json:
         echo_json({"mode": mode, **summary})
         return summary
@@ -125,6 +126,10 @@ orchestrate_options = bundle(
     click.option("--dask-address",
                  help="Scheduler of a running Dask cluster (tcp://host:8786) for "
                       "--task-runner dask; default: a temporary local cluster."),
+    click.option("--dask-workers", type=click.IntRange(min=1),
+                 help="Worker processes (one thread each) of the temporary local Dask "
+                      "cluster for --task-runner dask; default: Dask's choice for this "
+                      "machine."),
     json_option("Print the mode and run summary as JSON."),
 )
 
@@ -133,13 +138,13 @@ orchestrate_options = bundle(
 @orchestrate_options
 def orchestrate_command(input_dir, output_path, profile, profile_search_path, archive, since,
                         enable_observability, incremental, task_runner, dask_address,
-                        as_json) -> None:
+                        dask_workers, as_json) -> None:
     """Run the refinement flow: on Prefect when enabled, else the same steps locally."""
     run_orchestrate(input_dir=input_dir, output_path=output_path, profile=profile,
                     archive=archive, incremental=incremental, since=since,
                     enable_observability=enable_observability, as_json=as_json,
                     task_runner=task_runner, dask_address=dask_address,
-                    profile_search_path=profile_search_path)
+                    dask_workers=dask_workers, profile_search_path=profile_search_path)
 
 
 @click.command("deploy")

@@ -11,9 +11,10 @@ Contract:
   the run ``Failed`` with that one line as its message. ``backfill=True``
   accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``input_dir``. Its
   summary adds ``ran_on`` (per input: pid, host, and the Dask worker address when a Dask
-  worker ran it). ``refinement_flow(task_runner, dask_address)`` returns the flow with
-  a ``thread`` (default) or ``dask`` task runner (``prefect-dask``, extra ``distributed``;
-  a temporary local cluster unless ``dask_address`` names a running scheduler).
+  worker ran it). ``refinement_flow(task_runner, dask_address, dask_workers)`` returns the flow
+  with a ``thread`` (default) or ``dask`` task runner (``prefect-dask``, extra
+  ``distributed``; a temporary local cluster of ``dask_workers`` single-threaded worker
+  processes, Dask's default without it, unless ``dask_address`` names a running scheduler).
 - ``backfill_pipeline_flow`` splits ``since..until`` (inclusive, daily; ``since``
   defaults to yesterday UTC, ``until`` to ``since``) into windows;
   each window with an archived bundle runs the refinement *deployment* (so any worker of
@@ -136,8 +137,10 @@ def refinement_pipeline_flow(input_dir: str | None = None, output_path: str | No
     return summary
 
 
-def refinement_flow(task_runner: str = "thread", dask_address: str | None = None) -> Any:
-    """``refinement_pipeline_flow`` with the asked-for task runner for its per-file tasks."""
+def refinement_flow(task_runner: str = "thread", dask_address: str | None = None,
+                    dask_workers: int | None = None) -> Any:
+    """``refinement_pipeline_flow`` with the asked-for task runner for its per-file tasks;
+    ``dask_workers``: worker processes of the temporary local cluster (one thread each)."""
     if task_runner == "thread":
         if dask_address:
             raise HotpassError("--dask-address: only with --task-runner dask")
@@ -150,8 +153,11 @@ def refinement_flow(task_runner: str = "thread", dask_address: str | None = None
         raise HotpassError(f"--task-runner dask: needs the distributed extra ({exc}); "
                            "pip install -e '.[distributed]'") from None
     logging.getLogger("distributed").setLevel(logging.WARNING)  # else ~30 INFO lines a run
-    runner = (DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner(
-        cluster_kwargs={"dashboard_address": ":0", "silence_logs": logging.WARNING}))
+    cluster = {"dashboard_address": ":0", "silence_logs": logging.WARNING}
+    if dask_workers:
+        cluster.update(n_workers=dask_workers, threads_per_worker=1, processes=True)
+    runner = (DaskTaskRunner(address=dask_address) if dask_address
+              else DaskTaskRunner(cluster_kwargs=cluster))
     return refinement_pipeline_flow.with_options(task_runner=runner)
 
 

@@ -9,8 +9,9 @@ observability extra, profile, inputs, and in Prefect mode that the API answers),
 input is one line before Prefect starts; then it returns ``(mode, summary)``: in
 ``prefect`` mode it calls ``refinement_pipeline_flow`` (a real flow run, reported to the
 server), in ``local`` mode it runs the same composition in-process without Prefect.
-``task_runner="dask"`` (optionally with ``dask_address``) runs the per-file tasks on a
-Dask cluster; it needs the Prefect runtime.
+``task_runner="dask"`` (optionally with ``dask_address``, or ``dask_workers`` for the
+temporary local cluster) runs the per-file tasks on a Dask cluster; it needs the Prefect
+runtime.
 
 Pitfalls: with the flag unset and no ``PREFECT_API_URL`` in the environment, finding
 the profile's URL imports Prefect's settings (about a second). With the runtime on and
@@ -32,7 +33,8 @@ def prefect_runtime_enabled(flag: bool | None, api_url: str | None) -> bool:
 
 def orchestrate(options: Any, *, incremental: bool = False,
                 enable_observability: bool = False, task_runner: str = "thread",
-                dask_address: str | None = None) -> tuple[str, dict[str, Any]]:
+                dask_address: str | None = None,
+                dask_workers: int | None = None) -> tuple[str, dict[str, Any]]:
     from hotpass.refine.run import preflight
     from hotpass.settings import load as load_settings
 
@@ -41,6 +43,11 @@ def orchestrate(options: Any, *, incremental: bool = False,
     runtime = prefect_runtime_enabled(flag, url)
     if dask_address and task_runner != "dask":
         raise HotpassError("--dask-address: only with --task-runner dask")
+    if dask_workers is not None and task_runner != "dask":
+        raise HotpassError("--dask-workers: only with --task-runner dask")
+    if dask_workers is not None and dask_address:
+        raise HotpassError("--dask-workers: only for the temporary local cluster, not with "
+                           "--dask-address (the running cluster has its own workers)")
     if task_runner != "thread" and not runtime:
         raise HotpassError(f"--task-runner {task_runner}: runs on the Prefect runtime only; "
                            "set HOTPASS_ENABLE_PREFECT_RUNTIME=1 (or PREFECT_API_URL)")
@@ -57,7 +64,7 @@ def orchestrate(options: Any, *, incremental: bool = False,
                        "Prefect profile's), or run locally with HOTPASS_ENABLE_PREFECT_RUNTIME=0")
     from hotpass.orchestration.flows import refinement_flow
 
-    state = refinement_flow(task_runner, dask_address)(
+    state = refinement_flow(task_runner, dask_address, dask_workers)(
         input_dir=str(options.input_dir), output_path=str(options.output_path),
         profile=options.profile_name, archive=options.archive, incremental=incremental,
         since=options.since.isoformat() if options.since else None,

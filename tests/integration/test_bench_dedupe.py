@@ -94,8 +94,8 @@ def test_group_companies_sharing_a_switchboard_stay_apart_at_any_size(tmp_path, 
     import numpy as np
 
     from hotpass.bench.dedupe import _prepared_records
-    from hotpass.bench.refine import pairwise_precision_recall
     from hotpass.bench.samples import generate_workbooks
+    from hotpass.bench.scoring import pairwise_precision_recall
     from hotpass.profiles import load_profile
     from hotpass.refine.resolve.dedupe import resolve
     from hotpass.refine.resolve.features import build_features

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hotpass.bench.refine import pairwise_precision_recall, read_provenance
 from hotpass.bench.samples import generate_workbooks
 from hotpass.bench.samples.exports import PHRASINGS
+from hotpass.bench.scoring import pairwise_precision_recall, read_provenance
 from hotpass.profiles import available_profiles, load_profile
 from hotpass.refine.ingest.header_words import normalise_header
 from tests.workbooks import refine_cli as refine

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from hotpass.bench.refine import pairwise_precision_recall, read_provenance
 from hotpass.bench.samples import generate_workbooks
+from hotpass.bench.scoring import pairwise_precision_recall, read_provenance
 from hotpass.profiles import load_profile
 from tests.workbooks import refine_cli as refine
 

@@ -8,7 +8,8 @@ from itertools import combinations
 import pytest
 import xlsxwriter
 
-from hotpass.bench.refine import format_table, pairwise_precision_recall, read_provenance
+from hotpass.bench.scoring import pairwise_precision_recall, read_provenance
+from hotpass.bench.tables import format_table
 
 
 def _brute_force(predicted: dict, truth: dict) -> tuple[float, float]:
@@ -105,12 +106,12 @@ def test_table_marks_failed_targets():
 
 
 def test_naive_child_reports_json_on_its_last_line(tmp_path, capsys):
-    from hotpass.bench.refine import main
+    from hotpass.bench.naive import main
     from hotpass.bench.samples import generate_workbooks
 
     generate_workbooks(tmp_path / "input", rows=120, seed=2)
     output = tmp_path / "naive.xlsx"
-    assert main(["naive", str(tmp_path / "input"), str(output)]) == 0
+    assert main([str(tmp_path / "input"), str(output)]) == 0
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["ok"] is True and output.is_file()
     assert report["peak_rss_mb"] > 10 and report["seconds"] > 0
@@ -118,7 +119,7 @@ def test_naive_child_reports_json_on_its_last_line(tmp_path, capsys):
 
 
 def test_the_table_shows_refines_stages_in_pipeline_order_with_their_steps():
-    from hotpass.bench.refine import stage_lines
+    from hotpass.bench.tables import stage_lines
 
     figures = {"stage_seconds": {"consolidate": 2.0, "consolidate.resolve": 1.5, "export": 1.0,
                                  "ingest": 3.0, "ingest.read": 4.0, "publish": 0.1},

@@ -56,7 +56,7 @@ def test_unseen_public_sets_keep_precision(tmp_path, name, shape):
     contact file, then the resolution."""
     from hotpass.bench.dedupe import _prepared_records
     from hotpass.bench.publicsets import write_export
-    from hotpass.bench.refine import pairwise_precision_recall
+    from hotpass.bench.scoring import pairwise_precision_recall
     from hotpass.profiles import load_profile
     from hotpass.refine.resolve.dedupe import resolve
 

@@ -1,0 +1,156 @@
+"""Each refine stage's own limit: the library that bounds it, measured alone on the same data.
+
+Contract: ``measure_limits(input_dir, refined, profile)`` runs, in this process and one
+after another: *read* (python-calamine reading every sheet of every workbook, the stdlib
+csv reader every CSV: what ``ingest.read`` does), *normalise* (phonenumbers parsing,
+checking and formatting each distinct phone value of the columns refine mapped to a phone
+field, as listed in its quality report: the cost that dominates ``ingest.normalise``) and
+*export* (the workbook writer, rustpy-xlsxwriter, writing the refined workbook's cells read
+back from it, and pyarrow writing the refined rows as CSV and Parquet; refine writes the
+workbook beside the other two, so the limit is the longer of the two). Returns
+``{stage: {"limit_seconds", "what", ...}}``; ``limit_table(limits, stage_seconds)``
+pairs them with refine's own stage seconds (``ratio`` = stage / limit).
+
+Pitfalls: ``ingest.read`` and ``ingest.normalise`` are worker-seconds summed over refine's
+processes, so they compare with these single-process seconds. The limits are measured
+after refine finished, never beside it; timings exclude imports and the gathering of
+distinct values. Memory is not a limit here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# refine's stage -> the limit measured alone
+STAGES = {"ingest.read": "read", "ingest.normalise": "normalise", "export": "export"}
+PHONE_FIELDS = {"contact_phone"}
+_PHONE_PARTS = re.compile(r"\s*(?:[;,|]|\s/\s)\s*")
+_SEPARATORS = re.compile(r"[\s.\-]+")
+
+
+def measure_limits(input_dir: Path, refined: Path, profile: str = "generic") -> dict[str, Any]:
+    from hotpass.profiles import load_profile
+
+    report = json.loads(refined.with_name("quality-report.json").read_text(encoding="utf-8"))
+    phone_columns = _phone_columns(report)
+    read_seconds, phones, cells = _read_all(input_dir, phone_columns)
+    region = load_profile(profile).locale.default_region
+    limits: dict[str, Any] = {
+        "read": {"limit_seconds": round(read_seconds, 2), "cells": cells,
+                 "what": "python-calamine / csv reading every sheet"},
+        "normalise": {"limit_seconds": round(_format_phones(phones, region), 2),
+                      "distinct_values": len(phones),
+                      "what": "phonenumbers over the distinct phone values"},
+    }
+    workbook_seconds, table_seconds = _write_outputs(refined)
+    limits["export"] = {"limit_seconds": round(max(workbook_seconds, table_seconds), 2),
+                        "workbook_seconds": round(workbook_seconds, 2),
+                        "csv_parquet_seconds": round(table_seconds, 2),
+                        "what": "rustpy-xlsxwriter the same cells; pyarrow CSV + Parquet"}
+    return limits
+
+
+def limit_table(limits: dict[str, Any], stage_seconds: dict[str, float]) -> list[dict[str, Any]]:
+    rows = []
+    for stage, name in STAGES.items():
+        if name not in limits or stage not in stage_seconds:
+            continue
+        limit = limits[name]["limit_seconds"]
+        seconds = stage_seconds[stage]
+        rows.append({"stage": stage, "seconds": round(seconds, 2), "limit_seconds": limit,
+                     "ratio": round(seconds / limit, 2) if limit else None,
+                     "limit": limits[name]["what"]})
+    return rows
+
+
+def _phone_columns(report: dict[str, Any]) -> dict[tuple[str, str], tuple[int, list[int]]]:
+    """(file, sheet) -> (header row, 0-based indexes of the columns mapped to a phone)."""
+    from openpyxl.utils import column_index_from_string
+
+    found = {}
+    for source in report.get("sources", []):
+        indexes = [column_index_from_string(c["column"]) - 1 for c in source.get("columns", [])
+                   if c.get("field") in PHONE_FIELDS]
+        if indexes and source.get("header_row"):
+            found[(source["file"], source["sheet"] or "")] = (source["header_row"], indexes)
+    return found
+
+
+def _read_all(input_dir: Path, phone_columns: dict) -> tuple[float, set[str], int]:
+    """Seconds reading every cell, the distinct phone parts seen, and the cells read."""
+    from python_calamine import CalamineWorkbook
+
+    seconds, phones, cells = 0.0, set(), 0
+    for path in sorted(input_dir.iterdir()):
+        suffix = path.suffix.lower()
+        started = time.perf_counter()
+        if suffix in (".xlsx", ".xlsm"):
+            workbook = CalamineWorkbook.from_path(str(path))
+            sheets = [(name, workbook.get_sheet_by_name(name).to_python(
+                skip_empty_area=False)) for name in workbook.sheet_names]
+        elif suffix == ".csv":
+            text = path.read_text(encoding="utf-8-sig")
+            sheets = [("", list(csv.reader(io.StringIO(text))))]
+        else:
+            continue
+        seconds += time.perf_counter() - started
+        for sheet, rows in sheets:
+            cells += sum(len(row) for row in rows)
+            header_row, indexes = phone_columns.get((path.name, sheet), (0, []))
+            for row in rows[header_row:]:
+                for index in indexes:
+                    if index < len(row) and row[index] not in ("", None):
+                        phones.update(_PHONE_PARTS.split(str(row[index])))
+    phones.discard("")
+    return seconds, phones, cells
+
+
+def _format_phones(values: set[str], region: str) -> float:
+    import phonenumbers
+
+    started = time.perf_counter()
+    for value in values:
+        try:
+            number = phonenumbers.parse(_SEPARATORS.sub("", value), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return time.perf_counter() - started
+
+
+def _write_outputs(refined: Path) -> tuple[float, float]:
+    """(seconds writing the refined workbook's sheets again, seconds writing its rows as
+    CSV and Parquet): the writers alone, on the cells refine wrote."""
+    import pandas as pd
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+    from python_calamine import CalamineWorkbook
+    from rustpy_xlsxwriter import FastExcel
+
+    workbook = CalamineWorkbook.from_path(str(refined))
+    sheets = {}
+    for name in workbook.sheet_names:
+        rows = workbook.get_sheet_by_name(name).to_python()
+        sheets[name] = pd.DataFrame(rows[1:], columns=[str(c) for c in rows[0]], dtype=object
+                                    ).replace("", None) if rows else pd.DataFrame()
+    table = pq.read_table(refined.with_suffix(".parquet"))
+    with tempfile.TemporaryDirectory(prefix="hotpass-limits-") as scratch:
+        started = time.perf_counter()
+        book = FastExcel(str(Path(scratch) / "limit.xlsx"))
+        for name, frame in sheets.items():
+            book = book.sheet(name, frame)
+        book.save()
+        workbook_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        pa_csv.write_csv(table, str(Path(scratch) / "limit.csv"))
+        pq.write_table(table, str(Path(scratch) / "limit.parquet"))
+        table_seconds = time.perf_counter() - started
+    return workbook_seconds, table_seconds
