@@ -9,7 +9,12 @@ Contract: subclass ``Procedure`` and give it a ``name`` and four methods, then c
   only: it runs under ``--dry-run`` too;
 - ``apply(changes, ev)`` makes the changes that are not ``unchanged``;
 - ``verify(changes, ev) -> list[str]`` re-reads the live state and returns every
-  difference from the plan's intent; any difference fails the run.
+  difference from the plan's intent; any difference fails the run;
+- ``result(ev)`` (optional) is what the run produced for its caller (the entry written,
+  the fixes applied, the summary): ``run`` returns it as ``Outcome.result`` (under
+  dry-run after the plan), and a failure raises ``ProcedureFailed`` whose
+  ``outcome.result`` holds it too (``None`` if ``result`` cannot run then). Callers read the outcome, never attributes the
+  procedure kept on itself.
 
 ``run`` records each phase (and each command a procedure runs through ``hotpass.shell``
 or ``ev.step``) into an ``Evidence`` record: the call, its status (``ok``, ``failed`` or
@@ -178,16 +183,30 @@ class Procedure:
     def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
         raise NotImplementedError
 
+    def result(self, ev: Evidence) -> Any:
+        """What the run hands its caller as ``Outcome.result`` (default: nothing)."""
+        return None
+
 
 @dataclass
 class Outcome:
     changes: list[Change]
     evidence: Evidence
     bundle: Path | None
+    result: Any = None  # ``procedure.result(ev)``
 
     @property
     def pending(self) -> list[Change]:
         return [change for change in self.changes if change.pending]
+
+
+class ProcedureFailed(HotpassError):
+    """A procedure run that failed; ``outcome`` is what it did before (its bundle and
+    ``outcome.result``)."""
+
+    def __init__(self, message: str, exit_code: int, outcome: Outcome) -> None:
+        super().__init__(message, exit_code)
+        self.outcome = outcome
 
 
 def run(procedure: Procedure, *, dry_run: bool = False, evidence_root: Path | None = None,
@@ -236,12 +255,20 @@ def _run(procedure: Procedure, ev: Evidence) -> Outcome:
         ev.error = redact(exc.message if isinstance(exc, HotpassError) else repr(exc))
         ev.finished_at = _now()
         bundle = _write_quietly(ev) if ev.phase != "prepare" else None
-        if isinstance(exc, HotpassError) and bundle is not None:
-            raise HotpassError(f"{exc.message} (evidence {bundle})",
-                               exit_code=exc.exit_code) from None
+        if isinstance(exc, HotpassError):
+            outcome = Outcome(ev.plan, ev, bundle, _result_after_failure(procedure, ev))
+            where = f" (evidence {bundle})" if bundle is not None else ""
+            raise ProcedureFailed(exc.message + where, exc.exit_code, outcome) from None
         raise
     ev.finished_at = _now()
-    return Outcome(ev.plan, ev, ev.write())
+    return Outcome(ev.plan, ev, ev.write(), procedure.result(ev))
+
+
+def _result_after_failure(procedure: Procedure, ev: Evidence) -> Any:
+    try:
+        return procedure.result(ev)
+    except Exception:  # the run's own failure is the one to report
+        return None
 
 
 def _write_quietly(ev: Evidence) -> Path | None:

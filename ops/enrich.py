@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ops.adapter import is_dry, task
+from ops.adapter import is_dry, settings, task
 
 
 @task(help={
@@ -23,6 +23,6 @@ def enrich(c, input="dist/refined.xlsx", output="dist/enriched.xlsx", profile=""
 
     options = EnrichOptions(Path(input), Path(output), profile=profile or None,
                             allow_network=allow_network)
-    result = run_enrich(options, dry_run=is_dry(c, dry_run))
+    result = run_enrich(options, settings(), dry_run=is_dry(c, dry_run))
     for line in summary_lines(result):
         print(("[dry-run] " if result.dry_run else "") + line)

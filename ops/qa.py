@@ -6,7 +6,7 @@ from pathlib import Path
 
 from invoke import Exit
 
-from ops.adapter import is_dry, task
+from ops.adapter import is_dry, settings, task
 
 
 @task(auto_shortflags=False, help={
@@ -28,7 +28,7 @@ def qa(c, gate="all", profile="", output="", html="", dry_run=False):
         for gate_id in (GATES if gate in ("all", "ta") else [gate]):
             print(f"[dry-run] gate {gate_id}: {GATES[gate_id][0]}")
         return
-    report = run_qa(gate, profile=profile or None, output=Path(output) if output else None,
+    report = run_qa(gate, settings(), profile=profile or None, output=Path(output) if output else None,
                     html=Path(html) if html else None)
     print(table(report), end="")
     if not report["summary"]["all_passed"]:

@@ -51,7 +51,7 @@ def enrich_command(input_path, output_path, profile, profile_search_path, allow_
     options = EnrichOptions(input_path, output_path, profile=profile,
                             profile_search_path=tuple(profile_search_path),
                             allow_network=allow_network)
-    result = enrich(options, dry_run=dry_run,
+    result = enrich(options, kit.settings(), dry_run=dry_run,
                     echo=kit.echo_to_stderr if as_json else kit.echo)
     if as_json:
         echo_json(result.summary())

@@ -38,7 +38,8 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
     proc = Deploy(chosen, offline=no_upload, build_image=build_image, push_image=push_image)
     outcome = run(proc, dry_run=dry_run)
     mode = "dry-run" if dry_run else "offline" if no_upload else "register"
-    steps, written, images = proc.steps, proc.written, proc.images
+    steps, written, images = (outcome.result.steps, outcome.result.written,
+                              outcome.result.images)
     evidence = str(outcome.bundle) if outcome.bundle else None
     result = [step.to_dict() for step in steps]
     if as_json:

@@ -1,6 +1,7 @@
 """``hotpass enrich`` / ``invoke enrich``: the enrich procedure and its observed run.
 
-Contract: ``enrich(options, dry_run=..., echo=...)`` -> ``EnrichResult``. It runs the
+Contract: ``enrich(options, settings, dry_run=..., echo=...)`` -> ``EnrichResult``
+(``settings``: the front door's ``HotpassSettings``). It runs the
 ``Enrich`` procedure (``hotpass.procedure``): prepare (input readable, output an
 ``.xlsx``, profile and reference tables load, the gates; every gate open needs
 ``HOTPASS_SEARX_URL``), plan (the enrichment computed in memory: offline sources always,
@@ -55,6 +56,7 @@ class EnrichResult:
     dry_run: bool = False
     evidence: Path | None = None
     sheets: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the enriched sheet's
 
     def summary(self) -> dict[str, Any]:
         filled = [c for c in self.changes if c.kind == "filled"]
@@ -104,8 +106,8 @@ def main_sheet(sheets: dict[str, Any]) -> str:
 class Enrich(Procedure):
     name = "enrich"
 
-    def __init__(self, options: EnrichOptions, *, dry_run: bool = False) -> None:
-        self.options, self.dry_run = options, dry_run
+    def __init__(self, options: EnrichOptions, settings: Any, *, dry_run: bool = False) -> None:
+        self.options, self.settings, self.dry_run = options, settings, dry_run
         self.sheets: dict[str, Any] = {}
         self.enriched = None
         self.closed: list[str] = []
@@ -114,12 +116,10 @@ class Enrich(Procedure):
         from hotpass.enrich import gazetteer, research
         from hotpass.enrich.reference import load_tables
         from hotpass.profiles import load_profile, profile_file
-        from hotpass.settings import load
 
         opts = self.options
         if opts.output_path.suffix.lower() != ".xlsx":
             raise HotpassError(f"--output {opts.output_path}: the output must be an .xlsx file")
-        self.settings = load()
         name = opts.profile or self.settings.profile
         paths = tuple(opts.profile_search_path) + tuple(self.settings.profile_search_path)
         self.profile = load_profile(name, paths)
@@ -208,28 +208,36 @@ class Enrich(Procedure):
                                    f"{value!r}, expected {change.new_value!r}")
         return differences
 
+    def result(self, ev: Evidence) -> EnrichResult:
+        """The run's summary (its ``evidence`` is the caller's to fill in: the bundle is
+        written after this)."""
+        frame = self.enriched.frame
+        return EnrichResult(self.options, self.profile.name, len(frame),
+                            self.enriched.coverage, self.enriched.changes, self.closed,
+                            self.enriched.research_requests, ev.dry_run, None,
+                            list(self.output_sheets()), [str(c) for c in frame.columns])
 
-def enrich(options: EnrichOptions, *, dry_run: bool = False, echo=None) -> EnrichResult:
+
+def enrich(options: EnrichOptions, settings: Any, *, dry_run: bool = False,
+           echo=None) -> EnrichResult:
     """Run the enrich procedure, observed (lineage always when configured, telemetry
     when asked); see the module contract."""
+    from dataclasses import replace
+
     from hotpass.observability.runs import require_extra
-    from hotpass.settings import load
 
     telemetry = options.telemetry if options.telemetry is not None \
-        else load().telemetry_enabled
+        else settings.telemetry_enabled
     require_extra(telemetry)
-    procedure = Enrich(options, dry_run=dry_run)
-    with _observed(options, telemetry, procedure) as record:
-        outcome = run_procedure(procedure, dry_run=dry_run, echo=echo)
-        result = EnrichResult(options, procedure.profile.name, len(procedure.enriched.frame),
-                              procedure.enriched.coverage, procedure.enriched.changes,
-                              procedure.closed, procedure.enriched.research_requests,
-                              dry_run, outcome.bundle, list(procedure.output_sheets()))
+    with _observed(options, telemetry) as record:
+        outcome = run_procedure(Enrich(options, settings, dry_run=dry_run), dry_run=dry_run,
+                                echo=echo)
+        result = replace(outcome.result, evidence=outcome.bundle)
         record(result)
     return result
 
 
-def _observed(options: EnrichOptions, telemetry: bool, procedure: Enrich):
+def _observed(options: EnrichOptions, telemetry: bool):
     """Lineage job ``enrich`` and (when asked) telemetry around the run; yields a
     function that records the finished result."""
     from contextlib import ExitStack, contextmanager
@@ -261,10 +269,9 @@ def _observed(options: EnrichOptions, telemetry: bool, procedure: Enrich):
                         coverage=result.coverage, fieldsFilled=summary["fields_filled"],
                         rows=result.rows, networkAllowed=not result.closed_gates)
                     if not result.dry_run:
-                        frame = procedure.enriched.frame
                         run.outputs = [file_dataset(options.output_path, sheet=MAIN_SHEET,
-                                                    columns=[str(c) for c in frame.columns],
-                                                    rows=len(frame), output=True)]
+                                                    columns=result.columns,
+                                                    rows=result.rows, output=True)]
             yield record
 
     return observed()

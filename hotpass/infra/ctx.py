@@ -95,15 +95,15 @@ class InitProfile(Procedure):
     def __init__(self, target: str, api_url: str | None = None,
                  state_dir: Path | None = None) -> None:
         self.target, self.api_url, self.state_dir = target, api_url, state_dir
-        self.result: dict = {}
+        self.planned: dict = {}
 
     def prepare(self, ev: Evidence) -> None:
         self.url, self.source = api_url_for(self.target, self.api_url, self.state_dir)
 
     def plan(self, ev: Evidence) -> list[Change]:
-        self.result = {**plan(self.target, self.url), "source": self.source,
+        self.planned = {**plan(self.target, self.url), "source": self.source,
                        "profiles_path": str(profiles_path())}
-        return [Change(self.result["profile"], self.result["action"],
+        return [Change(self.planned["profile"], self.planned["action"],
                        {"api_url": self.url, "source": self.source})]
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
@@ -127,6 +127,10 @@ class InitProfile(Procedure):
             problems.append(f"profile {name} is not the active profile")
         return problems
 
+    def result(self, ev: Evidence) -> dict:
+        """The plan: profile, action, URL, ``source`` and ``profiles_path``."""
+        return self.planned
+
 
 def profiles_path() -> Path:
     from prefect.settings import get_current_settings
@@ -140,7 +144,6 @@ def init(target: str, api_url: str | None = None, *, dry_run: bool = False,
     from hotpass.procedure import run
     from hotpass.redact import redact_data
 
-    procedure = InitProfile(target, api_url, state_dir)
-    outcome = run(procedure, dry_run=dry_run)
-    return redact_data({**procedure.result,
+    outcome = run(InitProfile(target, api_url, state_dir), dry_run=dry_run)
+    return redact_data({**outcome.result,
                         "evidence": str(outcome.bundle) if outcome.bundle else None})

@@ -213,7 +213,7 @@ class WriteEnv(Procedure):
         self.options = dict(allow_network=allow_network,
                             include_credentials=include_credentials, state_dir=state_dir)
         self.tunnel = tunnel
-        self.result: dict = {}
+        self.diffed: dict = {}
 
     def prepare(self, ev: Evidence) -> None:
         if self.tunnel is None:
@@ -225,17 +225,17 @@ class WriteEnv(Procedure):
                                 stack=running, **self.options)
 
     def plan(self, ev: Evidence) -> list[Change]:
-        self.result = diff(self.rendered, self.output, force=self.force)
-        detail = {"mode": self.result["mode"], "changes": self.result["changes"],
-                  "sources": self.result["sources"]}
-        return [Change(str(self.output), self.result["action"], detail)]
+        self.diffed = diff(self.rendered, self.output, force=self.force)
+        detail = {"mode": self.diffed["mode"], "changes": self.diffed["changes"],
+                  "sources": self.diffed["sources"]}
+        return [Change(str(self.output), self.diffed["action"], detail)]
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
-        if self.result["action"] == "refuse":
-            names = ", ".join(c["variable"] for c in self.result["changes"])
+        if self.diffed["action"] == "refuse":
+            names = ", ".join(c["variable"] for c in self.diffed["changes"])
             raise HotpassError(f"env: {self.output} exists and differs ({names}); pass "
                                "--force to overwrite it, or --dry-run to see the new content")
-        if self.result["action"] == "chmod":
+        if self.diffed["action"] == "chmod":
             self.output.chmod(0o600)
             return
         text = render(self.rendered, masked=False)
@@ -253,6 +253,10 @@ class WriteEnv(Procedure):
             wrong.append(credentials.private_mode_problem(self.output))
         return wrong
 
+    def result(self, ev: Evidence) -> dict:
+        """The diff (mode, action, changes, sources) and the file's masked ``text``."""
+        return {**self.diffed, "text": render(self.rendered, masked=True)}
+
 
 def generate(target: str, overrides: dict[str, str | None], *, output: Path | None = None,
              allow_network: bool = False, include_credentials: bool = False,
@@ -262,11 +266,10 @@ def generate(target: str, overrides: dict[str, str | None], *, output: Path | No
     ``evidence``. A differing file without ``force`` raises (nothing written)."""
     from hotpass.procedure import run
 
-    procedure = WriteEnv(target, overrides, output=output, allow_network=allow_network,
-                         include_credentials=include_credentials, force=force,
-                         state_dir=state_dir, tunnel=tunnel)
-    outcome = run(procedure, dry_run=dry_run)
-    return {**redact_data(procedure.result), "text": render(procedure.rendered, masked=True),
+    outcome = run(WriteEnv(target, overrides, output=output, allow_network=allow_network,
+                           include_credentials=include_credentials, force=force,
+                           state_dir=state_dir, tunnel=tunnel), dry_run=dry_run)
+    return {**redact_data(outcome.result),
             "written": bool(outcome.pending) and not dry_run,
             "evidence": str(outcome.bundle) if outcome.bundle else None}
 

@@ -13,8 +13,8 @@ Contract: ``Deploy(manifests, offline=..., build_image=..., push_image=...)`` ru
 - verify: offline, re-reads every file; registering, ``deploy.verify`` re-reads every
   deployment from the server. Any difference fails the run.
 
-``steps`` (the ``deploy.Step`` list), ``written`` and ``images`` are kept on the object
-for the CLI to print.
+The outcome's ``result`` is a ``Deployed``: the ``deploy.Step`` list, the files written
+and the images built or pushed, for the CLI to print.
 
 Pitfalls: the image is built after validation and planning but before registration, so
 a missing Docker engine fails with nothing registered.
@@ -22,12 +22,22 @@ a missing Docker engine fails with nothing registered.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
 from hotpass.orchestration import deploy_steps as deploy
 from hotpass.procedure import Change, Evidence, Procedure
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What a deploy run did: one step per deployment, files written, image tags."""
+
+    steps: list[deploy.Step]
+    written: list[Path]
+    images: list[str]
 
 
 class Deploy(Procedure):
@@ -112,3 +122,6 @@ class Deploy(Procedure):
             if not path.is_file() or path.read_text() != self.payloads[p.manifest.id]:
                 problems.append(f"{path}: differs from the {p.manifest.source} payload")
         return problems
+
+    def result(self, ev: Evidence) -> Deployed:
+        return Deployed(self.steps, self.written, self.images)

@@ -92,18 +92,17 @@ def _enrich(context, refined: Path, payload: dict[str, Any]):
     from hotpass.enrich.research import gates
     from hotpass.enrich.run import Enrich, EnrichOptions
     from hotpass.procedure import run
-    from hotpass.settings import load
 
     options = EnrichOptions(refined, Path(payload["output"]), profile=context.profile,
                             profile_search_path=context.profile_search_path,
                             allow_network=False)
-    payload["configuration"]["gates"] = [g.to_dict() for g in gates(False, load())]
-    procedure = Enrich(options)
+    payload["configuration"]["gates"] = [g.to_dict() for g in gates(False, context.settings)]
     with _Watch() as attempts:
-        outcome = run(procedure, evidence_root=Path(payload["run_dir"]) / "evidence",
+        outcome = run(Enrich(options, context.settings),
+                      evidence_root=Path(payload["run_dir"]) / "evidence",
                       echo=lambda line: None)
     payload["configuration"]["evidence"] = str(outcome.bundle)
-    return procedure.enriched, list(attempts)
+    return outcome.result, list(attempts)
 
 
 def _checks(output: Path, enriched_and_attempts) -> dict[str, bool]:

@@ -1,8 +1,8 @@
 """The gate registry and ``run_qa``: what ``hotpass qa``, ``invoke qa`` and ``make qa`` run.
 
 Contract: ``GATES`` maps each gate id (``cli``, ``data``, ``enrichment``, ``manifests``,
-``docs``) to its name and module. ``run_qa(target, profile=..., output=..., html=...,
-root=..., work_dir=...)`` runs one gate, ``all`` of them, or ``ta`` (all, then one line
+``docs``) to its name and module. ``run_qa(target, settings, profile=..., output=...,
+html=..., root=..., work_dir=...)`` (``settings``: the front door's ``HotpassSettings``) runs one gate, ``all`` of them, or ``ta`` (all, then one line
 appended to ``<work_dir>/history.ndjson``); writes the report JSON to ``output`` and the
 HTML page to ``html`` when given (both atomic) and returns the report dict (shape in
 ``hotpass.qa.report``). Unknown targets are a ``HotpassError`` naming the choices.
@@ -33,7 +33,7 @@ WORK_DIR = Path("dist/quality-gates")
 HISTORY = "history.ndjson"
 
 
-def run_qa(target: str, *, profile: str | None = None, output: Path | None = None,
+def run_qa(target: str, settings: Any, *, profile: str | None = None, output: Path | None = None,
            html: Path | None = None, root: Path | None = None, work_dir: Path | None = None,
            profile_search_path: tuple[Path, ...] = (), input_dir: Path | None = None,
            docs_dir: Path | None = None, manifest_dir: Path | None = None,
@@ -41,13 +41,11 @@ def run_qa(target: str, *, profile: str | None = None, output: Path | None = Non
     from hotpass.paths import SOURCE_ROOT
     from hotpass.qa.model import Context, timed
     from hotpass.qa.report import append_history, build_report, read_history, write_json
-    from hotpass.settings import load
 
     if target not in TARGETS:
         raise HotpassError(f"qa {target}: no such gate (choose from {', '.join(TARGETS)})")
-    settings = load()
     work = Path(work_dir or WORK_DIR)
-    context = Context(profile or settings.profile, Path(root or SOURCE_ROOT), work,
+    context = Context(profile or settings.profile, Path(root or SOURCE_ROOT), work, settings,
                       tuple(profile_search_path) + tuple(settings.profile_search_path),
                       input_dir, docs_dir, manifest_dir)
     from hotpass.profiles import load_profile

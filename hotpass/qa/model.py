@@ -2,8 +2,8 @@
 
 Contract: a gate check is ``check(context) -> GateResult`` (``passed``, a one-line
 ``message`` and JSON-ready ``details``); ``Context`` says which profile, where the
-project's files are (``root``: docs, manifests, sample data, tasks) and where the run may
-write (``work_dir``). ``timed(gate_id, name, check, context)`` runs one check, times it,
+project's files are (``root``: docs, manifests, sample data, tasks), where the run may
+write (``work_dir``) and the front door's ``HotpassSettings`` (``settings``). ``timed(gate_id, name, check, context)`` runs one check, times it,
 and turns an exception into a failed result naming it (one line), so one broken gate
 never hides the others.
 
@@ -26,6 +26,7 @@ class Context:
     profile: str
     root: Path  # the checkout: docs/, prefect/, data/, tasks.py
     work_dir: Path  # where gates may write (fresh run directories)
+    settings: Any  # the front door's HotpassSettings
     profile_search_path: tuple[Path, ...] = ()
     input_dir: Path | None = None  # sample data to refine (default root/data)
     docs_dir: Path | None = None  # default root/docs

@@ -224,6 +224,10 @@ class Rehearsal(Procedure):
             self.failure = "; ".join(problems)
         return problems
 
+    def result(self, ev: Evidence) -> tuple[dict[str, Any], str]:
+        """The summary and why the rehearsal failed (``""`` when it did not)."""
+        return self.summary(), self.failure
+
     # ---------------------------------------------------------------- summary
     def summary(self) -> dict[str, Any]:
         """The procedure's own fields of ``summary.json`` (the bundle adds the verdict)."""
@@ -269,28 +273,25 @@ def rehearse(options: Options, *, dry_run: bool = False, echo: Any = None) -> di
     """Run the rehearsal; returns the summary, ``bundle`` and the plan. Raises one line on
     failure, naming the bundle (written in every case once the arguments are valid)."""
     from hotpass.evidence import Bundle
-    from hotpass.procedure import run
+    from hotpass.procedure import ProcedureFailed, run
 
     check(options)  # bad arguments: one line, nothing written
     bundle = Bundle.create(options.out_dir, PROCEDURE, bundle_id(options.out_dir),
                            dry_run=dry_run, echo=echo)
-    rehearsal = Rehearsal(options, bundle)
-    error: HotpassError | None = None
-    changes: list[Change] = []
+    error: ProcedureFailed | None = None
     with bundle:
         try:
-            changes = run(rehearsal, dry_run=dry_run, echo=echo).changes
-        except HotpassError as exc:
-            error = exc
-            rehearsal.failure = rehearsal.failure or exc.message
+            outcome = run(Rehearsal(options, bundle), dry_run=dry_run, echo=echo)
+        except ProcedureFailed as failed:
+            outcome, error = failed.outcome, failed
+        summary, failure = outcome.result
+        failure = failure or (error.message if error else "")
         if dry_run:
             if error is not None:
-                raise HotpassError(f"rehearse.backfill: {rehearsal.failure}",
-                                   exit_code=error.exit_code)
-            return {"bundle": None, "plan": changes, "summary": rehearsal.summary()}
-        bundle.finish(rehearsal.summary(), "fail" if error else "pass",
-                      reason=rehearsal.failure or None)
+                raise HotpassError(f"rehearse.backfill: {failure}", exit_code=error.exit_code)
+            return {"bundle": None, "plan": outcome.changes, "summary": summary}
+        bundle.finish(summary, "fail" if error else "pass", reason=failure or None)
     if error is not None:
-        raise HotpassError(f"rehearse.backfill: FAIL: {rehearsal.failure} (bundle "
+        raise HotpassError(f"rehearse.backfill: FAIL: {failure} (bundle "
                            f"{bundle.directory})", exit_code=1)
-    return {"bundle": bundle.directory, "plan": changes, "summary": rehearsal.summary()}
+    return {"bundle": bundle.directory, "plan": outcome.changes, "summary": summary}

@@ -29,11 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     from hotpass.settings import load
 
     try:
-        profile = args.profile or load().profile
+        settings = load()  # this script is a front door: its one settings load
+        profile = args.profile or settings.profile
         from hotpass.profiles import load_profile
 
         load_profile(profile)
-        payload = qg3(Context(profile, SOURCE_ROOT, args.work_dir or WORK_DIR))
+        payload = qg3(Context(profile, SOURCE_ROOT, args.work_dir or WORK_DIR, settings))
     except HotpassError as exc:
         print(f"run_qg3: error: {exc.message}", file=sys.stderr)
         return exc.exit_code or 1

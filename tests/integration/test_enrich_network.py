@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from hotpass.enrich.run import EnrichOptions, enrich
+from hotpass.settings import load
 from tests import observability_receivers as receivers
 from tests.unit.test_enrich import refined_workbook
 
@@ -115,7 +116,7 @@ def test_a_closed_gate_opens_no_socket(closed, searx, refined, tmp_path, monkeyp
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     result = enrich(EnrichOptions(refined, tmp_path / "enriched.xlsx",
                                   allow_network=closed != "--allow-network"),
-                    echo=lambda line: None)
+                    load(), echo=lambda line: None)
     assert attempts == [] and searx.queries == []
     assert result.closed_gates == [closed]
     frame = pd.read_excel(tmp_path / "enriched.xlsx", engine="calamine", dtype=object)

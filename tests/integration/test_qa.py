@@ -43,7 +43,9 @@ def logs_in_tmp(tmp_path, monkeypatch):
 
 
 def context(tmp_path: Path, **where) -> Context:
-    return Context("generic", ROOT, tmp_path / "work", **where)
+    from hotpass.settings import load
+
+    return Context("generic", ROOT, tmp_path / "work", load(), **where)
 
 
 def inputs(tmp_path: Path, rows: list[list[object]]) -> Path:

@@ -14,6 +14,7 @@ from hotpass.enrich.engine import PROVENANCE_COLUMNS
 from hotpass.enrich.run import EnrichOptions, enrich
 from hotpass.errors import HotpassError
 from hotpass.refine.run import refine_options, run
+from hotpass.settings import load
 from tests.workbooks import write_xlsx
 
 QUIET = {"echo": lambda line: None}
@@ -63,7 +64,7 @@ def test_sample_websites_filled_are_the_generator_truth(sample, tmp_path):
             if f"@{domain}" in mail:
                 expected[record["organization_id"]] = f"https://{domain}"
     out = tmp_path / "enriched.xlsx"
-    result = enrich(EnrichOptions(refined, out), **QUIET)
+    result = enrich(EnrichOptions(refined, out), load(), **QUIET)
     filled = {c.organization_id: c.new_value for c in result.changes
               if c.kind == "filled" and c.field == "website"}
     assert len(expected) > 30  # the sample really has gaps a company mailbox can fill
@@ -78,7 +79,7 @@ def test_sample_websites_filled_are_the_generator_truth(sample, tmp_path):
 def test_every_row_has_provenance_and_untouched_rows_say_none(sample, tmp_path):
     _, refined = sample
     out = tmp_path / "enriched.xlsx"
-    enrich(EnrichOptions(refined, out), **QUIET)
+    enrich(EnrichOptions(refined, out), load(), **QUIET)
     sheets = sheets_of(out)
     assert list(sheets) == [*sheets_of(refined), "Enrichment"]
     for name, frame in sheets_of(refined).items():  # every input sheet survives as it was
@@ -117,7 +118,7 @@ def test_towns_mailboxes_names_and_contradictions(tmp_path):
          "Jo Smith", "jo.smith@gmail.com", None, "+27821234569"],
     ])
     out = tmp_path / "enriched.xlsx"
-    result = enrich(EnrichOptions(refined, out), **QUIET)
+    result = enrich(EnrichOptions(refined, out), load(), **QUIET)
     frame = sheets_of(out)["Refined Data"]
     assert frame.loc[0, "website"] == "https://vryheidtimber.co.za"
     assert frame.loc[0, "province"] == "KwaZulu-Natal"
@@ -157,7 +158,7 @@ def test_reference_table_fills_by_name_key(tmp_path):
     ])
     out = tmp_path / "enriched.xlsx"
     enrich(EnrichOptions(refined, out, profile="withregister",
-                         profile_search_path=(profiles,)), **QUIET)
+                         profile_search_path=(profiles,)), load(), **QUIET)
     frame = sheets_of(out)["Refined Data"]
     assert frame.loc[0, "registration_id"] == "2001/123456/07"
     assert frame.loc[0, "address"] == "5 Hangar Road, Lanseria"
@@ -177,13 +178,13 @@ def test_bad_input_is_one_error_and_the_old_output_stays(tmp_path):
     out = tmp_path / "enriched.xlsx"
     out.write_bytes(b"previous run")
     with pytest.raises(HotpassError, match="refined.xlsx: cannot read the workbook"):
-        enrich(EnrichOptions(corrupt, out), **QUIET)
+        enrich(EnrichOptions(corrupt, out), load(), **QUIET)
     assert out.read_bytes() == b"previous run"
     assert not (tmp_path / "evidence").exists()
 
 
 def test_dry_run_writes_nothing(sample, tmp_path):
     _, refined = sample
-    result = enrich(EnrichOptions(refined, tmp_path / "enriched.xlsx"), dry_run=True, **QUIET)
+    result = enrich(EnrichOptions(refined, tmp_path / "enriched.xlsx"), load(), dry_run=True, **QUIET)
     assert result.summary()["fields_filled"] > 0
     assert sorted(tmp_path.iterdir()) == []

@@ -12,7 +12,7 @@ import pytest
 
 from hotpass import shell
 from hotpass.errors import HotpassError
-from hotpass.procedure import Change, Procedure, plan_lines, run
+from hotpass.procedure import Change, Procedure, ProcedureFailed, plan_lines, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "evidence" / "procedure-record.schema.json").read_text())
@@ -58,6 +58,9 @@ class WriteSettings(Procedure):
         live = self.read()
         return [f"{key}: {live.get(key)!r} != {value!r}" for key, value in self.wanted.items()
                 if live.get(key) != value]
+
+    def result(self, ev):
+        return {"file": self.read(), "dry_run": ev.dry_run}
 
 
 def records(root: Path) -> list[dict]:
@@ -142,3 +145,20 @@ def test_bad_input_is_rejected_in_prepare_and_leaves_nothing(tmp_path):
     with pytest.raises(HotpassError, match="--set not-a-key: not a valid key"):
         run(WriteSettings(target, {"not-a-key": "1"}), evidence_root=tmp_path / "ev")
     assert not target.exists() and not (tmp_path / "ev").exists()
+
+
+def test_run_returns_the_procedures_result_after_verify_and_on_failure(tmp_path):
+    target = tmp_path / "app.env"
+    planned = run(WriteSettings(target, {"LEVEL": "debug"}), dry_run=True,
+                  echo=lambda line: None)
+    assert planned.result == {"file": {}, "dry_run": True}  # after the plan, nothing written
+    done = run(WriteSettings(target, {"LEVEL": "debug"}), evidence_root=tmp_path / "ev",
+               echo=lambda line: None)
+    assert done.result == {"file": {"LEVEL": "debug"}, "dry_run": False}  # read after apply
+    with pytest.raises(ProcedureFailed) as caught:
+        run(WriteSettings(target, {"LEVEL": "x"}, tamper=True), evidence_root=tmp_path / "ev2",
+            echo=lambda line: None)
+    failed = caught.value.outcome
+    assert failed.result["file"] == {"DB_URL": "postgresql://app:other@db/x"}
+    assert failed.bundle is not None and str(failed.bundle) in caught.value.message
+    assert failed.evidence.status == "failed"

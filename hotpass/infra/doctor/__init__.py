@@ -91,23 +91,26 @@ class Autofix(Procedure):
         return [f"{c.target} still fails after the fix: {still[c.target].detail}"
                 for c in changes if c.target in still]
 
+    def result(self, ev: Evidence) -> tuple[list[dict], list[Check]]:
+        """The fixes applied (planned, under dry-run) and the rows after them."""
+        if ev.dry_run:
+            return ([{"check": c.target, "fix": c.detail["fix"], "result": "would apply"}
+                     for c in ev.plan], self.after)
+        return self.applied, self.after
+
 
 def autofix(options: Options, rows: list[Check], *,
             dry_run: bool = False) -> tuple[list[dict], list[Check], str | None]:
     """Run ``Autofix``; returns the fixes applied (or planned), the rows after, and why
     the procedure failed (a fix that did not take), if it did."""
-    from hotpass.errors import HotpassError
-    from hotpass.procedure import run
+    from hotpass.procedure import ProcedureFailed, run
 
-    procedure = Autofix(options, rows)
     try:
-        outcome = run(procedure, dry_run=dry_run)
-    except HotpassError as exc:
-        return procedure.applied, procedure.after, exc.message
-    if dry_run:
-        return ([{"check": c.target, "fix": c.detail["fix"], "result": "would apply"}
-                 for c in outcome.changes], rows, None)
-    return procedure.applied, procedure.after, None
+        applied, after = run(Autofix(options, rows), dry_run=dry_run).result
+    except ProcedureFailed as failure:
+        applied, after = failure.outcome.result
+        return applied, after, failure.message
+    return applied, after, None
 
 
 def failed(rows: list[Check]) -> list[Check]:

@@ -40,9 +40,9 @@ def up(*, host: str, prefect_host: str, marquez_host: str, label: str,
                            ttl_seconds=ttl_seconds, detach=detach or bool(ttl_seconds),
                            state_dir=state_dir)
     outcome = run(procedure, dry_run=dry_run)
-    entry = {**procedure.entry, "evidence": str(outcome.bundle) if outcome.bundle else None}
-    if not dry_run and not procedure.detach:
-        wait_foreground(procedure.entry, state_dir)
+    entry = {**outcome.result, "evidence": str(outcome.bundle) if outcome.bundle else None}
+    if not dry_run and not entry["detached"]:
+        wait_foreground(outcome.result, state_dir)
         entry["closed"] = True
     return entry
 
@@ -51,12 +51,7 @@ def _close(labels: list[str], dry_run: bool, state_dir: Path | None) -> list[dic
     from hotpass.infra.net.ssh import CloseTunnels
     from hotpass.procedure import run
 
-    procedure = CloseTunnels(labels, state_dir)
-    outcome = run(procedure, dry_run=dry_run)
-    if dry_run:
-        return [{"label": c.target, "pid": c.detail["pid"], "stopped": f"would {c.action}"}
-                for c in outcome.changes]
-    return procedure.closed
+    return run(CloseTunnels(labels, state_dir), dry_run=dry_run).result
 
 
 def down(*, label: str | None = None, all_tunnels: bool = False, dry_run: bool = False,

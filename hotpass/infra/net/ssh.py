@@ -116,6 +116,10 @@ class OpenTunnel(Procedure):
                     f"after start (log {self.entry['log']})"]
         return []
 
+    def result(self, ev: Evidence) -> dict:
+        """The tunnel's recorded entry (``pid`` None under dry-run)."""
+        return dict(self.entry)
+
 
 def wait_foreground(entry: dict, state_dir: Path | None = None) -> None:
     """Block while the tunnel's ssh runs; Ctrl-C stops it. The entry is forgotten after."""
@@ -167,3 +171,10 @@ class CloseTunnels(Procedure):
             if held:
                 problems.append(f"tunnel {change.target}: port(s) {held} still accept")
         return problems
+
+    def result(self, ev: Evidence) -> list[dict]:
+        """One row per tunnel: stopped how (``would stop``/``would forget`` under dry-run)."""
+        if ev.dry_run:
+            return [{"label": c.target, "pid": c.detail["pid"], "stopped": f"would {c.action}"}
+                    for c in ev.plan]
+        return self.closed
