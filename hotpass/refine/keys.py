@@ -13,23 +13,28 @@ a file does not move an id; editing one of the record's own rows may.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
 
-def record_ids(keys, fingerprints, places: list[tuple[str, ...]]) -> list[str]:
+def record_ids(keys, fingerprints, place: Callable[[int], tuple[str, ...]]) -> list[str]:
     """One id per record, unique and stable for the same inputs: the name key and the
     smallest content fingerprint of the cluster's own rows, hashed. Two records alike in
     both (two clusters of identical rows kept apart) are told apart by their primary
-    source rows, in that order: the first keeps the plain id, the next get ``-2``, ``-3``."""
+    source rows (``place(i)``, asked only for those), in that order: the first keeps the
+    plain id, the next get ``-2``, ``-3``."""
     bases = ["org-" + hashlib.sha1(f"{k}\x1f{f}".encode()).hexdigest()[:12]
              for k, f in zip(keys, fingerprints, strict=True)]
     ids = list(bases)
-    seen: dict[str, int] = {}
-    for i in sorted(range(len(bases)), key=lambda i: (bases[i], places[i])):
-        seen[bases[i]] = count = seen.get(bases[i], 0) + 1
-        if count > 1:
-            ids[i] = f"{bases[i]}-{count}"
+    repeated = {base for base, count in Counter(bases).items() if count > 1}
+    alike: dict[str, list[int]] = {}
+    for i in (i for i, base in enumerate(bases) if base in repeated):
+        alike.setdefault(bases[i], []).append(i)
+    for base, members in alike.items():
+        for count, i in enumerate(sorted(members, key=place)[1:], start=2):
+            ids[i] = f"{base}-{count}"
     return ids
 
 

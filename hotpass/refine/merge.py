@@ -21,7 +21,6 @@ Pitfalls: ``groupby().first()`` skips nulls, which is exactly "best non-empty va
 from __future__ import annotations
 
 import fnmatch
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,10 +37,15 @@ from hotpass.refine.model import (
     SOURCE_ROW,
     SOURCE_SHEET,
 )
+from hotpass.refine.provenance import (
+    CLUSTER,
+    RANK,
+    field_provenance,
+    join_groups,
+    provenance_frame,
+)
 from hotpass.refine.resolve.dedupe import NAME_KEY, name_keys
 
-CLUSTER = "__cluster"
-RANK = "__rank"
 SECONDARY = {"person": "secondary_contact_names", "email": "secondary_contact_emails",
              "phone": "secondary_contact_phones"}
 
@@ -106,18 +110,10 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     import pandas as pd
 
     fields = [f for f in merged_fields(profile) if f in frame.columns]
-    work = frame.copy()
-    work[CLUSTER] = labels
-    files = pd.Series(work[SOURCE_FILE].unique())
-    priority = dict(zip(files, files.map(lambda f: _priority(f, profile.dedupe.source_priority)),
-                        strict=True))
-    work["__priority"] = work[SOURCE_FILE].map(priority)
-    work["__filled"] = -work[fields].notna().sum(axis=1)
-    recency = work.get("last_interaction_date", pd.Series("", index=work.index)).fillna("")
-    work["__recency"] = recency
-    work = work.sort_values([CLUSTER, "__priority", "__filled", "__recency", SOURCE_FILE,
-                             SOURCE_SHEET, SOURCE_ROW],
-                            ascending=[True, True, True, False, True, True, True], kind="stable")
+    order = _merge_order(frame, labels, fields, profile)
+    work = frame.iloc[order]  # one copy, sorted
+    work.index = pd.RangeIndex(len(work))
+    work[CLUSTER] = np.asarray(labels)[order]
     work[RANK] = np.arange(len(work))
     _one_name_per_person(work, profile)
     groups = work.groupby(CLUSTER, sort=False)
@@ -150,10 +146,11 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
     primary_rank = primary_rank.astype("int64")
     cites = rows.to_numpy(dtype=object)  # row access by position, not one Series per record
+    tops = primary_rank.reindex(refined.index).to_numpy()
     refined["organization_id"] = record_ids(
         keys, member_fingerprints(work[[f for f in fields if _evidence(profile, f)]],
                                   work[CLUSTER]).reindex(refined.index),
-        [tuple(map(str, cites[r])) for r in primary_rank.reindex(refined.index)])
+        lambda i: tuple(map(str, cites[tops[i]])))
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
     refined["__unnamed"] = keys == ""
@@ -161,9 +158,9 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     refined = refined.sort_values(["__unnamed", "__sort", "organization_id"], kind="stable")
     refined = refined.drop(columns=["__unnamed", "__sort"])
 
-    field_rank, conflicts = _field_provenance(work, refined, org_fields, contact_fields)
+    field_rank, conflicts = field_provenance(work, refined, org_fields, contact_fields)
     ids = refined["organization_id"]
-    provenance = _provenance_frame(work, refined, rows, field_rank, conflicts,
+    provenance = provenance_frame(work, refined, rows, field_rank, conflicts,
                                    primary_rank.reindex(refined.index).to_numpy())
     provenance["match_evidence"] = [(evidence or {}).get(label) for label in refined.index]
     merged_primary = pd.Series(primary_rank.reindex(refined.index).to_numpy(), index=ids.to_numpy())
@@ -172,6 +169,25 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     refined = refined.where(refined.notna(), None)
     refined["source_count"] = refined["source_count"].astype("int64")
     return Merged(refined, provenance, rows, merged_primary, field_rank, conflicts)
+
+
+def _merge_order(frame, labels: np.ndarray, fields: list[str], profile: Profile) -> np.ndarray:
+    """Row positions by cluster, then the policy (source priority, more complete, more
+    recent, input order); sorted on the keys alone, not on a copy of the whole frame."""
+    import pandas as pd
+
+    files = pd.Series(frame[SOURCE_FILE].unique())
+    priority = dict(zip(files, files.map(lambda f: _priority(f, profile.dedupe.source_priority)),
+                        strict=True))
+    recency = frame.get("last_interaction_date", pd.Series("", index=frame.index)).fillna("")
+    keys = pd.DataFrame({CLUSTER: labels, "__priority": frame[SOURCE_FILE].map(priority),
+                         "__filled": -frame[fields].notna().sum(axis=1), "__recency": recency,
+                         SOURCE_FILE: frame[SOURCE_FILE], SOURCE_SHEET: frame[SOURCE_SHEET],
+                         SOURCE_ROW: frame[SOURCE_ROW]})
+    keys.index = pd.RangeIndex(len(keys))
+    keys = keys.sort_values(list(keys.columns), kind="stable",
+                            ascending=[True, True, True, False, True, True, True])
+    return keys.index.to_numpy()
 
 
 def _evidence(profile: Profile, field: str) -> bool:
@@ -199,23 +215,6 @@ def _one_name_per_person(work, profile: Profile) -> None:
     work[person] = np.where(pd.notna(found), found, work[person].to_numpy(dtype=object))
 
 
-def join_groups(keys, values, separator: str):
-    """``separator.join`` of values per key, in order of appearance (pandas' agg("".join)
-    is ~50x slower: it slices a Series per group)."""
-    import pandas as pd
-
-    keys = np.asarray(keys)
-    values = np.asarray(values, dtype=object)
-    order = np.argsort(keys, kind="stable")
-    keys, values = keys[order], values[order]
-    if len(keys) == 0:
-        return pd.Series([], dtype=object)
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    ends = np.r_[starts[1:], len(keys)]
-    joined = [separator.join(values[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return pd.Series(joined, index=keys[starts], dtype=object)
-
-
 def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: list[str]) -> None:
     import pandas as pd
 
@@ -238,70 +237,3 @@ def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: lis
         values = values[values["v"] != values["p"]]
         joined = join_groups(values[CLUSTER], values["v"], "; ")
         refined[SECONDARY[kind]] = joined.reindex(refined.index)
-
-
-def _field_provenance(work, refined, org_fields: list[str], contact_fields: list[str]):
-    """Rank of the row each kept value came from, per record and field; conflicts only for
-    organisation fields (several contacts per organisation are expected, not a conflict)."""
-    import pandas as pd
-
-    field_rank = pd.DataFrame(index=refined.index)
-    conflicts: dict[tuple[str, str], list[str]] = {}
-    cluster_to_id = dict(zip(refined.index, refined["organization_id"], strict=True))
-    position = refined.index.get_indexer(work[CLUSTER])
-    ranks = work[RANK].to_numpy()  # ascending within each cluster: first match = top row
-    for field in org_fields + contact_fields:
-        values = work[field]
-        present = values.notna().to_numpy()
-        kept = refined[field].to_numpy(dtype=object)[position]
-        match = present & (values.to_numpy(dtype=object) == kept)
-        records, first = np.unique(position[match], return_index=True)
-        column = np.full(len(refined), -1, dtype=np.int64)
-        column[records] = ranks[match][first]
-        field_rank[field] = column
-        if field in contact_fields:
-            continue
-        distinct = work.loc[values.notna(), [CLUSTER, field]].drop_duplicates()
-        many = distinct[distinct.duplicated(CLUSTER, keep=False)].sort_values([CLUSTER, field])
-        for cluster, joined in join_groups(many[CLUSTER], many[field], "\x1f").items():
-            conflicts[(cluster_to_id[cluster], field)] = joined.split("\x1f")
-    return field_rank, conflicts
-
-
-def _provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.ndarray):
-    """One row per record: its primary source, every source row, the fields that came from
-    another row than the primary one, and conflicting values."""
-    import pandas as pd
-
-    # JSON-quote each distinct (file, sheet) once; rows only add their number.
-    places = {place: (json.dumps(list(place))[:-1] + ", ", "|".join(place) + "|",
-                      json.dumps("|".join(place) + "|")[:-1])
-              for place in set(zip(rows[SOURCE_FILE], rows[SOURCE_SHEET], strict=True))}
-    located = [(places[(f, s)], str(r))
-               for f, s, r in zip(rows[SOURCE_FILE], rows[SOURCE_SHEET], rows[SOURCE_ROW],
-                                  strict=True)]
-    fragment = [prefix + number + "]" for (prefix, _, _), number in located]
-    source_rows = "[" + join_groups(work[CLUSTER], fragment, ", ") + "]"
-    plain = [prefix + number for (_, prefix, _), number in located]  # "file|sheet|row"
-    cite = [quoted + number + '"' for (_, _, quoted), number in located]  # JSON-quoted
-    fields = sorted(field_rank.columns)
-    labels = [json.dumps(field) + ": " for field in fields]
-    elsewhere = (
-        ", ".join(label + cite[rank] for label, rank in zip(labels, ranks, strict=True)
-                  if rank >= 0 and rank != top)
-        for ranks, top in zip(field_rank[fields].to_numpy().tolist(), primary.tolist(),
-                              strict=True))
-    field_sources = pd.Series([("{" + text + "}") if text else None for text in elsewhere],
-                              index=field_rank.index, dtype=object)
-    by_record: dict[str, dict[str, list[str]]] = {}
-    for (record, field), values in conflicts.items():
-        by_record.setdefault(record, {})[field] = values
-    ids = refined["organization_id"]
-    return pd.DataFrame({
-        "organization_id": ids.to_numpy(),
-        "primary_source": [plain[r] for r in primary],
-        "source_rows": source_rows.reindex(refined.index).to_numpy(),
-        "field_sources": field_sources.reindex(refined.index).to_numpy(),
-        "conflicts": [json.dumps(by_record[i], sort_keys=True, ensure_ascii=False)
-                      if i in by_record else None for i in ids],
-    })

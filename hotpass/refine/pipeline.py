@@ -251,6 +251,7 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
     ``clock`` times the steps as ``consolidate.link|combine|resolve|merge|validate``."""
     import pandas as pd
 
+    from hotpass.refine.heap import release_free_memory
     from hotpass.refine.merge import merge_clusters
     from hotpass.refine.resolve.dedupe import resolve
     from hotpass.refine.validate import check_keys, leave_out_unnamed, validate_records
@@ -287,8 +288,10 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
         source.report.rows_out = int(records_per_sheet.get((source.file, source.sheet), 0))
     rows_in = len(combined)
     with clock.stage("consolidate.merge"):
+        release_free_memory()  # the resolution's garbage: some 170 MB at 200,000 rows
         merged = merge_clusters(combined, labels, profile, resolution.evidence)
         del combined
+        release_free_memory()
     with clock.stage("consolidate.validate"):
         issues = ([i for p in prepared for i in p.issues] + cross_file
                   + validate_records(merged, profile))
