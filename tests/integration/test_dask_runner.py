@@ -4,6 +4,7 @@ server, and give the same outputs as the thread runner."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,6 +65,9 @@ def test_dask_runner_needs_the_prefect_runtime_and_a_dask_address_needs_dask(tmp
     for args, message in [
         (["--task-runner", "dask"], "--task-runner dask: runs on the Prefect runtime only"),
         (["--dask-address", "tcp://127.0.0.1:9"], "--dask-address: only with --task-runner"),
+        (["--dask-workers", "2"], "--dask-workers: only with --task-runner dask"),
+        (["--task-runner", "dask", "--dask-address", "tcp://127.0.0.1:9", "--dask-workers",
+          "2"], "--dask-workers: only for the temporary local cluster"),
     ]:
         result = subprocess.run(
             [sys.executable, "-m", "hotpass.cli", "orchestrate", "--output-path",
@@ -71,3 +75,49 @@ def test_dask_runner_needs_the_prefect_runtime_and_a_dask_address_needs_dask(tmp
             cwd=ROOT, timeout=60)
         assert result.returncode == 2 and message in result.stderr, result.stderr
         assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_the_dask_path_over_many_files_gives_the_single_process_dataset(prefect_api, tmp_path):
+    """5,000 generated rows over 4 files: `hotpass refine` in one process and `hotpass
+    orchestrate --task-runner dask --dask-workers 2` (a real flow run on the test server,
+    a temporary local cluster) publish the same CSV and Parquet, byte for byte, and the
+    same workbook cells; the four files were prepared by both Dask workers."""
+    pytest.importorskip("prefect_dask")
+    from python_calamine import CalamineWorkbook
+
+    from hotpass.bench.manyfiles import same_dataset
+    from hotpass.bench.samples import generate_workbooks
+
+    generated = generate_workbooks(tmp_path / "input", rows=5000, seed=11, files=4)
+    assert len(generated.files) == 4
+    env = {**os.environ, "PREFECT_API_URL": prefect_api["url"],
+           "PREFECT_HOME": prefect_api["home"], "HOTPASS_ENABLE_PREFECT_RUNTIME": "1"}
+    common = ["--input-dir", str(tmp_path / "input"), "--profile", "generic", "--json"]
+    single = tmp_path / "single" / "refined.xlsx"
+    many = tmp_path / "dask" / "refined.xlsx"
+    refined = subprocess.run([sys.executable, "-m", "hotpass.cli", "refine", *common,
+                              "--output-path", str(single)], capture_output=True, text=True,
+                             cwd=ROOT, env=env, timeout=600)
+    assert refined.returncode == 0, refined.stderr
+    orchestrated = subprocess.run(
+        [sys.executable, "-m", "hotpass.cli", "orchestrate", *common, "--output-path",
+         str(many), "--task-runner", "dask", "--dask-workers", "2"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert orchestrated.returncode == 0, orchestrated.stderr
+    summary = json.loads(orchestrated.stdout)
+    assert summary["mode"] == "prefect" and summary["task_runner"] == "dask"
+    assert sorted(summary["ran_on"]) == sorted(p.name for p in generated.files)
+    assert len({place["dask_worker"] for place in summary["ran_on"].values()}) == 2
+    assert summary["records_out"] == json.loads(refined.stdout)["totals"]["records_out"] > 1000
+
+    assert same_dataset(many, single) == {"csv": True, "parquet": True}
+    for sheet in ("Refined Data", "Provenance"):
+        cells = [CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+                 for path in (single, many)]
+        assert cells[0] == cells[1], sheet
+    other = tmp_path / "other" / "refined.xlsx"  # the comparison can fail: another input
+    other.parent.mkdir()
+    for kind in ("csv", "parquet"):
+        data = single.with_suffix(f".{kind}").read_bytes()
+        other.with_suffix(f".{kind}").write_bytes(data[:-40] + bytes(40))
+    assert same_dataset(other, single) == {"csv": False, "parquet": False}
