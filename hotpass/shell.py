@@ -8,7 +8,10 @@ missing from ``PATH`` raises one naming it (exit 127); ``timeout`` seconds raise
 124. Under dry-run (``ev.dry_run`` or ``dry_run=True``) a mutating command is echoed as
 ``[dry-run] $ ...``, recorded ``not run`` and returns ``""``; ``mutates=False`` marks a
 read-only command (status, diff) that runs under dry-run too, as plans need. Without
-``ev`` nothing is recorded.
+``ev`` nothing is recorded. ``stream=True`` is a task's step (``ops/adapter.run``): the
+program reads the terminal's stdin and its output is shown as it comes (each line
+redacted, stdout and stderr kept apart) as well as recorded; as the user has seen its
+last line already, a failure is then ``step failed (exit N): <command>``.
 
 Pitfalls: ``env`` is merged over the current environment (``sh`` would replace it).
 Pass secrets only in ``env``: the echo and the record show the command line, redacted
@@ -21,10 +24,11 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from hotpass.errors import HotpassError
 from hotpass.redact import redact
@@ -44,10 +48,32 @@ def last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
+def _shown(stream: TextIO, kept: list[str]) -> Callable[[str], None]:
+    """A sink for ``sh`` that shows each chunk of output on ``stream`` (redacted) and
+    keeps it in ``kept`` for the record."""
+
+    def write(chunk: str) -> None:
+        kept.append(chunk)
+        stream.write(redact(chunk))
+        stream.flush()
+
+    return write
+
+
+def _terminal_stdin() -> int | None:
+    """File descriptor 0 when this process has one (a streamed step reads it)."""
+    try:
+        os.fstat(0)
+    except OSError:
+        return None
+    return 0
+
+
 def run(command: Sequence[str], *, ev: Evidence | None = None, dry_run: bool = False,
         mutates: bool = True, env: Mapping[str, str] | None = None,
         cwd: Path | str | None = None, timeout: float | None = None,
-        ok_codes: Sequence[int] = (0,), with_stderr: bool = False) -> str:
+        ok_codes: Sequence[int] = (0,), with_stderr: bool = False,
+        stream: bool = False) -> str:
     """Run ``command`` (program and arguments as a list); see the module contract."""
     import sh
 
@@ -64,11 +90,17 @@ def run(command: Sequence[str], *, ev: Evidence | None = None, dry_run: bool = F
     program = words[0]
     started = time.monotonic()
     status, code, out, err = "ok", 0, "", ""
+    streamed: tuple[list[str], list[str]] = ([], [])
+    shown = dict(_out=_shown(sys.stdout, streamed[0]), _err=_shown(sys.stderr, streamed[1]),
+                 _in=_terminal_stdin(), _tty_out=False, _decode_errors="replace") \
+        if stream else {}
     try:
         result = sh.Command(program)(*words[1:], _env={**os.environ, **(env or {})},
                                      _cwd=str(cwd) if cwd else None, _timeout=timeout,
-                                     _ok_code=list(ok_codes), _return_cmd=True)
+                                     _ok_code=list(ok_codes), _return_cmd=True, **shown)
         code, out, err = result.exit_code, _text(result.stdout), _text(result.stderr)
+        if stream:
+            out, err = "".join(streamed[0]), "".join(streamed[1])
         return out + err if with_stderr else out
     except sh.CommandNotFound:
         status, code, err = "failed", 127, f"{program}: not found on PATH"
@@ -80,10 +112,12 @@ def run(command: Sequence[str], *, ev: Evidence | None = None, dry_run: bool = F
                            exit_code=124) from None
     except sh.ErrorReturnCode as exc:
         status, code = "failed", exc.exit_code
-        out, err = _text(exc.stdout), _text(exc.stderr)
+        out, err = ("".join(streamed[0]), "".join(streamed[1])) if stream \
+            else (_text(exc.stdout), _text(exc.stderr))
         reason = redact(last_line(err) or last_line(out) or "no output")
-        raise HotpassError(f"{program}: {reason} (exit {code})",
-                           exit_code=code if 0 < code < 256 else 1) from None
+        message = f"step failed (exit {code}): {line}" if stream \
+            else f"{program}: {reason} (exit {code})"
+        raise HotpassError(message, exit_code=code if 0 < code < 256 else 1) from None
     finally:
         if ev is not None:
             ev.record(line, status=status, exit_code=code,

@@ -9,10 +9,12 @@ Contract:
   wrong type (``--rows abc``) is a one-line parse error too.
 - ``is_dry(c, dry_run)``: the task's ``--dry-run`` or Invoke's global ``--dry``
   (``c.config.run.dry``). Pass it to every library call that could write.
-- ``run(c, command, dry_run=..., env=..., ev=...)`` is the one way a task runs a shell
-  step: it echoes ``$ command`` once (``[dry-run] $ command`` under either dry flag, and
-  then does not run it), records the step into ``ev`` (a ``hotpass.procedure.Evidence``,
-  optional: exit code, output, duration, or ``not run``) and turns a non-zero exit into
+- ``run(c, ["ruff", "check"], dry_run=..., env=..., ev=...)`` is the one way a task runs
+  a shell step: ``hotpass.shell.run`` (the library's one runner) in its ``stream`` mode.
+  It echoes ``$ command`` once (``[dry-run] $ command`` under either dry flag, and then
+  does not run it), shows the program's output as it comes (redacted), records the step
+  into ``ev`` (a ``hotpass.procedure.Evidence``, optional: exit code, output, duration, or
+  ``not run``) and turns a non-zero exit into
   ``HotpassError("step failed (exit N): command", N)``.
 - ``hotpass(c, ["deploy", "--flow", "x"], dry_run=...)`` runs one ``hotpass`` command as
   a step (the tasks that front a CLI procedure: deploy, doctor, setup, net, ctx,
@@ -23,16 +25,17 @@ Contract:
   front door's one ``settings.load()``); pass it to library calls. ``echo(line)`` prints
   one line through ``hotpass.redact``.
 
-Pitfalls: Invoke's ``--dry`` only skips ``c.run``; a task that writes from Python must
-check ``is_dry`` itself (``procedure`` does). Secrets go in ``env``, never in the
-command string: the echo and the evidence show the command (redacted).
+Pitfalls: a task never calls Invoke's ``c.run``: ``--dry`` reaches the runner through
+``is_dry``, and a task that writes from Python must check ``is_dry`` itself
+(``procedure`` does). Secrets go in ``env``, never in the command: the echo and the
+evidence show the command (redacted).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-import time
+from collections.abc import Sequence
 from typing import Any
 
 from invoke import Argument, Context, Exit, ParseError, Task
@@ -108,26 +111,13 @@ def is_dry(c: Context, dry_run: bool = False) -> bool:
     return bool(dry_run or c.config.run.dry)
 
 
-def run(c: Context, command: str, *, dry_run: bool = False,
-        env: dict[str, str] | None = None, ev: Any = None) -> Any:
-    """Echo, run (unless dry) and record one shell step; see the module contract."""
-    shown = redact(command)
-    if is_dry(c, dry_run):
-        print(f"[dry-run] $ {shown}", flush=True)
-        if ev is not None:
-            ev.record(shown, status="not run", command=True)
-        return None
-    print(f"$ {shown}", flush=True)
-    started = time.monotonic()
-    result = c.run(command, env=env or {}, warn=True, pty=False, echo=False)
-    if ev is not None:
-        ev.record(shown, status="ok" if result.ok else "failed", exit_code=result.exited,
-                  output=result.stdout + result.stderr,
-                  duration_s=time.monotonic() - started, command=True)
-    if not result.ok:
-        raise HotpassError(f"step failed (exit {result.exited}): {shown}",
-                           exit_code=result.exited)
-    return result
+def run(c: Context, command: Sequence[str], *, dry_run: bool = False,
+        env: dict[str, str] | None = None, ev: Any = None) -> str:
+    """Echo, run (unless dry) and record one shell step; returns its stdout (``""``
+    under a dry flag). See the module contract."""
+    from hotpass import shell
+
+    return shell.run(command, ev=ev, dry_run=is_dry(c, dry_run), env=env, stream=True)
 
 
 def hotpass(c: Context, words: list[str], *, dry_run: bool = False,
@@ -135,11 +125,9 @@ def hotpass(c: Context, words: list[str], *, dry_run: bool = False,
     """Run one ``hotpass`` command as a shell step: the task's ``--dry-run`` becomes the
     command's own ``--dry-run`` (``dry_flag``), which shows the plan and writes nothing;
     under Invoke's global ``--dry`` the command is only echoed."""
-    import shlex
-
     if dry_run and dry_flag:
         words = [*words, "--dry-run"]
-    return run(c, shlex.join(["hotpass", *words]))
+    return run(c, ["hotpass", *words])
 
 
 def procedure(c: Context, proc: Any, *, dry_run: bool = False) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from ops.adapter import run, task
 
 
@@ -14,10 +12,8 @@ from ops.adapter import run, task
 })
 def test(c, k="", serial=False, dry_run=False):
     """Run the whole test suite (the README's test command)."""
-    command = "python -m pytest" + ("" if serial else " -n auto")
-    if k:
-        command += f" -k {shlex.quote(k)}"
-    run(c, command, dry_run=dry_run)
+    run(c, ["python", "-m", "pytest", *([] if serial else ["-n", "auto"]),
+            *(["-k", k] if k else [])], dry_run=dry_run)
 
 
 @task(help={
@@ -26,8 +22,8 @@ def test(c, k="", serial=False, dry_run=False):
 })
 def lint(c, fix=False, dry_run=False):
     """Lint the code with ruff."""
-    run(c, "ruff check" + (" --fix" if fix else "") + " hotpass ops tests tasks.py",
-        dry_run=dry_run)
+    run(c, ["ruff", "check", *(["--fix"] if fix else []), "hotpass", "ops", "tests",
+            "tasks.py"], dry_run=dry_run)
 
 
 
@@ -39,4 +35,4 @@ def ci(c, k="", dry_run=False):
     """What CI runs: lint, the whole test suite, then the QA gates (``hotpass qa all``)."""
     lint(c, dry_run=dry_run)
     test(c, k=k, dry_run=dry_run)
-    run(c, "hotpass qa all --output dist/qa-report.json", dry_run=dry_run)
+    run(c, ["hotpass", "qa", "all", "--output", "dist/qa-report.json"], dry_run=dry_run)

@@ -91,14 +91,33 @@ def test_refine_task_bad_input_is_one_line(tmp_path):
 
 
 def test_failed_step_raises_its_exit_code_and_one_message():
-    from invoke import Config, Context
+    from invoke import Context
 
     from ops.adapter import run as run_step
 
-    with pytest.raises(HotpassError) as failed:  # no stdin under pytest: do not mirror it
-        run_step(Context(Config(overrides={"run": {"in_stream": False}})), "sh -c 'exit 3'")
+    with pytest.raises(HotpassError) as failed:
+        run_step(Context(), ["sh", "-c", "exit 3"])
     assert failed.value.exit_code == 3
     assert failed.value.message == "step failed (exit 3): sh -c 'exit 3'"
+
+
+def test_a_step_is_the_shell_runner_streamed_shown_redacted_and_recorded(capfd):
+    from invoke import Context
+
+    from hotpass.procedure import Evidence
+    from ops.adapter import run as run_step
+
+    ev = Evidence("t")
+    token = "ghp_" + "a1" * 18
+    script = f"echo out; echo 'token={token}' >&2; read line; echo got=$line"
+    stdout = run_step(Context(), ["sh", "-c", script], ev=ev)
+    shown = capfd.readouterr()
+    assert shown.out.splitlines()[-2:] == ["out", "got="]  # as it came; stdin read, empty
+    assert "token=***" in shown.err and token not in shown.out + shown.err
+    assert stdout == "out\ngot=\n"
+    [step] = ev.steps
+    assert step.status == "ok" and step.exit_code == 0 and step.call.startswith("sh -c")
+    assert "token=***" in step.output and token not in step.output
 
 
 def test_dry_echoes_the_step_once_and_never_runs_it():
@@ -117,7 +136,7 @@ def test_dry_step_is_recorded_as_not_run():
 
     ev = Evidence("t")
     context = Context(Config(overrides={"run": {"dry": True}}))
-    assert run_step(context, "touch /should-not-exist", ev=ev) is None
+    assert run_step(context, ["touch", "/should-not-exist"], ev=ev) == ""
     assert [(s.call, s.status, s.exit_code) for s in ev.steps] == [
         ("touch /should-not-exist", "not run", None)]
     assert not Path("/should-not-exist").exists()
