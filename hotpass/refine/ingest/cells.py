@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 Texts = list[list[str | None]]
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 
 
 @dataclass

@@ -14,29 +14,26 @@ look first; the stdlib csv reader's field limit is how we refuse giant cells che
 Inputs that are not regular files (a FIFO would block, ``/dev/zero`` never ends, a broken
 link has nothing behind it) are refused before opening, and files are read whole only
 under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size, at most the memory
-budget of ``ingest.limits``), and a workbook sheet's cell rectangle is checked before
-the reader fills it (``limits.check_workbook``). Known gap: a CSV is still read whole
-(its rows, then the frame), so a CSV near the size cap can take several times its size.
+budget of ``ingest.limits``), and a workbook sheet's memory is checked before the
+reader fills it (``limits.check_workbook``). A CSV is streamed (``ingest.csvfile``):
+its rows, never its bytes, are held, under a row limit and the memory budget.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import datetime as dt
-import io
 import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from hotpass.errors import InputError
-from hotpass.refine.ingest.cells import RawSheet, column_letter
+from hotpass.refine.ingest.cells import MAX_CELL_CHARS, RawSheet, column_letter
+from hotpass.refine.ingest.csvfile import read_csv
 from hotpass.refine.ingest.limits import check_workbook, memory_budget
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
-MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
-MAX_FILE_BYTES = 4 * 10**9  # a CSV or Parquet is read whole; this bounds its memory
+MAX_FILE_BYTES = 4 * 10**9  # a Parquet is read whole; this bounds its memory
 MAX_WORKBOOK_EXPANDED_BYTES = 4 * 10**9  # the same for a workbook's unzipped XML
 SKIPPED_FOLDER = "incidents"  # copies of inputs kept for an incident are never read again
 ZIP_MAGIC = b"PK\x03\x04"
@@ -101,7 +98,7 @@ def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
     try:
         _check_regular(path, label)
         if suffix == ".csv":
-            yield _read_csv(path, label)
+            yield read_csv(path, label)
         elif suffix == ".parquet":
             yield _read_parquet(path, label)
         else:
@@ -189,31 +186,6 @@ def _check_cell_sizes(rows: list[list[object]], where: str) -> None:
                     f"{where}, row {row_index}: cell {column_letter(col_index)} holds "
                     f"{len(value):,} characters (limit {MAX_CELL_CHARS:,})"
                 )
-
-
-def _read_csv(path: Path, label: str) -> RawSheet:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    if "\x00" in text[:4096]:
-        raise InputError(f"{label}: not a text CSV file (binary content)")
-    dialect: type[csv.Dialect] | csv.Dialect = csv.excel
-    with contextlib.suppress(csv.Error):
-        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
-    previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        rows: list[list[object]] = [list(r) for r in reader]
-    except csv.Error as exc:
-        raise InputError(
-            f"{label}, row {reader.line_num}: {_first_line(exc)} "
-            f"(cells are limited to {MAX_CELL_CHARS:,} characters)"
-        ) from exc
-    finally:
-        csv.field_size_limit(previous_limit)
-    return RawSheet(name="", rows=rows)
 
 
 def _read_parquet(path: Path, label: str) -> RawSheet:
