@@ -16,7 +16,9 @@ pid of its session leader, ``<name>.log`` its stdout+stderr (appended).
 - ``http_ready(url)`` is a probe: true when GET ``url`` answers 2xx.
 
 Pitfalls: children of the process share its process group and stop with it; a process
-that moves to its own session escapes. The pid is written only after ``Popen`` returns,
+that moves to its own session escapes. A process this interpreter started is kept in
+``_STARTED`` until it is seen gone, and reaped through its ``Popen`` (dropping a running
+``Popen`` is a ``ResourceWarning``, and reaping its pid behind its back leaves it stale). The pid is written only after ``Popen`` returns,
 so a crash between the two leaves an orphan with no pidfile (the window is tiny).
 """
 
@@ -53,8 +55,17 @@ def paths(name: str, state_dir: Path) -> tuple[Path, Path]:
     return Path(state_dir) / f"{name}.pid", Path(state_dir) / f"{name}.log"
 
 
+_STARTED: dict[int, subprocess.Popen] = {}
+
+
 def alive(pid: int) -> bool:
     """True while ``pid`` runs (a zombie counts as gone)."""
+    started = _STARTED.get(pid)
+    if started is not None:
+        if started.poll() is None:
+            return True
+        del _STARTED[pid]
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -122,10 +133,11 @@ def start(name: str, command: Sequence[str], *, state_dir: Path,
                                        cwd=cwd, env={**os.environ, **(env or {})})
     except OSError as exc:
         raise HotpassError(f"{label}: cannot start {words[0]}: {exc.strerror}") from None
+    _STARTED[process.pid] = process
     pidfile.write_text(f"{process.pid}\n")
     deadline = time.monotonic() + (timeout if ready else settle)
     while True:
-        if process.poll() is not None:
+        if not alive(process.pid):
             pidfile.unlink(missing_ok=True)
             raise HotpassError(f"{label}: exited with {process.returncode}: "
                                f"{log_tail(log)} (log {log})")

@@ -128,7 +128,7 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(tmp_path / "in"),
          "--output-path", str(tmp_path / "o" / "r.xlsx")],
-        stdout=subprocess.PIPE, stderr=replica, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=replica, cwd=ROOT,
         env={**os.environ, "COLUMNS": "100", "TERM": "xterm"})
     os.close(replica)
     drawn = b""
