@@ -161,7 +161,7 @@ class Evidence:
         """Write the evidence bundle (never under dry-run); returns its directory."""
         if self.dry_run:
             return None
-        from hotpass.evidence.bundle import write_record
+        from hotpass.evidence.record import write_record
 
         return write_record(self)
 
@@ -212,7 +212,7 @@ class ProcedureFailed(HotpassError):
 def run(procedure: Procedure, *, dry_run: bool = False, evidence_root: Path | None = None,
         echo: Callable[[str], None] | None = None) -> Outcome:
     """Prepare, plan, then (unless ``dry_run``) apply and verify; always record."""
-    from hotpass.evidence.bundle import as_parent
+    from hotpass.evidence.record import as_parent
 
     name = procedure.name
     ev = Evidence(name, dry_run=dry_run, root=evidence_root, echo=echo)

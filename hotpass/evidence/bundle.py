@@ -6,50 +6,39 @@ it runs. ``Bundle.create(root, procedure, id)`` makes ``root/id`` (``id`` defaul
 ``<procedure>-<UTC stamp>``; it must be a plain name); ``run(argv)`` runs one command and
 records it (``cli.sh`` line + exit status, ``cli.log`` transcript, a step); ``capture``
 copies a file or folder in; ``write_json``/``write_text`` add a file; ``link`` names a
-child bundle kept elsewhere; ``finish(summary, verdict)`` seals it (see ``seal``). Used as
+child bundle kept elsewhere; ``finish(summary, verdict)`` seals it (``record.seal``). Used as
 ``with bundle:`` it is the open parent: every ``hotpass.procedure.run`` inside writes its
 record into ``children/`` and is linked (a running procedure is an open parent too, so a
 procedure that runs procedures links them), and an exception finishes the bundle with
 verdict ``fail`` (and ``bundle.summary``, the figures gathered so far) before it
 propagates, so a bundle is written in every case.
 
-``seal`` writes ``summary.json``, ``record.json``, ``cli.sh``, ``cli.log`` and, last,
-``manifest.json``, then verifies the whole bundle (schemas, checksums) and appends one
-line to ``Next_Steps_Log.md``. ``write_record`` is what ``Evidence.write`` calls.
-
-Pitfalls: every text written passes through ``hotpass.redact`` and, on top, masks the
-literal value (8+ characters) of every secret-named environment variable (``*_TOKEN``,
-``*_SECRET*``, ``*PASSWORD*``...), since a child program may print one bare. ``capture(...,
+Pitfalls: every text written passes through ``scrub`` (``hotpass.redact`` and the
+values of secret-named environment variables, ``scrub.py``). ``capture(...,
 verbatim=True)`` copies bytes as they are (inputs a replay must read unchanged): use it
 only for data, never logs. Under dry-run nothing is created: commands are ``not run``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import datetime as dt
-import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
-from hotpass.evidence import catalog, manifest
+from hotpass.evidence import catalog
+from hotpass.evidence.record import OPEN_PARENT, json_text, seal, stamp
+from hotpass.evidence.scrub import scrub, scrub_bytes
+from hotpass.fileio import atomic_write_bytes
 from hotpass.procedure import NOT_RUN, Evidence
-from hotpass.redact import MASK, redact, redact_data
-
-SUMMARY_SCHEMA = "hotpass/evidence-summary/1"
-_open_parent: contextvars.ContextVar[Evidence | None] = contextvars.ContextVar(
-    "hotpass_evidence_parent", default=None)
+from hotpass.redact import redact
 
 
 @dataclass
@@ -65,9 +54,6 @@ class Result:
         return self.exit_code == 0
 
 
-def stamp() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
-
 
 class Bundle(Evidence):
     """A procedure's record with its directory; see the module contract."""
@@ -81,7 +67,7 @@ class Bundle(Evidence):
         self.phase = "apply"
         self.links: list[Path] = []
         self.summary: dict[str, Any] = {}  # what a run cut short by an error still records
-        self._token: contextvars.Token | None = None
+        self._token: Any = None
         self.sealed = False
 
     @classmethod
@@ -98,12 +84,12 @@ class Bundle(Evidence):
         return cls(directory, procedure, bundle_id, owner=owner, dry_run=dry_run, echo=echo)
 
     def __enter__(self) -> Bundle:
-        self._token = _open_parent.set(self)
+        self._token = OPEN_PARENT.set(self)
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, traceback: Any) -> None:
         if self._token is not None:
-            _open_parent.reset(self._token)
+            OPEN_PARENT.reset(self._token)
             self._token = None
         if exc is not None and not self.sealed and not self.dry_run:
             reason = exc.message if isinstance(exc, HotpassError) else repr(exc)
@@ -183,7 +169,7 @@ class Bundle(Evidence):
                 if verbatim:
                     shutil.copyfile(file, destination)
                 else:
-                    _write(destination, _scrub_bytes(file.read_bytes()))
+                    atomic_write_bytes(destination, scrub_bytes(file.read_bytes()))
             step.output = f"{len(files)} file(s)"
         return target
 
@@ -191,11 +177,11 @@ class Bundle(Evidence):
         if self.dry_run:
             return None
         target = self.path(name)
-        _write(target, scrub(text).encode("utf-8"))
+        atomic_write_bytes(target, scrub(text).encode("utf-8"))
         return target
 
     def write_json(self, name: str, data: Any) -> Path | None:
-        return self.write_text(name, _json(data))
+        return self.write_text(name, json_text(data))
 
     def link(self, child: Path | str) -> None:
         """Name a child bundle kept outside this one; nested ones are found on finish."""
@@ -212,153 +198,3 @@ class Bundle(Evidence):
             if verdict != "pass":
                 self.error = redact(reason or "failed")
         return seal(self, self.directory, summary, verdict, reason=reason, note=note)
-
-
-def plan_directory(ev: Evidence) -> Path:
-    """Where ``ev``'s bundle goes: ``children/`` of the open parent, else its root."""
-    parent = _open_parent.get()
-    name = f"{ev.procedure}-{stamp()}"
-    if parent is not None and not parent.dry_run:
-        return parent.directory / "children" / name
-    root = ev.root
-    if root is None:
-        from hotpass.settings import load
-
-        root = load().evidence_dir
-    return Path(root) / name
-
-
-@contextlib.contextmanager
-def as_parent(ev: Evidence) -> Iterator[None]:
-    """While the block runs, procedures started in it write into ``ev``'s bundle's
-    ``children/`` (``hotpass.procedure.run`` wraps every run in this)."""
-    if ev.dry_run:
-        yield
-        return
-    ev.directory = plan_directory(ev)
-    token = _open_parent.set(ev)
-    try:
-        yield
-    finally:
-        _open_parent.reset(token)
-
-
-def write_record(ev: Evidence) -> Path:
-    """Write a plain ``Evidence`` (``hotpass.procedure.run``) as a bundle."""
-    directory = ev.directory or plan_directory(ev)
-    verdict = "pass" if ev.status == "ok" else "fail"
-    details = {"status": ev.status,
-               "changes": sum(1 for change in ev.plan if change.pending)}
-    return seal(ev, directory, details, verdict, reason=ev.error, bundle_id=directory.name)
-
-
-def seal(ev: Evidence, directory: Path, details: Mapping[str, Any], verdict: str, *,
-         reason: str | None = None, bundle_id: str | None = None,
-         note: str | None = None) -> Path:
-    """Write summary, record, cli.sh, cli.log and the manifest; verify; log the line."""
-    from hotpass import paths
-
-    ev.finished_at = ev.finished_at or _now()
-    bundle_id = bundle_id or getattr(ev, "id", directory.name)
-    owner = getattr(ev, "owner", None) or catalog.default_owner()
-    directory.mkdir(parents=True, exist_ok=True)
-    children = [manifest.child_link(directory, child)
-                for child in [*manifest.nested_bundles(directory), *getattr(ev, "links", [])]]
-    summary = {**redact_data(dict(details)), "schema": SUMMARY_SCHEMA,
-               "procedure": ev.procedure, "id": bundle_id, "verdict": verdict,
-               "reason": redact(reason) if reason else (None if verdict == "pass"
-                                                         else "failed"),
-               "owner": owner, "started_at": ev.started_at, "finished_at": ev.finished_at,
-               "children": children}
-    _write(directory / "summary.json", scrub(_json(summary)).encode())
-    _write(directory / "record.json", scrub(_json(ev.to_dict())).encode())
-    _write(directory / "cli.sh", scrub(_cli_sh(ev, bundle_id)).encode())
-    (directory / "cli.sh").chmod(0o755)
-    _write(directory / "cli.log", scrub(_cli_log(ev)).encode())
-    document = manifest.build(directory, procedure=ev.procedure, bundle_id=bundle_id,
-                              verdict=verdict, owner=owner, started_at=ev.started_at,
-                              finished_at=ev.finished_at, children=children,
-                              source_root=paths.SOURCE_ROOT)
-    _write(directory / "manifest.json", _json(document).encode())
-    manifest.verify(directory)
-    if isinstance(ev, Bundle):
-        ev.sealed = True
-    catalog.append_log(ev.procedure, bundle_id, verdict, directory, owner,
-                       note=scrub(reason or "failed") if verdict != "pass" else
-                       (scrub(note) if note else None))
-    return directory
-
-
-def _cli_sh(ev: Evidence, bundle_id: str) -> str:
-    lines = ["#!/usr/bin/env bash",
-             f"# Evidence bundle {bundle_id} ({ev.procedure}), started {ev.started_at}.",
-             "# Every command in the order it ran, each followed by its exit status.",
-             "# Secrets were never recorded: export them before replaying."]
-    for entry in ev.transcript:
-        if not entry.command:
-            continue
-        step = entry.step
-        if step.status == NOT_RUN:
-            why = (entry.output or step.output or "dry-run").splitlines()[0]
-            lines.append(f"# not run ({why}): {step.call}")
-        else:
-            lines += [step.call, f"# exit {step.exit_code}"]
-    return "\n".join(lines) + "\n"
-
-
-def _cli_log(ev: Evidence) -> str:
-    blocks = []
-    for entry in ev.transcript:
-        step = entry.step
-        prefix = "$ " if entry.command else "# "
-        status = step.status if step.exit_code is None else f"exit {step.exit_code}"
-        output = (entry.output or step.output).rstrip()
-        blocks.append(f"[{entry.at}] {prefix}{step.call}\n"
-                      + (output + "\n" if output else "")
-                      + f"[{status}, {step.duration_s} s]\n")
-    return "\n".join(blocks)
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, default=str) + "\n"
-
-
-def _write(path: Path, data: bytes) -> None:
-    from hotpass.fileio import atomic_write_bytes
-
-    atomic_write_bytes(path, data)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-
-
-MIN_SECRET_CHARS = 8
-_NOT_SECRET = {"PWD", "OLDPWD"}  # "pwd" is a password key to redact, but not these
-
-
-def _secret_values() -> list[str]:
-    """Values of secret-named environment variables, longest first; shorter than
-    ``MIN_SECRET_CHARS`` they are too likely an ordinary word (an access key id
-    ``hotpass``) to mask everywhere, and ``redact`` still masks them as ``KEY=value``."""
-    values = {value for name, value in os.environ.items()
-              if len(value) >= MIN_SECRET_CHARS and name not in _NOT_SECRET
-              and redact_data({name: value})[name] == MASK}
-    return sorted(values, key=len, reverse=True)
-
-
-def scrub(text: str) -> str:
-    """``redact`` plus the literal values of secret-named environment variables."""
-    values = _secret_values()
-    if values:
-        text = re.sub("|".join(re.escape(v) for v in values), MASK, text)
-    return redact(text)
-
-
-def _scrub_bytes(data: bytes) -> bytes:
-    try:
-        return scrub(data.decode("utf-8")).encode("utf-8")
-    except UnicodeDecodeError:  # binary: mask secret values byte-wise
-        for value in _secret_values():
-            data = data.replace(value.encode(), MASK.encode())
-        return data

@@ -35,7 +35,8 @@ from typing import Any
 
 from hotpass.errors import HotpassError
 from hotpass.evidence import Bundle, check_name, verify
-from hotpass.evidence.bundle import Result, stamp
+from hotpass.evidence.bundle import Result
+from hotpass.evidence.record import stamp
 from hotpass.redact import redact_data, redact_url
 
 DEFAULT_ROOT = Path("dist/incidents")

@@ -24,7 +24,8 @@ from typing import Any
 
 from hotpass.errors import HotpassError
 from hotpass.evidence import Bundle
-from hotpass.evidence.bundle import Result, stamp
+from hotpass.evidence.bundle import Result
+from hotpass.evidence.record import stamp
 from hotpass.infra.incident import hotpass_command, refine_into
 
 DEFAULT_ROOT = Path("dist/offline")

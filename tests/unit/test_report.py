@@ -10,15 +10,13 @@ import pytest
 
 from hotpass.profiles import load_profile
 from hotpass.refine.model import Issue, SheetReport
+from hotpass.refine.output.masking import mask_email, mask_phone, mask_text
 from hotpass.refine.output.report import (
     build_quality_report,
-    mask_email,
-    mask_phone,
-    mask_text,
     quality_summary_frame,
-    render_markdown,
     write_quality_report,
 )
+from hotpass.refine.output.report_markdown import render_markdown
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from hotpass.profiles import load_profile
 from hotpass.refine import pipeline
 from hotpass.refine.merge import merge_clusters
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET, SheetReport
-from hotpass.refine.output.report import build_quality_report, render_markdown
+from hotpass.refine.output.report import build_quality_report
+from hotpass.refine.output.report_markdown import render_markdown
 from hotpass.refine.output.staging import RunLocked, open_run, run_lock
 from hotpass.refine.preflight import check_output, own_outputs_excluded
 

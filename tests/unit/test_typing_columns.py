@@ -15,7 +15,7 @@ from hotpass.refine.ingest.headers import find_header
 from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.ingest.people import parse_people
 from hotpass.refine.model import EXTRA_NAMES, SourceFrame
-from hotpass.refine.output.report import mask_text
+from hotpass.refine.output.masking import mask_text
 
 pytestmark = pytest.mark.filterwarnings("error")  # no warning reaches a user
 

@@ -2,24 +2,18 @@
 
 Contract: ``build_quality_report`` returns a JSON-able dict (plain str/int/float/list/dict)
 that holds no wall-clock timestamp, so the same run gives the same report apart from
-``stage_seconds``. Every issue value and message in it passes through ``mask_text`` so
-the report can be shared without leaking contact details. ``quality_summary_frame``
-flattens it for the workbook, ``render_markdown`` for people, and
-``write_quality_report`` writes ``quality-report.json`` and ``quality-report.md``
-atomically.
+``stage_seconds``. Every issue value and message in it passes through ``mask_text``
+(``masking.py``) so the report can be shared without leaking contact details.
+``quality_summary_frame`` flattens it for the workbook, ``render_markdown``
+(``report_markdown.py``) for people, and ``write_quality_report`` writes
+``quality-report.json`` and ``quality-report.md`` atomically.
 
 Pitfalls: a fill rate counts a cell as filled when it is not null and not blank text.
-Every text from inputs (headers, file and sheet names, reasons) goes into the Markdown
-through ``md_text``, so a header such as ``<img onerror=...>`` renders as text.
-Phone masking finds runs of 8+ digits (with spaces, dots, dashes, brackets), so long
-numeric ids are masked too; date-shaped runs (2024-03-04, 04/03/2024) are left alone.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -28,54 +22,13 @@ import pandas as pd
 from hotpass.fileio import AtomicBatch
 from hotpass.profiles import Profile
 from hotpass.refine.model import Issue, SheetReport
+from hotpass.refine.output.masking import mask_text
+from hotpass.refine.output.report_markdown import render_markdown
 
 SEVERITIES = ("error", "warning", "info")
 SAMPLE_ISSUES = 50
 REPORT_JSON = "quality-report.json"
 REPORT_MD = "quality-report.md"
-
-# Linear on any input: an e-mail match may only start where a local-part run starts and
-# every run is possessive, so a 32,767-character cell is scanned once, not once per start.
-_EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]++(?:\.[\w-]++)+")
-_PHONE_RUN = re.compile(r"\+?\d[\d\s().-]*+")  # never fails once started: no backtracking
-_TRAILING = re.compile(r"[^\d]+$")
-_DATE_SHAPED = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}")
-_MIN_PHONE_DIGITS = 8
-_BAR_WIDTH = 10
-_MD_SPECIAL = re.compile(r"([\\`\[\]|])")
-
-
-def mask_email(email: str) -> str:
-    """``jane.doe@acme.co.za`` -> ``j***@acme.co.za``; no ``@`` -> ``***``."""
-    local, at, domain = email.strip().rpartition("@")
-    if not at:
-        return "***"
-    return f"{local[:1]}***@{domain}"
-
-
-def mask_phone(phone: str) -> str:
-    """``+27821234567`` -> ``+27*******67``: keep ``+``, two leading and two last digits."""
-    digits = re.sub(r"\D", "", phone)
-    plus = "+" if phone.strip().startswith("+") else ""
-    if len(digits) <= 4:
-        return plus + "*" * len(digits)
-    return f"{plus}{digits[:2]}{'*' * (len(digits) - 4)}{digits[-2:]}"
-
-
-def mask_text(text: str) -> str:
-    """Mask every email address and phone-like digit run inside free text."""
-    masked = _EMAIL.sub(lambda match: mask_email(match.group()), text)
-    return _PHONE_RUN.sub(_mask_phone_match, masked)
-
-
-def _mask_phone_match(match: re.Match[str]) -> str:
-    whole = match.group()
-    run = _TRAILING.sub("", whole)  # the run ends at its last digit
-    tail = whole[len(run):]
-    if (len(run) < 8 or _DATE_SHAPED.fullmatch(run)
-            or sum(c.isdigit() for c in run) < _MIN_PHONE_DIGITS):
-        return whole
-    return mask_phone(run) + tail
 
 
 def build_quality_report(
@@ -215,161 +168,6 @@ def _source_outcome(source: dict[str, Any]) -> str:
     template += f", {repeats} repeated header rows dropped" if repeats else ""
     return f"used: {source['rows_in']} rows in, {source['rows_out']} rows out{template}"
 
-
-def render_markdown(report: dict[str, Any]) -> str:
-    """A human-readable report: totals, sources, fill rates, issues, skipped sheets."""
-    totals = report["totals"]
-    lines = [
-        f"# Hotpass quality report — profile {md_code(report['profile'])}",
-        "",
-        f"*{md_text(report.get('profile_description', ''))}*",
-        "",
-        f"Hotpass {report['version']}.",
-        "",
-        "## Totals",
-        "",
-        *_table(["Metric", "Value"], [
-            *[[key.replace("_", " "), value] for key, value in totals.items() if key != "issues"],
-            *[[f"{severity} issues", count] for severity, count in totals["issues"].items()],
-        ]),
-        "",
-        "## Sources",
-        "",
-        *_table(
-            ["File", "Sheet", "Status", "Header row", "Rows in", "Rows out", "Template rows",
-             "Mapped", "Unmapped"],
-            [
-                [s["file"], s["sheet"], s["status"], s["header_row"] or "", s["rows_in"],
-                 s["rows_out"], s.get("template_rows", 0), ", ".join(f"{k} → {v}" for k, v in s["mapped_columns"].items()),
-                 ", ".join(s["unmapped_columns"])]
-                for s in report["sources"]
-            ],
-        ),
-        "",
-        *_mapping_evidence(report),
-        "## Fill rates",
-        "",
-        *_table(["Column", "Filled"], [
-            [md_code(column), _bar(rate)] for column, rate in report["fill_rates"].items()
-        ]),
-        "",
-        "## Issues by rule",
-        "",
-    ]
-    if report["issues_by_rule"]:
-        lines += _table(["Rule", "Severity", "Count"], [
-            [md_code(rule), entry["severity"], entry["count"]]
-            for rule, entry in report["issues_by_rule"].items()
-        ])
-    else:
-        lines.append("No issues.")
-    lines += _near_threshold(report.get("dedupe"))
-    skipped = [s for s in report["sources"] if s["status"] != "used"]
-    lines += ["", "## Skipped sheets", ""]
-    if skipped:
-        lines += [f"- {md_text(s['file'])} / {md_text(s['sheet'])} ({s['status']}): "
-                  f"{md_text(s['reason'] or 'no reason given')}" for s in skipped]
-    else:
-        lines.append("None.")
-    return "\n".join(lines) + "\n"
-
-
-def _mapping_evidence(report: dict[str, Any]) -> list[str]:
-    """Per column: the field chosen and why (header score, value score, sample share)."""
-    lines = ["## Column mapping evidence", "",
-             "Header score: how well the header names the field (1 = a profile synonym). "
-             "Value score: how well a sample of the cells fits it. Share: sampled cells that "
-             "clearly fit.", ""]
-    rows = []
-    for source in report["sources"]:
-        for column in source.get("columns", []):
-            value = column["value_score"]
-            rows.append([source["file"], source["sheet"], column["column"], column["header"],
-                         column["field"] or "—", column["decision"],
-                         f"{column['header_score']:.2f} {column['header_method']}".strip(),
-                         "—" if value is None else f"{value:.2f}",
-                         f"{column['sample_share']:.0%} of {column['sample_size']}"])
-    lines += _table(["File", "Sheet", "Col", "Header", "Field", "Decision", "Header score",
-                     "Value score", "Share"], rows) if rows else ["No columns typed."]
-    links = report.get("links", [])
-    lines += ["", "## Linked sheets", ""]
-    if links:
-        lines += _table(["Child", "Parent", "By", "How", "Status", "Score", "Matched",
-                         "Unmatched rows or why rejected"], [
-            [f"{link['child_file']} / {link['child_sheet']}",
-             f"{link['parent_file']} / {link['parent_sheet']}", link["by"], link["how"],
-             link.get("status", "accepted"), f"{link.get('score', 1.0):.2f}",
-             f"{link['share_matched']:.0%}",
-             link.get("reason") or ", ".join(str(r) for r in link["unmatched_rows"]) or "none"]
-            for link in links])
-    else:
-        lines.append("None.")
-    return [*lines, ""]
-
-
-def _near_threshold(dedupe: dict[str, Any] | None) -> list[str]:
-    """Merges with the least margin, and the best pairs left apart, for a person to check."""
-    if not dedupe:
-        return []
-    lines = ["", "## Merges nearest the threshold", "",
-             f"Match probability threshold {dedupe['threshold_probability']}; "
-             f"{dedupe['links_accepted']} links merged rows. Check these first:", ""]
-    for title, side in (("Merged", "merged"), ("Not merged (just below)", "not_merged")):
-        pairs = dedupe["near_threshold"].get(side, [])
-        lines += [f"**{title}**", ""]
-        if not pairs:
-            lines += ["None.", ""]
-            continue
-        lines += _table(["Probability", "Names", "Evidence", "Rows"], [
-            [f"{p['probability']:.4f}", " / ".join(p.get("names", [])),
-             ", ".join(f"{f} {lvl}" for f, lvl in p["levels"].items()), " / ".join(p["rows"])]
-            for p in pairs]) + [""]
-    return lines + _review_decisions(dedupe.get("review_decisions") or [])
-
-
-def _review_decisions(decisions: list[dict[str, Any]]) -> list[str]:
-    """The reviewers' decisions this run honoured (or could not), from the review file."""
-    if not decisions:
-        return []
-    return ["## Review decisions", "", *_table(
-        ["Rows", "Decision", "Reviewer", "Decided at", "Status", "Effect"],
-        [[f"{d['left']} / {d['right']}", d["decision"], d["reviewer"], d["decided_at"],
-          d["status"], d["effect"]] for d in decisions]), ""]
-
-
-def _bar(rate: float) -> str:
-    filled = round(rate * _BAR_WIDTH)
-    return f"{'█' * filled}{'░' * (_BAR_WIDTH - filled)} {rate:.0%}"
-
-
-def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
-    lines = [_table_row(headers), "|" + "|".join("---" for _ in headers) + "|"]
-    return lines + [_table_row(row) for row in rows]
-
-
-def _table_row(cells: list[Any]) -> str:
-    return "| " + " | ".join(cell if isinstance(cell, _Markdown) else md_text(cell)
-                             for cell in cells) + " |"
-
-
-class _Markdown(str):
-    """Text already made safe for Markdown (``md_code``), kept as is in a table."""
-
-
-def md_code(value: Any) -> _Markdown:
-    """``value`` as a code span that no backtick, pipe or newline in it can break out of
-    (HTML inside a code span is shown, never rendered)."""
-    text = str(value).replace("\r", " ").replace("\n", " ").replace("|", "\\|")
-    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return _Markdown(f"{fence}{pad}{text}{pad}{fence}")
-
-
-def md_text(value: Any) -> str:
-    """``value`` as literal Markdown text: HTML (``<img onerror=...>``), links, code spans
-    and table pipes from input cells or headers render as the characters they are."""
-    text = html.escape(str(value), quote=False).replace("\r", " ").replace("\n", " ")
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def write_quality_report(report: dict[str, Any], out_dir: Path) -> dict[str, Path]:
