@@ -21,7 +21,7 @@ def calibration_bands(frame, truth: dict, profile_name: str) -> list[dict[str, A
 
     from hotpass.profiles import load_profile
     from hotpass.refine.resolve.dedupe import scored_pairs
-    from hotpass.refine.resolve.weights import probability
+    from hotpass.refine.resolve.explain import probability
 
     keys = zip(frame["__source_file"], frame["__source_sheet"],
                frame["__source_row"].astype(int), strict=True)

@@ -24,7 +24,7 @@ import logging
 
 import numpy as np
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 
 SPLINK_MISSING = "Splink is not installed: pip install -e \".[bench]\" (the bench extra)"
 

@@ -6,7 +6,8 @@
 Contract: ``load_profile(name, search_paths)`` returns a validated ``Profile`` or raises
 ``ProfileError`` naming the file and the key path that is wrong.
 
-Pitfalls: import from ``hotpass.profiles``, not the modules inside, so the split can move.
+Pitfalls: a module that only needs the type imports it from ``hotpass.profiles.model``
+(which imports nothing of Hotpass), so it does not stand on the file loader.
 """
 
 from hotpass.profiles.loading import available_profiles, load_profile, profile_file

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.people import same_people
 from hotpass.refine.keys import member_fingerprints, record_ids
 from hotpass.refine.model import (
     EXTRA_EMAILS,
     EXTRA_NAMES,
     EXTRA_PHONES,
+    NAME_KEY,
     PROVENANCE_COLUMNS,
     SOURCE_FILE,
     SOURCE_ROW,
@@ -44,7 +45,7 @@ from hotpass.refine.provenance import (
     join_groups,
     provenance_frame,
 )
-from hotpass.refine.resolve.dedupe import NAME_KEY, name_keys
+from hotpass.refine.resolve.names import name_keys
 
 SECONDARY = {"person": "secondary_contact_names", "email": "secondary_contact_emails",
              "phone": "secondary_contact_phones"}

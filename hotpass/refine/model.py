@@ -21,6 +21,7 @@ SOURCE_ROW = "__source_row"
 EXTRA_EMAILS = "__extra_emails"
 EXTRA_PHONES = "__extra_phones"
 EXTRA_NAMES = "__extra_names"  # further people of a multi-person cell, "Name (Role); ..."
+NAME_KEY = "__name_key"  # the normalised name resolution computed, reused by the merge
 LINK_KEY = "__key:"  # + header: an id column that lost its field but may link sheets
 PROVENANCE_COLUMNS = (SOURCE_FILE, SOURCE_SHEET, SOURCE_ROW)
 
@@ -89,6 +90,18 @@ class PreparedSource:
     issues: list[Issue]
     # worker-seconds per ingest step (read, typing, link, normalise): hotpass.refine.stages
     stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Consolidated:
+    """What ``pipeline.consolidate`` hands the output: the records and how they came to be."""
+
+    refined: object
+    provenance: object
+    issues: list[Issue]
+    rows_in: int
+    duplicates_merged: int
+    dedupe: dict | None = None  # learned model and the merges nearest the threshold
 
 
 @dataclass

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
-from hotpass.profiles import FieldSpec, Profile
+from hotpass.profiles.model import FieldSpec, Profile
 from hotpass.refine.ingest.people import ROLE_WORDS
 from hotpass.refine.model import (
     EXTRA_EMAILS,

@@ -22,12 +22,11 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from hotpass.errors import InputError
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.column_types import ColumnTyper
 from hotpass.refine.ingest.domains import attach_by_domain
 from hotpass.refine.ingest.files import read_sheets, refuse_outside
@@ -39,6 +38,7 @@ from hotpass.refine.model import (
     SOURCE_FILE,
     SOURCE_ROW,
     SOURCE_SHEET,
+    Consolidated,
     Issue,
     PreparedSource,
     SheetReport,
@@ -233,16 +233,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:  # broken link: reading it reports the problem
         return 0
-
-
-@dataclass
-class Consolidated:
-    refined: object
-    provenance: object
-    issues: list[Issue]
-    rows_in: int
-    duplicates_merged: int
-    dedupe: dict | None = None  # learned model and the merges nearest the threshold
 
 
 def consolidate(prepared: list[PreparedSource], profile: Profile,

@@ -17,7 +17,7 @@ linking (each is already a ``required.missing`` error naming its source row).
 from __future__ import annotations
 
 from hotpass.errors import HotpassError
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.merge import Merged, merged_fields
 from hotpass.refine.model import Issue
 

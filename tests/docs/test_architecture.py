@@ -1,9 +1,10 @@
 """docs/explanation/architecture.md stays true: the import contracts in pyproject.toml
 (import-linter's ``lint-imports``) pass on the code, they go red when an import breaks the
 stated layers (checked on a copy with one import added against the arrows), and the
-page's import picture is the graph of today's code.
+page's import picture and its floor count (the longest chain of imports between modules)
+are those of today's code.
 
-Regenerate the picture after moving an import: ``python -m tests.docs.test_architecture``.
+Regenerate both after moving an import: ``python -m tests.docs.test_architecture``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "explanation" / "architecture.md"
 BEGIN, END = "<!-- import-graph:begin -->", "<!-- import-graph:end -->"
+FLOORS_BEGIN, FLOORS_END = "<!-- floors:begin -->", "<!-- floors:end -->"
+MAX_FLOORS = 16  # the longest chain may not grow back (20 when first measured)
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -58,9 +61,36 @@ def import_graph() -> str:
     return "\n".join(lines)
 
 
-def page_graph() -> str:
+def floors() -> list[list[str]]:
+    """The longest chain of imports between ``hotpass`` modules, top first (grimp's graph:
+    every import, a lazy one inside a function too). An import cycle is one floor (its
+    modules stand on each other), so each floor is a sorted list of module names."""
+    import grimp
+    import networkx as nx
+
+    graph = grimp.build_graph("hotpass")
+    imports = nx.DiGraph()
+    for module in graph.modules:
+        imports.add_node(module)
+        imports.add_edges_from((module, imported)
+                               for imported in graph.find_modules_directly_imported_by(module))
+    storeys = nx.condensation(imports)
+    return [sorted(storeys.nodes[node]["members"]) for node in nx.dag_longest_path(storeys)]
+
+
+def floors_text() -> str:
+    chain = floors()
+    names = " -> ".join(" : ".join(m.removeprefix("hotpass.") for m in floor) for floor in chain)
+    return f"**{len(chain)} floors**: `{names}`"
+
+
+def _between(begin: str, end: str) -> str:
     text = PAGE.read_text(encoding="utf-8")
-    return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
+    return text.split(begin, 1)[1].split(end, 1)[0].strip()
+
+
+def page_graph() -> str:
+    return _between(BEGIN, END)
 
 
 def test_the_import_contracts_hold():
@@ -97,9 +127,20 @@ def test_the_page_shows_todays_import_graph():
         "the import picture is stale: run `python -m tests.docs.test_architecture`")
 
 
+def test_the_house_is_no_taller_than_stated():
+    shown = floors_text()
+    print(shown)
+    assert len(floors()) <= MAX_FLOORS, shown
+    assert _between(FLOORS_BEGIN, FLOORS_END) == shown, (
+        "the floor count is stale: run `python -m tests.docs.test_architecture`")
+
+
+def _rewrite(text: str, begin: str, end: str, body: str) -> str:
+    before, rest = text.split(begin, 1)
+    return f"{before}{begin}\n{body}\n{end}{rest.split(end, 1)[1]}"
+
+
 if __name__ == "__main__":
-    text = PAGE.read_text(encoding="utf-8")
-    before, rest = text.split(BEGIN, 1)
-    PAGE.write_text(f"{before}{BEGIN}\n{import_graph()}\n{END}{rest.split(END, 1)[1]}",
-                    encoding="utf-8")
-    print(f"wrote the import picture into {PAGE.relative_to(ROOT)}")
+    text = _rewrite(PAGE.read_text(encoding="utf-8"), BEGIN, END, import_graph())
+    PAGE.write_text(_rewrite(text, FLOORS_BEGIN, FLOORS_END, floors_text()), encoding="utf-8")
+    print(f"wrote the import picture into {PAGE.relative_to(ROOT)}: {floors_text()}")

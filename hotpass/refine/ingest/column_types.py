@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.cells import column_letter
 from hotpass.refine.ingest.header_words import FIRST_NAME, LAST_NAME, PERSON_PARTS, HeaderScorer
 from hotpass.refine.ingest.value_shapes import ShapeReader, column_sample, field_value_score

@@ -11,7 +11,7 @@ Pitfalls: the first named row holding a domain wins; websites are compared by ho
 
 from __future__ import annotations
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.resolve.features import FREE_MAIL
 
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 
 FIRST_NAME = "__first_name"
 LAST_NAME = "__last_name"

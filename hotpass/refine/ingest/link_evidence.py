@@ -25,7 +25,7 @@ import re
 
 import numpy as np
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.header_words import normalise_header
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.link_evidence import (
     CHILD,
     COMPARED_FIELDS,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.cells import RawSheet
 from hotpass.refine.ingest.column_types import PART_LABELS, ColumnTyper, Typing
 from hotpass.refine.ingest.header_words import FIRST_NAME, LAST_NAME, normalise_header

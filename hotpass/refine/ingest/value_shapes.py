@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from hotpass.profiles import FieldSpec, Profile
+from hotpass.profiles.model import FieldSpec, Profile
 from hotpass.refine.normalise import clean_phones
 
 _EMAIL = re.compile(r"[a-z0-9_.%+'-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}\b", re.I)

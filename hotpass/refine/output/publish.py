@@ -23,10 +23,9 @@ from pathlib import Path
 
 from hotpass import __version__
 from hotpass.errors import HotpassError, Interrupted, StrictModeError
-from hotpass.profiles import Profile
-from hotpass.refine.model import PreparedSource, RefineOptions, RefineResult
+from hotpass.profiles.model import Profile
+from hotpass.refine.model import Consolidated, PreparedSource, RefineOptions, RefineResult
 from hotpass.refine.output.staging import CHECKSUMS, INPUT_ARCHIVES, StagedRun
-from hotpass.refine.pipeline import Consolidated
 from hotpass.refine.signals import stop_on_signals
 from hotpass.refine.stages import StageClock
 

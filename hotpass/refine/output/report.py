@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from hotpass.fileio import AtomicBatch
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.model import Issue, SheetReport
 from hotpass.refine.output.masking import mask_text
 from hotpass.refine.output.report_markdown import render_markdown

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.heap import release_free_memory
+from hotpass.refine.model import NAME_KEY
 from hotpass.refine.resolve.names import name_key, name_keys
 from hotpass.refine.resolve.textcodes import system_pool
 
-NAME_KEY = "__name_key"
 __all__ = ["NAME_KEY", "Resolution", "cluster_rows", "name_key", "name_keys", "resolve"]
 
 

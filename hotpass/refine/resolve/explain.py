@@ -25,6 +25,11 @@ from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 from hotpass.refine.resolve.comparisons import FIELDS, LEVELS, pattern_codes
 
 
+def probability(weight: np.ndarray) -> np.ndarray:
+    """The match probability of a match weight (log2 of the odds)."""
+    return 1.0 / (1.0 + np.exp2(-np.asarray(weight, dtype=np.float64)))
+
+
 class Explainer:
     def __init__(self, frame, left, right, weight, levels) -> None:
         self.left, self.right, self.weight, self.levels = left, right, weight, levels
@@ -52,8 +57,6 @@ class Explainer:
     def by_cluster(self, indices: np.ndarray, clusters: np.ndarray) -> dict[int, str]:
         if not indices.size:
             return {}
-        from hotpass.refine.resolve.weights import probability
-
         order = np.argsort(clusters, kind="stable")  # a cluster's links in pair order
         indices, grouped = indices[order], clusters[order]
         levels = self.levels[indices]
@@ -100,8 +103,6 @@ class Explainer:
                                                   strict=True)]
 
     def _figures(self, at: np.ndarray) -> tuple[list[float], list[float]]:
-        from hotpass.refine.resolve.weights import probability
-
         weights = self.weight[at]
         return np.round(probability(weights), 6).tolist(), np.round(weights, 3).tolist()
 

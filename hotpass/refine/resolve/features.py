@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotpass.profiles import Profile
+from hotpass.profiles.model import Profile
 from hotpass.refine.model import EXTRA_EMAILS, EXTRA_PHONES
 from hotpass.refine.resolve import textcodes as tc
 from hotpass.refine.resolve.names import name_words

@@ -134,10 +134,6 @@ def score(model: Model, features: Features, left: np.ndarray, right: np.ndarray,
     return evidence + np.log2(model.prior / (1 - model.prior))
 
 
-def probability(weight: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp2(-np.asarray(weight, dtype=np.float64)))
-
-
 def _present(features: Features, field: str) -> int:
     codes = getattr(features, field)
     # slots fill from the first: a row holds a value when its first slot does
