@@ -70,12 +70,15 @@ def floors() -> list[list[str]]:
 
     graph = grimp.build_graph("hotpass")
     imports = nx.DiGraph()
-    for module in graph.modules:
+    for module in sorted(graph.modules):  # sorted throughout: the same chain on every run
         imports.add_node(module)
-        imports.add_edges_from((module, imported)
-                               for imported in graph.find_modules_directly_imported_by(module))
+        imports.add_edges_from((module, imported) for imported in
+                               sorted(graph.find_modules_directly_imported_by(module)))
     storeys = nx.condensation(imports)
-    return [sorted(storeys.nodes[node]["members"]) for node in nx.dag_longest_path(storeys)]
+    order = nx.lexicographical_topological_sort(
+        storeys, key=lambda node: min(storeys.nodes[node]["members"]))
+    return [sorted(storeys.nodes[node]["members"])
+            for node in nx.dag_longest_path(storeys, topo_order=list(order))]
 
 
 def floors_text() -> str:

@@ -224,12 +224,12 @@ def test_a_million_rows_have_names_enough(monkeypatch):
 
     from rapidfuzz import fuzz
 
-    from hotpass.bench.samples import maker
+    from hotpass.bench.samples import entities
     from hotpass.bench.samples.words import places, surnames
 
     def names(after: int) -> list[str]:
-        monkeypatch.setattr(maker, "WIDER_NAMES_AFTER", after)
-        made = maker.Maker(random.Random(3), "generic")
+        monkeypatch.setattr(entities, "WIDER_NAMES_AFTER", after)
+        made = entities.Entities(random.Random(3), "generic")
         return [made._entity().base for _ in range(600)]
 
     assert names(10**9) == names(10**9)
@@ -241,4 +241,4 @@ def test_a_million_rows_have_names_enough(monkeypatch):
     for i, a in enumerate(shaped):
         for b in shaped[i + 1:]:
             if len(set(a.lower().split()) & set(b.lower().split())) >= 2:
-                assert fuzz.ratio(a.lower(), b.lower()) < maker.DISTINCT_NAME_LIMIT
+                assert fuzz.ratio(a.lower(), b.lower()) < entities.DISTINCT_NAME_LIMIT
