@@ -28,8 +28,10 @@ def qa(c, gate="all", profile="", output="", html="", dry_run=False):
         for gate_id in (GATES if gate in ("all", "ta") else [gate]):
             print(f"[dry-run] gate {gate_id}: {GATES[gate_id][0]}")
         return
+    from hotpass.cli import programs
+
     report = run_qa(gate, settings(), profile=profile or None, output=Path(output) if output else None,
-                    html=Path(html) if html else None)
+                    html=Path(html) if html else None, programs=programs())
     print(table(report), end="")
     if not report["summary"]["all_passed"]:
         raise Exit(code=1)

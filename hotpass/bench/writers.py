@@ -63,7 +63,7 @@ def tiled_frame(source: Path, rows: int):
 def write_with(writer: str, frame, path: Path) -> None:
     """Write ``frame`` as one sheet with ``writer`` (nulls as empty cells)."""
     if writer == "xlsxwriter":
-        from hotpass.refine.output.export import write_xlsx_cells
+        from hotpass.refine.output.xlsx_cells import write_xlsx_cells
 
         write_xlsx_cells({SHEET: frame}, path)
     elif writer == "refine":  # what refine uses: workbook.write_workbook's choice

@@ -17,7 +17,7 @@ from hotpass.cli.ctx import ctx_group
 from hotpass.cli.doctor import doctor_command
 from hotpass.cli.enrich import enrich_command, plan_group
 from hotpass.cli.env import env_command
-from hotpass.cli.kit import ReportingGroup, echo
+from hotpass.cli.kit import PROGRAMS_KEY, ReportingGroup, echo
 from hotpass.cli.net import net_group
 from hotpass.cli.orchestration import deploy_command, orchestrate_command
 from hotpass.cli.qa import qa_command
@@ -29,8 +29,17 @@ from hotpass.cli.site import site_group
 @click.group(cls=ReportingGroup, error_prefix="hotpass",
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hotpass")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Hotpass: messy spreadsheet collections in, one governed dataset out."""
+    ctx.meta[PROGRAMS_KEY] = programs
+
+
+def programs() -> dict[str, click.Group]:
+    """The two programs' click groups by name: the command surface the QA gates check."""
+    from hotpass.cli.enhanced import main as enhanced
+
+    return {"hotpass": main, "hotpass-enhanced": enhanced}
 
 
 @main.command()

@@ -32,6 +32,7 @@ from hotpass.errors import HotpassError, Interrupted
 from hotpass.redact import install_log_redaction, redact, redact_data
 
 SETTINGS_KEY = "hotpass.settings"
+PROGRAMS_KEY = "hotpass.programs"  # the root group's ``programs`` (hotpass.cli.programs)
 
 
 class OneLineError(click.ClickException):
@@ -125,6 +126,12 @@ def settings() -> Any:
 
         ctx.meta[SETTINGS_KEY] = load()
     return ctx.meta[SETTINGS_KEY]
+
+
+def programs() -> dict[str, click.Group]:
+    """The programs' click groups by name (the surface the QA gates check), from the root
+    group of this invocation: a command module never imports the group above it."""
+    return click.get_current_context().find_root().meta[PROGRAMS_KEY]()
 
 
 def echo(text: str = "", *, err: bool = False) -> None:

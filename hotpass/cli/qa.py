@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from hotpass.cli.kit import echo, echo_json, echo_to_stderr, settings
+from hotpass.cli.kit import echo, echo_json, echo_to_stderr, programs, settings
 from hotpass.cli.options import json_option, profile_option
 
 TARGETS = ("all", "cli", "data", "enrichment", "manifests", "docs", "ta")
@@ -35,6 +35,7 @@ def qa_command(gate, profile, output, html_path, as_json) -> None:
     from hotpass.qa.report import table
 
     report = run_qa(gate, settings(), profile=profile, output=output, html=html_path,
+                    programs=programs(),
                     progress=None if as_json else (lambda g: echo_to_stderr(f"gate {g} ...")))
     if as_json:
         echo_json(report)

@@ -20,11 +20,11 @@ from hotpass.qa import surface
 from hotpass.qa.model import GateResult
 
 
-def _click_help(path: str) -> str | None:
+def _click_help(programs, path: str) -> str | None:
     from click.testing import CliRunner
 
     program, *args = path.split()
-    result = CliRunner().invoke(surface.groups()[program], [*args, "--help"])
+    result = CliRunner().invoke(programs[program], [*args, "--help"])
     if result.exit_code != 0 or not result.output.lstrip().startswith("Usage:"):
         return f"{path} --help: exit {result.exit_code}: {result.output.strip()[:120]}"
     return None
@@ -47,8 +47,11 @@ def _task_help(root: Path, task: str) -> str | None:
 
 def check(context) -> GateResult:
     root = Path(context.root)
-    commands = surface.click_commands()
-    problems = [p for p in map(_click_help, commands) if p]
+    if not context.programs:
+        return GateResult(False, "no command surface was handed to the gate "
+                          "(Context.programs is empty)", {"problems": ["no programs"]})
+    commands = surface.click_commands(context.programs)
+    problems = [p for p in (_click_help(context.programs, c) for c in commands) if p]
     tasks: list[str] = []
     if (root / "tasks.py").is_file():
         tasks = sorted(surface.task_collection(root).task_names)

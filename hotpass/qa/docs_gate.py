@@ -24,7 +24,10 @@ def check(context) -> GateResult:
     root, docs = Path(context.root), Path(context.docs)
     problems: list[str] = []
     documented = set(surface.documented(docs))
-    commands = [c for c in surface.click_commands() if " " in c]
+    if not context.programs:
+        return GateResult(False, "no command surface was handed to the gate "
+                          "(Context.programs is empty)", {"problems": ["no programs"]})
+    commands = [c for c in surface.click_commands(context.programs) if " " in c]
     collection = surface.task_collection(root) if (root / "tasks.py").is_file() else None
     tasks = sorted(collection.task_names) if collection else []
     for name in [*commands, *(f"invoke {t}" for t in tasks)]:
@@ -39,7 +42,7 @@ def check(context) -> GateResult:
                     continue
                 surface.parse_invoke(collection, args)
             else:
-                surface.parse_click(program, args)
+                surface.parse_click(context.programs, program, args)
             parsed += 1
         except (click.ClickException, ParseError) as exc:
             message = exc.format_message() if isinstance(exc, click.ClickException) else exc

@@ -2,7 +2,9 @@
 
 Contract: ``GATES`` maps each gate id (``cli``, ``data``, ``enrichment``, ``manifests``,
 ``docs``) to its name and module. ``run_qa(target, settings, profile=..., output=...,
-html=..., root=..., work_dir=...)`` (``settings``: the front door's ``HotpassSettings``) runs one gate, ``all`` of them, or ``ta`` (all, then one line
+html=..., root=..., work_dir=..., programs=...)`` (``settings``: the front door's
+``HotpassSettings``; ``programs``: its click groups by program name, which the ``cli``
+and ``docs`` gates check) runs one gate, ``all`` of them, or ``ta`` (all, then one line
 appended to ``<work_dir>/history.ndjson``); writes the report JSON to ``output`` and the
 HTML page to ``html`` when given (both atomic) and returns the report dict (shape in
 ``hotpass.qa.report``). Unknown targets are a ``HotpassError`` naming the choices.
@@ -15,6 +17,7 @@ directory.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +40,7 @@ def run_qa(target: str, settings: Any, *, profile: str | None = None, output: Pa
            html: Path | None = None, root: Path | None = None, work_dir: Path | None = None,
            profile_search_path: tuple[Path, ...] = (), input_dir: Path | None = None,
            docs_dir: Path | None = None, manifest_dir: Path | None = None,
-           progress=None) -> dict[str, Any]:
+           programs: Mapping[str, Any] | None = None, progress=None) -> dict[str, Any]:
     from hotpass.paths import SOURCE_ROOT
     from hotpass.qa.model import Context, timed
     from hotpass.qa.report import append_history, build_report, read_history, write_json
@@ -47,7 +50,7 @@ def run_qa(target: str, settings: Any, *, profile: str | None = None, output: Pa
     work = Path(work_dir or WORK_DIR)
     context = Context(profile or settings.profile, Path(root or SOURCE_ROOT), work, settings,
                       tuple(profile_search_path) + tuple(settings.profile_search_path),
-                      input_dir, docs_dir, manifest_dir)
+                      input_dir, docs_dir, manifest_dir, dict(programs or {}))
     from hotpass.profiles import load_profile
 
     load_profile(context.profile, context.profile_search_path)  # a bad profile: one line

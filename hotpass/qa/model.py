@@ -13,7 +13,7 @@ Pitfall: ``details`` must stay JSON-ready (str, int, float, bool, None, lists, d
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ class Context:
     input_dir: Path | None = None  # sample data to refine (default root/data)
     docs_dir: Path | None = None  # default root/docs
     manifest_dir: Path | None = None  # default root/prefect
+    # the click groups by program name, handed in by the front door (hotpass.cli.programs())
+    programs: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def data(self) -> Path:

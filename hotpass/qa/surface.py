@@ -1,8 +1,12 @@
 """The project's command surface, read the way a user meets it.
 
-Contract: ``click_commands()`` maps every command path (``hotpass``, ``hotpass refine``,
-``hotpass-enhanced deploy``) to its click command; ``parse_click(program, args)`` parses a
-command line with click all the way down, running nothing (raises ``click.UsageError``).
+Contract: the caller hands in ``programs``, the click groups by program name
+(``{"hotpass": ..., "hotpass-enhanced": ...}``, ``hotpass.cli.programs()``): the QA layer
+reads the command surface it checks but never imports the CLI above it.
+``click_commands(programs)`` maps every command path (``hotpass``, ``hotpass refine``,
+``hotpass-enhanced deploy``) to its click command; ``parse_click(programs, program, args)``
+parses a command line with click all the way down, running nothing (raises
+``click.UsageError``).
 ``task_collection(root)`` loads the Invoke collection of ``root/tasks.py``;
 ``parse_invoke(collection, args)`` parses ``invoke ARGS`` with Invoke's own parser
 (raises ``invoke.ParseError``). ``documented(docs_dir)`` lists the commands and tasks the
@@ -19,8 +23,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 PROGRAMS = ("hotpass", "hotpass-enhanced", "invoke")
 _HEADING = re.compile(r"^## `((?:hotpass|hotpass-enhanced|invoke)(?: [^`]*)?)`", re.M)
@@ -29,14 +34,7 @@ _OPERATORS = {"&&", "||", ";", "|"}
 _REDIRECT = re.compile(r"(?<=\s)\d*(?:>>?|<)(?:&\d+|\s*[^\s;&|]+)")
 
 
-def groups():
-    from hotpass.cli import main
-    from hotpass.cli.enhanced import main as enhanced
-
-    return {"hotpass": main, "hotpass-enhanced": enhanced}
-
-
-def click_commands() -> dict[str, object]:
+def click_commands(programs: Mapping[str, Any]) -> dict[str, object]:
     found: dict[str, object] = {}
 
     def walk(prefix: str, command) -> None:
@@ -44,15 +42,15 @@ def click_commands() -> dict[str, object]:
         for name, sub in getattr(command, "commands", {}).items():
             walk(f"{prefix} {name}", sub)
 
-    for program, group in groups().items():
+    for program, group in programs.items():
         walk(program, group)
     return found
 
 
-def parse_click(program: str, args: list[str]) -> None:
+def parse_click(programs: Mapping[str, Any], program: str, args: list[str]) -> None:
     import click
 
-    group = groups()[program]
+    group = programs[program]
     ctx = group.make_context(program, list(args))
     command = group
     while isinstance(command, click.Group):

@@ -186,9 +186,10 @@ def option_names(command: click.Command) -> list[str]:
 def parse_hotpass(args: list[str], program: str = "hotpass") -> None:
     """Parse ``hotpass ARGS`` (or ``hotpass-enhanced ARGS``) with click all the way down,
     running nothing (the QA docs gate's parser: one implementation)."""
+    from hotpass.cli import programs
     from hotpass.qa.surface import parse_click
 
-    parse_click(program, args)
+    parse_click(programs(), program, args)
 
 
 # --------------------------------------------------------------------------- invoke

@@ -43,9 +43,11 @@ def logs_in_tmp(tmp_path, monkeypatch):
 
 
 def context(tmp_path: Path, **where) -> Context:
+    from hotpass.cli import programs
     from hotpass.settings import load
 
-    return Context("generic", ROOT, tmp_path / "work", load(), **where)
+    return Context("generic", ROOT, tmp_path / "work", load(), **where,
+                   programs=programs())
 
 
 def inputs(tmp_path: Path, rows: list[list[object]]) -> Path:

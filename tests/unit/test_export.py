@@ -255,8 +255,9 @@ def test_the_fast_writer_and_xlsxwriter_write_the_same_cells(tmp_path):
     import openpyxl
     from python_calamine import CalamineWorkbook
 
-    from hotpass.refine.output.export import write_xlsx, write_xlsx_cells
+    from hotpass.refine.output.export import write_xlsx
     from hotpass.refine.output.workbook import fast_writer_available
+    from hotpass.refine.output.xlsx_cells import write_xlsx_cells
 
     assert fast_writer_available()
     frame = pd.DataFrame({
@@ -292,6 +293,6 @@ def test_the_fast_writer_and_xlsxwriter_write_the_same_cells(tmp_path):
 def test_arithmetic_looking_values_are_guarded(value, written):
     """A spreadsheet computes ``-1-1`` (to -2) and ``+27-82-123-4567``; plain numbers and
     spaced phones stay as they are."""
-    from hotpass.refine.output.export import _guarded
+    from hotpass.refine.output.xlsx_cells import guard
 
-    assert _guarded(value) == written
+    assert guard(value) == written

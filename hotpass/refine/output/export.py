@@ -20,9 +20,7 @@ SIGINT and dies with its parent (``signals.child_init``).
 from __future__ import annotations
 
 import csv
-import numbers
 import os
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing import get_all_start_methods, get_context
@@ -31,12 +29,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import xlsxwriter
 from pandas.api.types import is_object_dtype, is_string_dtype
 
 from hotpass.errors import HotpassError
 from hotpass.fileio import AtomicBatch
 from hotpass.refine.model import Issue
+from hotpass.refine.output.xlsx_cells import guard
 from hotpass.refine.signals import child_init
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -45,25 +43,6 @@ EXCEL_MAX_COLUMNS = 16_384
 # Long lists whose full copy goes beside the workbook when they pass Excel's row limit.
 OVERFLOW_FILES = {"Issues": "issues", "Provenance": "provenance"}
 ISSUE_COLUMNS = ("severity", "rule", "message", "file", "sheet", "row", "field", "value")
-WORKBOOK_OPTIONS = {
-    "strings_to_urls": False,
-    "strings_to_formulas": False,
-    "strings_to_numbers": False,
-    "constant_memory": True,
-}
-_HEADER_FORMAT = {"bold": True, "bg_color": "#DCE6F1", "bottom": 1}
-_WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 8, 60, 200
-
-# A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets...
-_FORMULA_CHARS = "=+-@\t\r"
-# ...unless it is plainly a number or phone (no letters, so no function can be called).
-# Also lists of numbers such as "+27821234567; +27115551234" (no operator between them).
-_PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*(?:[;,/]\s*\+?\d[\d\s().-]*)*$"
-_PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
-# ...but digits joined by operators alone (-1-1, +27-82-555) a spreadsheet computes.
-_ARITHMETIC_RE = re.compile(r"^[+-]?[\d.]+(?:[-+][\d.]+)+$")
-
-
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Return a copy where text cells that would run as formulas are prefixed with ``'``."""
     out = frame.copy()
@@ -74,7 +53,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = column.to_numpy(dtype=object, copy=True)
         changed = False
         for position, value in enumerate(values):
-            if type(value) is str and (guarded := _guarded(value)) is not value:
+            if type(value) is str and (guarded := guard(value)) is not value:
                 values[position] = guarded
                 changed = True
         if changed:
@@ -196,17 +175,6 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     write_workbook(sheets, path)
 
 
-def write_xlsx_cells(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """xlsxwriter, cell by cell: styled frozen header, autofilter, fitted column widths."""
-    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    try:
-        header_format = workbook.add_format(_HEADER_FORMAT)
-        for sheet_name, frame in sheets.items():
-            _write_sheet(workbook.add_worksheet(sheet_name), frame, header_format)
-    finally:
-        workbook.close()
-
-
 def _fit_excel(output_path: Path, sheet_name: str, frame: pd.DataFrame,
                paths: dict[str, Path]) -> pd.DataFrame:
     """The frame as the sheet can hold it: over Excel's row limit, the first rows and a
@@ -229,57 +197,3 @@ def _fit_excel(output_path: Path, sheet_name: str, frame: pd.DataFrame,
     note_row = pd.DataFrame([[note] + [None] * (columns - 1)], columns=frame.columns,
                             dtype=object)
     return pd.concat([head, note_row], ignore_index=True)
-
-
-def _write_sheet(worksheet, frame: pd.DataFrame, header_format) -> None:
-    headers = [str(name) for name in frame.columns]
-    columns = [_cell_values(frame.iloc[:, index]) for index in range(len(headers))]
-    worksheet.freeze_panes(1, 0)
-    if headers:
-        worksheet.autofilter(0, 0, max(len(frame), 1), len(headers) - 1)
-    for index, (header, values) in enumerate(zip(headers, columns, strict=True)):
-        worksheet.set_column(index, index, _column_width(header, values))
-        worksheet.write_string(0, index, header, header_format)
-    # Per-cell typed writes, skipping empty cells: ~2x faster than write_row, which
-    # dispatches on type for every cell and writes a blank for every None.
-    write_string, write_number = worksheet.write_string, worksheet.write_number
-    for row_number, row in enumerate(zip(*columns, strict=True), start=1):
-        for column_number, value in enumerate(row):
-            if value is None:
-                continue
-            if type(value) is str:
-                write_string(row_number, column_number, value)
-            else:
-                write_number(row_number, column_number, value)
-
-
-def _cell_values(column: pd.Series) -> list:
-    """Python values for one column: int/float as numbers, None for null, else ``str``;
-    text that would run as a formula gets the ``'`` prefix (as ``neutralise_formulas``)."""
-    values = column.astype(object).where(column.notna(), None).tolist()
-    return [
-        _guarded(value) if type(value) is str else
-        value if value is None or type(value) in (int, float) else _as_cell(value)
-        for value in values
-    ]
-
-
-def _guarded(text: str) -> str:
-    if text and text[0] in _FORMULA_CHARS and (
-            not _PLAIN_NUMBER_RE.match(text) or _ARITHMETIC_RE.match(text)):
-        return "'" + text
-    return text
-
-
-def _as_cell(value: object) -> str | int | float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return _guarded(str(value))
-    return int(value) if isinstance(value, numbers.Integral) else float(value)
-
-
-def _column_width(header: str, values: list) -> int:
-    step = max(len(values) // _WIDTH_SAMPLE, 1)
-    sample = [len(str(value)) for value in values[::step][:_WIDTH_SAMPLE] if value is not None]
-    widest = max([len(header), *sample])
-    return min(max(widest + 2, _WIDTH_MIN), _WIDTH_MAX)
-

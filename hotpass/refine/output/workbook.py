@@ -4,17 +4,17 @@ express them; the choice lives here and nowhere else.
 Contract: ``write_workbook(sheets, path)`` writes one worksheet per frame with a bold,
 shaded, frozen header row, an autofilter and column widths fitted from a sample. Integers
 and floats are numbers, nulls are empty cells, every other value is text: formula-like
-text gets the ``'`` guard (``export._guarded``) and text past Excel's 32,767-character cell
+text gets the ``'`` guard (``xlsx_cells.guard``) and text past Excel's 32,767-character cell
 limit is cut there. ``rust_xlsxwriter`` (the ``rustpy-xlsxwriter`` package, about 4x
 faster than xlsxwriter on refine's 2.8 M cells, ``invoke bench.writers``) writes when it is
-installed; otherwise xlsxwriter in constant-memory mode (``export.write_xlsx_cells``)
+installed; otherwise xlsxwriter in constant-memory mode (``xlsx_cells.write_xlsx_cells``)
 does. Either way every cell value is the same (tests compare the two).
 
 Pitfalls: an infinite float is a ``TypeError`` with either writer (Excel has no such
 number). rust_xlsxwriter refuses text over the cell limit instead of cutting it, so
 ``cell_frame`` cuts first. Text columns are guarded with vectorised string kernels that
 only pick the candidates (first character ``= + - @`` tab or CR); the decision itself is
-``export._guarded``'s regular expression on those few values, so both writers agree.
+``xlsx_cells.guard``'s regular expression on those few values, so both writers agree.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype, is_string_dtype
+
+from hotpass.refine.output.xlsx_cells import cell_values, guard, write_xlsx_cells
 
 EXCEL_CELL_CHARS = 32_767
 _HEADER_COLOUR, _WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = "#DCE6F1", 8, 60, 200
@@ -40,8 +42,6 @@ def fast_writer_available() -> bool:
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     """Write ``sheets`` to ``path`` (see the module contract)."""
     if not fast_writer_available():
-        from hotpass.refine.output.export import write_xlsx_cells
-
         write_xlsx_cells(sheets, path)
         return
     from rustpy_xlsxwriter import FastExcel, Format
@@ -87,8 +87,6 @@ def column_width(header: str, cells: pd.Series) -> int:
 
 
 def _guarded_text(column: pd.Series) -> pd.Series:
-    from hotpass.refine.output.export import _guarded
-
     text = column.astype("str")
     candidates = text.str.match(r"[=+\-@\t\r]").fillna(False).to_numpy(dtype=bool)
     long = (text.str.len() > EXCEL_CELL_CHARS - 1).fillna(False).to_numpy(dtype=bool)
@@ -98,16 +96,14 @@ def _guarded_text(column: pd.Series) -> pd.Series:
     for position in np.flatnonzero(candidates | long):
         value = values[position]
         if isinstance(value, str):
-            values[position] = _guarded(value)[:EXCEL_CELL_CHARS]
+            values[position] = guard(value)[:EXCEL_CELL_CHARS]
     return pd.Series(values, dtype="str")
 
 
 def _object_cells(column: pd.Series) -> pd.Series:
     """Mixed values (ints beside text, timestamps...) one by one, as xlsxwriter's path."""
-    from hotpass.refine.output.export import _cell_values
-
     values = [value[:EXCEL_CELL_CHARS] if type(value) is str else value
-              for value in _cell_values(column)]
+              for value in cell_values(column)]
     return pd.Series(values, dtype=object)
 
 
