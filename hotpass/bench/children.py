@@ -3,8 +3,8 @@
 Contract: ``run_sampling_memory(command, env=None)`` runs ``command`` and returns
 ``(completed, peak_pss_mb, maxrss_mb)``; ``run_pipeline(kind, input_dir, output, rows, ...)``
 runs one pipeline and returns its figures (``ok``, ``seconds``, ``rows_per_second``,
-``peak_rss_mb``, ``maxrss_mb``, ``output``, the stage breakdown when the child reports
-one, ``error`` when it failed). Kinds: ``hotpass`` (``python -m hotpass.cli refine
+``cpu_seconds``, ``peak_rss_mb``, ``maxrss_mb``, ``output``, the stage breakdown when the
+child reports one, ``error`` when it failed). Kinds: ``hotpass`` (``python -m hotpass.cli refine
 --json``), ``dask`` (``python -m hotpass.cli orchestrate --task-runner dask --json`` on the
 Prefect server ``env`` points at) and ``naive`` (``python -m hotpass.bench.naive``).
 
@@ -12,8 +12,10 @@ Pitfalls: seconds are wall time of the whole child (interpreter start and import
 included); peak memory is the largest sum of PSS over the child and every process it
 starts (pool and Dask workers, a Dask scheduler), sampled every 200 ms; PSS splits pages
 shared by forked workers instead of counting them once per process. ``maxrss_mb`` is the
-largest ``ru_maxrss`` of the child or a reaped worker (``wait4``). This module never
-imports the CLI.
+largest ``ru_maxrss`` of the child or a reaped worker (``wait4``). ``cpu_seconds`` (from
+``wait4`` too: the child and every descendant it reaped) hardly moves with the machine's
+load where wall seconds do, so a loaded machine's figures still compare. This module
+never imports the CLI.
 """
 
 from __future__ import annotations
@@ -49,14 +51,14 @@ def run_pipeline(kind: str, input_dir: Path, output: Path, rows: int, *,
     output.parent.mkdir(parents=True, exist_ok=True)
     command = pipeline_command(kind, input_dir, output, profile, dask_workers)
     started = time.perf_counter()
-    done, tree_peak_mb, maxrss_mb = run_sampling_memory(command, env)
+    done, tree_peak_mb, maxrss_mb, cpu_seconds = run_sampling_memory(command, env)
     seconds = time.perf_counter() - started
     report = child_report(kind, done.stdout, output)
     ok = done.returncode == 0 and report.get("ok") is True
     figures: dict[str, Any] = {"ok": ok, "seconds": round(seconds, 2),
                                "rows_per_second": round(rows / seconds) if seconds else None,
-                               "peak_rss_mb": tree_peak_mb, "maxrss_mb": maxrss_mb,
-                               "output": str(output)}
+                               "cpu_seconds": cpu_seconds, "peak_rss_mb": tree_peak_mb,
+                               "maxrss_mb": maxrss_mb, "output": str(output)}
     for key in ("stage_seconds", "stage_peak_mb"):  # refine --json's own breakdown
         if key in report:
             figures[key] = report[key]
@@ -83,9 +85,10 @@ def child_report(kind: str, stdout: str, output: Path) -> dict[str, Any]:
 
 
 def run_sampling_memory(command: list[str], env: Mapping[str, str] | None = None
-                        ) -> tuple[subprocess.CompletedProcess, float, float]:
+                        ) -> tuple[subprocess.CompletedProcess, float, float, float]:
     """Run ``command``, sampling the PSS of it and every process it starts every 200 ms
-    (RSS where PSS is unavailable); also the largest ``ru_maxrss`` in the tree."""
+    (RSS where PSS is unavailable); also the largest ``ru_maxrss`` in the tree and the CPU
+    seconds (user + system) of the child and the descendants it waited for."""
     import tempfile
 
     import psutil
@@ -115,4 +118,5 @@ def run_sampling_memory(command: list[str], env: Mapping[str, str] | None = None
         err.seek(0)
         done = subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KiB on Linux
-    return done, round(peak / (1024 * 1024), 1), round(usage.ru_maxrss / scale, 1)
+    return (done, round(peak / (1024 * 1024), 1), round(usage.ru_maxrss / scale, 1),
+            round(usage.ru_utime + usage.ru_stime, 1))

@@ -122,7 +122,7 @@ def _run_child(kind: str, records: Path, out_dir: Path, profile: str) -> dict[st
     command = [sys.executable, "-m", "hotpass.bench.dedupe", kind, str(records), str(labels),
                profile]
     begun = time.perf_counter()
-    done, peak, _ = run_sampling_memory(command)
+    done, peak, _, _ = run_sampling_memory(command)
     figures: dict[str, Any] = {"wall_seconds": round(time.perf_counter() - begun, 2),
                                "peak_mb": peak}
     if done.returncode != 0 or not labels.is_file():

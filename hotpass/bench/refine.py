@@ -137,6 +137,7 @@ def _record_scaling(history: Path, result: dict[str, Any]) -> list[dict[str, Any
         sizes[str(result["rows"])] = {
             "rows": result["rows"], "files": result["files"], "seconds": hot["seconds"],
             "rows_per_second": hot["rows_per_second"], "peak_rss_mb": hot["peak_rss_mb"],
+            "cpu_seconds": hot.get("cpu_seconds"),
             "load": hot["load"], "date": result["date"]}
         history.parent.mkdir(parents=True, exist_ok=True)
         history.write_text(json.dumps(sizes, indent=2) + "\n", encoding="utf-8")

@@ -43,7 +43,9 @@ def _pipeline_line(kind: str, rows: int, fig: dict[str, Any]) -> list[str]:
     rss = f"{fig['peak_rss_mb']:.0f}" if fig.get("peak_rss_mb") is not None else "-"
     rate = f"{fig['rows_per_second']:,}" if fig["ok"] else "-"
     load = "/".join(f"{x:.1f}" for x in fig.get("load", [])) or "-"
-    lines = [f"{kind:<10}{rows:>10,}{fig['seconds']:>10.1f}{rate:>10}{rss:>13}{load:>11}"]
+    cpu = f"{fig['cpu_seconds']:.0f}" if fig.get("cpu_seconds") is not None else "-"
+    lines = [f"{kind:<10}{rows:>10,}{fig['seconds']:>10.1f}{cpu:>9}{rate:>10}{rss:>13}"
+             f"{load:>11}"]
     if not fig["ok"]:
         lines.append(f"  FAILED: {fig['error']}")
     return lines
@@ -55,8 +57,8 @@ def format_table(result: dict[str, Any]) -> str:
             else f"generated in {result['generate_seconds']:.1f} s")
     out = [f"hotpass bench: {rows:,} rows in {result['files']} files "
            f"({result['organisations']:,} organisations, seed {result['seed']}, {made})", "",
-           f"{'pipeline':<10}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'peak RSS MB':>13}"
-           f"{'load':>11}"]
+           f"{'pipeline':<10}{'rows':>10}{'seconds':>10}{'CPU s':>9}{'rows/s':>10}"
+           f"{'peak RSS MB':>13}{'load':>11}"]
     out += _pipeline_line("hotpass", rows, result["hotpass"])
     if "naive" in result:
         out += _pipeline_line("naive", rows, result["naive"])
@@ -81,7 +83,8 @@ def format_table(result: dict[str, Any]) -> str:
     out.extend(_limit_lines(result.get("stage_limits") or []))
     out.extend(_scaling_lines(result.get("scaling") or [], rows))
     out.append("(peak RSS = largest sum of PSS over the child and its worker processes, "
-               "sampled every 200 ms; load = one-minute load average before/after)")
+               "sampled every 200 ms; CPU s = user + system seconds of the child and its "
+               "workers; load = one-minute load average before/after)")
     return "\n".join(out)
 
 
@@ -101,11 +104,14 @@ def _scaling_lines(sizes: list[dict[str, Any]], this_run: int) -> list[str]:
     if not sizes:
         return []
     lines = ["", f"{'time per row':<14}{'rows':>10}{'seconds':>9}{'rows/s':>9}"
-                 f"{'us/row':>8}{'peak MB':>9}{'load':>10}  date"]
+                 f"{'us/row':>8}{'CPU us/row':>11}{'peak MB':>9}{'load':>10}  date"]
     for entry in sizes:
         mark = " (this run)" if entry["rows"] == this_run else ""
         load = "/".join(f"{x:.1f}" for x in entry.get("load", [])) or "-"
+        cpu = entry.get("cpu_seconds")
+        cpu_per_row = f"{1e6 * cpu / entry['rows']:.1f}" if cpu else "-"
         lines.append(f"{'':<14}{entry['rows']:>10,}{entry['seconds']:>9.1f}"
                      f"{entry['rows_per_second']:>9,}{1e6 / entry['rows_per_second']:>8.1f}"
-                     f"{entry['peak_rss_mb']:>9.0f}{load:>10}  {entry['date']}{mark}")
+                     f"{cpu_per_row:>11}{entry['peak_rss_mb']:>9.0f}{load:>10}  "
+                     f"{entry['date']}{mark}")
     return lines

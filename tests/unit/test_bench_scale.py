@@ -74,7 +74,7 @@ def test_each_stage_limit_is_measured_on_the_same_data(refined_run):
 
 def _result(rows: int, **extra):
     hot = {"ok": True, "seconds": 80.0, "rows_per_second": rows // 80, "peak_rss_mb": 1900.0,
-           "load": [1.0, 1.5], "stage_seconds": {}}
+           "cpu_seconds": rows / 10_000, "load": [1.0, 1.5], "stage_seconds": {}}
     return {"rows": rows, "files": 3, "seed": 7, "organisations": rows // 2,
             "generate_seconds": 1.0, "inputs_reused": True, "date": "2026-12-06",
             "hotpass": hot, "precision": 0.999, "recall": 0.99, **extra}
@@ -112,3 +112,4 @@ def test_the_table_says_the_naive_side_was_left_out_and_shows_dask_and_time_per_
     assert [line[0] for line in rates] == ["200,000", "1,000,000"]
     assert rates[1][-3:] == ["2026-12-06", "(this", "run)"] and rates[0][-1] == "2026-12-06"
     assert [line[3] for line in rates] == ["400.0", "80.0"]  # microseconds per row
+    assert [line[4] for line in rates] == ["100.0", "100.0"]  # CPU microseconds per row
