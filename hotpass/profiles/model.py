@@ -73,9 +73,10 @@ class SheetJoin(_Strict):
 
 
 class DedupeSpec(_Strict):
-    """Entity resolution: ``levels`` sets the rapidfuzz cut-offs of the graded fields
-    (name: [close, fair], address: [close]); ``max_block`` skips blocking values more rows
-    share; ``cohesion`` is the share of cross pairs that must match to join two clusters."""
+    """Entity resolution: ``levels`` sets the Jaro-Winkler cut-offs (0-100) of the graded
+    fields (name: [close, fair], address: [near, close, fair]); ``max_block`` skips blocking
+    values more rows share; ``cohesion`` is the share of cross pairs that must match to
+    join two clusters."""
 
     match_probability: float = Field(default=0.99, gt=0.5, lt=1)
     levels: dict[Literal["name", "address"], list[float]] = Field(default_factory=dict)
@@ -88,7 +89,7 @@ class DedupeSpec(_Strict):
     @field_validator("levels")
     @classmethod
     def _level_cutoffs(cls, value: dict[str, list[float]]) -> dict[str, list[float]]:
-        wanted = {"name": 2, "address": 1}
+        wanted = {"name": 2, "address": 3}
         for field, cutoffs in value.items():
             if len(cutoffs) != wanted[field] or cutoffs != sorted(cutoffs, reverse=True) or \
                     not all(0 <= c <= 100 for c in cutoffs):

@@ -14,7 +14,7 @@ from hotpass.bench.samples.words import distinctive_words, sectors, surnames
 from hotpass.profiles import load_profile
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 from hotpass.refine.resolve import clustering, textcodes
-from hotpass.refine.resolve.comparisons import LEVELS, compare
+from hotpass.refine.resolve.comparisons import FIELDS, LEVELS, compare
 from hotpass.refine.resolve.explain import Explainer
 from hotpass.refine.resolve.features import build_features
 from hotpass.refine.resolve.names import name_key, name_keys
@@ -88,7 +88,8 @@ def test_domains_drop_free_mail_and_empty_hosts_and_keep_the_website_first():
 @pytest.mark.parametrize(("first", "second", "level"), [
     ("Mahlangu Falcon Logistics", "Mahlangu Falcon Logistics Holdings", "subset"),
     ("Mahlangu Falcon Logistics", "Mahlangu Falcon Logistix", "close"),
-    ("Mahlangu Falcon Logistics", "Mahlangu Falcon Holdings", "far"),
+    ("Mahlangu Falcon Logistics", "Mahlangu Falcon Holdings", "partial"),
+    ("Kestrel Bakery", "Umhlanga Freight", "far"),
     ("Hangar 3 Aviation", "Hangar 8 Aviation", "far"),
     ("Kestrel Bakery", "Kestrel Bakery", "exact"),
     ("Intl Freight Svcs", "International Freight Services", "exact"),
@@ -124,7 +125,9 @@ def test_evidence_text_is_the_json_of_the_pairs():
     frame = _frame(["Kestrel Bakery", "Kestrel Bakery", "Zulu Granite", "Zulu Granite"],
                    contact_phone=["+27215550101", None, "+27215550102", "+27215550102"])
     frame.loc[1, SOURCE_FILE] = 'crm "export" \\ ü.xlsx'
-    levels = np.array([[4, -1, -1, -1, -1, -1, -1], [4, 1, -1, -1, -1, -1, -1]], dtype=np.int8)
+    exact_name, exact_phone = LEVELS["name"].index("exact"), LEVELS["phone"].index("exact")
+    levels = np.array([[exact_name, -1, -1, -1, -1, -1, -1],
+                       [exact_name, exact_phone, -1, -1, -1, -1, -1]], dtype=np.int8)
     explain = Explainer(frame, np.array([0, 2]), np.array([1, 3]), np.array([12.5, 30.25]),
                         levels)
     texts = explain.by_cluster(np.array([0, 1]), np.array([0, 2]))
@@ -138,16 +141,51 @@ def test_evidence_text_is_the_json_of_the_pairs():
 
 @pytest.mark.parametrize(("first", "second", "level"), [
     ("2019/682312/08", "2019/682312/08", "exact"),
-    ("2019/682312/08", "2019/682812/08", "close"),  # one digit typed wrong
-    ("2019/682312/08", "2019/683212/08", "close"),  # two digits swapped
-    ("2019/682312/08", "2019/68312/08", "close"),  # one dropped
-    ("2019/682312/08", "2019/688812/08", "different"),
+    ("2019/682312/08", "2019/682812/08", "one_edit"),  # one digit typed wrong
+    ("2019/682312/08", "2019/683212/08", "one_edit"),  # two digits swapped
+    ("2019/682312/08", "2019/68312/08", "one_edit"),  # one dropped
+    ("2019/682312/08", "2019/688812/08", "two_edits"),
+    ("2019/682312/08", "2019/688882/08", "different"),
     ("2019/682312/08", "2021/123456/07", "different"),
 ])
-def test_registration_levels_allow_one_edit(first, second, level):
+def test_registration_levels_count_edits(first, second, level):
     features = build_features(_frame(["A", "B"], registration_id=[first, second]), PROFILE)
     compared = compare(features, np.array([0]), np.array([1]), {})
     assert LEVELS["registration"][compared.levels[0, 4]] == level
+
+
+@pytest.mark.parametrize(("first", "second", "level"), [
+    ("011 698 8048", "011 698 8048", "exact"),
+    ("011 698 8048", "011 698 8045", "one_edit"),  # one digit typed wrong
+    ("011 698 8048", "011 698 8408", "two_edits"),  # two swapped: two Levenshtein edits
+    ("011 698 8048", "011 123 4567", "different"),
+])
+def test_phone_levels_count_edits(first, second, level):
+    features = build_features(_frame(["A", "B"], contact_phone=[first, second]), PROFILE)
+    compared = compare(features, np.array([0]), np.array([1]), {})
+    assert LEVELS["phone"][compared.levels[0, FIELDS.index("phone")]] == level
+
+
+@pytest.mark.parametrize(("first", "second", "level"), [
+    ("12 Main Road Rivonia 2128", "Rivonia 12 Main Rd 2128", "exact"),  # same words
+    ("1 carruthers street glenefer gosford 2031", "1 carruthear street glenefer gosford 2031",
+     "near"),  # a typo late in the text (Jaro-Winkler >= 0.94)
+    ("1 carruthers street glenefer gosford 2031", "31 carruthear street glenefer gosford 2013",
+     "close"),  # a number and a postcode typed differently (>= 0.88)
+    ("3 officer crescent craigie-lea orange 2289", "3 trumble street craigie-lea orange 2289",
+     "fair"),  # another street in the same suburb (>= 0.80)
+    ("12 Main Road Rivonia 2128", "PO Box 55 Durbanville 7551", "far"),
+])
+def test_address_levels_are_jaro_winkler_bands_on_the_words_as_written(first, second, level):
+    from rapidfuzz.distance import JaroWinkler
+
+    features = build_features(_frame(["A", "B"], address=[first, second]), PROFILE)
+    compared = compare(features, np.array([0]), np.array([1]), {})
+    assert LEVELS["address"][compared.levels[0, FIELDS.index("address")]] == level
+    if level not in ("exact", "far"):  # the band is rapidfuzz's own score's
+        score = JaroWinkler.similarity(*(t.lower().replace("-", " ") for t in (first, second)))
+        low = {"near": 0.94, "close": 0.88, "fair": 0.80}[level]
+        assert score >= low
 
 
 @pytest.mark.parametrize("values", [

@@ -35,19 +35,21 @@ def test_a_fields_m_comes_from_pairs_not_blocked_on_it():
     often than duplicates do. m of the phone must come from the sessions blocked on the
     name and the address: about 0.2 differing, not less."""
     u = {f: np.asarray(PRIOR_U[f], dtype=np.float64) for f in FIELDS}
-    u["name"] = np.array([0.99, 9e-3, 5e-4, 4e-4, 1e-4])
-    u["address"] = np.array([0.995, 4e-3, 1e-3])
-    u["phone"] = np.array([1 - 1e-4, 1e-4])
+    u["name"] = np.array([0.99, 5e-3, 4e-3, 5e-4, 4e-4, 1e-4])
+    u["address"] = np.array([0.995, 3e-3, 1e-3, 5e-4, 5e-4])
+    u["phone"] = np.array([1 - 1.4e-4, 1e-4, 3e-5, 1e-5])
+    exact, close = LEVELS["name"].index("exact"), LEVELS["name"].index("close")
+    shared, near = LEVELS["phone"].index("exact"), LEVELS["address"].index("near")
     patterns, counts = _patterns([
-        (4, 1, 1, 400), (4, 0, 1, 100),  # duplicates, exact names
-        (3, 1, 1, 400), (3, 0, 1, 100),  # duplicates, typo'd names
-        (0, 1, 0, 2000),  # pairs blocked on a phone only (a switchboard's rows: unrelated)
-        (4, 0, 0, 50)])  # people sharing a whole name, nothing else
+        (exact, shared, near, 400), (exact, 0, near, 100),  # duplicates, exact names
+        (close, shared, near, 400), (close, 0, near, 100),  # duplicates, typo'd names
+        (0, shared, 0, 2000),  # pairs blocked on a phone only (a switchboard's rows: unrelated)
+        (exact, 0, 0, 50)])  # people sharing a whole name, nothing else
     m, _, pooled = m_by_sessions(patterns, counts, u)
     assert {"name", "phone", "address"} <= pooled
     assert m["phone"][0] == pytest.approx(0.2, abs=0.05)
     # the name's m comes from the sessions on phone and address, not from the name's block
-    assert m["name"][0] < 0.6 and m["name"][4] > 0.2
+    assert m["name"][0] < 0.6 and m["name"][exact] > 0.2
 
 
 @pytest.mark.parametrize(("name", "shape"), [("febrl2", "no-phone"), ("febrl4", "phone")])
@@ -73,4 +75,5 @@ def test_unseen_public_sets_keep_precision(tmp_path, name, shape):
 
 
 def test_levels_are_what_the_pattern_rows_assume():
-    assert len(LEVELS["phone"]) == 2 and len(LEVELS["name"]) == 5
+    assert len(LEVELS["phone"]) == 4 and len(LEVELS["name"]) == 6
+    assert len(LEVELS["address"]) == 5

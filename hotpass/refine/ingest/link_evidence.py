@@ -56,7 +56,7 @@ def corroboration(pairs, profile: Profile) -> tuple[int, int]:
     import pandas as pd
 
     from hotpass.refine.normalise import normalise_frame
-    from hotpass.refine.resolve.comparisons import FIELDS, LEVELS, compare
+    from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS, compare
     from hotpass.refine.resolve.features import build_features
 
     if not len(pairs):
@@ -76,6 +76,7 @@ def corroboration(pairs, profile: Profile) -> tuple[int, int]:
                      fields=("name", "phone", "email", "domain")).levels
     at = {f: levels[:, FIELDS.index(f)] for f in ("name", "phone", "email", "domain")}
     name_agrees = at["name"] >= LEVELS["name"].index("subset")
-    agrees = name_agrees | (at["domain"] == 1) | (at["email"] == 1) | (at["phone"] == 1)
+    agrees = name_agrees | (at["domain"] == EXACT["domain"]) | (at["email"] == EXACT["email"]) \
+        | (at["phone"] == EXACT["phone"])
     says = (at["name"] >= 0) | (at["domain"] >= 0) | agrees
     return int(says.sum()), int((says & agrees).sum())

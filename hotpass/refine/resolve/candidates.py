@@ -34,7 +34,8 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
     keys: list[tuple[np.ndarray, np.ndarray | None]] = [
         (name, None), (features.phonetic, name), (features.lead, None),
         (features.heads, name), (features.tails, name),
-        (features.registration, None), (features.address, None), (features.postcode, None)]
+        (features.registration, None), (features.address, None),
+        (features.address_lead, features.address), (features.postcode, None)]
     for slots in (features.phone, features.email, features.domain):
         keys.extend((slots[:, s], None) for s in range(slots.shape[1]))
     with ThreadPoolExecutor(THREADS) as pool:  # numpy's sorts release the GIL

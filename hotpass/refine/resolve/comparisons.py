@@ -34,16 +34,18 @@ from hotpass.refine.resolve.features import Features
 from hotpass.refine.resolve.textcodes import THREADS, joined, ranges
 
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("far", "fair", "subset", "close", "exact"),
-    "phone": ("different", "exact"),
+    "name": ("far", "partial", "fair", "subset", "close", "exact"),
+    "phone": ("different", "two_edits", "one_edit", "exact"),
     "email": ("different", "exact"),
     "domain": ("different", "exact"),
-    "registration": ("different", "close", "exact"),
-    "address": ("far", "close", "exact"),
+    "registration": ("different", "two_edits", "one_edit", "exact"),
+    "address": ("far", "fair", "close", "near", "exact"),
     "region": ("different", "exact"),
 }
 FIELDS = tuple(LEVELS)
-DEFAULT_THRESHOLDS: dict[str, list[float]] = {"name": [75.0, 55.0], "address": [85.0]}
+DEFAULT_THRESHOLDS: dict[str, list[float]] = {"name": [92.0, 80.0],
+                                               "address": [94.0, 88.0, 80.0]}
+RATIO = (75.0, 55.0)
 EXACT = {f: len(levels) - 1 for f, levels in LEVELS.items()}
 CHUNK = 1 << 15  # pairs compared at a time
 
@@ -77,9 +79,11 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
                 level[:, i], value[:, i] = _registration(features, a, b)
             elif name == "address":
                 level[:, i] = _address_levels(features, a, b, limits["address"])
+            elif name == "phone":
+                level[:, i], value[:, i] = _phone_levels(features, a, b)
             elif name == "region":
                 level[:, i], value[:, i] = _exact(features.region[a], features.region[b])
-            else:  # phone, email, domain
+            else:  # email, domain
                 level[:, i], value[:, i] = _shared_slots(getattr(features, name),
                                                          features.counts[name], a, b)
 
@@ -107,16 +111,16 @@ def _registration(features: Features, left, right):
 
     a, b = features.registration[left], features.registration[right]
     level, agreed = _exact(a, b)
-    level = np.where(level == 1, 2, level).astype(np.int8)
+    level = np.where(level == 1, 3, level).astype(np.int8)
     differ = np.flatnonzero(level == 0)
-    # one edit changes the characters held by at most two: other pairs need no scorer
+    # two edits change the characters held by at most four: other pairs need no scorer
     characters = features.registration_characters
     differ = differ[np.abs(characters[a[differ]].astype(np.int16)
-                           - characters[b[differ]]).sum(axis=1) <= 2]
+                           - characters[b[differ]]).sum(axis=1) <= 4]
     if differ.size:
         edits = _distinct_scores(a[differ], b[differ], features.registration_text,
-                                 DamerauLevenshtein.distance, cutoff=1)
-        level[differ] = np.where(edits <= 1, 1, 0)
+                                 DamerauLevenshtein.distance, cutoff=2)
+        level[differ] = np.maximum(3 - edits, 0)
     return level, agreed
 
 
@@ -133,6 +137,22 @@ def _distinct_scores(a: np.ndarray, b: np.ndarray, text: pa.Array, scorer,
                     text.take(pa.array(codes % width)).to_pylist(), scorer=scorer, workers=1,
                     score_cutoff=cutoff)
     return scores[inverse]
+
+
+def _phone_levels(features: Features, left, right):
+    """``exact`` when the rows share a number; else the edits (Levenshtein) between their
+    first numbers: ``one_edit``, ``two_edits`` or ``different``."""
+    from rapidfuzz.distance import Levenshtein
+
+    level, agreed = _shared_slots(features.phone, features.counts["phone"], left, right)
+    level = np.where(level == 1, 3, level).astype(np.int8)
+    differ = np.flatnonzero(level == 0)
+    if differ.size:
+        edits = _distinct_scores(features.phone[:, 0][left[differ]],
+                                 features.phone[:, 0][right[differ]], features.phone_text,
+                                 Levenshtein.distance, cutoff=2)
+        level[differ] = np.maximum(3 - edits, 0)
+    return level, agreed
 
 
 def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
@@ -164,13 +184,14 @@ def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
 
 def _name_levels(features: Features, left, right, limits: list[float]):
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import JaroWinkler
     from rapidfuzz.process import cpdist
 
     a, b = features.name[left], features.name[right]
     level = np.full(left.size, -1, dtype=np.int8)
     both = (a >= 0) & (b >= 0)
     same = both & (a == b)
-    level[same] = 4
+    level[same] = 5
     agreed = np.where(same, a, -1)
     differ = np.flatnonzero(both & ~same)
     if differ.size == 0:
@@ -194,11 +215,15 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     if some.any():  # set the shared words aside: the words of each not in the other
         rest_x[maybe[some]] = _rest(features, owner_x, word_x, in_y, some)
         rest_y[maybe[some]] = _rest(features, owner_y, word_y, in_x, some)
-    ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1, score_cutoff=min(limits))
-    distinct = np.where(ratio >= limits[0], 3, np.where(ratio >= limits[1], 1, 0))
+    score = 100.0 * cpdist(rest_x, rest_y, scorer=JaroWinkler.similarity, workers=1,
+                           score_cutoff=min(limits) / 100.0)
+    ratio = cpdist(rest_x, rest_y, scorer=fuzz.ratio, workers=1, score_cutoff=min(RATIO))
+    distinct = np.where((score >= limits[0]) | (ratio >= RATIO[0]), 4,
+                        np.where((score >= limits[1]) | (ratio >= RATIO[1]), 2, 0))
+    distinct = np.where((distinct == 0) & (shared_x > 0), 1, distinct)  # a word shared
     ptr = features.name_ptr
     subset = (shared_x == ptr[x + 1] - ptr[x]) | (shared_y == ptr[y + 1] - ptr[y])
-    distinct = np.where(subset, 2, distinct)
+    distinct = np.where(subset, 3, distinct)
     numbers = features.name_digits[x] != features.name_digits[y]
     level[differ] = np.where(numbers, 0, distinct).astype(np.int8)[inverse]
     return level, agreed
@@ -232,19 +257,23 @@ def _rest(features: Features, owner, word, shared, pairs) -> np.ndarray:
     return text.to_numpy(zero_copy_only=False)
 
 
+def _graded(score: np.ndarray, limits: list[float]) -> np.ndarray:
+    """Level per score: 0 below every limit, ``len(limits)`` at or above the first
+    (``limits`` descending)."""
+    return len(limits) - np.searchsorted(-np.asarray(limits), -score, side="left")
+
+
 def _address_levels(features: Features, left, right, limits: list[float]) -> np.ndarray:
-    from rapidfuzz import fuzz
+    from rapidfuzz.distance import JaroWinkler
 
     a, b = features.address[left], features.address[right]
     level = np.full(left.size, -1, dtype=np.int8)
     both = (a >= 0) & (b >= 0)
-    level[both & (a == b)] = 2
+    level[both & (a == b)] = len(limits) + 1
     differ = np.flatnonzero(both & (a != b))
     if differ.size:
-        # the texts are sorted words already: their ratio is the token-sort ratio
-        score = _distinct_scores(a[differ], b[differ], features.address_text, fuzz.ratio,
-                                 cutoff=limits[0])
-        level[differ] = np.where(score >= limits[0], 1, 0)
-    pa, pb = features.postcode[left], features.postcode[right]
-    level[(pa >= 0) & (pb >= 0) & (pa != pb) & (level >= 0)] = 0
+        # Jaro-Winkler on the words as written (a typo early in the text costs most)
+        score = 100.0 * _distinct_scores(a[differ], b[differ], features.address_words,
+                                         JaroWinkler.similarity, cutoff=min(limits) / 100.0)
+        level[differ] = _graded(score, limits)
     return level

@@ -66,6 +66,7 @@ class Features:
     name_signature: np.ndarray  # uint64 per name code: bit (word rank % 64) per word; two
     # names share no word when their signatures share no bit
     phone: np.ndarray  # (rows, SLOTS) int32, column-major: a slot's codes contiguous
+    phone_text: pa.Array  # the number per phone code
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
@@ -73,6 +74,8 @@ class Features:
     registration_characters: np.ndarray  # (registration codes, 36) uint8: each 0-9A-Z's count
     address: np.ndarray
     address_text: pa.Array  # sorted address words per address code
+    address_words: pa.Array  # the address words in their written order per address code
+    address_lead: np.ndarray  # code of the address's first two words per row (blocks only)
     postcode: np.ndarray
     region: np.ndarray  # code of the region (province, state) per row
     counts: dict[str, np.ndarray] = field(default_factory=dict)
@@ -111,7 +114,8 @@ def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
     phones = _values(frame, profile.fields_of_kind("phone"), EXTRA_PHONES)
     emails = _values(frame, profile.fields_of_kind("email"), EXTRA_EMAILS)  # lower-cased
     shared = {d.lower() for d in profile.dedupe.shared_domains} | FREE_MAIL
-    return dict(phone=_slots(size, phones[0], tc.encode(phones[1])[0]),
+    phone, phone_text = tc.encode(phones[1])
+    return dict(phone=_slots(size, phones[0], phone), phone_text=phone_text,
                 email=_slots(size, emails[0], tc.encode(emails[1])[0]),
                 domain=_slots(size, *_domains(frame, profile, emails, shared)))
 
@@ -120,12 +124,13 @@ def _ids_and_addresses(frame, profile: Profile) -> dict[str, np.ndarray]:
     join_keys = {j.key for j in profile.joins}
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
     registration, registration_text = tc.encode(tc.alphanumeric_upper(ids))
-    address, address_text, postcode = _addresses(
+    address, address_text, address_words, address_lead, postcode = _addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
     region = tc.encode(pc.utf8_lower(_single(frame, profile.fields_of_kind("region"))))[0]
     return dict(registration=registration, registration_text=registration_text,
                 registration_characters=_characters(registration_text),
-                address=address, address_text=address_text, postcode=postcode, region=region)
+                address=address, address_text=address_text, address_words=address_words,
+                address_lead=address_lead, postcode=postcode, region=region)
 
 
 def _name_codes(names) -> dict[str, np.ndarray]:
@@ -272,9 +277,12 @@ def _slots(size: int, rows: np.ndarray, codes: np.ndarray, width: int = SLOTS) -
     return out
 
 
-def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(address code, sorted-words text per code, postcode code) per row. The postcode is
-    the last 4-6 digit word after the first (the first is usually a street number)."""
+def _addresses(addresses: pa.Array):
+    """(address code, sorted-words text per code, written-order text per code, code of the
+    first two words, postcode code) per row: rows share an address code when their
+    addresses hold the same words in any order (the written order of the first such
+    address is kept). The postcode is the last 4-6 digit word after the first (the first
+    is usually a street number)."""
     row, distinct = tc.factorize(addresses)
     size = len(distinct)
     owner, words = tc.plain_words(distinct, fold=False)
@@ -283,12 +291,20 @@ def _addresses(addresses: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))
     per_row = np.append(np.arange(size), -1)[row]
     address, text = tc.encode(tc.sorted_joined(owner, rank[code], mapped, size))
+    written = tc.joined(owner, mapped.take(pa.array(rank[code])), size)
+    codes, at = np.unique(address, return_index=True)
+    first = np.zeros(len(text), dtype=np.int64)  # "" (unused, as encode keeps it): any row
+    first[codes[codes >= 0]] = at[codes >= 0]
+    words = written.take(pa.array(first))
     count = np.bincount(owner, minlength=size)
     position = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    two = position < 2
+    lead, _ = tc.encode(pc.if_else(pa.array(count >= 2), tc.joined(
+        owner[two], mapped.take(pa.array(rank[code[two]])), size), None))
     postal = np.array([w.isdigit() and 4 <= len(w) <= 6 for w in plain], dtype=bool)
     candidate = np.flatnonzero(postal[code] & (position >= 1))[::-1]
     postcode = np.full(size + 1, -1, dtype=np.int32)
     found, last = np.unique(owner[candidate], return_index=True)
     postcode[found] = code[candidate[last]]
-    return (np.append(address, -1)[per_row].astype(np.int32), text,
-            postcode[per_row])
+    return (np.append(address, -1)[per_row].astype(np.int32), text, words,
+            np.append(lead, -1)[per_row].astype(np.int32), postcode[per_row])

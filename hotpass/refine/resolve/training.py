@@ -21,13 +21,13 @@ import numpy as np
 
 from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS
 
-PRIOR_M = {"name": (0.03, 0.04, 0.08, 0.25, 0.60), "phone": (0.55, 0.45),
-           "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.045, 0.95),
-           "address": (0.1, 0.2, 0.7), "region": (0.1, 0.9)}
+PRIOR_M = {"name": (0.02, 0.02, 0.03, 0.08, 0.25, 0.60), "phone": (0.45, 0.03, 0.07, 0.45),
+           "email": (0.6, 0.4), "domain": (0.2, 0.8), "registration": (0.005, 0.01, 0.035, 0.95),
+           "address": (0.1, 0.05, 0.1, 0.15, 0.6), "region": (0.1, 0.9)}
 # u: shares of random row pairs. Organisation names agree closely (typo, dropped word) about
 # as rarely as exactly (~1e-7 of random pairs in the generated sets), far less than they
 # agree fairly; a small input's u for those levels rests on these shares
-# One organisation does not hold two registration ids (a typo is the ``close`` level): EM
+# One organisation does not hold two registration ids (a typo is the ``one_edit`` or ``two_edits`` level): EM
 # may not learn otherwise (near-identical distinct organisations in one town would teach
 # it that conflicts are common), so that m stays at its prior share.
 FIXED_M = {"registration": 0}  # field -> level whose m is fixed

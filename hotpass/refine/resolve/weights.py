@@ -51,9 +51,10 @@ from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS, compare, p
 from hotpass.refine.resolve.features import SLOTS, Features
 from hotpass.refine.resolve.training import candidate_share, m_by_sessions, matched_pairs
 
-PRIOR_U = {"name": (1 - 4.012e-4, 4e-4, 1e-6, 1e-7, 1e-7), "phone": (1 - 1e-5, 1e-5),
+PRIOR_U = {"name": (1 - 5.012e-4, 1e-4, 4e-4, 1e-6, 1e-7, 1e-7),
+           "phone": (1 - 1.2e-4, 1e-4, 1e-5, 1e-5),
            "email": (1 - 1e-5, 1e-5), "domain": (1 - 1e-5, 1e-5),
-           "registration": (1 - 2e-5, 1e-5, 1e-5), "address": (0.95, 0.049, 0.001),
+           "registration": (1 - 1.2e-4, 1e-4, 1e-5, 1e-5), "address": (0.95, 0.04, 0.007, 0.002, 0.001),
            "region": (0.8, 0.2)}
 PSEUDO_U = 1000.0  # prior strength of u (millions of random pairs soon outweigh it)
 # At most this share of a level's pairs are taken for matches when u is re-counted
