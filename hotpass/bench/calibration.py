@@ -1,9 +1,11 @@
 """Calibration check: does a pair the model gives probability p match about p of the time?
 
 Contract: ``calibration_bands(frame, truth, profile)`` scores every candidate pair of
-refine's combined records (``resolve.dedupe.scored_pairs``) and returns one entry per band
-of match probability (``BANDS``): the pairs in it, their mean predicted probability and
-the share that truly match (``truth``: (file, sheet, row) -> entity).
+refine's combined records (``resolve.dedupe.scored_pairs``) and returns ``(bands,
+blocking)``: one entry per band of match probability (``BANDS``): the pairs in it, their
+mean predicted probability and the share that truly match (``truth``: (file, sheet, row)
+-> entity); ``blocking``: the pairs completeness of the blocking alone (the share of the
+true pairs that are candidate pairs at all: the recall no score can exceed).
 
 Pitfalls: only candidate pairs are scored (the others are never compared); a band with no
 pairs reports 0 for both figures. Rows missing from ``truth`` count as their own entity.
@@ -16,7 +18,8 @@ from typing import Any
 BANDS = (0.0, 0.01, 0.5, 0.9, 0.99, 0.999, 1.0)
 
 
-def calibration_bands(frame, truth: dict, profile_name: str) -> list[dict[str, Any]]:
+def calibration_bands(frame, truth: dict, profile_name: str
+                      ) -> tuple[list[dict[str, Any]], float]:
     import numpy as np
 
     from hotpass.profiles import load_profile
@@ -36,4 +39,6 @@ def calibration_bands(frame, truth: dict, profile_name: str) -> list[dict[str, A
         bands.append({"low": low, "high": high, "pairs": count,
                       "predicted": round(float(predicted[inside].mean()), 4) if count else 0.0,
                       "observed": round(float(matched[inside].mean()), 4) if count else 0.0})
-    return bands
+    held = np.unique(entity, return_counts=True)[1]
+    true_pairs = int((held * (held - 1) // 2).sum())
+    return bands, round(float(matched.sum()) / true_pairs, 4) if true_pairs else 1.0

@@ -129,24 +129,30 @@ def test_group_companies_sharing_a_switchboard_stay_apart_at_any_size(tmp_path, 
     assert precision >= 0.99
 
 
-def test_febrl3_as_a_contact_file_through_hotpass_refine_beside_splink(tmp_path):
-    """FEBRL 3 written as the file a user sends (Company Name, Street Address, Region,
-    Telephone), run through the `hotpass refine` CLI as a child process, Splink given the
-    same columns. Precision >= 0.99 through the front door (before: 0.97, a differing phone
-    said almost nothing and two records of one name shared an id); the recall is
-    asserted at what holds today, below Splink's (0.91 vs 0.95: see the README)."""
+@pytest.mark.parametrize(("name", "shape"), [("febrl3", "phone"), ("febrl1", "no-phone")])
+def test_public_sets_through_hotpass_refine_match_splinks_recall(tmp_path, name, shape):
+    """A FEBRL set written as the file a user sends (Company Name, Street Address, Region,
+    Telephone where the shape has one), run through the `hotpass refine` CLI as a child
+    process, Splink given the same columns in the same run. FEBRL 3 is the set the model
+    was tuned on; FEBRL 1 without phones was never looked at while tuning (name and
+    address decide alone). Recall at least Splink's (before graded levels: 0.915 vs 0.948
+    on FEBRL 3, 0.544 vs 0.548 on FEBRL 1 without phones), precision >= 0.99."""
     from hotpass.bench.frontdoor import run_public_benchmark
 
-    result = run_public_benchmark(("febrl3",), ("phone",), out_dir=tmp_path)
+    result = run_public_benchmark((name,), (shape,), out_dir=tmp_path)
     row = result["rows"][0]
     hot, splink = row["hotpass"], row["splink"]
     assert hot["ok"] and splink["ok"], row
-    assert hot["coverage"] >= 0.999 and row["records"] == 5000  # a nameless row may be reported
-    assert hot["precision"] >= 0.99 and hot["recall"] >= 0.85
-    assert splink["precision"] >= 0.99 and splink["recall"] > 0.9
+    assert row["seen"] is (name == "febrl3")
+    assert hot["coverage"] >= 0.999  # a nameless row may be reported
+    assert row["records"] == {"febrl3": 5000, "febrl1": 1000}[name]
+    assert hot["precision"] >= 0.99 and splink["precision"] >= 0.99
+    assert hot["recall"] >= splink["recall"] > 0.5
+    # the blocking alone keeps the pairs the recall needs (the recall cannot exceed it)
+    assert hot["recall"] <= row["blocking"] and row["blocking"] >= 0.95
     bands = {(b["low"], b["high"]): b for b in row["calibration"]}
     sure = bands[(0.999, 1.0)]
-    assert sure["pairs"] > 4000 and sure["observed"] >= 0.99  # calibrated where it merges
+    assert sure["pairs"] >= 400 and sure["observed"] >= 0.99  # calibrated where it merges
     assert bands[(0.0, 0.01)]["observed"] <= 0.05
     written = json.loads((tmp_path / "public.json").read_text(encoding="utf-8"))
     assert written["rows"][0]["hotpass"] == hot and written["tuned_on"] == "febrl3"

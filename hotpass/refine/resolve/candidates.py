@@ -24,6 +24,8 @@ import numpy as np
 from hotpass.refine.resolve.features import Features
 from hotpass.refine.resolve.textcodes import THREADS, distinct
 
+LEAD_BLOCK = 10  # rows one address's first two words may join: "40 main" is many streets
+
 
 def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.ndarray]:
     n = features.size
@@ -38,9 +40,10 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
         (features.address_lead, features.address), (features.postcode, None)]
     for slots in (features.phone, features.email, features.domain):
         keys.extend((slots[:, s], None) for s in range(slots.shape[1]))
+    caps = [LEAD_BLOCK if codes is features.address_lead else max_block for codes, _ in keys]
     with ThreadPoolExecutor(THREADS) as pool:  # numpy's sorts release the GIL
         found = [np.empty(0, dtype=np.int64),
-                 *pool.map(lambda key: np.sort(_block_pairs(*key, n, max_block)), keys)]
+                 *pool.map(lambda key, cap: np.sort(_block_pairs(*key, n, cap)), keys, caps)]
     encoded = distinct(np.concatenate(found), kind="stable")  # merges the sorted runs
     return encoded // n, encoded % n
 

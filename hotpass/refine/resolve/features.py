@@ -5,10 +5,11 @@ key (``names``: the merge reuses it) and the codes of its name (match key: match
 sorted, so swapped words compare equal), phonetic key (jellyfish Metaphone per word), first
 two match words, the words' first and last three letters, up to ``SLOTS`` E.164 phones,
 e-mail addresses and organisation domains (website host plus non-free-mail e-mail
-domains), one registration id, one address (sorted words), its postcode and the region
-(province or state, lower-cased). Every value is
+domains), one registration id, one address (``addresses``: sorted words, its first two
+words, its postcode) and the region (province or state, lower-cased). Every value is
 a code (-1: missing) into a per-field vocabulary; ``counts[field][code]`` is how many rows
-hold it (term frequencies). Per name code: its text, its sorted match words (CSR:
+hold it (term frequencies); phones, ids and addresses keep their texts per code (the
+edit-distance and Jaro-Winkler levels read them). Per name code: its text, its sorted match words (CSR:
 ``name_word[name_ptr[c]:name_ptr[c + 1]]``, ranks into ``name_vocabulary``) and the code
 of the digits in it ("Hangar 3": "3").
 
@@ -33,6 +34,7 @@ import pyarrow.compute as pc
 from hotpass.profiles.model import Profile
 from hotpass.refine.model import EXTRA_EMAILS, EXTRA_PHONES
 from hotpass.refine.resolve import textcodes as tc
+from hotpass.refine.resolve.addresses import addresses
 from hotpass.refine.resolve.names import name_words
 
 SLOTS = 3
@@ -44,10 +46,6 @@ FREE_MAIL = frozenset((
     "zoho.com", "yandex.com", "mweb.co.za", "telkomsa.net", "webmail.co.za", "vodamail.co.za",
     "iafrica.com", "absamail.co.za", "lantic.net", "cybersmart.co.za", "afrihost.co.za",
 ))
-STREET_WORDS = {"st": "street", "str": "street", "rd": "road", "ave": "avenue", "av": "avenue",
-                "dr": "drive", "ln": "lane", "cres": "crescent", "blvd": "boulevard",
-                "hwy": "highway", "pl": "place", "sq": "square", "ext": "extension"}
-
 
 @dataclass
 class Features:
@@ -67,6 +65,7 @@ class Features:
     # names share no word when their signatures share no bit
     phone: np.ndarray  # (rows, SLOTS) int32, column-major: a slot's codes contiguous
     phone_text: pa.Array  # the number per phone code
+    phone_digits: np.ndarray  # (phone codes, 10) uint8: each digit's count
     email: np.ndarray  # (rows, SLOTS)
     domain: np.ndarray  # (rows, SLOTS)
     registration: np.ndarray
@@ -116,6 +115,7 @@ def _contacts(frame, profile: Profile) -> dict[str, np.ndarray]:
     shared = {d.lower() for d in profile.dedupe.shared_domains} | FREE_MAIL
     phone, phone_text = tc.encode(phones[1])
     return dict(phone=_slots(size, phones[0], phone), phone_text=phone_text,
+                phone_digits=_characters(phone_text)[:, :10].copy(),
                 email=_slots(size, emails[0], tc.encode(emails[1])[0]),
                 domain=_slots(size, *_domains(frame, profile, emails, shared)))
 
@@ -124,7 +124,7 @@ def _ids_and_addresses(frame, profile: Profile) -> dict[str, np.ndarray]:
     join_keys = {j.key for j in profile.joins}
     ids = _single(frame, [f for f in profile.fields_of_kind("identifier") if f not in join_keys])
     registration, registration_text = tc.encode(tc.alphanumeric_upper(ids))
-    address, address_text, address_words, address_lead, postcode = _addresses(
+    address, address_text, address_words, address_lead, postcode = addresses(
         _single(frame, [f for f in profile.fields if "address" in f]))
     region = tc.encode(pc.utf8_lower(_single(frame, profile.fields_of_kind("region"))))[0]
     return dict(registration=registration, registration_text=registration_text,
@@ -275,36 +275,3 @@ def _slots(size: int, rows: np.ndarray, codes: np.ndarray, width: int = SLOTS) -
     out = np.full((size, width), -1, dtype=np.int32, order="F")  # a slot contiguous
     out[rows[keep], position[keep]] = codes[keep]
     return out
-
-
-def _addresses(addresses: pa.Array):
-    """(address code, sorted-words text per code, written-order text per code, code of the
-    first two words, postcode code) per row: rows share an address code when their
-    addresses hold the same words in any order (the written order of the first such
-    address is kept). The postcode is the last 4-6 digit word after the first (the first
-    is usually a street number)."""
-    row, distinct = tc.factorize(addresses)
-    size = len(distinct)
-    owner, words = tc.plain_words(distinct, fold=False)
-    code, vocabulary = tc.encode(words)
-    plain = vocabulary.to_pylist()
-    rank, mapped = tc.ranked(pa.array([STREET_WORDS.get(w, w) for w in plain], type=pa.string()))
-    per_row = np.append(np.arange(size), -1)[row]
-    address, text = tc.encode(tc.sorted_joined(owner, rank[code], mapped, size))
-    written = tc.joined(owner, mapped.take(pa.array(rank[code])), size)
-    codes, at = np.unique(address, return_index=True)
-    first = np.zeros(len(text), dtype=np.int64)  # "" (unused, as encode keeps it): any row
-    first[codes[codes >= 0]] = at[codes >= 0]
-    words = written.take(pa.array(first))
-    count = np.bincount(owner, minlength=size)
-    position = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
-    two = position < 2
-    lead, _ = tc.encode(pc.if_else(pa.array(count >= 2), tc.joined(
-        owner[two], mapped.take(pa.array(rank[code[two]])), size), None))
-    postal = np.array([w.isdigit() and 4 <= len(w) <= 6 for w in plain], dtype=bool)
-    candidate = np.flatnonzero(postal[code] & (position >= 1))[::-1]
-    postcode = np.full(size + 1, -1, dtype=np.int32)
-    found, last = np.unique(owner[candidate], return_index=True)
-    postcode[found] = code[candidate[last]]
-    return (np.append(address, -1)[per_row].astype(np.int32), text, words,
-            np.append(lead, -1)[per_row].astype(np.int32), postcode[per_row])
