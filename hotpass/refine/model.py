@@ -94,7 +94,7 @@ class PreparedSource:
 
 @dataclass
 class Consolidated:
-    """What ``pipeline.consolidate`` hands the output: the records and how they came to be."""
+    """What ``consolidate.consolidate`` hands the output: the records and how they came to be."""
 
     refined: object
     provenance: object

@@ -1,18 +1,23 @@
-"""The refine pipeline: the per-file unit, the consolidation, and the whole run.
+"""The refine pipeline: the per-file unit, read in isolation, and the parallel ingest.
 
 Contract:
 - ``prepare_source(path, input_root, profile)`` ingests, maps, joins and normalises one
-  file. It never raises for a bad file: the failure becomes a ``file.unreadable`` issue,
-  so one bad file among good ones is skipped (a flow maps this over files as tasks).
-  It is ``read_source`` (ingest, mapping, joins) then ``normalise_frame`` per sheet then
-  ``finish_source``; ``prepare_all`` runs the same steps on a process pool, normalising
-  in row chunks, with the same result.
-  Pick lists and code tables (``ingest.reference``) are listed as "reference" sheets and
+  file. It never raises for a bad file: the failure (an ``InputError``, a
+  ``MemoryError``) becomes a ``file.unreadable`` issue, so one bad file among good ones
+  is skipped (a flow maps this over files as tasks). It is ``read_isolated`` then
+  ``normalise_frame`` per sheet then ``finish_source``; ``prepare_all`` runs the same
+  steps on a process pool, normalising in row chunks, with the same result.
+- ``read_isolated`` is ``read_source`` (ingest, mapping, joins) run in a forked child
+  (``refine.isolation``) for the formats read by native code (``NATIVE_READERS``:
+  calamine is Rust, Arrow C++), so an abort or the OOM killer's SIGKILL there is this
+  file's error, naming how the reader died, never the run's. A CSV is read in this
+  process on purpose: the stdlib reader allocates only Python objects, within the
+  streaming limits of ``ingest.csvfile``; a fork would cost a copy of its rows for
+  nothing.
+- Pick lists and code tables (``ingest.reference``) are listed as "reference" sheets and
   never become organisations.
-- ``consolidate(prepared, profile)`` de-duplicates, merges and validates all of them.
-- ``consolidate`` raises ``InputError`` when no usable rows remain; records naming no
-  organisation are errors and left out; a repeated ``organization_id`` fails the run.
-The whole run (gate, export, report, archive) is composed in ``hotpass.refine.output.publish``.
+The consolidation is ``refine.consolidate``; the whole run (gate, export, report,
+archive) is composed in ``hotpass.refine.output.publish``.
 """
 
 from __future__ import annotations
@@ -28,33 +33,24 @@ from pathlib import Path
 from hotpass.errors import InputError
 from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.column_types import ColumnTyper
-from hotpass.refine.ingest.domains import attach_by_domain
 from hotpass.refine.ingest.files import read_sheets, refuse_outside
-from hotpass.refine.ingest.links import drop_link_keys, link_sheets
+from hotpass.refine.ingest.links import link_sheets
 from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.ingest.reference import MAX_ROWS as REFERENCE_MAX_ROWS
 from hotpass.refine.ingest.reference import reference_reason
-from hotpass.refine.model import (
-    SOURCE_FILE,
-    SOURCE_ROW,
-    SOURCE_SHEET,
-    Consolidated,
-    Issue,
-    PreparedSource,
-    SheetReport,
-    SourceFrame,
-)
+from hotpass.refine.isolation import run_isolated
+from hotpass.refine.model import Issue, PreparedSource, SheetReport, SourceFrame
 from hotpass.refine.pool import WATCH_SECONDS, PoolWatch, stop_pool
 from hotpass.refine.signals import child_init, held
-from hotpass.refine.stages import StageClock, timed
+from hotpass.refine.stages import timed
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("hotpass.refine")
 
 
 def prepare_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
-    """The whole per-file unit in this process: ``read_source`` then normalisation."""
-    prepared = read_source(path, input_root, profile)
+    """The whole per-file unit: ``read_isolated`` then normalisation."""
+    prepared = read_isolated(path, input_root, profile)
     cleaned = [normalise_chunk(source.frame, profile) for source in prepared.frames]
     return finish_source(prepared, [[part] for part in cleaned], profile)
 
@@ -68,10 +64,40 @@ def normalise_chunk(frame, profile: Profile) -> tuple:
     return cleaned, issues, time.perf_counter() - start
 
 
+NATIVE_READERS = (".xlsx", ".xlsm", ".parquet")  # calamine (Rust), Arrow (C++)
+
+
+def read_isolated(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
+    """``read_source``; in a forked child for ``NATIVE_READERS`` (module docstring)."""
+    if path.suffix.lower() not in NATIVE_READERS:
+        return read_source(path, input_root, profile)
+    prepared, how = run_isolated(read_source, path, input_root, profile)
+    if how is None:
+        return prepared
+    label = _label(path, input_root)
+    failed = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
+    return _unreadable(failed, profile, label, f"{label}: the reader {how}; the file is "
+                                               "skipped (a crafted or damaged file?)")
+
+
+def _label(path: Path, input_root: Path) -> str:
+    return path.relative_to(input_root).as_posix() if path.is_relative_to(input_root) else str(
+        path)
+
+
+def _unreadable(prepared: PreparedSource, profile: Profile, label: str,
+                message: str) -> PreparedSource:
+    log.info("skipping %s: %s", label, message)
+    prepared.frames.clear()
+    prepared.sheets.append(SheetReport(file=label, sheet="", status="failed", reason=message))
+    prepared.issues.append(Issue(severity=profile.severity("file.unreadable"),
+                                 rule="file.unreadable", file=label, message=message))
+    return prepared
+
+
 def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
     """Ingest, map and join one file's sheets; frames hold raw (not yet normalised) text."""
-    label = path.relative_to(input_root).as_posix() if path.is_relative_to(input_root) else str(
-        path)
+    label = _label(path, input_root)
     typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
     small: list[tuple[SourceFrame, list]] = []  # reference sheet candidates and their cells
@@ -93,13 +119,10 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
             else:
                 prepared.issues.append(_sheet_issue(profile, "sheet.skipped", report))
     except InputError as exc:
-        log.info("skipping %s: %s", label, exc.message)
-        prepared.frames.clear()
-        prepared.sheets.append(SheetReport(file=label, sheet="", status="failed",
-                                           reason=exc.message))
-        prepared.issues.append(Issue(severity=profile.severity("file.unreadable"),
-                                     rule="file.unreadable", file=label, message=exc.message))
-        return prepared
+        return _unreadable(prepared, profile, label, exc.message)
+    except MemoryError:
+        return _unreadable(prepared, profile, label, f"{label}: ran out of memory while "
+                                                     "reading it; split the file")
     start = timed(seconds, "read", start)  # the reader's last step: finding no more sheets
     for source, texts in small:
         others = [f.frame for f in prepared.frames if f is not source]
@@ -110,6 +133,11 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
     prepared.issues.extend(link_sheets(prepared.frames, profile))
     timed(seconds, "link", start)
     return prepared
+
+
+def _sheet_issue(profile: Profile, rule: str, report: SheetReport) -> Issue:
+    return Issue(severity=profile.severity(rule), rule=rule, file=report.file,
+                 sheet=report.sheet, message=report.reason)
 
 
 def finish_source(prepared: PreparedSource, cleaned: list[list[tuple]],
@@ -136,11 +164,6 @@ def finish_source(prepared: PreparedSource, cleaned: list[list[tuple]],
                 value=column,
                 message=f"column '{column}' matches no profile field; not carried over"))
     return prepared
-
-
-def _sheet_issue(profile: Profile, rule: str, report: SheetReport) -> Issue:
-    return Issue(severity=profile.severity(rule), rule=rule, file=report.file,
-                 sheet=report.sheet, message=report.reason)
 
 
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
@@ -190,7 +213,7 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
     # fork on submit: a signal raised inside the fork callbacks would only be printed.
     order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
     with held():
-        pending = {pool.submit(read_source, inputs[i], input_root, profile): (i, -1, 0)
+        pending = {pool.submit(read_isolated, inputs[i], input_root, profile): (i, -1, 0)
                    for i in order}
     watch = PoolWatch(pool, inputs)
     read: dict[int, PreparedSource] = {}
@@ -233,60 +256,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:  # broken link: reading it reports the problem
         return 0
-
-
-def consolidate(prepared: list[PreparedSource], profile: Profile,
-                decisions: list | None = None, clock: StageClock | None = None) -> Consolidated:
-    """``decisions``: the reviewers' (``hotpass.refine.resolve.review_file``), honoured;
-    ``clock`` times the steps as ``consolidate.link|combine|resolve|merge|validate``."""
-    import pandas as pd
-
-    from hotpass.refine.heap import release_free_memory
-    from hotpass.refine.merge import merge_clusters
-    from hotpass.refine.resolve.dedupe import resolve
-    from hotpass.refine.validate import check_keys, leave_out_unnamed, validate_records
-
-    clock = StageClock() if clock is None else clock
-    with clock.stage("consolidate.link"):
-        sources = [s for p in prepared for s in p.frames]
-        cross_file = link_sheets(sources, profile, across_files=True)
-        drop_link_keys(sources)
-    frames = [s.frame for p in prepared for s in p.frames if len(s.frame)]
-    if not frames:
-        failures = [i for p in prepared for i in p.issues if i.severity == "error"]
-        first = failures[0] if failures else None
-        detail = ("no sheet held any data rows" if first is None
-                  else first.message if first.message.startswith(first.file) else first.one_line())
-        raise InputError(f"no usable input: {detail}")
-    with clock.stage("consolidate.combine"):
-        combined = pd.concat(frames, ignore_index=True, sort=False)
-        del frames
-        for source in (s for p in prepared for s in p.frames):
-            source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
-        text_columns = [c for c in combined.columns if c != SOURCE_ROW]
-        combined[text_columns] = combined[text_columns].astype(object)
-        combined[text_columns] = combined[text_columns].where(combined[text_columns].notna(),
-                                                              None)
-        attach_by_domain(combined, profile)
-    with clock.stage("consolidate.resolve"):
-        resolution = resolve(combined, profile, decisions=decisions)
-    labels = resolution.labels
-    records_per_sheet = (
-        pd.DataFrame({"file": combined[SOURCE_FILE], "sheet": combined[SOURCE_SHEET],
-                      "record": labels}).drop_duplicates().groupby(["file", "sheet"]).size())
-    for source in (s for p in prepared for s in p.frames):
-        source.report.rows_out = int(records_per_sheet.get((source.file, source.sheet), 0))
-    rows_in = len(combined)
-    with clock.stage("consolidate.merge"):
-        release_free_memory()  # the resolution's garbage: some 170 MB at 200,000 rows
-        merged = merge_clusters(combined, labels, profile, resolution.evidence)
-        del combined
-        release_free_memory()
-    with clock.stage("consolidate.validate"):
-        issues = ([i for p in prepared for i in p.issues] + cross_file
-                  + validate_records(merged, profile))
-        records = len(merged.refined)
-        leave_out_unnamed(merged)
-        check_keys(merged)
-    return Consolidated(merged.refined, merged.provenance, issues, rows_in, rows_in - records,
-                        resolution.model | {"near_threshold": resolution.near_threshold})

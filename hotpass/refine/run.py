@@ -207,9 +207,9 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
                 timings: StageClock) -> RefineResult:
     """Consolidate every input (honouring the review file the profile names), publish like
     ``hotpass refine``, then the checkpoint."""
+    from hotpass.refine.consolidate import consolidate
     from hotpass.refine.heap import release_free_memory
     from hotpass.refine.output.publish import publish
-    from hotpass.refine.pipeline import consolidate
     from hotpass.refine.resolve.review_file import read_decisions, review_path
 
     review_file = review_path(plan.profile, plan.options.output_path)
