@@ -3,9 +3,8 @@
 Contract: ``release_free_memory()`` asks Arrow's memory pool (when pyarrow is loaded)
 and glibc (``malloc_trim(0)``) to return the free parts of their heaps. Consolidation
 frees hundreds of MB of short-lived arrays and strings, but glibc keeps the fragmented
-pages mapped; the export then forks a workbook writer whose footprint (PSS) would count
-them. Trimming first gave back ~170 MB at 200k rows; after the resolution's features,
-~150 MB.
+pages mapped, and the export's writers would add to them. Trimming first gave back ~170 MB
+at 200k rows; after the resolution's features, ~150 MB; before the merge, ~170 MB.
 
 Pitfalls: glibc only; on other C libraries (musl, macOS) it is a no-op. It walks the heap
 (tens of milliseconds), so call it at stage boundaries, not in loops.

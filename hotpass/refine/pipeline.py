@@ -213,8 +213,8 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
     # fork on submit: a signal raised inside the fork callbacks would only be printed.
     order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
     with held():
-        pending = {pool.submit(read_isolated, inputs[i], input_root, profile): (i, -1, 0)
-                   for i in order}
+        pending = {pool.submit(_in_worker, read_isolated, inputs[i], input_root, profile):
+                   (i, -1, 0) for i in order}
     watch = PoolWatch(pool, inputs)
     read: dict[int, PreparedSource] = {}
     cleaned: dict[int, list[list]] = {}
@@ -236,7 +236,8 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
                     for number, start in enumerate(starts):
                         part = sheet.frame.iloc[start:start + NORMALISE_CHUNK_ROWS]
                         with held():
-                            pending[pool.submit(normalise_chunk, part, profile)] = (
+                            pending[pool.submit(_in_worker, normalise_chunk, part,
+                                                profile)] = (
                                 index, position, number)
                         waiting[index] += 1
                     sheet.frame = sheet.frame.iloc[0:0]  # the chunks carry the rows now
@@ -249,6 +250,15 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
                 if progress:
                     progress("ingest", finished, len(inputs))
     return [r for r in results if r is not None]
+
+
+def _in_worker(task: Callable, *args):
+    """A pool task, after giving the previous task's freed heap back: a worker that read a
+    whole sheet kept ~100 MB of fragmented pages through all its normalising."""
+    from hotpass.refine.heap import release_free_memory
+
+    release_free_memory()
+    return task(*args)
 
 
 def _size(path: Path) -> int:

@@ -219,7 +219,7 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
         if result.dedupe is not None and review_file is not None:
             result.dedupe["review_file"] = review_file.name if review_file.parent == \
                 plan.options.output_path.parent else str(review_file)
-        release_free_memory()  # before the export forks its workbook writer
+        release_free_memory()  # before the export's writers add their buffers
     published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
                         plan.staged)
     if plan.incremental:

@@ -224,23 +224,23 @@ def test_phone_lists_are_not_neutralised_but_formulas_between_them_are():
                                       "'+27821234567; =cmd|' /C calc'!A0"]
 
 
-def test_large_outputs_write_the_workbook_in_a_forked_process(tmp_path, monkeypatch):
+def test_large_outputs_write_the_workbook_on_a_thread_with_the_same_cells(tmp_path, monkeypatch):
     from hotpass.refine.output import export
 
     (tmp_path / "inline").mkdir()
-    (tmp_path / "forked").mkdir()
+    (tmp_path / "threaded").mkdir()
     inline = write(tmp_path / "inline")
     monkeypatch.setattr(export, "BACKGROUND_MIN_CELLS", 0)
-    forked = write(tmp_path / "forked")
-    for path in (inline["xlsx"], forked["xlsx"]):
+    threaded = write(tmp_path / "threaded")
+    for path in (inline["xlsx"], threaded["xlsx"]):
         assert CalamineWorkbook.from_path(str(path)).sheet_names == [
             "Refined Data", "Quality Summary", "Issues", "Provenance"]
 
     def cells(path):
         book = CalamineWorkbook.from_path(str(path))
         return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names}
-    assert cells(inline["xlsx"]) == cells(forked["xlsx"])
-    # A failure in the writer process is one clear error, and nothing is left behind.
+    assert cells(inline["xlsx"]) == cells(threaded["xlsx"])
+    # A failure in the writer thread is one clear error, and nothing is left behind.
     (tmp_path / "bad").mkdir()
     with pytest.raises(HotpassError, match="writing the workbook failed: TypeError"):
         write(tmp_path / "bad", provenance=pd.DataFrame({"score": [float("inf")]}))

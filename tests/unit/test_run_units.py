@@ -163,8 +163,8 @@ def test_parallel_ingest_in_row_chunks_equals_one_process(tmp_path, monkeypatch)
 
 
 def test_release_free_memory_returns_a_fragmented_heap_to_the_system():
-    # Freed blocks between live ones stay mapped until the heap is trimmed: the export
-    # forks its workbook writer after consolidation and would carry them.
+    # Freed blocks between live ones stay mapped until the heap is trimmed: the merge and
+    # the export would add their own peaks on top of them.
     import psutil
 
     from hotpass.refine.heap import release_free_memory

@@ -13,17 +13,17 @@ byte-identical for the same frame.
 Pitfalls: xlsx is written in constant-memory mode, so rows go out strictly in order and
 nothing can be styled after it is written. Excel truncates a cell at 32,767 characters
 while CSV/Parquet keep the full text. Integers and floats are written as numbers, every
-other value as text (``str``), nulls as empty cells. The forked workbook writer ignores
-SIGINT and dies with its parent (``signals.child_init``).
+other value as text (``str``), nulls as empty cells. Large workbooks are written on a
+thread beside the CSV and Parquet (``_workbook_written_alongside``); with the xlsxwriter
+fallback (pure Python, holding the GIL) that overlap buys nothing, but costs nothing either.
 """
 
 from __future__ import annotations
 
 import csv
-import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import pandas as pd
@@ -35,10 +35,9 @@ from hotpass.errors import HotpassError
 from hotpass.fileio import AtomicBatch
 from hotpass.refine.model import Issue
 from hotpass.refine.output.xlsx_cells import guard
-from hotpass.refine.signals import child_init
 
 EXCEL_MAX_ROWS = 1_048_576
-BACKGROUND_MIN_CELLS = 500_000  # below this, forking costs more than it overlaps
+BACKGROUND_MIN_CELLS = 500_000  # below this, the overlap is not worth a thread
 EXCEL_MAX_COLUMNS = 16_384
 # Long lists whose full copy goes beside the workbook when they pass Excel's row limit.
 OVERFLOW_FILES = {"Issues": "issues", "Provenance": "provenance"}
@@ -111,45 +110,50 @@ def write_refined_outputs(
 
 @contextmanager
 def _workbook_written_alongside(sheets: dict[str, pd.DataFrame], path: Path) -> Iterator[None]:
-    """Write the workbook in a forked child while the body runs, for large outputs.
+    """Write the workbook on a thread while the body runs, for large outputs.
 
-    xlsxwriter costs ~3 us a cell on one core; CSV and Parquet take the other core
-    meanwhile. Small outputs (and platforms without fork) write inline, after the body.
-    A failure in the child becomes a ``HotpassError``; a failure in the body, or a
-    signal, stops the child; the child dies with this process (``child_init``).
+    The fast writer (rust_xlsxwriter) lets go of the GIL while it writes, so CSV and
+    Parquet take the other core meanwhile. A thread shares this process's cells; a forked
+    writer copied every page whose cells it touched (reference counts), ~250 MB at 200,000
+    rows. Small outputs write inline, after the body. A failure in the writer becomes a
+    ``HotpassError``; a failure in the body (or a signal) waits for the writer to end
+    (seconds; a thread cannot be stopped) so nothing writes into staging afterwards.
     """
     cells = sum(frame.size for frame in sheets.values())
-    if cells < BACKGROUND_MIN_CELLS or "fork" not in get_all_start_methods():
+    if cells < BACKGROUND_MIN_CELLS:
         yield
         write_xlsx(sheets, path)
         return
-    context = get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_write_xlsx_child, daemon=True,
-                            args=(sheets, path, sender, os.getpid()))
-    child.start()
-    sender.close()
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            write_xlsx(sheets, path)
+        except Exception as exc:  # reported by the caller, as one line
+            failures.append(exc)
+
+    writer = threading.Thread(target=write, name="hotpass-workbook", daemon=True)
+    writer.start()
     try:
         yield
-        child.join()
     finally:
-        if child.is_alive():
-            child.terminate()
-            child.join()
-    error = receiver.recv() if receiver.poll() else "no report from the writer process"
-    if child.exitcode != 0 or error:
-        raise HotpassError(f"writing the workbook failed: {error}", exit_code=1)
+        _join_surely(writer)
+    if failures:
+        error = failures[0]
+        raise HotpassError(f"writing the workbook failed: {type(error).__name__}: {error}",
+                           exit_code=1)
 
 
-def _write_xlsx_child(sheets: dict[str, pd.DataFrame], path: Path, sender,
-                      parent_pid: int) -> None:
-    child_init(parent_pid)
-    try:
-        write_xlsx(sheets, path)
-    except Exception as exc:  # reported to the parent, which raises it as one line
-        sender.send(f"{type(exc).__name__}: {exc}")
-        raise SystemExit(1) from None
-    sender.send(None)
+def _join_surely(writer: threading.Thread) -> None:
+    """Wait for ``writer`` even when a signal interrupts the wait; then re-raise it."""
+    interrupted: BaseException | None = None
+    while writer.is_alive():
+        try:
+            writer.join()
+        except BaseException as exc:  # noqa: BLE001 - the stop request, raised once joined
+            interrupted = interrupted or exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
