@@ -7,8 +7,8 @@ file, sheet and row. Extra emails/phones from a multi-valued cell go to the
 ``EXTRA_EMAILS``/``EXTRA_PHONES`` columns (``;``-joined) so no contact is lost.
 
 Pitfalls: each distinct raw value is cleaned once (``_clean_unique``): real exports repeat
-values heavily and phonenumbers/email-validator cost ~20 us per call. Spreadsheet phones
-arrive as floats (``27821234567.0``) and lose the leading ``+``; retry with it.
+values heavily and phonenumbers/email-validator cost ~20 us per call. Phones are cleaned
+in ``refine.phones``; what all cleaners share is in ``refine.cleaning``.
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import partial
 from urllib.parse import urlsplit
 
-import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hotpass.profiles.model import FieldSpec, Profile
+from hotpass.refine.cleaning import JUNK, Cleaned, tidy
 from hotpass.refine.ingest.people import ROLE_WORDS
 from hotpass.refine.model import (
     EXTRA_EMAILS,
@@ -32,12 +32,9 @@ from hotpass.refine.model import (
     SOURCE_SHEET,
     Issue,
 )
-
-# A cleaner returns (values kept, problems as (rule, offending text)).
-Cleaned = tuple[list[str], list[tuple[str, str]]]
+from hotpass.refine.phones import clean_phones
 
 _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
-_PHONE_SPLIT = re.compile(r"\s*(?:[;,|]|\s/\s|/(?=\s*[+0(])|\bor\b|\band\b)\s*", re.I)
 _PLAIN_EMAIL = re.compile(
     r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
 _URL_LIKE = re.compile(r"^(https?:|www\.)|\.[a-z]{2,}(/|$)")
@@ -48,10 +45,6 @@ _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SERIAL_DATE = re.compile(r"\d{5}(\.\d+)?")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?$")
-_FLOAT_INTEGER = re.compile(r"\d+\.0+")
-_NON_DIGITS = re.compile(r"\D")
-_SEPARATORS = re.compile(r"[\s.\-]+")
-_JUNK = {"n/a", "na", "none", "nil", "-", "--", "tbc", "unknown", "null", "?", "0"}
 _HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 PERSON_PLACEHOLDERS = frozenset({
     "client", "customer", "contact", "contact person", "tbc", "tba", "tbd", "to be confirmed",
@@ -62,16 +55,11 @@ _SMALL_WORDS = {"and", "of", "the", "for", "de", "van", "der", "du", "la"}
 _UPPER_TOKENS = {"cc", "npc", "soc", "plc", "llc", "sa", "za", "it", "ict", "hr", "ngo", "ii"}
 
 
-def _tidy(text: str) -> str:
-    """Whitespace runs (any Unicode space, incl. no-break) as one space, ends trimmed."""
-    return " ".join(text.split())
-
-
 def clean_emails(raw: str) -> Cleaned:
     kept: list[str] = []
     problems: list[tuple[str, str]] = []
-    text = _tidy(raw)
-    if text.lower() in _JUNK:
+    text = tidy(raw)
+    if text.lower() in JUNK:
         return kept, problems
     for token in _EMAIL_SPLIT.split(text):
         token = token.strip("<>()[]\"'.:").lower()
@@ -104,44 +92,9 @@ def _validated_email(token: str) -> str | None:
         return None
 
 
-def clean_phones(raw: str, region: str) -> Cleaned:
-    kept: list[str] = []
-    problems: list[tuple[str, str]] = []
-    for part in _PHONE_SPLIT.split(_tidy(raw)):
-        part = part.strip()
-        if not part or part.lower() in _JUNK:
-            continue
-        if _FLOAT_INTEGER.fullmatch(part):
-            part = part.split(".")[0]
-        number = _parse_phone(_SEPARATORS.sub("", part), region)
-        if number is None:
-            problems.append(("phone.invalid", part))
-        elif number not in kept:
-            kept.append(number)
-    return kept, problems
-
-
-@lru_cache(maxsize=131072)
-def _parse_phone(text: str, region: str) -> str | None:
-    """E.164 or None; ``text`` comes without spaces, dots and dashes so "082 123 4567" and
-    "082-123-4567" share one cache entry (phonenumbers costs ~25 us a parse)."""
-    candidates = [text]
-    digits = _NON_DIGITS.sub("", text)
-    if not text.startswith("+") and len(digits) >= 11 and not digits.startswith("0"):
-        candidates.insert(0, "+" + digits)  # a number cell that lost its "+"
-    for candidate in candidates:
-        try:
-            parsed = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return None
-
-
 def clean_website(raw: str) -> Cleaned:
-    text = _tidy(raw).lower()
-    if text in _JUNK:
+    text = tidy(raw).lower()
+    if text in JUNK:
         return [], []
     if "@" in text and "/" not in text:
         return [], [("website.invalid", text)]
@@ -153,13 +106,13 @@ def clean_website(raw: str) -> Cleaned:
         host = ""
     host = host.removeprefix("www.")
     if not _HOST.match(host):
-        return [], [("website.invalid", _tidy(raw))]
+        return [], [("website.invalid", tidy(raw))]
     return [f"https://{host}"], []
 
 
 def tidy_name(raw: str) -> Cleaned:
-    text = _tidy(raw).strip(" ,;")
-    if not text or text.lower() in _JUNK or not _LETTER_OR_DIGIT.search(text):
+    text = tidy(raw).strip(" ,;")
+    if not text or text.lower() in JUNK or not _LETTER_OR_DIGIT.search(text):
         return [], []  # "---", '=""': punctuation names nothing
     if text.isupper() or text.islower():
         text = " ".join(_title_word(w, i) for i, w in enumerate(text.split(" ")))
@@ -171,11 +124,11 @@ def tidy_name(raw: str) -> Cleaned:
 def clean_person(raw: str) -> Cleaned:
     """A person's name; placeholders ("- -", "n/a", "TBC", "Client") and cells holding only
     a role ("Director") are no person: dropped and reported (``contact.placeholder``)."""
-    text = _tidy(raw).strip(" ,;")
+    text = tidy(raw).strip(" ,;")
     if not text:
         return [], []
     words = _NON_ALNUM.sub(" ", text.lower()).split()
-    if (not words or " ".join(words) in PERSON_PLACEHOLDERS or text.lower() in _JUNK
+    if (not words or " ".join(words) in PERSON_PLACEHOLDERS or text.lower() in JUNK
             or all(w in ROLE_WORDS for w in words)):
         return [], [("contact.placeholder", text)]
     return tidy_name(text)
@@ -191,20 +144,20 @@ def _title_word(word: str, position: int) -> str:
 
 
 def clean_region(raw: str, aliases: dict[str, str], allowed: list[str] | None) -> Cleaned:
-    key = _NON_ALNUM.sub(" ", _tidy(raw).lower()).strip()
-    if not key or key in _JUNK:
+    key = _NON_ALNUM.sub(" ", tidy(raw).lower()).strip()
+    if not key or key in JUNK:
         return [], []
     canonical = {_NON_ALNUM.sub(" ", a.lower()).strip(): a for a in allowed or []}
     for table in (canonical, {k.lower(): v for k, v in aliases.items()}):
         if key in table:
             return [table[key]], []
     value = tidy_name(raw)[0][0]
-    return [value], ([("region.unknown", _tidy(raw))] if allowed else [])
+    return [value], ([("region.unknown", tidy(raw))] if allowed else [])
 
 
 def clean_date(raw: str, day_first: bool) -> Cleaned:
-    text = _tidy(raw)
-    if not text or text.lower() in _JUNK:
+    text = tidy(raw)
+    if not text or text.lower() in JUNK:
         return [], []
     if _SERIAL_DATE.fullmatch(text) and 20000 <= float(text) <= 80000:
         return [(_EXCEL_EPOCH + dt.timedelta(days=int(float(text)))).isoformat()], []
@@ -225,11 +178,11 @@ def clean_date(raw: str, day_first: bool) -> Cleaned:
 
 def clean_identifier(raw: str) -> Cleaned:
     text = "".join(raw.split()).upper()
-    return ([text], []) if text and text.lower() not in _JUNK else ([], [])
+    return ([text], []) if text and text.lower() not in JUNK else ([], [])
 
 
 def clean_text(raw: str, allowed: list[str] | None) -> Cleaned:
-    text = _tidy(raw)
+    text = tidy(raw)
     if not text:
         return [], []
     if allowed:

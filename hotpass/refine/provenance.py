@@ -79,20 +79,24 @@ def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nda
     numbers = rows[SOURCE_ROW].to_numpy()
     # JSON-quote each distinct (file, sheet) once; rows only add their number.
     places = {place: json.dumps(list(place))[:-1] + ", "
-              for place in zip(files, sheets, strict=True)}
+              for place in set(zip(files, sheets, strict=True))}
     fragments = [places[(f, s)] + str(r) + "]"
                  for f, s, r in zip(files, sheets, numbers.tolist(), strict=True)]
     source_rows = join_groups(work[CLUSTER], fragments, ", ", "[", "]")
     del fragments
 
+    quoted = {place: json.dumps("|".join(place) + "|")[:-1] for place in places}
+
     def plain(rank: int) -> str:  # "file|sheet|row"
         return f"{files[rank]}|{sheets[rank]}|{numbers[rank]}"
+
+    def cite(rank: int) -> str:  # the same, JSON-quoted
+        return f'{quoted[(files[rank], sheets[rank])]}{numbers[rank]}"'
 
     fields = sorted(field_rank.columns)
     labels = [json.dumps(field) + ": " for field in fields]
     elsewhere = (
-        ", ".join(label + json.dumps(plain(rank)) for label, rank in zip(labels, ranks,
-                                                                         strict=True)
+        ", ".join(label + cite(rank) for label, rank in zip(labels, ranks, strict=True)
                   if rank >= 0 and rank != top)
         for ranks, top in zip(field_rank[fields].to_numpy().tolist(), primary.tolist(),
                               strict=True))

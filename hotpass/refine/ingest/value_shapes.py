@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from hotpass.profiles.model import FieldSpec, Profile
-from hotpass.refine.normalise import clean_phones
+from hotpass.refine.phones import clean_phones
 
 _EMAIL = re.compile(r"[a-z0-9_.%+'-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}\b", re.I)
 _WEB = re.compile(r"^(?:https?://)?(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,24}(?::\d+)?(?:/\S*)?$",
