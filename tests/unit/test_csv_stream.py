@@ -49,3 +49,23 @@ def test_a_malformed_line_names_the_row(tmp_path):
     path.write_bytes(b"Company\n" + b"x" * 40_000 + b"\n")
     with pytest.raises(InputError, match=r"cell.csv, row 2: field larger than field limit"):
         read_csv(path, "cell.csv")
+
+
+def test_a_small_parquet_declaring_millions_of_rows_is_refused_from_its_footer(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from hotpass.refine.ingest.files import read_sheets
+
+    rows = 2_000_000  # one repeated value: run-length encoded to a few kilobytes
+    table = pa.table({"Organisation Name": pa.array(["Acme"] * rows)})
+    path = tmp_path / "many.parquet"
+    pq.write_table(table, path)
+    del table
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    with pytest.raises(InputError, match=r"many.parquet: 2,000,000 rows, more than the 1,048,576"):
+        list(read_sheets(path, "many.parquet"))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 10_000_000, f"peak {peak / 1e6:.1f} MB: the rows were read"

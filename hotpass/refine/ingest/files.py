@@ -16,7 +16,8 @@ link has nothing behind it) are refused before opening, and files are read whole
 under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size, at most the memory
 budget of ``ingest.limits``), and a workbook sheet's memory is checked before the
 reader fills it (``limits.check_workbook``). A CSV is streamed (``ingest.csvfile``):
-its rows, never its bytes, are held, under a row limit and the memory budget.
+its rows, never its bytes, are held, under a row limit and the memory budget; a Parquet
+file's footer is checked against the same limits before it is read.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.refine.ingest.cells import MAX_CELL_CHARS, RawSheet, column_letter
-from hotpass.refine.ingest.csvfile import read_csv
-from hotpass.refine.ingest.limits import check_workbook, memory_budget
+from hotpass.refine.ingest.csvfile import MAX_ROWS, read_csv
+from hotpass.refine.ingest.limits import BYTES_PER_CELL, check_workbook, memory_budget
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 MAX_FILE_BYTES = 4 * 10**9  # a Parquet is read whole; this bounds its memory
@@ -192,13 +193,30 @@ def _read_parquet(path: Path, label: str) -> RawSheet:
     import pyarrow.parquet as pq
 
     try:
+        _check_parquet_size(pq.ParquetFile(path).metadata, label)
         table = pq.read_table(path)
+    except InputError:
+        raise
     except Exception as exc:
         raise InputError(f"{label}: not a readable Parquet file ({_first_line(exc)})") from exc
     frame = table.to_pandas().astype(object)
     rows = [list(table.column_names)] + frame.where(frame.notna(), None).values.tolist()
     _check_cell_sizes(rows, label)
     return RawSheet(name="", rows=rows, header_known=True)
+
+
+def _check_parquet_size(meta, label: str) -> None:
+    """From the footer, before reading: run-length and dictionary encoding let a small
+    file declare millions of rows, each a Python row once read."""
+    if meta.num_rows > MAX_ROWS:
+        raise InputError(f"{label}: {meta.num_rows:,} rows, more than the {MAX_ROWS:,} a "
+                         "sheet holds; split the file")
+    cells = meta.num_rows * meta.num_columns
+    data = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    budget = memory_budget()
+    if cells * BYTES_PER_CELL + 2 * data > budget:
+        raise InputError(f"{label}: {cells:,} cells, more than the {budget / 2**30:.1f} GiB "
+                         "this machine can give one input; split the file")
 
 
 def _first_line(exc: BaseException) -> str:
