@@ -1,6 +1,6 @@
 """Artefact storage: a run's ``--archive`` bundle uploaded to S3 (MinIO, moto, AWS).
 
-Contract: ``upload_archive(path)`` does nothing (returns ``None``) unless
+Contract: ``upload_archive(path, settings)`` does nothing (returns ``None``) unless
 ``HOTPASS_S3_ENDPOINT`` is set; then it puts the file at
 ``s3://<HOTPASS_S3_BUCKET>/<HOTPASS_S3_PREFIX>/<UTC stamp>/<file name>`` with boto3,
 with the file's sha256 as object metadata, re-reads the object's head (size and sha256
@@ -20,15 +20,19 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from hotpass.errors import HotpassError
 from hotpass.fileio import sha256_file
 from hotpass.redact import redact
 
 
-def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
+def s3_client(endpoint: str, credentials: tuple[str, str] | None = None, *,
+              store_dir: Path | None = None):
     """A boto3 S3 client for ``endpoint`` (path-style, short timeouts), or a HotpassError.
-    ``credentials`` (key id, secret) override boto3's chain (the native moto stand-in)."""
+    ``credentials`` (key id, secret) override boto3's chain (the native moto stand-in);
+    when the chain finds none, the credentials store in ``store_dir`` (the caller's
+    ``HOTPASS_STATE_DIR``) is asked."""
     try:
         import boto3
         from botocore.config import Config
@@ -37,7 +41,7 @@ def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
                            "pip install 'hotpass[s3]'") from None
     session = boto3.session.Session(*(credentials or ()))
     if session.get_credentials() is None:
-        stored = _stored_credentials()
+        stored = _stored_credentials(store_dir) if store_dir is not None else None
         if stored is None:
             raise HotpassError(f"HOTPASS_S3_ENDPOINT={redact(endpoint)}: no S3 credentials; "
                                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, "
@@ -49,11 +53,11 @@ def s3_client(endpoint: str, credentials: tuple[str, str] | None = None):
                           region_name=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
 
 
-def _stored_credentials() -> tuple[str, str] | None:
+def _stored_credentials(store_dir: Path) -> tuple[str, str] | None:
     """The key pair from the credentials store (``hotpass credentials``), when both are set."""
     from hotpass import credential_store
 
-    store = credential_store.load()
+    store = credential_store.load(store_dir)
     pair = (store.get("AWS_ACCESS_KEY_ID"), store.get("AWS_SECRET_ACCESS_KEY"))
     return pair if all(pair) else None
 
@@ -63,18 +67,15 @@ def archive_key(prefix: str, name: str, when: datetime | None = None) -> str:
     return "/".join(part.strip("/") for part in (prefix, stamp, name) if part.strip("/"))
 
 
-def upload_archive(path: Path, settings=None) -> str | None:
-    """Upload ``path`` when an S3 endpoint is configured; return its ``s3://`` URI."""
-    if settings is None:
-        from hotpass.settings import load as load_settings
-
-        settings = load_settings()
+def upload_archive(path: Path, settings: Any) -> str | None:
+    """Upload ``path`` when ``settings`` (the front door's ``HotpassSettings``) name an S3
+    endpoint; return its ``s3://`` URI."""
     if not settings.s3_endpoint:
         return None
     path = Path(path)
     key = archive_key(settings.s3_prefix, path.name)
     uri = f"s3://{settings.s3_bucket}/{key}"
-    client = s3_client(settings.s3_endpoint)
+    client = s3_client(settings.s3_endpoint, store_dir=settings.state_dir)
     digest = sha256_file(path)
     from boto3.exceptions import Boto3Error
     from botocore.exceptions import BotoCoreError, ClientError

@@ -32,11 +32,8 @@ FILENAME = "credentials.json"
 MASK = "***"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-def store_path(state_dir: Path | None = None) -> Path:
-    if state_dir is None:
-        from hotpass.settings import load as load_settings
-
-        state_dir = load_settings().state_dir
+def store_path(state_dir: Path) -> Path:
+    """The store in ``state_dir`` (the caller's ``HOTPASS_STATE_DIR``)."""
     return Path(state_dir) / FILENAME
 
 
@@ -88,12 +85,12 @@ def read_entries(path: Path) -> dict[str, dict[str, str]]:
     return entries
 
 
-def load(state_dir: Path | None = None) -> dict[str, str]:
+def load(state_dir: Path) -> dict[str, str]:
     """``{NAME: value}`` of every stored credential (empty when there is no store)."""
     return {name: entry["value"] for name, entry in read_entries(store_path(state_dir)).items()}
 
 
-def entries(state_dir: Path | None = None) -> list[dict[str, str]]:
+def entries(state_dir: Path) -> list[dict[str, str]]:
     """Stored names with masked values and when each was set (safe to print)."""
     return [{"name": name, "value": mask(entry["value"]), "updated": entry.get("updated", "")}
             for name, entry in sorted(read_entries(store_path(state_dir)).items())]

@@ -29,6 +29,14 @@ CLI flags override settings; settings override the defaults below. The exporters
 ``OTEL_*`` and ``OPENLINEAGE_*`` variables are read by the OpenTelemetry and OpenLineage
 libraries (see ``hotpass.observability``), Prefect's by Prefect.
 
+Each front door (the CLI's ``hotpass.cli.kit.settings``, the tasks'
+``ops/adapter.settings``, the Prefect flow's entry, the ``run_qg3`` script) calls
+``load()`` once and passes the settings (or the values) down; library modules take them
+as parameters (``tests/docs/test_architecture.py`` fails on any other ``load()``). The
+one exception is where evidence goes (``HOTPASS_EVIDENCE_DIR``, ``HOTPASS_NEXT_STEPS_LOG``,
+``HOTPASS_OWNER``), which every procedure run needs: the front door hands its loader
+to ``hotpass.front_door.install`` and ``hotpass.evidence`` alone reads it.
+
 Pitfalls: importing pydantic-settings costs ~0.1 s, so the CLI and tasks import this
 module only inside commands, never at ``--help``/``--list``.
 """
@@ -106,3 +114,4 @@ def load() -> HotpassSettings:
         key = str(error["loc"][0]) if error["loc"] else "*"
         name = key if key.isupper() else PREFIX + key.upper()  # aliases are spelled out
         raise HotpassError(f"{name}={error.get('input')!r}: {error['msg']}") from None
+

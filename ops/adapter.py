@@ -67,6 +67,9 @@ class AdaptedTask(Task):
         return arguments
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from hotpass.front_door import install
+
+        install(settings)  # where this task's evidence goes
         try:
             return super().__call__(*args, **kwargs)
         except HotpassError as exc:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from ops.adapter import is_dry, task
+from ops.adapter import is_dry, settings, task
 
 URL_HELP = "{} (default: the stack's localhost endpoint)."
 TUNNEL_HELP = "{} (default: a live `hotpass net` tunnel, else the stack's localhost)."
@@ -47,7 +47,7 @@ def generate(c, target="local", output="", prefect_url="", openlineage_url="",
                           output=Path(output) if output else None,
                           allow_network=allow_network,
                           include_credentials=include_credentials, force=force,
-                          dry_run=dry_run)
+                          dry_run=dry_run, state_dir=settings().state_dir)
     for line in env.describe(result, dry_run=dry_run):
         print(line)
 

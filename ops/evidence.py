@@ -11,7 +11,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from ops.adapter import is_dry, task
+from ops.adapter import is_dry, settings, task
 
 
 @task(help={"path": "The bundle folder (the one holding manifest.json)."})
@@ -46,7 +46,7 @@ def export(c, path, to="", tar=False, dry_run=False):
         print(f"[dry-run] would export {path} ({len(manifest['files'])} files) to {where}"
               + (" as a tarball" if tar else ""))
         return
-    for location in export_bundle(Path(path), to=to or None, tar=tar):
+    for location in export_bundle(Path(path), settings(), to=to or None, tar=tar):
         print(f"exported: {location}")
 
 

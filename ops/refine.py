@@ -27,17 +27,18 @@ from ops.adapter import echo, is_dry, settings, task
 def refine(c, input_dir="", output_path="", profile="", since="", archive=False, strict=False,
            dry_run=False, partial=False):  # partial last: archive keeps -a, partial gets -r
     """Refine a folder of workbooks (bundled sample data by default), as `hotpass refine`."""
-    from hotpass.refine.run import refine_options, run
+    from hotpass.refine.run import parse_since, refine_options, run
     from hotpass.refine.summary import summarise, summary_lines
 
     config = settings()
     options = refine_options(input_dir=input_dir or None, output_path=output_path or None,
-                             profile=profile or None, since=since or None, partial=partial,
+                             profile=profile or None, since=parse_since(since),
+                             partial=partial,
                              archive=archive, strict=strict, settings=config)
     if is_dry(c, dry_run):
         echo(f"[dry-run] refine {options.input_dir} -> {options.output_path} (profile "
-             f"{options.profile_name}{', archive' if archive else ''}); nothing written")
+             f"{options.profile}{', archive' if archive else ''}); nothing written")
         return
-    _, result = run(options, settings=config)
+    _, result = run(options, config)
     for line in summary_lines(summarise(result)):
         echo(line)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from ops.adapter import is_dry, procedure, task
+from ops.adapter import is_dry, procedure, settings, task
 
 STATE_HELP = "Folder for the stack's state, pidfiles and logs (default $HOTPASS_STATE_DIR/stack)."
 
@@ -21,9 +21,7 @@ STATE_HELP = "Folder for the stack's state, pidfiles and logs (default $HOTPASS_
 def _state_dir(state_dir: str) -> Path:
     if state_dir:
         return Path(state_dir)
-    from hotpass.settings import load
-
-    return load().state_dir / "stack"
+    return settings().state_dir / "stack"
 
 
 def _print_status(report: dict) -> None:
@@ -61,7 +59,8 @@ def up(c, native=False, llm=False, prefect_port=4200, s3_port=9000, web_port=876
     mode, reason = choose_mode(native)
     print(f"stack: {mode} ({reason})")
     state = _state_dir(state_dir)
-    procedure(c, up_procedure(mode, reason, state_dir=state, llm=llm,
+    procedure(c, up_procedure(mode, reason, state_dir=state, store_dir=settings().state_dir,
+                              llm=llm,
                               prefect_port=int(prefect_port), s3_port=int(s3_port),
                               web_port=int(web_port), timeout=float(timeout)),
               dry_run=dry_run)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from invoke import Collection
 
-from ops.adapter import is_dry, procedure, task
+from ops.adapter import is_dry, procedure, settings, task
 
 STATE_HELP = "Folder for the pidfiles and logs (default HOTPASS_WORKERS_DIR or dist/workers)."
 
@@ -28,10 +28,11 @@ def start(c, pool="", limit=0, worker_type="process", state_dir="", dry_run=Fals
     from hotpass.orchestration.workers import StartWorker
 
     proc = StartWorker(pool, limit=limit or None, worker_type=worker_type,
-                       state_dir=Path(state_dir) if state_dir else None)
+                       state_dir=Path(state_dir or settings().workers_dir))
     outcome = procedure(c, proc, dry_run=dry_run)
-    if proc.handle is not None:
-        print(f"worker for pool {pool} started: pid {proc.handle.pid}, log {proc.handle.log}")
+    if outcome.result is not None:
+        print(f"worker for pool {pool} started: pid {outcome.result.pid}, "
+              f"log {outcome.result.log}")
     elif not is_dry(c, dry_run):
         print(f"worker for pool {pool} already running: pid {outcome.changes[0].detail['pid']}")
 
@@ -47,11 +48,11 @@ def stop(c, pool="", timeout=10.0, state_dir="", dry_run=False):
     from hotpass.orchestration.workers import StopWorkers
 
     proc = StopWorkers([pool] if pool else [], timeout=float(timeout),
-                       state_dir=Path(state_dir) if state_dir else None)
+                       state_dir=Path(state_dir or settings().workers_dir))
     outcome = procedure(c, proc, dry_run=dry_run)
     if not outcome.changes:
         print("no worker pidfiles; nothing to stop")
-    for result in proc.results:
+    for result in outcome.result:
         state = f"stopped pid {result['pid']}" if result["stopped"] else "not running"
         print(f"worker for pool {result['name']}: {state} ({result['how']})")
 
@@ -65,7 +66,7 @@ def status(c, pool="", state_dir="", json=False):
     """Show local worker processes and each pool's workers with their last heartbeat."""
     from hotpass.orchestration.workers import worker_status
 
-    report = worker_status(pool or None, Path(state_dir) if state_dir else None)
+    report = worker_status(pool or None, Path(state_dir or settings().workers_dir))
     if json:
         print(jsonlib.dumps(report, indent=2, sort_keys=True))
         return

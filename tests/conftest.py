@@ -36,3 +36,14 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def front_door_settings():
+    """A test that runs a procedure in-process is its front door: evidence goes where the
+    environment (as the test set it) says, loaded when the procedure asks."""
+    from hotpass.front_door import install
+    from hotpass.settings import load
+
+    install(load)
+    yield

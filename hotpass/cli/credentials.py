@@ -25,12 +25,13 @@ def _change(wanted: dict[str, str | None], dry_run: bool) -> None:
     from hotpass.infra.credentials import ChangeCredentials
     from hotpass.procedure import run
 
-    outcome = run(ChangeCredentials(wanted), dry_run=dry_run, echo=kit.echo)
+    state_dir = kit.settings().state_dir
+    outcome = run(ChangeCredentials(wanted, state_dir), dry_run=dry_run, echo=kit.echo)
     for change in outcome.changes:  # action first: "NAME: value" reads as a secret pair
         kit.echo(f"{change.action:<9} {change.target}"
                  + (f" ({'would' if dry_run else 'done'})" if change.pending else ""))
     if outcome.pending and not dry_run:
-        kit.echo(f"saved {store_path()} (mode 0600); evidence {outcome.bundle}")
+        kit.echo(f"saved {store_path(state_dir)} (mode 0600); evidence {outcome.bundle}")
 
 
 @credentials_group.command("set")
@@ -58,12 +59,14 @@ def show_command(as_json: bool) -> None:
     """List stored credentials with masked values."""
     from hotpass import credential_store
 
-    rows = credential_store.entries()
+    state_dir = kit.settings().state_dir
+    rows = credential_store.entries(state_dir)
     if as_json:
-        kit.echo_json({"store": str(credential_store.store_path()), "credentials": rows})
+        kit.echo_json({"store": str(credential_store.store_path(state_dir)),
+                       "credentials": rows})
         return
     if not rows:
-        kit.echo(f"no credentials stored ({credential_store.store_path()})")
+        kit.echo(f"no credentials stored ({credential_store.store_path(state_dir)})")
     for row in rows:
         kit.echo(f"{row['name']:<28} {row['value']}  set {row['updated']}")
 
@@ -78,7 +81,8 @@ def clear_command(names: tuple[str, ...], clear_all: bool, dry_run: bool) -> Non
 
     if bool(names) == clear_all:
         raise HotpassError("credentials clear: name the credentials to remove, or pass --all")
-    chosen = list(credential_store.load()) if clear_all else list(names)
+    chosen = list(credential_store.load(kit.settings().state_dir)) if clear_all \
+        else list(names)
     if not chosen:
         kit.echo("no credentials stored; nothing to clear")
         return
@@ -95,7 +99,8 @@ def wizard_command(dry_run: bool) -> None:
         raise HotpassError("credentials wizard: needs a terminal; in scripts use "
                            "`hotpass credentials set NAME --stdin`")
     wanted: dict[str, str | None] = dict(credentials.ask(
-        lambda text: click.prompt(text, default="", hide_input=True, show_default=False)))
+        lambda text: click.prompt(text, default="", hide_input=True, show_default=False),
+        kit.settings().state_dir))
     if not wanted:
         kit.echo("nothing entered; the store is unchanged")
         return

@@ -25,7 +25,7 @@ def init_command(target: str, api_url: str | None, dry_run: bool, as_json: bool)
     """Create or update the Prefect profile hotpass-<target> and make it active."""
     from hotpass.infra.ctx import init
 
-    result = init(target, api_url, dry_run=dry_run)
+    result = init(target, api_url, dry_run=dry_run, state_dir=kit.settings().state_dir)
     if as_json:
         kit.echo_json(result)
         return

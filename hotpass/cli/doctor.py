@@ -37,7 +37,8 @@ def doctor_command(profile: str, profile_search_path: tuple[Path, ...], target: 
     from hotpass.infra.doctor import Options, diagnose, failed
     from hotpass.infra.doctor import autofix as apply_fixes
 
-    options = Options(profile=profile, search_paths=profile_search_path, target=target)
+    options = Options(kit.settings(), profile=profile, search_paths=profile_search_path,
+                      target=target)
     rows = diagnose(options)
     fixes: list[dict] = []
     note = None

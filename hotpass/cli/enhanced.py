@@ -45,7 +45,9 @@ def deploy(name, profile, cron, concurrency_limit, tags, work_pool, dry_run, no_
     base = load_manifests()["refinement"]
     data = base.model_dump()
     data.update(id=name.lower().replace("_", "-"), name=name,
-                tags=[*base.tags, *tags], parameters={**base.parameters, "profile": profile})
+                tags=[*base.tags, *tags],
+                parameters={**base.parameters,
+                            "options": {**base.parameters["options"], "profile": profile}})
     if cron:
         data["schedule"] = {"kind": "cron", "value": cron, "timezone": "UTC", "active": True}
     if concurrency_limit:

@@ -81,7 +81,8 @@ def research_command(dataset, row_id, profile, profile_search_path, allow_networ
 
     from hotpass.enrich.plan import research_plan, save_plan
 
-    plan = research_plan(dataset, row_id, allow_network=allow_network, profile=profile,
+    plan = research_plan(dataset, row_id, kit.settings(), allow_network=allow_network,
+                         profile=profile,
                          profile_search_path=tuple(profile_search_path))
     saved = save_plan(plan, kit.settings().state_dir)
     if as_json:

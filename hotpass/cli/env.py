@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from hotpass.cli.kit import echo, echo_json
+from hotpass.cli.kit import echo, echo_json, settings
 from hotpass.cli.options import bundle, dry_run_option, json_option, target_option
 
 URL_FLAGS = (  # flag, variable
@@ -51,7 +51,7 @@ def run_env(*, target: str, output: Path | None, urls: dict[str, str | None],
 
     result = generate(target, {k.upper(): v for k, v in urls.items() if v}, output=output,
                       allow_network=allow_network, include_credentials=include_credentials,
-                      force=force, dry_run=dry_run)
+                      force=force, dry_run=dry_run, state_dir=settings().state_dir)
     if as_json:
         echo_json({**result, "dry_run": dry_run})
         return result

@@ -65,6 +65,10 @@ class ReportingGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         install_log_redaction()
+        if ctx.parent is None:  # the root: where this invocation's evidence goes
+            from hotpass.front_door import install
+
+            install(lambda: _settings_of(ctx))
         try:
             return super().invoke(ctx)
         except OneLineError:
@@ -132,6 +136,11 @@ def programs() -> dict[str, click.Group]:
     """The programs' click groups by name (the surface the QA gates check), from the root
     group of this invocation: a command module never imports the group above it."""
     return click.get_current_context().find_root().meta[PROGRAMS_KEY]()
+
+
+def _settings_of(ctx: click.Context) -> Any:
+    with ctx:  # the loader may run later, outside the command's context (evidence)
+        return settings()
 
 
 def echo(text: str = "", *, err: bool = False) -> None:

@@ -65,7 +65,7 @@ def _open(params: dict, *, detach: bool, ttl_seconds: int | None) -> None:
                    marquez_remote_port=params["marquez_remote_port"], user=params["user"],
                    ssh_port=params["ssh_port"], identity_file=params["identity_file"],
                    options=tuple(params["ssh_options"]), ttl_seconds=ttl_seconds,
-                   detach=detach, dry_run=params["dry_run"])
+                   detach=detach, dry_run=params["dry_run"], state_dir=kit.settings().state_dir)
     if params["as_json"]:
         kit.echo_json(entry)
         return
@@ -108,8 +108,9 @@ def status_command(as_json: bool, prune: bool) -> None:
     """List recorded tunnels: ports, whether ssh is alive and each forward answers."""
     from hotpass.infra import net
 
-    rows = net.status()
-    pruned = net.prune() if prune else []
+    state_dir = kit.settings().state_dir
+    rows = net.status(state_dir)
+    pruned = net.prune(state_dir=state_dir) if prune else []
     if as_json:
         kit.echo_json({"tunnels": rows, "pruned": pruned})
         return
@@ -134,7 +135,8 @@ def down_command(label: str | None, all_tunnels: bool, dry_run: bool) -> None:
     """Close a tunnel (--label) or all of them; verifies the ports are released."""
     from hotpass.infra import net
 
-    results = net.down(label=label, all_tunnels=all_tunnels, dry_run=dry_run)
+    results = net.down(label=label, all_tunnels=all_tunnels, dry_run=dry_run,
+                       state_dir=kit.settings().state_dir)
     if not results:
         kit.echo("no tunnels recorded; nothing to close")
     for result in results:

@@ -35,7 +35,8 @@ def run_deploy(*, flow_ids: tuple[str, ...], manifest_dir: Path | None, dry_run:
 
     chosen = manifests if manifests is not None else select(load_manifests(manifest_dir),
                                                             list(flow_ids))
-    proc = Deploy(chosen, offline=no_upload, build_image=build_image, push_image=push_image)
+    proc = Deploy(chosen, offline=no_upload, build_image=build_image, push_image=push_image,
+                  image=kit.settings().image)
     outcome = run(proc, dry_run=dry_run)
     mode = "dry-run" if dry_run else "offline" if no_upload else "register"
     steps, written, images = (outcome.result.steps, outcome.result.written,
@@ -74,7 +75,7 @@ def run_orchestrate(*, input_dir: Path | None, output_path: Path | None, profile
     options = options_for(input_dir=input_dir, output_path=output_path, profile=profile,
                           profile_search_path=profile_search_path, archive=archive,
                           since=since, settings=kit.settings())
-    mode, summary = orchestrate(options, incremental=incremental,
+    mode, summary = orchestrate(options, kit.settings(), incremental=incremental,
                                 enable_observability=enable_observability,
                                 task_runner=task_runner, dask_address=dask_address,
                                 dask_workers=dask_workers)

@@ -40,8 +40,8 @@ def refine(input_dir, output_path, profile, profile_search_path, archive, since,
                           since=since, strict=strict, wait=wait, partial=partial,
                           settings=kit.settings())
     with terminal_progress(enabled=not as_json) as progress:
-        _, result = run(options, telemetry=enable_observability, progress=progress,
-                        settings=kit.settings())
+        _, result = run(options, kit.settings(), telemetry=enable_observability,
+                        progress=progress)
     summary = summarise(result)
     if as_json:
         kit.echo_json(summary)

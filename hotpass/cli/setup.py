@@ -25,7 +25,8 @@ def _ask_on_terminal() -> dict[str, str]:
         raise HotpassError("needs a terminal; run `hotpass credentials wizard` (or "
                            "`hotpass credentials set NAME --stdin`)")
     return credentials.ask(lambda text: click.prompt(text, default="", hide_input=True,
-                                                     show_default=False))
+                                                     show_default=False),
+                           kit.settings().state_dir)
 
 
 @click.command("setup")
@@ -49,9 +50,12 @@ def setup_command(target: str, extras: tuple[str, ...], host: str | None, user: 
     """Bootstrap: deps -> credentials -> tunnel (staging/prod) or stack (local) -> ctx -> env."""
     from hotpass.infra.setup import Options, bootstrap
 
-    options = Options(target=target, extras=extras, host=host, user=user, ssh_port=ssh_port,
+    options = Options(kit.settings(), target=target, extras=extras, host=host, user=user, ssh_port=ssh_port,
                       identity_file=identity_file, ssh_options=ssh_options,
                       force_env=force_env, ask=_ask_on_terminal)
-    bootstrap(options, dry_run=dry_run, echo=kit.echo)
-    if not dry_run:
-        kit.echo(f"setup --target {target}: complete")
+    outcome = bootstrap(options, dry_run=dry_run, echo=kit.echo)
+    if dry_run:
+        kit.print_outcome(outcome, dry_run=True)  # each unsatisfied step's own plan
+        return
+    kit.echo(f"evidence: {outcome.bundle}")
+    kit.echo(f"setup --target {target}: complete")

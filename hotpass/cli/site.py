@@ -43,7 +43,7 @@ def build_command(out: Path, runs: tuple[Path, ...], archive: bool, dry_run: boo
     from hotpass.site.archive import archive_site
     from hotpass.site.build import build
 
-    result = build(out, _runs(runs), dry_run=dry_run)
+    result = build(out, _runs(runs), kit.settings(), dry_run=dry_run)
     bundle = archive_site(out, kit.settings().evidence_dir, result) \
         if archive and not dry_run else None
     if as_json:
@@ -76,4 +76,4 @@ def serve_command(out: Path, runs: tuple[Path, ...], host: str, port: int,
 
     echo(f"serving {out} on http://{host}:{port}/ (Ctrl+C stops)")
     serve(out, _runs(runs), host=host, port=port,
-          state_dir=state_dir or kit.settings().state_dir / "stack")
+          state_dir=state_dir or kit.settings().state_dir / "stack", settings=kit.settings())

@@ -1,6 +1,7 @@
 """``hotpass plan research``: for one row, what is missing and who would be asked.
 
-Contract: ``research_plan(dataset, row_id, allow_network=..., profile=...)`` returns a
+Contract: ``research_plan(dataset, row_id, settings, allow_network=..., profile=...)``
+(``settings``: the front door's ``HotpassSettings``) returns a
 JSON-ready dict: the row (``row_id``, ``organization_id``, ``organization_name``),
 ``missing`` (the profile's fields empty in that row), ``sources`` in the order enrichment
 consults them, each with ``kind`` (offline/network), ``available`` (and ``reason`` when
@@ -35,7 +36,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def research_plan(dataset: Path, row_id: int, *, allow_network: bool = False,
+def research_plan(dataset: Path, row_id: int, settings: Any, *, allow_network: bool = False,
                   profile: str | None = None,
                   profile_search_path: tuple[Path, ...] = ()) -> dict[str, Any]:
     from hotpass.enrich import gazetteer, research
@@ -43,9 +44,7 @@ def research_plan(dataset: Path, row_id: int, *, allow_network: bool = False,
     from hotpass.enrich.reference import load_tables
     from hotpass.enrich.run import main_sheet, read_workbook
     from hotpass.profiles import load_profile, profile_file
-    from hotpass.settings import load
 
-    settings = load()
     name = profile or settings.profile
     paths = tuple(profile_search_path) + tuple(settings.profile_search_path)
     prof = load_profile(name, paths)

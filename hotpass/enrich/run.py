@@ -229,7 +229,7 @@ def enrich(options: EnrichOptions, settings: Any, *, dry_run: bool = False,
     telemetry = options.telemetry if options.telemetry is not None \
         else settings.telemetry_enabled
     require_extra(telemetry)
-    with _observed(options, telemetry) as record:
+    with _observed(options, telemetry, settings.telemetry_file) as record:
         outcome = run_procedure(Enrich(options, settings, dry_run=dry_run), dry_run=dry_run,
                                 echo=echo)
         result = replace(outcome.result, evidence=outcome.bundle)
@@ -237,7 +237,7 @@ def enrich(options: EnrichOptions, settings: Any, *, dry_run: bool = False,
     return result
 
 
-def _observed(options: EnrichOptions, telemetry: bool):
+def _observed(options: EnrichOptions, telemetry: bool, console_file: Path | None):
     """Lineage job ``enrich`` and (when asked) telemetry around the run; yields a
     function that records the finished result."""
     from contextlib import ExitStack, contextmanager
@@ -252,7 +252,8 @@ def _observed(options: EnrichOptions, telemetry: bool):
                 from hotpass.observability.telemetry import telemetry_session
 
                 tel = stack.enter_context(telemetry_session(
-                    flow="enrich", profile=options.profile or "default"))
+                    flow="enrich", profile=options.profile or "default",
+                    console_file=console_file))
             inputs = [file_dataset(options.input_path)] if options.input_path.is_file() else []
             run = stack.enter_context(lineage_run("enrich", inputs))
 

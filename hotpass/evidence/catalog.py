@@ -39,9 +39,9 @@ def check_name(value: str, what: str) -> str:
 
 
 def default_owner() -> str:
-    from hotpass.settings import load
+    from hotpass.front_door import installed
 
-    owner = load().owner
+    owner = installed().owner
     if owner:
         return owner
     try:
@@ -55,9 +55,9 @@ def _cell(text: str | None) -> str:
 
 
 def log_path() -> Path:
-    from hotpass.settings import load
+    from hotpass.front_door import installed
 
-    return load().next_steps_log
+    return installed().next_steps_log
 
 
 def append_log(procedure: str, bundle_id: str, verdict: str, bundle: Path | str,

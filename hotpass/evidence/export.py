@@ -1,6 +1,7 @@
 """Exporting a bundle: a tarball, or every file to an S3 API, each checked after the copy.
 
-Contract: ``export(bundle, to=None, tar=False)`` first verifies the bundle (a broken one
+Contract: ``export(bundle, settings, to=None, tar=False)`` (``settings``: the front
+door's ``HotpassSettings``) first verifies the bundle (a broken one
 is never exported). ``tar=True`` packs ``<name>.tar.gz`` (into ``to`` when it is a local
 folder, else beside the bundle; temp file + rename) and re-reads every member against
 its sha256. ``to="s3://bucket/prefix"`` uploads to the S3 API at ``HOTPASS_S3_ENDPOINT``
@@ -17,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import tarfile
 from pathlib import Path
+from typing import Any
 
 from hotpass.errors import HotpassError
 from hotpass.evidence.manifest import verify
 from hotpass.fileio import atomic_path, sha256_file
 
 
-def export(bundle: Path | str, *, to: str | None = None, tar: bool = False) -> list[str]:
+def export(bundle: Path | str, settings: Any, *, to: str | None = None,
+           tar: bool = False) -> list[str]:
     bundle = Path(bundle)
     verify(bundle)
     s3 = to is not None and to.startswith("s3://")
@@ -32,11 +35,11 @@ def export(bundle: Path | str, *, to: str | None = None, tar: bool = False) -> l
         archive = pack(bundle, folder / f"{bundle.name}.tar.gz")
         if not s3:
             return [str(archive)]
-        return upload(bundle, to, [(archive, archive.name)])
+        return upload(bundle, to, [(archive, archive.name)], settings)
     if s3:
         files = sorted(p for p in bundle.rglob("*") if p.is_file())
         return upload(bundle, to, [(p, f"{bundle.name}/{p.relative_to(bundle).as_posix()}")
-                                   for p in files])
+                                   for p in files], settings)
     raise HotpassError("evidence.export: say where: --to s3://bucket/prefix, or --tar")
 
 
@@ -65,17 +68,16 @@ def _split(uri: str) -> tuple[str, str]:
     return bucket, prefix.strip("/")
 
 
-def upload(bundle: Path, to: str, items: list[tuple[Path, str]]) -> list[str]:
+def upload(bundle: Path, to: str, items: list[tuple[Path, str]], settings: Any) -> list[str]:
     from boto3.exceptions import Boto3Error
     from botocore.exceptions import BotoCoreError, ClientError
 
     from hotpass.artifacts import _reason, s3_client
     from hotpass.redact import redact
-    from hotpass.settings import load
 
     bucket, prefix = _split(to)
-    endpoint = load().s3_endpoint
-    client = s3_client(endpoint)
+    endpoint = settings.s3_endpoint
+    client = s3_client(endpoint, store_dir=settings.state_dir)
     written = []
     where = redact(endpoint) if endpoint else "AWS"
     try:

@@ -45,9 +45,9 @@ def plan_directory(ev: Evidence) -> Path:
         return parent.directory / "children" / name
     root = ev.root
     if root is None:
-        from hotpass.settings import load
+        from hotpass.front_door import installed
 
-        root = load().evidence_dir
+        root = installed().evidence_dir
     return Path(root) / name
 
 

@@ -35,7 +35,7 @@ class ChangeCredentials(Procedure):
 
     name = "credentials"
 
-    def __init__(self, wanted: dict[str, str | None], state_dir: Path | None = None) -> None:
+    def __init__(self, wanted: dict[str, str | None], state_dir: Path) -> None:
         self.wanted = wanted
         self.state_dir = state_dir
 
@@ -76,7 +76,7 @@ class ChangeCredentials(Procedure):
         return wrong + ([problem] if problem else [])
 
 
-def ask(prompt: Callable[[str], str], state_dir: Path | None = None) -> dict[str, str]:
+def ask(prompt: Callable[[str], str], state_dir: Path) -> dict[str, str]:
     """Ask for each ``WIZARD_FIELDS`` name through ``prompt`` (hidden input is the
     caller's job); a blank answer keeps the stored value. Returns what was entered."""
     stored = store.load(state_dir)

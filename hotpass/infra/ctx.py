@@ -33,8 +33,7 @@ def profile_name(target: str) -> str:
     return f"hotpass-{target}"
 
 
-def api_url_for(target: str, api_url: str | None = None,
-                state_dir: Path | None = None) -> tuple[str, str]:
+def api_url_for(target: str, api_url: str | None, state_dir: Path) -> tuple[str, str]:
     """``(url, where it came from)``."""
     from hotpass.infra import env, net
 
@@ -92,8 +91,7 @@ class InitProfile(Procedure):
 
     name = "ctx.init"
 
-    def __init__(self, target: str, api_url: str | None = None,
-                 state_dir: Path | None = None) -> None:
+    def __init__(self, target: str, api_url: str | None, state_dir: Path) -> None:
         self.target, self.api_url, self.state_dir = target, api_url, state_dir
         self.planned: dict = {}
 
@@ -139,7 +137,7 @@ def profiles_path() -> Path:
 
 
 def init(target: str, api_url: str | None = None, *, dry_run: bool = False,
-         state_dir: Path | None = None) -> dict:
+         state_dir: Path) -> dict:
     """Run ``InitProfile``; returns the plan (redacted) with ``source`` and ``evidence``."""
     from hotpass.procedure import run
     from hotpass.redact import redact_data

@@ -82,7 +82,7 @@ class Rendered:
 
 def resolve(target: str, overrides: dict[str, str | None], *, allow_network: bool = False,
             include_credentials: bool = False, tunnel: dict | None = None,
-            stack: dict[str, str] | None = None, state_dir: Path | None = None) -> Rendered:
+            stack: dict[str, str] | None = None, state_dir: Path) -> Rendered:
     """The file's content for ``target``; ``overrides`` maps variable -> flag value,
     ``stack`` variable -> URL of a service the local stack runs (``stack_endpoints``)."""
     if target not in TARGETS:
@@ -121,12 +121,10 @@ def resolve(target: str, overrides: dict[str, str | None], *, allow_network: boo
     return Rendered(target, values, sources, secrets, sinks)
 
 
-def stack_endpoints(state_dir: Path | None = None) -> dict[str, str]:
+def stack_endpoints(state_dir: Path) -> dict[str, str]:
     """The variables for the services the local stack (``invoke stack.up``) runs and
     reports healthy, and its file sinks' variables; empty when it is down."""
-    from hotpass.settings import load
-
-    folder = Path(state_dir or load().state_dir) / "stack"
+    folder = Path(state_dir) / "stack"
     if not folder.is_dir():
         return {}
     from hotpass.infra import stack
@@ -207,7 +205,7 @@ class WriteEnv(Procedure):
 
     def __init__(self, target: str, overrides: dict[str, str | None], *, output: Path | None,
                  allow_network: bool, include_credentials: bool, force: bool,
-                 state_dir: Path | None, tunnel: dict | None) -> None:
+                 state_dir: Path, tunnel: dict | None) -> None:
         self.target, self.overrides, self.force = target, overrides, force
         self.output = Path(output or default_output(target))
         self.options = dict(allow_network=allow_network,
@@ -260,7 +258,7 @@ class WriteEnv(Procedure):
 
 def generate(target: str, overrides: dict[str, str | None], *, output: Path | None = None,
              allow_network: bool = False, include_credentials: bool = False,
-             force: bool = False, dry_run: bool = False, state_dir: Path | None = None,
+             force: bool = False, dry_run: bool = False, state_dir: Path,
              tunnel: dict | None = None) -> dict:
     """Run ``WriteEnv``; returns the plan with the masked ``text``, ``written`` and
     ``evidence``. A differing file without ``force`` raises (nothing written)."""

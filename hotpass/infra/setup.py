@@ -2,14 +2,20 @@
 ctx -> env.
 
 Contract: ``steps(options)`` lists the steps for the target (``tunnel`` for
-staging/prod, ``stack`` for local). Each step has ``check()`` -> ``(satisfied, detail)``
-and ``run()``. ``bootstrap`` prints the plan first (every step's check), then walks the
-steps in order, re-checking each just before it (an earlier step may have satisfied
-it), running only the unsatisfied ones and checking again after; the first failure
+staging/prod, ``stack`` for local). Each step has ``check()`` -> ``(satisfied, detail)``,
+``child()`` -> the ``Procedure`` that satisfies it (deps.sync, credentials, net.up,
+stack.up, ctx.init, env) and ``said(outcome)``, its one line. ``Setup`` is the parent
+procedure: prepare lists the steps; plan checks each, and for each unsatisfied one runs
+its child under dry-run, so the plan shows every child's own plan (``deps:
+prefect: install``, ``env: .env.local: create``; a step without one, ``<name> (step)``:
+``unchanged``, ``ask`` or ``run``); apply walks the steps in order,
+re-checking each just before it (an earlier step may have satisfied it), running only
+the unsatisfied ones as child procedures and checking again after; the first failure
 stops the walk with a one-line error that says to re-run (satisfied steps are skipped
-then, which is what makes it resumable). ``dry_run`` prints the plan and stops. A real run is one evidence bundle ``setup-<stamp>``
-whose children are the procedures the steps ran (deps.sync, credentials, stack.up,
-ctx.init, env); a failed step still leaves it, verdict ``fail``.
+then, which is what makes it resumable); verify checks every step again. A real run is
+one evidence bundle ``setup-<stamp>`` whose record lists its children (the children's
+bundles sit in its ``children/``); a failed step still leaves it, status ``failed``.
+``bootstrap`` prints every step's check, then runs ``Setup`` (``dry_run``: the plan).
 
 The ``stack`` step is ``invoke stack.up``'s procedure (Docker Compose when an engine
 answers, else the native Prefect server and S3 API) on ports 4200 and 9000, or free ones
@@ -27,12 +33,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hotpass.errors import HotpassError
+from hotpass.procedure import Change, Evidence, Outcome, Procedure
 
 
 @dataclass
 class Options:
+    settings: Any  # the front door's HotpassSettings
     target: str = "local"
     extras: tuple[str, ...] = ("orchestration",)
     host: str | None = None
@@ -41,15 +50,20 @@ class Options:
     identity_file: Path | None = None
     ssh_options: tuple[str, ...] = ()
     force_env: bool = False
-    state_dir: Path | None = None
     ask: Callable[[], dict[str, str]] | None = field(default=None, repr=False)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir
 
 
 @dataclass
 class Step:
     name: str
     check: Callable[[], tuple[bool, str]]
-    run: Callable[[], str]
+    child: Callable[[], Procedure]  # the procedure that satisfies it (built when needed)
+    said: Callable[[Outcome], str]  # one line of what the child did
+    asks: bool = False  # building the child prompts (never under dry-run)
 
 
 def _deps(options: Options) -> Step:
@@ -60,14 +74,12 @@ def _deps(options: Options) -> Step:
         gaps = [f"{extra}: {', '.join(m)}" for extra, m in missing.items() if m]
         return (not gaps, "; ".join(gaps) or f"extras {' '.join(options.extras)} installed")
 
-    def run() -> str:
+    def child() -> Procedure:
         from hotpass.infra.deps import Sync
-        from hotpass.procedure import run as run_procedure
 
-        outcome = run_procedure(Sync(list(options.extras)))
-        return f"uv sync: {len(outcome.pending)} change(s)"
+        return Sync(list(options.extras))
 
-    return Step("deps", check, run)
+    return Step("deps", check, child, lambda done: f"uv sync: {len(done.pending)} change(s)")
 
 
 def _credentials(options: Options) -> Step:
@@ -80,22 +92,18 @@ def _credentials(options: Options) -> Step:
             return True, f"not needed for local ({len(stored)} stored)"
         return bool(stored), (f"{len(stored)} stored" if stored else "none stored")
 
-    def run() -> str:
+    def child() -> Procedure:
         if options.ask is None:
             raise HotpassError("setup credentials: no terminal to ask on; run `hotpass "
                                "credentials wizard` (or `credentials set NAME --stdin`)")
-        from hotpass.procedure import run
+        return ChangeCredentials(dict(options.ask()), options.state_dir)
 
-        wanted: dict[str, str | None] = dict(options.ask())
-        run(ChangeCredentials(wanted, options.state_dir))
-        return f"stored {len(wanted)}"
-
-    return Step("credentials", check, run)
+    return Step("credentials", check, child,
+                lambda done: f"stored {len(done.pending)}", asks=True)
 
 
 def _tunnel(options: Options) -> Step:
     from hotpass.infra import net
-    from hotpass.settings import load as load_settings
 
     label = f"hotpass-{options.target}"
 
@@ -106,29 +114,35 @@ def _tunnel(options: Options) -> Step:
             return True, f"tunnel {mine[0]['label']} up (prefect_port {mine[0]['prefect_port']})"
         return False, "no live tunnel"
 
-    def run() -> str:
-        settings = load_settings()
-        entry = net.up(host=options.host or settings.bastion_host or "",
-                       prefect_host=settings.prefect_host, marquez_host=settings.marquez_host,
-                       label=label, user=options.user, ssh_port=options.ssh_port,
-                       identity_file=options.identity_file, options=options.ssh_options,
-                       detach=True, state_dir=options.state_dir)
+    def child() -> Procedure:
+        settings = options.settings
+        return net.open_tunnel(host=options.host or settings.bastion_host or "",
+                               prefect_host=settings.prefect_host,
+                               marquez_host=settings.marquez_host, label=label,
+                               user=options.user, ssh_port=options.ssh_port,
+                               identity_file=options.identity_file,
+                               options=options.ssh_options, detach=True,
+                               state_dir=options.state_dir)
+
+    def said(done: Outcome) -> str:
+        entry = done.result
         return f"tunnel {label} up (pid {entry['pid']}, prefect_port {entry['prefect_port']})"
 
-    return Step("tunnel", check, run)
+    return Step("tunnel", check, child, said)
 
 
 def _stack(options: Options) -> Step:
     from hotpass.infra import env
-    from hotpass.settings import load
+
+    moved: list[str] = []
+    chosen: list[str] = []
 
     def check() -> tuple[bool, str]:
         url = env.stack_endpoints(options.state_dir).get("PREFECT_API_URL")
         return bool(url), f"Prefect at {url}" if url else "the stack is down"
 
-    def run() -> str:
+    def child() -> Procedure:
         from hotpass.infra.net.state import pick_port
-        from hotpass.procedure import run as run_procedure
 
         try:
             from hotpass.infra import stack
@@ -138,16 +152,16 @@ def _stack(options: Options) -> Step:
                                "and run setup again") from None
 
         mode, reason = stack.choose_mode(False)
-        folder = Path(options.state_dir or load().state_dir) / "stack"
         ports = {"Prefect": (4200, pick_port(4200)), "S3": (9000, pick_port(9000))}
-        moved = [f"127.0.0.1:{want} is in use by another program, so {what} runs on {got}"
-                 for what, (want, got) in ports.items() if got != want]
-        run_procedure(stack.up_procedure(mode, reason, state_dir=folder,
-                                         prefect_port=ports["Prefect"][1],
-                                         s3_port=ports["S3"][1]))
-        return f"stack up ({mode}: {reason})" + (f"; {'; '.join(moved)}" if moved else "")
+        moved[:] = [f"127.0.0.1:{want} is in use by another program, so {what} runs on {got}"
+                    for what, (want, got) in ports.items() if got != want]
+        chosen[:] = [f"{mode}: {reason}"]
+        return stack.up_procedure(mode, reason, state_dir=Path(options.state_dir) / "stack",
+                                  store_dir=options.state_dir,
+                                  prefect_port=ports["Prefect"][1], s3_port=ports["S3"][1])
 
-    return Step("stack", check, run)
+    return Step("stack", check, child, lambda done: f"stack up ({chosen[0]})"
+                + (f"; {'; '.join(moved)}" if moved else ""))
 
 
 def _ctx(options: Options) -> Step:
@@ -159,13 +173,14 @@ def _ctx(options: Options) -> Step:
         return planned["action"] == "unchanged", (f"profile {planned['profile']}: "
                                                  f"{planned['action']} ({url}, {source})")
 
-    def run() -> str:
-        done = ctx.init(options.target, state_dir=options.state_dir)
-        moved = (f" (PREFECT_API_URL {done['was']['url']} -> {done['api_url']})"
-                 if done["action"] == "update" else "")  # never repoint a profile silently
-        return f"profile {done['profile']}: {done['action']}{moved}"
+    def said(done: Outcome) -> str:
+        result = done.result
+        moved = (f" (PREFECT_API_URL {result['was']['url']} -> {result['api_url']})"
+                 if result["action"] == "update" else "")  # never repoint a profile silently
+        return f"profile {result['profile']}: {result['action']}{moved}"
 
-    return Step("ctx", check, run)
+    return Step("ctx", check, lambda: ctx.InitProfile(options.target, None, options.state_dir),
+                said)
 
 
 def _env(options: Options) -> Step:
@@ -175,12 +190,13 @@ def _env(options: Options) -> Step:
         result = env.generate(options.target, {}, dry_run=True, state_dir=options.state_dir)
         return result["action"] == "unchanged", f"{result['output']}: {result['action']}"
 
-    def run() -> str:
-        result = env.generate(options.target, {}, force=options.force_env,
-                              state_dir=options.state_dir)
-        return f"{result['output']}: {result['action']}"
+    def child() -> Procedure:
+        return env.WriteEnv(options.target, {}, output=None, allow_network=False,
+                            include_credentials=False, force=options.force_env,
+                            state_dir=options.state_dir, tunnel=None)
 
-    return Step("env", check, run)
+    return Step("env", check, child,
+                lambda done: f"{done.result['output']}: {done.result['action']}")
 
 
 def steps(options: Options) -> list[Step]:
@@ -198,44 +214,77 @@ def _safe_check(step: Step) -> tuple[bool, str]:
         return False, exc.message
 
 
+class Setup(Procedure):
+    """The bootstrap as one procedure whose children are the steps' procedures."""
+
+    name = "setup"
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        self.chosen: list[Step] = []
+        self.results: list[dict] = []
+
+    def prepare(self, ev: Evidence) -> None:
+        self.chosen = steps(self.options)
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        from hotpass.procedure import run
+
+        changes = []
+        for step in self.chosen:
+            ok, detail = _safe_check(step)
+            if ok:
+                changes.append(Change(f"{step.name} (step)", "unchanged", {"detail": detail}))
+                continue
+            if step.asks:  # its child exists once someone answered
+                changes.append(Change(f"{step.name} (step)", "ask", {"detail": detail}))
+                continue
+            child = run(step.child(), dry_run=True, echo=ev.echo)  # the child's own plan
+            shown = [Change(f"{step.name}: {c.target}", c.action, c.detail)
+                     for c in child.changes if c.pending]
+            changes += shown or [Change(f"{step.name} (step)", "run", {"detail": detail})]
+        return changes
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        """Run the unsatisfied steps in order (their procedures become this one's children)."""
+        from hotpass.procedure import run
+
+        for step in self.chosen:
+            ok, detail = _safe_check(step)
+            if ok:
+                ev.echo(f"{step.name} skipped (satisfied: {detail})")
+                self.results.append({"step": step.name, "result": "skipped", "detail": detail})
+                continue
+            try:
+                done = step.said(run(step.child(), echo=ev.echo))
+                ok, after = step.check()
+                if not ok:
+                    raise HotpassError(f"still not satisfied after running: {after}")
+            except HotpassError as exc:
+                raise HotpassError(f"setup stopped at step '{step.name}': {exc.message}; fix "
+                                   f"it and run `hotpass setup --target {self.options.target}` "
+                                   "again (satisfied steps are skipped)",
+                                   exc.exit_code) from None
+            ev.echo(f"{step.name} done ({done})")
+            self.results.append({"step": step.name, "result": "done", "detail": done})
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        found = [(step.name, _safe_check(step)) for step in self.chosen]
+        return [f"{name}: not satisfied after setup ({detail})"
+                for name, (ok, detail) in found if not ok]
+
+    def result(self, ev: Evidence) -> list[dict]:
+        """One row per step: ``skipped``/``done`` and its line (empty under dry-run)."""
+        return self.results
+
+
 def bootstrap(options: Options, *, dry_run: bool = False,
-              echo: Callable[[str], None] = print) -> list[dict]:
-    chosen = steps(options)
+              echo: Callable[[str], None] = print) -> Outcome:
+    """Print every step's check, then run ``Setup`` (under ``dry_run``: its plan only)."""
+    from hotpass.procedure import run
+
     echo(f"setup --target {options.target}: plan")
-    for number, step in enumerate(chosen, start=1):
+    for number, step in enumerate(steps(options), start=1):
         ok, detail = _safe_check(step)
         echo(f"  {number}. {step.name:<11} {'satisfied' if ok else 'to do':<9}  {detail}")
-    if dry_run:
-        return []
-    from hotpass.evidence import Bundle
-    from hotpass.settings import load
-
-    results: list[dict] = []
-    with Bundle.create(load().evidence_dir, "setup", echo=echo) as bundle:
-        bundle.summary = {"target": options.target, "steps": results}
-        _walk(options, chosen, results, echo)
-        path = bundle.finish({"target": options.target, "steps": results}, "pass")
-    echo(f"evidence: {path}")
-    return results
-
-
-def _walk(options: Options, chosen: list[Step], results: list[dict],
-          echo: Callable[[str], None]) -> None:
-    """Run the unsatisfied steps in order (their procedures become the bundle's children)."""
-    for step in chosen:
-        ok, detail = _safe_check(step)
-        if ok:
-            echo(f"{step.name} skipped (satisfied: {detail})")
-            results.append({"step": step.name, "result": "skipped", "detail": detail})
-            continue
-        try:
-            done = step.run()
-            ok, after = step.check()
-            if not ok:
-                raise HotpassError(f"still not satisfied after running: {after}")
-        except HotpassError as exc:
-            raise HotpassError(f"setup stopped at step '{step.name}': {exc.message}; fix "
-                               f"it and run `hotpass setup --target {options.target}` again "
-                               "(satisfied steps are skipped)") from None
-        echo(f"{step.name} done ({done})")
-        results.append({"step": step.name, "result": "done", "detail": done})
+    return run(Setup(options), dry_run=dry_run, echo=echo)

@@ -139,15 +139,16 @@ class RefineObservation:
 
 @contextmanager
 def observe_refine(*, profile: str, telemetry: bool = False,
-                   namespace: str = DEFAULT_NAMESPACE,
-                   flow: str = "refine") -> Iterator[RefineObservation]:
+                   namespace: str = DEFAULT_NAMESPACE, flow: str = "refine",
+                   console_file: Path | None = None) -> Iterator[RefineObservation]:
     require_extra(telemetry)
     with ExitStack() as stack:
         tel = None
         if telemetry:
             from hotpass.observability.telemetry import telemetry_session
 
-            tel = stack.enter_context(telemetry_session(flow=flow, profile=profile))
+            tel = stack.enter_context(telemetry_session(flow=flow, profile=profile,
+                                                        console_file=console_file))
         run = stack.enter_context(lineage_run("refine", namespace=namespace))
         observation = RefineObservation(lineage=run, telemetry=tel)
         try:

@@ -39,6 +39,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from opentelemetry.sdk.metrics import MeterProvider
@@ -124,11 +125,9 @@ def endpoint_for_display() -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _console_out():
-    """stderr, or ``HOTPASS_TELEMETRY_FILE`` (appended; the native stack's file sink)."""
-    from hotpass.settings import load
-
-    path = load().telemetry_file
+def _console_out(path: Path | None):
+    """stderr, or ``path`` (the caller's ``HOTPASS_TELEMETRY_FILE``; appended: the native
+    stack's file sink)."""
     if path is None:
         return sys.stderr
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -139,11 +138,11 @@ def _one_line(item) -> str:
     return item.to_json(indent=None) + "\n"
 
 
-def _metric_exporter(kind: str):
+def _metric_exporter(kind: str, console_file: Path | None):
     if kind == "console":
         from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
 
-        return ConsoleMetricExporter(out=_console_out(), formatter=_one_line)
+        return ConsoleMetricExporter(out=_console_out(console_file), formatter=_one_line)
     if kind == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
     else:
@@ -151,11 +150,11 @@ def _metric_exporter(kind: str):
     return OTLPMetricExporter(timeout=_timeout())
 
 
-def _span_exporter(kind: str):
+def _span_exporter(kind: str, console_file: Path | None):
     if kind == "console":
         from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
-        return ConsoleSpanExporter(out=_console_out(), formatter=_one_line)
+        return ConsoleSpanExporter(out=_console_out(console_file), formatter=_one_line)
     if kind == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     else:
@@ -166,7 +165,7 @@ def _span_exporter(kind: str):
 class Telemetry:
     """The instruments and providers of one run; see the module docstring."""
 
-    def __init__(self, flow: str, profile: str) -> None:
+    def __init__(self, flow: str, profile: str, console_file: Path | None = None) -> None:
         self.flow, self.profile = flow, profile
         metrics_kind, traces_kind = protocol("metrics"), protocol("traces")
         self.remote = "console" not in (metrics_kind, traces_kind)
@@ -177,7 +176,7 @@ class Telemetry:
             attributes["service.name"] = "hotpass"
         resource = Resource.create(attributes)
         self._reader = PeriodicExportingMetricReader(
-            _metric_exporter(metrics_kind), export_interval_millis=EXPORT_INTERVAL_MS,
+            _metric_exporter(metrics_kind, console_file), export_interval_millis=EXPORT_INTERVAL_MS,
             export_timeout_millis=FLUSH_BUDGET_S * 1000)
         self.meter_provider = MeterProvider(
             metric_readers=[self._reader], resource=resource, shutdown_on_exit=False,
@@ -185,7 +184,7 @@ class Telemetry:
                 boundaries=DURATION_BUCKETS))])
         self.tracer_provider = TracerProvider(resource=resource, shutdown_on_exit=False)
         self.tracer_provider.add_span_processor(BatchSpanProcessor(
-            _span_exporter(traces_kind), export_timeout_millis=FLUSH_BUDGET_S * 1000))
+            _span_exporter(traces_kind, console_file), export_timeout_millis=FLUSH_BUDGET_S * 1000))
         meter = self.meter_provider.get_meter("hotpass", __version__)
         self.tracer = self.tracer_provider.get_tracer("hotpass", __version__)
         self.duration = meter.create_histogram(
@@ -247,9 +246,11 @@ class Telemetry:
 
 
 @contextmanager
-def telemetry_session(flow: str, profile: str) -> Iterator[Telemetry]:
-    """Start telemetry, make it active, span the whole run, flush at the end."""
-    telemetry = Telemetry(flow=flow, profile=profile)
+def telemetry_session(flow: str, profile: str,
+                      console_file: Path | None = None) -> Iterator[Telemetry]:
+    """Start telemetry, make it active, span the whole run, flush at the end; console
+    exporters write to ``console_file`` (``HOTPASS_TELEMETRY_FILE``) when given."""
+    telemetry = Telemetry(flow=flow, profile=profile, console_file=console_file)
     previous = set_active_telemetry(telemetry)
     start = time.perf_counter()
     outcome = "error"

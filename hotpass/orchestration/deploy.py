@@ -45,8 +45,12 @@ class Deploy(Procedure):
 
     def __init__(self, manifests: list[Any], *, offline: bool = False,
                  build_image: bool = False, push_image: bool = False,
-                 out_dir: Path = deploy.OFFLINE_DIR) -> None:
+                 image: str | None = None, out_dir: Path = deploy.OFFLINE_DIR) -> None:
+        """``image``: the front door's ``HOTPASS_IMAGE`` (``None``: ``hotpass:<version>``)."""
+        from hotpass.orchestration.images import default_tag
+
         self.manifests, self.offline, self.out_dir = manifests, offline, Path(out_dir)
+        self.tag = default_tag(image)
         self.build_image, self.push_image = build_image, push_image
         self.prepared: list[deploy.Prepared] = []
         self.steps: list[deploy.Step] = []
@@ -79,11 +83,9 @@ class Deploy(Procedure):
                           else {"notes": step.notes})
                    for step in self.steps]
         if not self.offline and (self.build_image or self.push_image):
-            from hotpass.orchestration.images import default_tag
-
             actions = [a for a, on in (("build", self.build_image), ("push", self.push_image))
                        if on]
-            changes.append(Change(f"image {default_tag()}", " + ".join(actions)))
+            changes.append(Change(f"image {self.tag}", " + ".join(actions)))
         return changes
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
@@ -102,11 +104,11 @@ class Deploy(Procedure):
 
             if self.build_image:
                 with ev.step("docker build") as step:
-                    self.images.append(images.build_image())
+                    self.images.append(images.build_image(self.tag))
                     step.output = self.images[-1]
             if self.push_image:
                 with ev.step("docker push") as step:
-                    self.images.append(images.push_image())
+                    self.images.append(images.push_image(self.tag))
                     step.output = self.images[-1]
         names = sorted(pending & {p.full_name for p in self.prepared})
         if names:

@@ -1,15 +1,18 @@
 """The Prefect flows: refinement (per-workbook tasks) and backfill (daily replays).
 
 Contract:
-- ``refinement_pipeline_flow`` is the run ``hotpass refine`` does, composed by
-  ``hotpass.refine.run`` (same ``since``, profile search path, telemetry with
+- ``refinement_pipeline_flow(options, incremental, backfill, enable_observability)`` is
+  the run ``hotpass refine`` does, composed by ``hotpass.refine.run``; ``options`` is one
+  ``RefineOptions`` (JSON-able: a deployment's parameters and ``orchestrate`` pass the
+  same object, parsed once at the door; the flow never re-reads flags or merges search
+  paths). Same ``since``, profile search path, telemetry with
   ``enable_observability``, lineage when OpenLineage is configured), with
   ``prepare_source`` mapped over the inputs to prepare as tasks (the flow's task runner
   spreads them) and consolidate-and-publish as one task; ``incremental`` re-prepares only
   inputs changed since the checkpoint and still publishes the full dataset. It publishes
   a markdown artifact ``hotpass-refinement-summary``; a bad input (``HotpassError``) ends
   the run ``Failed`` with that one line as its message. ``backfill=True``
-  accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``input_dir``. Its
+  accepts an input bundle (``hotpass-inputs-YYYYMMDD.zip``) as ``options.input_dir``. Its
   summary adds ``ran_on`` (per input: pid, host, and the Dask worker address when a Dask
   worker ran it). ``refinement_flow(task_runner, dask_address, dask_workers)`` returns the flow
   with a ``thread`` (default) or ``dask`` task runner (``prefect-dask``, extra
@@ -51,6 +54,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from hotpass.errors import HotpassError
 from hotpass.orchestration import steps
+from hotpass.refine.model import RefineOptions
 
 REFINEMENT_DEPLOYMENT = "hotpass-refinement/hotpass-refinement"
 
@@ -86,16 +90,18 @@ def finish_task(plan: Any, prepared: list, timings: dict) -> Any:
 
 
 @flow(name="hotpass-refinement", log_prints=True)
-def refinement_pipeline_flow(input_dir: str | None = None, output_path: str | None = None,
-                             profile: str | None = None, archive: bool = False,
-                             incremental: bool = False, since: str | None = None,
-                             backfill: bool = False, enable_observability: bool = False,
-                             profile_search_path: list[str] | None = None) -> Any:
-    """Refine a folder (or a backfill's input bundle) with per-workbook tasks; a parameter
-    left out takes its ``HOTPASS_*`` setting on the worker."""
+def refinement_pipeline_flow(options: RefineOptions, incremental: bool = False,
+                             backfill: bool = False,
+                             enable_observability: bool = False) -> Any:
+    """Refine a folder (or a backfill's input bundle) with per-workbook tasks. ``options``
+    arrive whole (``hotpass orchestrate`` built them at its door; a deployment's manifest
+    names them under ``parameters.options``); this entry is a front door: it loads the
+    worker's ``HotpassSettings`` once (telemetry, lineage, the archive upload, evidence)."""
     from prefect.states import Failed, State
 
+    from hotpass.front_door import install
     from hotpass.refine import run as refine_plan
+    from hotpass.settings import load
 
     logger = get_run_logger()
     ran_on: dict[str, dict] = {}
@@ -113,12 +119,10 @@ def refinement_pipeline_flow(input_dir: str | None = None, output_path: str | No
         return outcome
 
     try:
-        options = refine_plan.refine_options(
-            input_dir=input_dir, output_path=output_path, profile=profile,
-            profile_search_path=tuple(profile_search_path or ()), archive=archive,
-            since=since)
+        settings = load()
+        install(lambda: settings)
         plan, result = refine_plan.run(
-            options, incremental=incremental and not backfill,
+            options, settings, incremental=incremental and not backfill,
             telemetry=enable_observability or None, flow="hotpass-refinement",
             prepare_many=prepare_many, publish=publish)
     except HotpassError as exc:  # bad input: one line as the run's state, no traceback
@@ -187,9 +191,10 @@ def replay_window(day: dt.date, bundle: str, output_dir: str, profile: str,
     from prefect.concurrency.sync import concurrency
     from prefect.deployments import run_deployment
 
-    parameters = {"input_dir": bundle, "profile": profile, "archive": False,
-                  "incremental": False, "since": None, "backfill": True,
-                  "output_path": str(Path(output_dir) / f"{day:%Y%m%d}" / "refined.xlsx")}
+    options = RefineOptions(input_dir=Path(bundle), profile=profile,
+                            output_path=Path(output_dir) / f"{day:%Y%m%d}" / "refined.xlsx")
+    parameters = {"options": options.model_dump(mode="json"), "incremental": False,
+                  "backfill": True}
     with concurrency(concurrency_key, occupy=1, strict=True):
         run = run_deployment(name=deployment, parameters=parameters, timeout=None,
                              poll_interval=poll_seconds, as_subflow=True,

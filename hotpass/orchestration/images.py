@@ -1,12 +1,12 @@
 """``--build-image`` / ``--push-image``: the flow image, through the Docker engine's API.
 
-Contract: ``build_image(tag)`` builds ``deploy/docker/Dockerfile`` (context: the
+Contract: ``default_tag(image)`` is the tag: ``image`` (the caller's ``HOTPASS_IMAGE``)
+or ``hotpass:<version>``. ``build_image(tag)`` builds ``deploy/docker/Dockerfile`` (context: the
 checkout) with the ``docker`` SDK; ``push_image(tag)`` pushes it and raises on any error
 line the engine streams back. Without a reachable engine both raise a ``HotpassError``
 saying so (and how to fix it) before anything else happens.
 
 Pitfalls: ``docker.from_env()`` only fails on first use on some versions, so we ping.
-The default tag is ``HOTPASS_IMAGE`` or ``hotpass:<version>``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from hotpass.errors import HotpassError
 from hotpass.paths import DOCKERFILE, SOURCE_ROOT
 
 
-def default_tag() -> str:
-    from hotpass.settings import load
-
-    return load().image or f"hotpass:{__version__}"
+def default_tag(image: str | None) -> str:
+    return image or f"hotpass:{__version__}"
 
 
 def engine(flag: str):
@@ -38,18 +36,16 @@ def engine(flag: str):
     return client
 
 
-def build_image(tag: str | None = None) -> str:
+def build_image(tag: str) -> str:
     client = engine("--build-image")
-    tag = tag or default_tag()
     if not (SOURCE_ROOT / DOCKERFILE).is_file():
         raise HotpassError(f"--build-image: {DOCKERFILE} not found in {SOURCE_ROOT}")
     client.images.build(path=str(SOURCE_ROOT), dockerfile=str(DOCKERFILE), tag=tag, rm=True)
     return tag
 
 
-def push_image(tag: str | None = None) -> str:
+def push_image(tag: str) -> str:
     client = engine("--push-image")
-    tag = tag or default_tag()
     repository, _, version = tag.rpartition(":")
     for line in client.images.push(repository or tag, tag=version or None, stream=True,
                                    decode=True):

@@ -4,11 +4,13 @@ Contract: ``prefect_runtime_enabled(flag, api_url)`` is true when
 ``HOTPASS_ENABLE_PREFECT_RUNTIME`` (``flag``) is true, or when it is unset and a Prefect
 API URL is configured: ``PREFECT_API_URL`` in the environment or in the active Prefect
 profile (as ``hotpass deploy`` reads it); an explicit false forces local mode.
-``orchestrate(options, ...)`` checks everything that can be checked first (flags, the
+``orchestrate(options, settings, ...)`` (the front door's ``RefineOptions`` and
+``HotpassSettings``) checks everything that can be checked first (flags, the
 observability extra, profile, inputs, and in Prefect mode that the API answers), so bad
 input is one line before Prefect starts; then it returns ``(mode, summary)``: in
 ``prefect`` mode it calls ``refinement_pipeline_flow`` (a real flow run, reported to the
-server), in ``local`` mode it runs the same composition in-process without Prefect.
+server, with ``options`` as its one JSON parameter), in ``local`` mode it runs the same
+composition in-process without Prefect.
 ``task_runner="dask"`` (optionally with ``dask_address``, or ``dask_workers`` for the
 temporary local cluster) runs the per-file tasks on a Dask cluster; it needs the Prefect
 runtime.
@@ -31,14 +33,13 @@ def prefect_runtime_enabled(flag: bool | None, api_url: str | None) -> bool:
     return bool(api_url) if flag is None else flag
 
 
-def orchestrate(options: Any, *, incremental: bool = False,
+def orchestrate(options: Any, settings: Any, *, incremental: bool = False,
                 enable_observability: bool = False, task_runner: str = "thread",
                 dask_address: str | None = None,
                 dask_workers: int | None = None) -> tuple[str, dict[str, Any]]:
     from hotpass.refine.run import preflight
-    from hotpass.settings import load as load_settings
 
-    flag = load_settings().enable_prefect_runtime
+    flag = settings.enable_prefect_runtime
     url = None if flag is False else api_url()
     runtime = prefect_runtime_enabled(flag, url)
     if dask_address and task_runner != "dask":
@@ -52,11 +53,12 @@ def orchestrate(options: Any, *, incremental: bool = False,
         raise HotpassError(f"--task-runner {task_runner}: runs on the Prefect runtime only; "
                            "set HOTPASS_ENABLE_PREFECT_RUNTIME=1 (or PREFECT_API_URL)")
     telemetry = enable_observability or None
-    preflight(options, telemetry=telemetry, incremental=incremental)
+    preflight(options, settings, telemetry=telemetry, incremental=incremental)
     if not runtime:
         from hotpass.orchestration.steps import run_local
 
-        return "local", run_local(options, incremental=incremental, telemetry=telemetry)
+        return "local", run_local(options, settings, incremental=incremental,
+                                  telemetry=telemetry)
     if url:
         from hotpass.orchestration.api import require_server
 
@@ -65,11 +67,7 @@ def orchestrate(options: Any, *, incremental: bool = False,
     from hotpass.orchestration.flows import refinement_flow
 
     state = refinement_flow(task_runner, dask_address, dask_workers)(
-        input_dir=str(options.input_dir), output_path=str(options.output_path),
-        profile=options.profile_name, archive=options.archive, incremental=incremental,
-        since=options.since.isoformat() if options.since else None,
-        enable_observability=enable_observability,
-        profile_search_path=[str(p) for p in options.profile_search_paths],
+        options=options, incremental=incremental, enable_observability=enable_observability,
         return_state=True)
     if not state.is_completed():
         raise HotpassError(state.message or f"orchestrate: the flow run ended {state.name}")

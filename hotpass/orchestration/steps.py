@@ -59,11 +59,11 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_local(options: Any, *, incremental: bool = False,
+def run_local(options: Any, settings: Any, *, incremental: bool = False,
               telemetry: bool | None = None) -> dict[str, Any]:
     """The refinement flow's run without Prefect (``orchestrate`` with the runtime off)."""
     from hotpass.refine.run import run
 
-    plan, result = run(options, incremental=incremental, telemetry=telemetry,
+    plan, result = run(options, settings, incremental=incremental, telemetry=telemetry,
                        flow="hotpass-refinement")
     return run_summary(plan, result, "local")

@@ -30,12 +30,6 @@ from hotpass.procedure import Change, Evidence, Procedure
 POOL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def state_dir_default() -> Path:
-    from hotpass.settings import load
-
-    return load().workers_dir
-
-
 def worker_command(pool: str, limit: int | None = None, worker_type: str = "process",
                    name: str | None = None) -> list[str]:
     command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool,
@@ -67,7 +61,7 @@ class StartWorker(Procedure):
     name = "workers.start"
 
     def __init__(self, pool: str, *, limit: int | None = None, worker_type: str = "process",
-                 state_dir: Path | None = None, env: dict[str, str] | None = None,
+                 state_dir: Path, env: dict[str, str] | None = None,
                  settle: float = 3.0, worker_name: str | None = None) -> None:
         self.pool, self.limit, self.env, self.settle = pool, limit, env, settle
         self.state_dir = state_dir
@@ -83,7 +77,7 @@ class StartWorker(Procedure):
         except ImportError:
             raise HotpassError(f"{self.name}: needs the orchestration extra: "
                                "pip install 'hotpass[orchestration]'") from None
-        self.state_dir = Path(self.state_dir or state_dir_default())
+        self.state_dir = Path(self.state_dir)
 
     def plan(self, ev: Evidence) -> list[Change]:
         pidfile, log = procs.paths(self.pool, self.state_dir)
@@ -115,11 +109,15 @@ class StartWorker(Procedure):
             return [f"worker {self.pool}: pidfile names pid {pid}, started {self.handle.pid}"]
         return []
 
+    def result(self, ev: Evidence) -> procs.Handle | None:
+        """The worker started (``None`` when it already ran, or under dry-run)."""
+        return self.handle
+
 
 class StopWorkers(Procedure):
     name = "workers.stop"
 
-    def __init__(self, pools: list[str] | None = None, *, state_dir: Path | None = None,
+    def __init__(self, pools: list[str] | None = None, *, state_dir: Path,
                  timeout: float = 10.0) -> None:
         self.pools, self.state_dir, self.timeout = list(pools or []), state_dir, timeout
         self.results: list[dict[str, Any]] = []
@@ -129,7 +127,7 @@ class StopWorkers(Procedure):
             _check_pool(pool, self.name)
         if self.timeout < 0:
             raise HotpassError(f"{self.name}: --timeout must be 0 or more, not {self.timeout}")
-        self.state_dir = Path(self.state_dir or state_dir_default())
+        self.state_dir = Path(self.state_dir)
 
     def plan(self, ev: Evidence) -> list[Change]:
         rows = {row["name"]: row for row in procs.status(self.state_dir)}
@@ -165,6 +163,11 @@ class StopWorkers(Procedure):
         return problems
 
 
+    def result(self, ev: Evidence) -> list[dict[str, Any]]:
+        """One row per worker stopped: ``name``, ``pid``, ``stopped``, ``how``."""
+        return self.results
+
+
 def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
     """Every pool's workers with status and last heartbeat, as the server sees them."""
     from hotpass.orchestration.api import client as api_client
@@ -185,13 +188,13 @@ def server_workers(pool: str | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def worker_status(pool: str | None = None, state_dir: Path | None = None) -> dict[str, Any]:
+def worker_status(pool: str | None, state_dir: Path) -> dict[str, Any]:
     from hotpass.orchestration.api import api_url
     from hotpass.redact import redact_data
 
     if pool:
         _check_pool(pool, "workers.status")
-    return redact_data(_worker_status(pool, state_dir or state_dir_default(), api_url()))
+    return redact_data(_worker_status(pool, state_dir, api_url()))
 
 
 def _worker_status(pool: str | None, state_dir: Path, url: str | None) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Contract: ``check(context)`` loads the manifest folder and each overlay folder b
 (``prefect/staging``, ``prefect/prod``: any subfolder holding ``*.yaml``), prepares every
 manifest as ``hotpass deploy`` does (flow imported, parameters checked against its
 signature) and builds its deployment payload offline (the ``--no-upload`` JSON), then
-checks the parameters each kind of deployment needs: ``REQUIRED_PARAMETERS`` by id.
+checks the parameters each kind of deployment needs: ``REQUIRED_PARAMETERS`` by id
+(``options.since``: the ``since`` of the refinement flow's one ``options`` object).
 Nothing is written and no server is asked.
 
 Pitfall: building a payload imports Prefect (~2 s, once).
@@ -16,8 +17,15 @@ from pathlib import Path
 
 from hotpass.qa.model import GateResult
 
-REQUIRED_PARAMETERS = {"refinement": ("incremental", "since"),
+REQUIRED_PARAMETERS = {"refinement": ("incremental", "options.since"),
                        "backfill": ("backfill", "since", "until")}
+
+
+def _given(parameters: dict, dotted: str) -> bool:
+    head, _, rest = dotted.partition(".")
+    if head not in parameters:
+        return False
+    return not rest or (isinstance(parameters[head], dict) and _given(parameters[head], rest))
 
 
 def check(context) -> GateResult:
@@ -41,7 +49,7 @@ def check(context) -> GateResult:
         built[label] = sorted(manifests)
         for ident, manifest in manifests.items():
             missing = [p for p in REQUIRED_PARAMETERS.get(ident, ())
-                       if p not in manifest.parameters]
+                       if not _given(manifest.parameters, p)]
             if missing:
                 problems.append(f"{manifest.source}: {ident} needs parameter(s) "
                                 f"{', '.join(missing)}")

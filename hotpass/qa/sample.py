@@ -25,6 +25,7 @@ def refine_sample(context, run_dir: Path) -> Path:
     output = run_dir / "refined.xlsx"
     options = refine_options(input_dir=context.data, output_path=output,
                              profile=context.profile,
-                             profile_search_path=context.profile_search_path)
-    run(options, telemetry=False)
+                             profile_search_path=context.profile_search_path,
+                             settings=context.settings)
+    run(options, context.settings, telemetry=False)
     return output

@@ -1,16 +1,20 @@
 """Data passed between the refine steps.
 
 Contract: steps exchange these plain dataclasses, never Prefect or Invoke objects, so a
-flow (orchestration) or a benchmark can call each step on its own. Frames carry three
+flow (orchestration) or a benchmark can call each step on its own; ``RefineOptions`` is
+a frozen pydantic model, as it crosses into the Prefect flow as one JSON parameter. Frames carry three
 provenance columns (``SOURCE_FILE``, ``SOURCE_SHEET``, ``SOURCE_ROW``; rows are 1-based as
 a spreadsheet user counts them) from ingest to the merge.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,14 +108,19 @@ class Consolidated:
     dedupe: dict | None = None  # learned model and the merges nearest the threshold
 
 
-@dataclass
-class RefineOptions:
+class RefineOptions(BaseModel):
+    """One run's options, built once at the front door (``refine_options``) and handed
+    on as they are: to the Prefect flow as one JSON-able parameter, to ``run``. Field
+    names are the flags' (``--profile`` is ``profile``)."""
+
+    model_config = ConfigDict(frozen=True)
+
     input_dir: Path
     output_path: Path
-    profile_name: str = "generic"
-    profile_search_paths: tuple[Path, ...] = ()
+    profile: str
+    profile_search_path: tuple[Path, ...] = ()  # flags, then HOTPASS_PROFILE_SEARCH_PATH
     archive: bool = False
-    since: Any = None  # datetime.date | None
+    since: datetime.date | None = None
     strict: bool = False
     wait: bool = False  # wait for another run's lock instead of failing at once
     partial: bool = False  # --since may replace a published full set with its subset

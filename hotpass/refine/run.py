@@ -9,9 +9,12 @@ Contract:
   ``partial`` (``--partial``), so a subset never silently replaces the full set. An
   incremental run reads those again whatever its checkpoint says and still publishes
   every input (a resume from that date).
-- ``refine_options(...)``: flags over ``HotpassSettings`` (input folder, ``.xlsx``
-  output, profile, profile search path = flags then ``HOTPASS_PROFILE_SEARCH_PATH``).
-- ``plan_run(options, incremental=...)``: loads the profile, unpacks an input bundle
+- ``refine_options(..., settings=...)``: flags over the front door's ``HotpassSettings``
+  (input folder, ``.xlsx`` output, profile, profile search path = flags then
+  ``HOTPASS_PROFILE_SEARCH_PATH``, merged here once); ``since`` arrives parsed (the door
+  calls ``parse_since``). The ``RefineOptions`` it returns go on unchanged, to the flow
+  too.
+- ``plan_run(options, settings, incremental=...)``: loads the profile, unpacks an input bundle
   given as the input folder (a backfill replay), selects the inputs. ``incremental``:
   inputs modified since the checkpoint's start time (or ``since``), or new to the
   checkpoint, are ``fresh``; the others come from the prepared cache (a miss is prepared
@@ -20,8 +23,8 @@ Contract:
   (``prepare_many``: the local process pool, or the flow's tasks), caches them, then
   ``publish_run`` consolidates *every* input, publishes like ``hotpass refine`` and, for
   incremental runs, records the checkpoint and prunes the cache.
-- ``run(options, ...)`` does it all inside ``observe_refine`` (telemetry when asked or
-  ``HOTPASS_TELEMETRY_ENABLED``; lineage when OpenLineage is configured) and returns
+- ``run(options, settings, ...)`` does it all inside ``observe_refine`` (telemetry when
+  asked or ``HOTPASS_TELEMETRY_ENABLED``; lineage when OpenLineage is configured) and returns
   ``(plan, result)``; ``result`` is ``None`` for an unchanged incremental run, which
   writes nothing. Before any work it checks the output path (``refine.preflight``) and
   the free disk space, then holds the output folder's lock (``options.wait`` waits for
@@ -40,7 +43,7 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,33 +73,28 @@ def since_cutoff(since: dt.date) -> float:
     return dt.datetime.combine(since, dt.time.min).timestamp()
 
 
-def refine_options(*, input_dir: Path | str | None = None,
+def refine_options(*, settings: Any, input_dir: Path | str | None = None,
                    output_path: Path | str | None = None, profile: str | None = None,
                    profile_search_path: tuple[Path, ...] = (), archive: bool = False,
-                   since: Any = None, strict: bool = False, wait: bool = False,
-                   partial: bool = False, settings: Any = None) -> RefineOptions:
-    """Flags over ``settings`` (a ``HotpassSettings``; loaded when the caller has none)."""
-    if settings is None:
-        from hotpass.settings import load as load_settings
-
-        settings = load_settings()
+                   since: dt.date | None = None, strict: bool = False, wait: bool = False,
+                   partial: bool = False) -> RefineOptions:
+    """Flags over ``settings`` (the front door's ``HotpassSettings``)."""
     output = Path(output_path or settings.output_path)
     if output.suffix.lower() != ".xlsx":
         raise HotpassError(f"--output-path {output}: must end in .xlsx")
     return RefineOptions(
         input_dir=Path(input_dir or settings.input_dir), output_path=output,
-        profile_name=profile or settings.profile,
-        # flags first, then HOTPASS_PROFILE_SEARCH_PATH; once each (the flow receives the
-        # merged list back from `orchestrate` and merges it again)
-        profile_search_paths=tuple(dict.fromkeys(
+        profile=profile or settings.profile,
+        # flags first, then HOTPASS_PROFILE_SEARCH_PATH; once each, here only
+        profile_search_path=tuple(dict.fromkeys(
             [Path(p) for p in profile_search_path] + list(settings.profile_search_path))),
-        archive=archive, since=parse_since(since), strict=strict, wait=wait,
-        partial=partial)
+        archive=archive, since=since, strict=strict, wait=wait, partial=partial)
 
 
 @dataclass
 class RunPlan:
     options: RefineOptions
+    settings: Any  # the front door's HotpassSettings (the archive upload reads its S3 ones)
     profile: Any  # hotpass.profiles.Profile
     inputs: list[Path]
     fresh: list[Path]
@@ -135,15 +133,16 @@ def resolve_input_dir(input_dir: Path, scratch: Path | None) -> Path:
     return extract_input_bundle(input_dir, Path(scratch) / input_dir.stem)
 
 
-def plan_run(options: RefineOptions, *, incremental: bool = False,
+def plan_run(options: RefineOptions, settings: Any, *, incremental: bool = False,
              scratch: Path | None = None) -> RunPlan:
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest.files import discover_inputs
     from hotpass.refine.preflight import own_outputs_excluded
 
     started_at = dt.datetime.now(dt.UTC)
-    profile = load_profile(options.profile_name, options.profile_search_paths)
-    options = replace(options, input_dir=resolve_input_dir(options.input_dir, scratch))
+    profile = load_profile(options.profile, options.profile_search_path)
+    options = options.model_copy(
+        update={"input_dir": resolve_input_dir(options.input_dir, scratch)})
     # An incremental run publishes every input; a run never reads its own outputs.
     inputs = own_outputs_excluded(
         discover_inputs(options.input_dir, None if incremental else options.since),
@@ -153,8 +152,9 @@ def plan_run(options: RefineOptions, *, incremental: bool = False,
                            f"earlier runs into {options.output_path.parent}")
     if not incremental:
         _refuse_partial_over_full(options, inputs)
-        return RunPlan(options, profile, inputs, list(inputs), started_at=started_at)
-    plan = RunPlan(options, profile, inputs, [], incremental=True, started_at=started_at)
+        return RunPlan(options, settings, profile, inputs, list(inputs), started_at=started_at)
+    plan = RunPlan(options, settings, profile, inputs, [], incremental=True,
+                   started_at=started_at)
     plan.checkpoint = cache.read_checkpoint(options.output_path)
     fingerprint = cache.profile_fingerprint(profile)
     seen = set(plan.checkpoint.inputs) if plan.checkpoint else set()
@@ -221,7 +221,7 @@ def publish_run(plan: RunPlan, prepared: list[PreparedSource],
                 plan.options.output_path.parent else str(review_file)
         release_free_memory()  # before the export's writers add their buffers
     published = publish(plan.options, plan.profile, plan.inputs, prepared, result, timings,
-                        plan.staged)
+                        plan.settings, plan.staged)
     if plan.incremental:
         cache.write_checkpoint(plan.options.output_path, plan.started_at,
                                [plan.label(p) for p in plan.inputs])
@@ -240,18 +240,17 @@ def execute(plan: RunPlan, prepare_many: PrepareMany,
     return publish(plan, prepared, timings)
 
 
-def preflight(options: RefineOptions, *, telemetry: bool | None = None,
+def preflight(options: RefineOptions, settings: Any, *, telemetry: bool | None = None,
               incremental: bool = False) -> None:
     """What must fail as one line before Prefect starts: the extra, profile, inputs."""
     from hotpass.observability.runs import require_extra
     from hotpass.profiles import load_profile
     from hotpass.refine.ingest.files import discover_inputs
     from hotpass.refine.preflight import check_output
-    from hotpass.settings import load as load_settings
 
-    require_extra(load_settings().telemetry_enabled if telemetry is None else telemetry)
+    require_extra(settings.telemetry_enabled if telemetry is None else telemetry)
     check_output(options.output_path)
-    load_profile(options.profile_name, options.profile_search_paths)
+    load_profile(options.profile, options.profile_search_path)
     if is_bundle(options.input_dir):
         if not Path(options.input_dir).is_file():
             raise HotpassError(f"--input-dir {options.input_dir}: no such input bundle")
@@ -259,22 +258,18 @@ def preflight(options: RefineOptions, *, telemetry: bool | None = None,
         discover_inputs(options.input_dir, None if incremental else options.since)
 
 
-def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | None = None,
-        flow: str = "refine", prepare_many: PrepareMany | None = None,
+def run(options: RefineOptions, settings: Any, *, incremental: bool = False,
+        telemetry: bool | None = None, flow: str = "refine",
+        prepare_many: PrepareMany | None = None,
         publish: Callable[..., RefineResult] = publish_run,
-        progress: Any = None, settings: Any = None
-        ) -> tuple[RunPlan | None, RefineResult | None]:
+        progress: Any = None) -> tuple[RunPlan | None, RefineResult | None]:
     """Plan and execute one observed run; ``(plan, None)`` when nothing changed.
-    ``settings`` (``HotpassSettings``) is the front door's; loaded when not given."""
+    ``settings`` (``HotpassSettings``) is the front door's."""
     from hotpass.observability.runs import observe_refine
     from hotpass.refine.output.staging import open_run
     from hotpass.refine.preflight import check_disk, check_output
     from hotpass.refine.signals import stop_on_signals
 
-    if settings is None:
-        from hotpass.settings import load as load_settings
-
-        settings = load_settings()
     telemetry = settings.telemetry_enabled if telemetry is None else telemetry
     check_output(options.output_path)
     with ExitStack() as stack:
@@ -282,9 +277,10 @@ def run(options: RefineOptions, *, incremental: bool = False, telemetry: bool | 
         scratch = (Path(stack.enter_context(tempfile.TemporaryDirectory(
             prefix="hotpass-replay-"))) if is_bundle(options.input_dir) else None)
         observation = stack.enter_context(observe_refine(
-            profile=options.profile_name, telemetry=telemetry,
-            namespace=settings.lineage_namespace, flow=flow))
-        plan = plan_run(options, incremental=incremental, scratch=scratch)
+            profile=options.profile, telemetry=telemetry,
+            namespace=settings.lineage_namespace, flow=flow,
+            console_file=settings.telemetry_file))
+        plan = plan_run(options, settings, incremental=incremental, scratch=scratch)
         observation.reading(plan.inputs)
         result = None
         if not plan.unchanged:

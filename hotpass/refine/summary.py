@@ -42,7 +42,7 @@ def summarise(result: Any) -> dict[str, Any]:
         by_severity[issue.severity] = by_severity.get(issue.severity, 0) + 1
     return {
         "version": __version__,
-        "profile": result.report.get("profile", result.options.profile_name),
+        "profile": result.report.get("profile", result.options.profile),
         "totals": {
             "files": len(result.inputs), "rows_in": result.rows_in,
             "records_out": len(result.refined), "duplicates_merged": result.duplicates_merged,

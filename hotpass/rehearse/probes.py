@@ -57,7 +57,7 @@ def archive_samples(deployment: dict[str, Any], days: list[dt.date]) -> list[str
     inputs = discover_inputs(SAMPLE_DIR)
     folder = archive_dir(deployment)
     return [str(build_input_bundle(bundle_dir=folder, inputs=inputs, input_root=SAMPLE_DIR,
-                                   profile_name=profile, hotpass_version=__version__,
+                                   profile=profile, hotpass_version=__version__,
                                    day=day)) for day in days]
 
 

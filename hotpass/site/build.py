@@ -1,6 +1,7 @@
 """``hotpass site build``: the static site from what runs already wrote.
 
-Contract: ``build(out, runs_dirs)`` renders, under ``out``:
+Contract: ``build(out, runs_dirs, settings)`` (``settings``: the front door's; the UI
+links and the evidence folder come from it) renders, under ``out``:
 ``index.html`` (runs, with sparklines), ``runs/<id>/index.html`` (run report),
 ``runs/<id>/review.html`` (that run's merge review), ``runs/<id>/lineage.html``,
 ``review.html`` and ``lineage.html`` (the latest run's), ``qa.html``, ``evidence.html``;
@@ -27,6 +28,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hotpass.fileio import atomic_write_text
 from hotpass.site import charts, history, lineage
@@ -91,7 +93,8 @@ def _replace(path: Path, text: str) -> None:
     os.replace(temp, path)
 
 
-def build(out: Path | str, runs_dirs: list[Path], dry_run: bool = False) -> BuildResult:
+def build(out: Path | str, runs_dirs: list[Path], settings: Any,
+          dry_run: bool = False) -> BuildResult:
     """Render what is new; ``dry_run``: only name the runs that would be rendered."""
     started = time.perf_counter()
     out = Path(out)
@@ -102,12 +105,13 @@ def build(out: Path | str, runs_dirs: list[Path], dry_run: bool = False) -> Buil
                  or not (out / "runs" / r.id / "index.html").is_file()]
         result.rendered, result.runs = fresh, len(known | set(fresh))
         return result
-    result = _build(out, runs_dirs, result)
+    result = _build(out, runs_dirs, result, settings)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
-def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult:
+def _build(out: Path, runs_dirs: list[Path], result: BuildResult,
+           settings: Any) -> BuildResult:
     env = environment()
     with _locked(out):
         logged = read_log(out)
@@ -118,7 +122,7 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
         for run in found:
             if run.id in known and (out / "runs" / run.id / "index.html").is_file():
                 continue
-            fact = _facts(run, events)
+            fact = _facts(run, events, settings)
             if fact is None:
                 continue
             render_run(out, env, fact)
@@ -130,7 +134,7 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
             atomic_write_text(out / RUNS_LOG, "".join(
                 json.dumps(e, sort_keys=True) + "\n" for e in logged))
         if found and latest is None:
-            latest = _facts(found[-1], events)
+            latest = _facts(found[-1], events, settings)
         logged.sort(key=lambda e: (e.get("started_at") or "", e["id"]))
         result.runs = len(logged)
         render_index(out, env, logged)
@@ -140,20 +144,21 @@ def _build(out: Path, runs_dirs: list[Path], result: BuildResult) -> BuildResult
         outputs = sorted({Path(e["output_dir"]) for e in logged if e.get("output_dir")} |
                          {Path(d).resolve() for d in runs_dirs})
         render_qa(out, env, outputs)
-        render_evidence(out, env, _evidence_roots(outputs))
+        render_evidence(out, env, [Path(settings.evidence_dir),
+                                   *(folder / "evidence" for folder in outputs)])
     return result
 
 
-def _facts(run: Run, events: dict[Path, list]) -> dict | None:
+def _facts(run: Run, events: dict[Path, list], settings: Any) -> dict | None:
     report = read_report(run)
     if report is None:
         return None
     fact = facts(run, report)
-    _lineage_facts(run, fact, events)
+    _lineage_facts(run, fact, events, settings)
     return fact
 
 
-def _lineage_facts(run: Run, fact: dict, events: dict[Path, list]) -> None:
+def _lineage_facts(run: Run, fact: dict, events: dict[Path, list], settings: Any) -> None:
     """Lineage graphs and UI links; ``events``: each output folder's events, read once."""
     if run.output_dir not in events:
         events[run.output_dir] = lineage.read_events(run.output_dir)
@@ -163,7 +168,8 @@ def _lineage_facts(run: Run, fact: dict, events: dict[Path, list]) -> None:
         f"depth_{d}": dict(zip(("columns", "edges"), lineage.graph(found, event, d),
                                    strict=True))
         for d in LINEAGE_DEPTHS} if event else {}
-    fact["prefect_url"], fact["marquez_url"] = lineage.links(event)
+    fact["prefect_url"], fact["marquez_url"] = lineage.links(
+        event, settings.prefect_ui_url, settings.marquez_web_url)
 
 
 def render_run(out: Path, env, fact: dict) -> None:
@@ -225,12 +231,6 @@ def render_qa(out: Path, env, outputs: list[Path]) -> None:
             "cells": [{"gate": g, "run": r, "status": s} for (g, r), s in cells.items()]}
     write_page(out, "qa", env, "qa.html", data, heatmap=charts.heatmap(gates, runs, cells),
                title="Quality gates")
-
-
-def _evidence_roots(outputs: list[Path]) -> list[Path]:
-    from hotpass.settings import load
-
-    return [Path(load().evidence_dir), *(folder / "evidence" for folder in outputs)]
 
 
 def render_evidence(out: Path, env, outputs: list[Path]) -> None:

@@ -53,22 +53,20 @@ def flow_run_id(event: dict | None) -> str | None:
     return (parent.get("run") or {}).get("runId")
 
 
-def links(event: dict | None) -> tuple[str | None, str | None]:
+def links(event: dict | None, prefect_ui_url: str | None,
+          marquez_web_url: str | None) -> tuple[str | None, str | None]:
     """(the Prefect UI's page of the flow run that was the event's parent, Marquez web's
-    page of the job), each when its UI is configured (``PREFECT_UI_URL``,
+    page of the job), each when its UI is configured (the caller's ``PREFECT_UI_URL``,
     ``HOTPASS_MARQUEZ_WEB_URL``) and the event names it."""
     from urllib.parse import quote
 
-    from hotpass.settings import load
-
-    settings = load()
     flow_run = flow_run_id(event)
-    prefect = (f"{settings.prefect_ui_url.rstrip('/')}/runs/flow-run/{quote(flow_run)}"
-               if settings.prefect_ui_url and flow_run else None)
+    prefect = (f"{prefect_ui_url.rstrip('/')}/runs/flow-run/{quote(flow_run)}"
+               if prefect_ui_url and flow_run else None)
     job = (event or {}).get("job", {})
-    marquez = (f"{settings.marquez_web_url.rstrip('/')}/lineage/job/"
+    marquez = (f"{marquez_web_url.rstrip('/')}/lineage/job/"
                f"{quote(job['namespace'], safe='')}/{quote(job['name'], safe='')}"
-               if settings.marquez_web_url and job.get("name") else None)
+               if marquez_web_url and job.get("name") else None)
     return prefect, marquez
 
 

@@ -1,7 +1,7 @@
 """``hotpass site serve``: the built site on a small local ASGI server (Starlette under
 uvicorn, both already in the dependency tree), plus what a static site cannot do.
 
-Contract: ``create_app(site_dir, runs_dirs, state_dir)`` serves ``site_dir`` as files and
+Contract: ``create_app(site_dir, runs_dirs, state_dir, settings)`` serves ``site_dir`` as files and
 adds ``/health.html`` + ``/health.json`` (live probes of the stack's services, as
 ``stack.status`` takes them), ``/healthz`` (this server is up), ``/api/session`` (the
 CSRF token, also set as a ``SameSite=Strict`` HttpOnly cookie) and ``POST /api/review``
@@ -27,6 +27,7 @@ import json
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 from hotpass.errors import HotpassError
 
@@ -35,7 +36,7 @@ MAX_DECISIONS = 1000
 REBUILD_AFTER_S = 10.0
 
 
-def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
+def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path, settings: Any,
                hosts: tuple[str, ...] = ("127.0.0.1", "localhost")):
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
@@ -55,7 +56,7 @@ def create_app(site_dir: Path, runs_dirs: list[Path], state_dir: Path,
     built = {"at": time.monotonic()}
 
     def rebuild() -> None:
-        build(site_dir, [Path(d) for d in runs_dirs if Path(d).is_dir()])
+        build(site_dir, [Path(d) for d in runs_dirs if Path(d).is_dir()], settings)
         built["at"] = time.monotonic()
 
     async def fresh_pages(request: Request, call_next):
@@ -148,13 +149,13 @@ def save_decisions(site_dir: Path, body: dict, logged: list[dict]) -> tuple[int,
 
 
 def serve(site_dir: Path, runs_dirs: list[Path], *, host: str = "127.0.0.1",
-          port: int = 8765, state_dir: Path) -> None:
+          port: int = 8765, state_dir: Path, settings: Any) -> None:
     import uvicorn
 
     from hotpass.site.build import build
 
-    build(site_dir, [Path(d) for d in runs_dirs if Path(d).is_dir()])
+    build(site_dir, [Path(d) for d in runs_dirs if Path(d).is_dir()], settings)
     hosts = tuple(dict.fromkeys((host, "127.0.0.1", "localhost")))
-    app = create_app(site_dir, runs_dirs, state_dir, hosts="*" if host in (
+    app = create_app(site_dir, runs_dirs, state_dir, settings, hosts="*" if host in (
         "0.0.0.0", "::") else hosts)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Where run directories go (default dist/quality-gates).")
     args = parser.parse_args(argv)
     from hotpass.errors import HotpassError
+    from hotpass.front_door import install
     from hotpass.paths import SOURCE_ROOT
     from hotpass.qa.enrichment_gate import qg3
     from hotpass.qa.gates import WORK_DIR
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load()  # this script is a front door: its one settings load
+        install(lambda: settings)  # where the procedures' evidence goes
         profile = args.profile or settings.profile
         from hotpass.profiles import load_profile
 

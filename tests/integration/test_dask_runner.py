@@ -25,19 +25,21 @@ def test_dask_runner_spreads_workbooks_over_cluster_workers(prefect_api, tmp_pat
     from hotpass.orchestration.runtime import orchestrate
     from hotpass.refine.ingest.files import discover_inputs
     from hotpass.refine.run import refine_options
+    from hotpass.settings import load
 
     monkeypatch.setenv("HOTPASS_ENABLE_PREFECT_RUNTIME", "1")
+    settings = load()
 
     def options(name: str):
         return refine_options(input_dir=ROOT / "data", profile="generic",
-                              output_path=tmp_path / name / "r.xlsx")
+                              output_path=tmp_path / name / "r.xlsx", settings=settings)
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                       dashboard_address=":0") as cluster, Client(cluster) as client:
         worker_pids = client.run(os.getpid)  # {worker address: pid}
-        mode, on_dask = orchestrate(options("dask"), task_runner="dask",
+        mode, on_dask = orchestrate(options("dask"), settings, task_runner="dask",
                                     dask_address=cluster.scheduler_address)
-    mode_thread, on_threads = orchestrate(options("thread"))
+    mode_thread, on_threads = orchestrate(options("thread"), settings)
 
     assert (mode, mode_thread) == ("prefect", "prefect")
     assert on_dask["task_runner"] == "dask" and on_threads["task_runner"] == "thread"

@@ -70,8 +70,23 @@ def test_autofix_repairs_what_is_safe_and_the_exit_code_reflects_the_rest(tmp_pa
     assert found["extra orchestration"]["status"] == "ok"
     assert not (work / "dist").exists()  # without --autofix nothing is changed
 
+    planned = doctor(work, *args, "--autofix", "--dry-run")
+    assert {f["check"]: f["result"] for f in json.loads(planned.stdout)["fixes"]} == {
+        name: "would apply" for name in ("dist folder", "env file", "credentials",
+                                         "tunnel old")}  # each child's plan
+    assert not (work / "dist").exists()
+
     fixed = doctor(work, *args, "--autofix")
     after = rows(fixed)
+    # the autofix record is a parent: one child bundle per fix, all verified by the task
+    [parent] = (work / "dist" / "evidence").glob("doctor.autofix-*")
+    verified = subprocess.run(["invoke", "-r", str(ROOT), "evidence.verify", str(parent)],
+                              capture_output=True, text=True, cwd=work)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "4 children)" in verified.stdout, verified.stdout
+    children = sorted(json.loads((child / "record.json").read_text())["plan"][0]["target"]
+                      for child in (parent / "children").glob("doctor.fix-*"))
+    assert children == ["credentials", "dist folder", "env file", "tunnel old"]
     assert {f["check"] for f in json.loads(fixed.stdout)["fixes"]} >= {
         "dist folder", "env file", "credentials", "tunnel old"}
     for name in ("dist folder", "env file", "credentials"):

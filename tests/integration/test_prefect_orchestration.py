@@ -154,8 +154,8 @@ def test_incremental_run_processes_only_the_touched_input(prefect_api, tmp_path)
         os.utime(path, (old, old))
     name = f"hotpass-refinement/hotpass-refinement-{token}"
     out = tmp_path / "out" / "r.xlsx"
-    params = {"input_dir": str(inputs), "output_path": str(out), "incremental": True,
-              "archive": True}
+    params = {"options": {"input_dir": str(inputs), "output_path": str(out),
+                          "profile": "generic", "archive": True}, "incremental": True}
 
     files = len(list(inputs.iterdir()))
     first = wait_for_run(name, params)
@@ -246,7 +246,7 @@ def test_backfill_runs_every_window_never_more_than_the_limit_and_skips_missing_
     small = sorted(p for p in (ROOT / "data").iterdir() if p.suffix == ".csv")
     for day in days:
         build_input_bundle(bundle_dir=archives, inputs=small, input_root=ROOT / "data",
-                           profile_name="generic", hotpass_version=__version__, day=day)
+                           profile="generic", hotpass_version=__version__, day=day)
     refinement = f"hotpass-refinement/hotpass-refinement-{token}"
     manifests = overlay(tmp_path, token, {"backfill": {"parameters": {
         "archive_dir": str(archives), "output_dir": str(outputs), "poll_seconds": 1,

@@ -197,7 +197,7 @@ def test_the_backfill_rehearsal_runbook_runs_as_written(prefect_api, tmp_path):
     inputs = sorted(p for p in (work / "data").iterdir() if p.suffix == ".csv")
     for day in (1, 2, 3):
         build_input_bundle(bundle_dir=work / "dist" / "input-archives", inputs=inputs,
-                           input_root=work / "data", profile_name="generic",
+                           input_root=work / "data", profile="generic",
                            hotpass_version=__version__, day=dt.date(2024, 1, day))
     workers = tmp_path / "workers"
     procs.start("hotpass-staging-pool", worker_command("hotpass-staging-pool", limit=4),

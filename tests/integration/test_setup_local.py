@@ -6,12 +6,16 @@ everything."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +41,11 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
         dry = setup("--dry-run")
         assert dry.returncode == 0, dry.stderr
         assert "3. stack       to do      the stack is down" in dry.stdout
-        assert not (tmp_path / ".env.local").exists()
+        for line in ("[dry-run] stack: prefect-server: start (would)",  # each child's plan
+                     "[dry-run] ctx: hotpass-local: create (would)",
+                     "[dry-run] env: .env.local: create (would)"):
+            assert line in dry.stdout, dry.stdout
+        assert not (tmp_path / ".env.local").exists() and not (tmp_path / "dist").exists()
 
         with contextlib.ExitStack() as held:  # a program accepting on 4200: setup says so
             with contextlib.suppress(OSError):
@@ -67,6 +75,11 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
         [bundle] = (tmp_path / "dist" / "evidence").glob("setup-*")
         linked = [child["procedure"] for child in verify(bundle)["children"]]
         assert {"stack.up", "ctx.init", "env"} <= set(linked), linked
+        record = json.loads((bundle / "record.json").read_text())
+        assert record["procedure"] == "setup" and record["status"] == "ok"
+        checked = subprocess.run(["invoke", "-r", str(ROOT), "evidence.verify", str(bundle)],
+                                 capture_output=True, text=True, cwd=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
         assert f"evidence: dist/evidence/{bundle.name}" in first.stdout
 
         second = setup()

@@ -172,6 +172,7 @@ def test_the_review_page_downloads_the_decisions_as_a_review_file(site, browser,
 
 
 def test_builds_are_incremental_with_200_runs(runs, tmp_path):
+    from hotpass.settings import load
     from hotpass.site.build import build
 
     many = tmp_path / "many"
@@ -179,14 +180,14 @@ def test_builds_are_incremental_with_200_runs(runs, tmp_path):
     for number in range(200):
         shutil.copytree(run_dir, many / f"run-{number:03d}",
                         ignore=shutil.ignore_patterns("*.xlsx", "*.parquet", "*.csv"))
-    first = build(tmp_path / "site", [many])
+    first = build(tmp_path / "site", [many], load())
     assert len(first.rendered) == 200 and first.runs == 200
     index = (tmp_path / "site" / "index.html").stat().st_mtime_ns
     page = tmp_path / "site" / "runs" / first.rendered[0] / "index.html"
     before = page.stat().st_mtime_ns
     shutil.copytree(run_dir, many / "run-200",
                     ignore=shutil.ignore_patterns("*.xlsx", "*.parquet", "*.csv"))
-    second = build(tmp_path / "site", [many])
+    second = build(tmp_path / "site", [many], load())
     assert second.rendered == [r for r in second.rendered if r.endswith("run-200")] != []
     assert second.runs == 201 and page.stat().st_mtime_ns == before
     assert (tmp_path / "site" / "index.html").stat().st_mtime_ns != index

@@ -40,7 +40,7 @@ def archive(run, **overrides):
         "outputs": outputs,
         "inputs": inputs,
         "input_root": inputs_root,
-        "profile_name": "generic",
+        "profile": "generic",
         "row_counts": {"records_out": 1, "rows_in": 2},
         "hotpass_version": "0.1.0",
     } | overrides

@@ -41,8 +41,9 @@ def sample(tmp_path_factory):
     """The bundled sample's generator (same seed and shape as data/), refined."""
     folder = tmp_path_factory.mktemp("sample")
     generated = generate_workbooks(folder / "in", rows=400, seed=7, files=4, exports=True)
-    options = refine_options(input_dir=folder / "in", output_path=folder / "out" / "refined.xlsx")
-    _, result = run(options, telemetry=False)
+    options = refine_options(input_dir=folder / "in", output_path=folder / "out" / "refined.xlsx",
+                             settings=load())
+    _, result = run(options, load(), telemetry=False)
     return generated, result.outputs["xlsx"]
 
 

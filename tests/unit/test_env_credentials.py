@@ -192,14 +192,15 @@ def test_env_with_credentials_is_0600_and_the_canary_is_never_printed(tmp_path):
     assert CANARY not in target.read_text() and CANARY not in dropped.stdout
 
 
-def test_a_live_tunnel_wins_over_stack_defaults_and_flags_win_over_both():
+def test_a_live_tunnel_wins_over_stack_defaults_and_flags_win_over_both(tmp_path):
     tunnel = {"label": "incident-1", "prefect_port": 14200, "marquez_port": 15002}
-    rendered = env.resolve("staging", {}, tunnel=tunnel)
+    rendered = env.resolve("staging", {}, tunnel=tunnel, state_dir=tmp_path)
     assert rendered.values["PREFECT_API_URL"] == "http://127.0.0.1:14200/api"
     assert rendered.values["OPENLINEAGE_URL"] == "http://127.0.0.1:15002/api/v1"
     assert rendered.sources["PREFECT_API_URL"] == "tunnel incident-1"
     assert rendered.values["HOTPASS_S3_ENDPOINT"] == "http://127.0.0.1:9000"
-    flagged = env.resolve("staging", {"PREFECT_API_URL": "http://p:1/api"}, tunnel=tunnel)
+    flagged = env.resolve("staging", {"PREFECT_API_URL": "http://p:1/api"}, tunnel=tunnel,
+                          state_dir=tmp_path)
     assert flagged.values["PREFECT_API_URL"] == "http://p:1/api"
     assert flagged.sources["PREFECT_API_URL"] == "flag"
 

@@ -14,6 +14,7 @@ import pytest
 from hotpass.errors import HotpassError
 from hotpass.evidence import Bundle, check_name, export, list_bundles, problems, verify
 from hotpass.procedure import Change, Procedure, run
+from hotpass.settings import load
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -174,7 +175,7 @@ def test_an_existing_bundle_is_never_overwritten(tmp_path, log):
 
 def test_tar_export_round_trips_and_lists(tmp_path, log):
     bundle = make(tmp_path)
-    archive = Path(export(bundle, to=str(tmp_path / "out"), tar=True)[0])
+    archive = Path(export(bundle, load(), to=str(tmp_path / "out"), tar=True)[0])
     with tarfile.open(archive) as handle:
         handle.extractall(tmp_path / "unpacked", filter="data")
     verify(tmp_path / "unpacked" / bundle.name)
@@ -187,7 +188,7 @@ def test_a_broken_bundle_is_not_exported(tmp_path, log):
     bundle = make(tmp_path)
     (bundle / "cli.sh").unlink()
     with pytest.raises(HotpassError, match="cli.sh: missing"):
-        export(bundle, tar=True)
+        export(bundle, load(), tar=True)
     assert not (tmp_path / "bundles" / "B-1.tar.gz").exists()
 
 

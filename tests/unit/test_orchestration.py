@@ -20,6 +20,7 @@ from hotpass.orchestration import manifests
 from hotpass.orchestration.runtime import prefect_runtime_enabled
 from hotpass.orchestration.steps import run_local
 from hotpass.refine.run import plan_run, refine_options
+from hotpass.settings import load
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_ENV = {"PREFECT_API_URL": "http://127.0.0.1:9/api"}  # nothing listens on port 9
@@ -34,7 +35,11 @@ def test_repo_manifests_load_with_incremental_and_backfill_parameters():
     found = manifests.load_manifests()
     assert set(found) == {"refinement", "backfill", "e2e-staging"}
     assert found["refinement"].parameters["incremental"] is True
-    assert "since" in found["refinement"].parameters
+    assert "since" in found["refinement"].parameters["options"]  # one RefineOptions
+    from hotpass.refine.model import RefineOptions
+
+    options = RefineOptions.model_validate(found["refinement"].parameters["options"])
+    assert options.profile == "generic" and options.archive
     backfill = found["backfill"]
     assert backfill.parameters["backfill"] is True and backfill.parameters["incremental"] is False
     assert {"since", "until"} <= set(backfill.parameters)
@@ -95,19 +100,20 @@ def test_incremental_selection_uses_the_checkpoint(tmp_path):
     old = time.time() - 3600
     for path in inputs.iterdir():
         os.utime(path, (old, old))
+    settings = load()
     options = refine_options(input_dir=inputs, output_path=tmp_path / "out" / "r.xlsx",
-                             profile="generic")
-    first = run_local(options, incremental=True)
+                             profile="generic", settings=settings)
+    first = run_local(options, settings, incremental=True)
     files = len(list(inputs.iterdir()))
     assert len(first["processed"]) == files
     (inputs / "association_members.csv").touch()
-    assert [p.name for p in plan_run(options, incremental=True).fresh] == [
+    assert [p.name for p in plan_run(options, settings, incremental=True).fresh] == [
         "association_members.csv"]
-    second = run_local(options, incremental=True)
+    second = run_local(options, settings, incremental=True)
     assert second["processed"] == ["association_members.csv"]
     assert len(second["reused"]) == files - 1
     assert second["records_out"] == first["records_out"]
-    assert run_local(options, incremental=True)["status"] == "unchanged"
+    assert run_local(options, settings, incremental=True)["status"] == "unchanged"
 
 
 def test_refine_archive_keeps_a_dated_input_bundle_that_replays(tmp_path):
@@ -122,8 +128,10 @@ def test_refine_archive_keeps_a_dated_input_bundle_that_replays(tmp_path):
                            "sha256sum -c SHA256SUMS", shell=True, capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stdout + check.stderr
+    settings = load()
     replay = run_local(refine_options(input_dir=bundle, profile="generic",
-                                      output_path=tmp_path / "replay" / "r.xlsx"))
+                                      output_path=tmp_path / "replay" / "r.xlsx",
+                                      settings=settings), settings)
     assert sorted(replay["processed"]) == sorted(
         p.name for p in (ROOT / "data").iterdir() if p.suffix != ".md")
 

@@ -23,8 +23,10 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 def refine(tmp: Path) -> dict:
     from hotpass.refine.run import refine_options, run
+    from hotpass.settings import load
 
-    run(refine_options(input_dir=tmp / "in", output_path=tmp / "out" / "refined.xlsx"))
+    run(refine_options(input_dir=tmp / "in", output_path=tmp / "out" / "refined.xlsx",
+                       settings=load()), load())
     return json.loads((tmp / "out" / "quality-report.json").read_text())
 
 

@@ -182,13 +182,21 @@ def test_release_free_memory_returns_a_fragmented_heap_to_the_system():
     assert len(kept) == 6_250
 
 
-def test_profile_search_path_is_flags_then_settings_once_each(tmp_path):
-    """The orchestrate path hands the merged list to the flow, which merges it again."""
-    from hotpass.refine.run import refine_options
+def test_options_are_built_once_and_round_trip_through_json(tmp_path):
+    """The door merges the search path (flags, then settings, once each) and parses
+    --since; the flow receives the same object back from JSON, equal field for field."""
+    import datetime as dt
+
+    from hotpass.refine.model import RefineOptions
+    from hotpass.refine.run import parse_since, refine_options
     from hotpass.settings import HotpassSettings
 
     own, shared = tmp_path / "own", tmp_path / "shared"
-    settings = HotpassSettings(profile_search_path=[shared])
-    first = refine_options(profile_search_path=(own,), settings=settings)
-    again = refine_options(profile_search_path=first.profile_search_paths, settings=settings)
-    assert first.profile_search_paths == again.profile_search_paths == (own, shared)
+    settings = HotpassSettings(profile_search_path=[shared, own])
+    options = refine_options(profile_search_path=(own,), since=parse_since("2024-11-01"),
+                             archive=True, settings=settings)
+    assert options.profile_search_path == (own, shared)
+    assert options.since == dt.date(2024, 11, 1) and options.profile == settings.profile
+    wire = options.model_dump_json()
+    assert RefineOptions.model_validate_json(wire) == options
+    assert '"since":"2024-11-01"' in wire and '"profile_search_path":[' in wire

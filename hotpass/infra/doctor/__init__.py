@@ -4,8 +4,11 @@ Contract: ``diagnose(options)`` runs every check (``local.CHECKS`` then
 ``remote.CHECKS``) and returns ``Check`` rows with status ``ok``, ``warn``, ``fail`` or
 ``skip`` and a one-line detail; a failing row may carry a ``fix`` (a safe, idempotent
 repair: create a folder, write a missing default file, chmod a store to 0600, prune dead
-tunnels). ``Autofix`` is the procedure (evidence recorded) that applies the fixes of
-failing rows and checks again, so the result is what is true after the repairs. The exit code is 0 only when no row fails;
+tunnels). ``Autofix`` is the parent procedure (evidence recorded): each fix of a failing
+row is its own child procedure ``Fix`` (plan: the fix; apply: it; verify: that row's
+check again), so the autofix record lists one child bundle per fix and its dry-run shows
+each child's plan; the parent's verify runs every check again, so the result is what is
+true after the repairs. The exit code is 0 only when no row fails;
 warnings never hide a failure and nothing is averaged into a score.
 
 Pitfalls: checks never raise: an unexpected error becomes a ``fail`` row naming it.
@@ -14,19 +17,25 @@ Fixes write only what ``hotpass env`` / ``net status --prune`` / ``mkdir`` would
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hotpass.procedure import Change, Evidence, Procedure
 
 
 @dataclass
 class Options:
+    settings: Any  # the front door's HotpassSettings
     profile: str | None = None
     search_paths: tuple[Path, ...] = ()
     target: str = "local"
-    state_dir: Path | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        return self.settings.state_dir
 
 
 @dataclass
@@ -36,6 +45,7 @@ class Check:
     detail: str
     fix: Callable[[], str] | None = field(default=None, repr=False)
     fix_label: str | None = None
+    recheck: Callable[[], list[Check]] | None = field(default=None, repr=False)  # its check
 
     def to_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "detail": self.detail,
@@ -55,13 +65,40 @@ def diagnose(options: Options) -> list[Check]:
                            f"the check itself failed: {type(exc).__name__}: {exc}")]
         for row in found:
             row.detail = redact(row.detail)
+            row.recheck = functools.partial(check, options)
         rows.extend(found)
     return rows
 
 
+class Fix(Procedure):
+    """One failing row's fix: plan it, apply it, check that row again."""
+
+    name = "doctor.fix"
+
+    def __init__(self, row: Check) -> None:
+        self.row = row
+        self.output = ""
+
+    def plan(self, ev: Evidence) -> list[Change]:
+        return [Change(self.row.name, "fix", {"fix": self.row.fix_label})]
+
+    def apply(self, changes: list[Change], ev: Evidence) -> None:
+        with ev.step(self.row.fix_label or self.row.name) as step:
+            step.output = self.output = self.row.fix()
+
+    def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
+        again = [r for r in (self.row.recheck() if self.row.recheck else [])
+                 if r.name == self.row.name and r.status == "fail"]
+        return [f"{self.row.name} still fails after the fix: {r.detail}" for r in again]
+
+    def result(self, ev: Evidence) -> str:
+        return self.output
+
+
 class Autofix(Procedure):
-    """plan: the fix of every failing row that has one; apply: each fix; verify: check
-    again, and every fixed check that still fails is a difference."""
+    """plan: every fixable failing row's ``Fix`` under dry-run (its own plan); apply: each
+    ``Fix`` as a child; verify: check everything again, and every fixed check that still
+    fails is a difference."""
 
     name = "doctor.autofix"
 
@@ -72,17 +109,20 @@ class Autofix(Procedure):
         self.after: list[Check] = rows
 
     def plan(self, ev: Evidence) -> list[Change]:
-        return [Change(name, "fix", {"fix": row.fix_label}) for name, row in self.fixable.items()]
+        from hotpass.procedure import run
+
+        return [change for row in self.fixable.values()
+                for change in run(Fix(row), dry_run=True, echo=ev.echo).changes]
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
+        from hotpass.procedure import run
+
         for change in changes:
             row = self.fixable[change.target]
-            try:
-                with ev.step(row.fix_label or row.name) as step:
-                    step.output = row.fix()
-                result = step.output
-            except Exception as exc:  # one failed fix must not stop the others
-                result = f"failed: {exc}"
+            try:  # one failed fix must not stop the others (its bundle says why)
+                result = run(Fix(row), echo=ev.echo).result
+            except Exception as exc:
+                result = f"failed: {getattr(exc, 'message', exc)}"
             self.applied.append({"check": row.name, "fix": row.fix_label, "result": result})
 
     def verify(self, changes: list[Change], ev: Evidence) -> list[str]:

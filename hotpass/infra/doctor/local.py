@@ -29,12 +29,6 @@ EXTRA_USES = {
 }
 
 
-def _settings():
-    from hotpass.settings import load as load_settings
-
-    return load_settings()
-
-
 def check_python(options: Options) -> list[Check]:
     from packaging.specifiers import SpecifierSet
 
@@ -86,7 +80,7 @@ def check_profile(options: Options) -> list[Check]:
     from hotpass.errors import HotpassError
     from hotpass.profiles import load_profile
 
-    settings = _settings()
+    settings = options.settings
     paths = (*options.search_paths, *settings.profile_search_path)
     name = options.profile or settings.profile
     rows = [Check("profile search path", "fail", f"--profile-search-path {p}: no such folder")
@@ -104,8 +98,8 @@ def _mkdir(path: Path, mode: int = 0o777) -> str:
 
 
 def check_dirs(options: Options) -> list[Check]:
-    settings = _settings()
-    state = options.state_dir or settings.state_dir
+    settings = options.settings
+    state = options.state_dir
     rows = []
     for label, path, mode in (("dist folder", settings.output_path.parent, 0o777),
                               ("state folder", Path(state), 0o700)):
@@ -149,7 +143,8 @@ def check_env_file(options: Options) -> list[Check]:
     values = env.read_env_file(path)
     problems = [f"{name} missing" for name in env.NAMES if name not in values]
     tunnel = net.live_tunnel(options.state_dir)
-    expected = env.resolve(options.target, {}, tunnel=tunnel).values
+    expected = env.resolve(options.target, {}, tunnel=tunnel,
+                           state_dir=options.state_dir).values
     for name in ("PREFECT_API_URL", "OPENLINEAGE_URL"):
         value = values.get(name, "")
         if (value.startswith("http://127.0.0.1:") and value != expected[name]
@@ -203,7 +198,7 @@ def check_refine_lock(options: Options) -> list[Check]:
     left behind does not hold it; the next run replaces it)."""
     from hotpass.refine.output.staging import lock_path, lock_state
 
-    output = _settings().output_path
+    output = options.settings.output_path
     state = lock_state(output)
     if state["held"]:
         return [Check("refine lock", "ok", f"{output.parent}: held by a running refine "

@@ -44,15 +44,11 @@ def answers(url: str, timeout: float = 3.0) -> tuple[bool, str]:
         return False, f"{type(reason).__name__}: {reason}"
 
 
-def _prefect_url() -> str | None:
-    from prefect.settings import get_current_settings
-
-    return get_current_settings().api.url
-
-
 def check_prefect(options: Options) -> list[Check]:
+    from hotpass.orchestration.api import api_url  # the one place PREFECT_API_URL is read
+
     try:
-        url = _prefect_url()
+        url = api_url()
     except ImportError:
         return [Check("prefect api", "skip", "the orchestration extra is not installed")]
     if not url:

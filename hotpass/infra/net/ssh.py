@@ -49,8 +49,8 @@ def command(host: str, forwards: dict[str, tuple[int, str, int]], *, user: str |
     return [*argv, host]
 
 
-def _folder(state_dir: Path | None) -> Path:
-    return state._state_dir(state_dir) / "tunnels"
+def _folder(state_dir: Path) -> Path:
+    return Path(state_dir) / "tunnels"
 
 
 class OpenTunnel(Procedure):
@@ -60,7 +60,7 @@ class OpenTunnel(Procedure):
                  user: str | None = None, ssh_port: int | None = None,
                  identity_file: Path | None = None, options: tuple[str, ...] = (),
                  ttl_seconds: int | None = None, detach: bool = True,
-                 ready_timeout: float = 20.0, state_dir: Path | None = None) -> None:
+                 ready_timeout: float = 20.0, state_dir: Path) -> None:
         """``targets``: service -> (remote host, remote port, preferred local port)."""
         self.label, self.host, self.targets = label, host, targets
         self.ssh = dict(user=user, ssh_port=ssh_port, identity_file=identity_file,
@@ -121,7 +121,7 @@ class OpenTunnel(Procedure):
         return dict(self.entry)
 
 
-def wait_foreground(entry: dict, state_dir: Path | None = None) -> None:
+def wait_foreground(entry: dict, state_dir: Path) -> None:
     """Block while the tunnel's ssh runs; Ctrl-C stops it. The entry is forgotten after."""
     try:
         while procs.alive(entry["pid"]):
@@ -135,7 +135,7 @@ def wait_foreground(entry: dict, state_dir: Path | None = None) -> None:
 class CloseTunnels(Procedure):
     name = "net.down"
 
-    def __init__(self, labels: list[str], state_dir: Path | None = None) -> None:
+    def __init__(self, labels: list[str], state_dir: Path) -> None:
         self.labels, self.state_dir = labels, state_dir
         self.closed: list[dict] = []
 

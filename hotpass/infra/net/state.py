@@ -35,14 +35,6 @@ _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _TTL = re.compile(r"^(\d+)([smhd]?)$")
 
 
-def _state_dir(state_dir: Path | None) -> Path:
-    if state_dir is None:
-        from hotpass.settings import load as load_settings
-
-        state_dir = load_settings().state_dir
-    return Path(state_dir)
-
-
 def parse_ttl(text: str) -> int:
     """``90s``, ``30m``, ``2h``, ``1d`` or plain seconds -> seconds."""
     match = _TTL.match(text.strip().lower())
@@ -61,8 +53,8 @@ def check_label(label: str) -> str:
 
 
 @contextlib.contextmanager
-def _locked(state_dir: Path | None) -> Iterator[Path]:
-    folder = _state_dir(state_dir)
+def _locked(state_dir: Path) -> Iterator[Path]:
+    folder = Path(state_dir)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     with (folder / "tunnels.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -87,19 +79,19 @@ def _write(path: Path, tunnels: list[dict]) -> None:
     atomic_write_text(path, json.dumps({"tunnels": tunnels}, indent=2, sort_keys=True) + "\n")
 
 
-def entries(state_dir: Path | None = None) -> list[dict]:
+def entries(state_dir: Path) -> list[dict]:
     """The recorded tunnels. Readers take no lock (writers replace the file atomically)
     and create nothing, so a dry run stays a dry run."""
-    return _read(_state_dir(state_dir) / STATE_FILE)
+    return _read(Path(state_dir) / STATE_FILE)
 
 
-def _record(entry: dict, state_dir: Path | None) -> None:
+def _record(entry: dict, state_dir: Path) -> None:
     with _locked(state_dir) as path:
         tunnels = [t for t in _read(path) if t["label"] != entry["label"]]
         _write(path, [*tunnels, entry])
 
 
-def _forget(labels: set[str], state_dir: Path | None) -> None:
+def _forget(labels: set[str], state_dir: Path) -> None:
     with _locked(state_dir) as path:
         _write(path, [t for t in _read(path) if t["label"] not in labels])
 
@@ -158,7 +150,7 @@ def pick_port(preferred: int) -> int:
         return sock.getsockname()[1]
 
 
-def status(state_dir: Path | None = None) -> list[dict]:
+def status(state_dir: Path) -> list[dict]:
     """Every recorded tunnel with ``alive``, each forward's probe and ``state``."""
     rows = []
     now = datetime.now(UTC)
@@ -179,11 +171,11 @@ def status(state_dir: Path | None = None) -> list[dict]:
     return rows
 
 
-def live_tunnel(state_dir: Path | None = None) -> dict | None:
+def live_tunnel(state_dir: Path) -> dict | None:
     """The most recently started tunnel whose ssh is alive, or None."""
     live = [row for row in status(state_dir) if row["state"] == "up"]
     return max(live, key=lambda row: row["started"]) if live else None
 
 
-def dead_labels(state_dir: Path | None = None) -> list[str]:
+def dead_labels(state_dir: Path) -> list[str]:
     return sorted(row["label"] for row in status(state_dir) if row["state"] == "dead")

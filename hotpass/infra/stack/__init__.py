@@ -51,7 +51,8 @@ def choose_mode(native: bool, ev: Evidence | None = None) -> tuple[str, str]:
     return "native", f"no Docker engine answers ({detail})"
 
 
-def up_procedure(mode: str, reason: str, *, state_dir: Path, llm: bool = False,
+def up_procedure(mode: str, reason: str, *, state_dir: Path, store_dir: Path,
+                 llm: bool = False,
                  prefect_port: int = 4200, s3_port: int = 9000, timeout: float = 120.0,
                  compose_file: Path = COMPOSE_FILE, web_port: int = 8765) -> Procedure:
     if mode == "compose":
@@ -61,7 +62,7 @@ def up_procedure(mode: str, reason: str, *, state_dir: Path, llm: bool = False,
                                         max(timeout, 600.0)))
     from hotpass.infra.stack.native import NativeOptions, NativeUp
 
-    return NativeUp(NativeOptions(Path(state_dir), prefect_port, s3_port, llm,
+    return NativeUp(NativeOptions(Path(state_dir), Path(store_dir), prefect_port, s3_port, llm,
                                   web_port=web_port, timeout=timeout, reason=reason))
 
 

@@ -58,6 +58,7 @@ class Runner:
 @dataclass
 class NativeOptions:
     state_dir: Path
+    store_dir: Path  # the credentials store's folder (HOTPASS_STATE_DIR)
     prefect_port: int = 4200
     s3_port: int = 9000
     llm: bool = False
@@ -176,10 +177,10 @@ class NativeUp(Procedure):
                 s3.url, self.options.bucket)
             changes.append(Change(f"bucket {self.options.bucket}",
                                   "unchanged" if ready else "create", {"endpoint": s3.url}))
-            stored = credential_store.load()
+            stored = credential_store.load(self.options.store_dir)
             changes.append(Change(CREDENTIALS_TARGET, "unchanged" if all(
                 stored.get(name) for name in S3_KEYS) else "add",
-                {"store": str(credential_store.store_path()), "names": list(S3_KEYS)}))
+                {"store": str(credential_store.store_path(self.options.store_dir)), "names": list(S3_KEYS)}))
         return changes
 
     def apply(self, changes: list[Change], ev: Evidence) -> None:
@@ -218,10 +219,10 @@ class NativeUp(Procedure):
         if actions.get(CREDENTIALS_TARGET) == "add":  # what `hotpass env` hands to refine
             from hotpass.procedure import run
 
-            stored = credential_store.load()
+            stored = credential_store.load(self.options.store_dir)
             run(ChangeCredentials(
                 {name: value for name, value in zip(S3_KEYS, MOTO_CREDENTIALS, strict=True)
-                 if not stored.get(name)}))
+                 if not stored.get(name)}, self.options.store_dir))
 
     def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
         differences = []
@@ -233,8 +234,8 @@ class NativeUp(Procedure):
         s3 = self._s3
         if s3 is not None and not bucket_exists(s3.url, self.options.bucket):
             differences.append(f"bucket {self.options.bucket}: missing at {s3.url}")
-        if s3 is not None and not all(credential_store.load().get(name) for name in S3_KEYS):
-            differences.append(f"{CREDENTIALS_TARGET}: not in {credential_store.store_path()}")
+        if s3 is not None and not all(credential_store.load(self.options.store_dir).get(name) for name in S3_KEYS):
+            differences.append(f"{CREDENTIALS_TARGET}: not in {credential_store.store_path(self.options.store_dir)}")
         return differences
 
 

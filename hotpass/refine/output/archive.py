@@ -42,7 +42,7 @@ def build_archive(
     outputs: dict[str, Path],
     inputs: list[Path],
     input_root: Path,
-    profile_name: str,
+    profile: str,
     row_counts: dict[str, int],
     hotpass_version: str,
 ) -> Path:
@@ -50,7 +50,7 @@ def build_archive(
     members = _output_members(outputs)
     manifest = {
         "hotpass_version": hotpass_version,
-        "profile": profile_name,
+        "profile": profile,
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "row_counts": {key: int(value) for key, value in sorted(row_counts.items())},
         "inputs": sorted(
@@ -87,7 +87,7 @@ def input_bundle_path(bundle_dir: Path, day: date) -> Path:
 
 
 def build_input_bundle(*, bundle_dir: Path, inputs: list[Path], input_root: Path,
-                       profile_name: str, hotpass_version: str, day: date | None = None,
+                       profile: str, hotpass_version: str, day: date | None = None,
                        merge_from: Path | None = None) -> Path:
     """Zip the inputs under ``inputs/`` with a manifest and SHA256SUMS; return the path.
     The day's other inputs are carried over from the bundle of that day in ``merge_from``
@@ -101,7 +101,7 @@ def build_input_bundle(*, bundle_dir: Path, inputs: list[Path], input_root: Path
     entries += [{"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                 for name, data in kept.items()]
     manifest = {
-        "hotpass_version": hotpass_version, "profile": profile_name, "day": day.isoformat(),
+        "hotpass_version": hotpass_version, "profile": profile, "day": day.isoformat(),
         "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "inputs": sorted(entries, key=lambda entry: entry["path"]),
     }

@@ -1,7 +1,8 @@
 """Publishing one refine run: strict gate -> every output into the run's staging folder
 -> one publish -> the post-publish steps (the archive upload, with HOTPASS_S3_ENDPOINT).
 
-Contract: ``publish(options, profile, inputs, prepared, result, timings, staged)`` writes
+Contract: ``publish(options, profile, inputs, prepared, result, timings, settings, staged)``
+(``settings``: the front door's, for the archive upload) writes
 xlsx, csv, parquet, the quality reports and (``--archive``) both bundles into
 ``staged.dir`` and publishes them as one set (``hotpass.refine.output.staging``); any failure,
 signal or kill before that leaves the previous set as it was, and a write failure (a full
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
 from hotpass import __version__
 from hotpass.errors import HotpassError, Interrupted, StrictModeError
@@ -34,7 +36,8 @@ log = logging.getLogger("hotpass.refine")
 
 def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
             prepared: list[PreparedSource], result: Consolidated,
-            timings: StageClock, staged: StagedRun | None = None) -> RefineResult:
+            timings: StageClock, settings: Any, staged: StagedRun | None = None
+            ) -> RefineResult:
     """Strict gate, then every output into the staging directory, then one publish.
 
     Without ``staged`` (an orchestrated flow that prepared the files as tasks) this takes
@@ -44,7 +47,7 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
         from hotpass.refine.output.staging import open_run
 
         with stop_on_signals(), open_run(options.output_path, wait=True) as own:
-            return publish(options, profile, inputs, prepared, result, timings, own)
+            return publish(options, profile, inputs, prepared, result, timings, settings, own)
     sheets = [s for p in prepared for s in p.sheets]
     errors = [i for i in result.issues if i.severity == "error"]
     if options.strict and errors:
@@ -78,7 +81,8 @@ def publish(options: RefineOptions, profile: Profile, inputs: list[Path],
     if options.archive:  # HOTPASS_S3_ENDPOINT only
         from hotpass.artifacts import upload_archive
 
-        uploads = {"archive": uri} if (uri := upload_archive(outputs["archive"])) else {}
+        uri = upload_archive(outputs["archive"], settings)
+        uploads = {"archive": uri} if uri else {}
     return RefineResult(options=options, refined=result.refined, provenance=result.provenance,
                         issues=result.issues, sheets=sheets, inputs=inputs,
                         rows_in=result.rows_in, duplicates_merged=result.duplicates_merged,
@@ -115,13 +119,13 @@ def _write_all(options: RefineOptions, profile: Profile, inputs: list[Path],
         outputs["archive"] = build_archive(
             archive_path=target.with_name(target.stem + "-bundle.zip"),
             outputs=dict(outputs), inputs=inputs, input_root=options.input_dir,
-            profile_name=profile.name,
+            profile=profile.name,
             row_counts={"rows_in": result.rows_in, "records_out": len(result.refined),
                         "duplicates_merged": result.duplicates_merged},
             hotpass_version=__version__)
         outputs["input_bundle"] = build_input_bundle(
             bundle_dir=staged.dir / INPUT_ARCHIVES, inputs=inputs,
-            input_root=options.input_dir, profile_name=profile.name,
+            input_root=options.input_dir, profile=profile.name,
             hotpass_version=__version__,
             merge_from=options.output_path.parent / INPUT_ARCHIVES)  # the published day
     return report, outputs
