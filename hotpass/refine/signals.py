@@ -12,7 +12,10 @@ die with the parent — ``PR_SET_PDEATHSIG`` on Linux, else a thread polling the
 handlers on the main thread) is recorded and raised when the block ends, so the published
 set is switched all-or-nothing (``refine.output.commit``).
 
-Pitfalls: PDEATHSIG fires when the *thread* that forked the child exits, so children are
+Pitfalls: a signal handled while importlib itself runs (its lock callbacks run at any
+moment, from the garbage collector) is not raised there but sent again a moment later:
+an exception there leaks the global import lock and is swallowed, so the run went on
+until a thread's import waited forever. PDEATHSIG fires when the *thread* that forked the child exits, so children are
 forked from the main thread. A signal masked with ``pthread_sigmask`` on one thread is
 still delivered to the others, which is why ``held`` defers in the handler instead.
 """
@@ -31,6 +34,7 @@ from collections.abc import Iterator
 from hotpass.errors import Interrupted
 
 _PR_SET_PDEATHSIG = 1
+REDELIVER_SECONDS = 0.02
 _POLL_SECONDS = 1.0
 
 
@@ -44,7 +48,18 @@ def _raise(signum: int, frame: object) -> None:
         _pending.append(signum)
         return
     _received.append(signum)
+    if _in_import_machinery(frame):
+        # raising here can leak the global import lock (taken just before a ``try`` in
+        # importlib's own callbacks, where the exception is then only printed): every
+        # later import on another thread would wait forever. Send it again in a moment.
+        threading.Timer(REDELIVER_SECONDS, os.kill, (os.getpid(), signum)).start()
+        return
     raise Interrupted(signum)
+
+
+def _in_import_machinery(frame: object) -> bool:
+    code = getattr(frame, "f_code", None)
+    return code is not None and code.co_filename.startswith("<frozen importlib")
 
 
 def raise_if_stopped() -> None:
