@@ -76,9 +76,10 @@ def start(tmp: Path) -> Sshd:
     known = tmp / "known_hosts"
     known.write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
     log = tmp / "sshd.log"
-    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config), "-p", str(port)],
-                               stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+    with log.open("ab") as out:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config), "-p", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
     deadline = time.monotonic() + 15
     while True:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):

@@ -49,6 +49,7 @@ def services():
     yield {name: server.server_address[1] for name, server in servers.items()}
     for server in servers.values():
         server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
