@@ -229,7 +229,7 @@ def served(runs, site):
             time.sleep(0.1)
     yield base
     server.terminate()
-    server.wait(10)
+    server.communicate(timeout=10)  # reads and closes both pipes (no ResourceWarning)
 
 
 def test_a_decision_saved_through_the_served_page_changes_the_next_refine(
