@@ -71,7 +71,8 @@ def write_record(ev: Evidence) -> Path:
     directory = ev.directory or plan_directory(ev)
     verdict = "pass" if ev.status == "ok" else "fail"
     details = {"status": ev.status,
-               "changes": sum(1 for change in ev.plan if change.pending)}
+               "changes": sum(1 for change in ev.plan if change.pending),
+               **getattr(ev, "summary_details", {})}  # a procedure's own summary fields
     return seal(ev, directory, details, verdict, reason=ev.error, bundle_id=directory.name)
 
 

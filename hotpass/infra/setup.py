@@ -226,6 +226,8 @@ class Setup(Procedure):
 
     def prepare(self, ev: Evidence) -> None:
         self.chosen = steps(self.options)
+        # summary.json's own fields (evidence/summaries/setup.schema.json), filled as it goes
+        ev.summary_details = {"target": self.options.target, "steps": self.results}
 
     def plan(self, ev: Evidence) -> list[Change]:
         from hotpass.procedure import run
@@ -270,6 +272,10 @@ class Setup(Procedure):
 
     def verify(self, changes: list[Change], ev: Evidence) -> list[str]:
         found = [(step.name, _safe_check(step)) for step in self.chosen]
+        if not self.results:  # nothing was pending, so apply did not run: all skipped
+            for name, (_, detail) in found:
+                ev.echo(f"{name} skipped (satisfied: {detail})")
+                self.results.append({"step": name, "result": "skipped", "detail": detail})
         return [f"{name}: not satisfied after setup ({detail})"
                 for name, (ok, detail) in found if not ok]
 
