@@ -1,0 +1,61 @@
+"""A reader isolated beside busy threads does not inherit their locks: a lock another
+thread holds at the moment of the fork stays held forever in a forked child, so a reader
+that takes it (an import, a logger) hung until the deadline. With threads running,
+``run_isolated`` starts a fresh interpreter instead; alone, it forks."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from hotpass.refine import isolation
+
+BUSY = threading.Lock()  # held by a thread of the parent while the child runs
+
+
+def take_the_lock_and_report_pid() -> int:
+    with BUSY:
+        return os.getpid()
+
+
+def fail_like_a_bug() -> None:
+    raise ValueError("a bug in the reader")
+
+
+@pytest.fixture
+def busy_thread():
+    release = threading.Event()
+    taken = threading.Event()
+
+    def hold() -> None:
+        with BUSY:
+            taken.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait(10)
+    yield
+    release.set()
+    thread.join(10)
+
+
+def test_a_child_beside_a_thread_holding_a_lock_finishes(busy_thread, monkeypatch):
+    monkeypatch.setattr(isolation, "READ_SECONDS", 20.0)
+    pid, how = isolation.run_isolated(take_the_lock_and_report_pid)
+    assert how is None, f"the isolated reader {how}"
+    assert pid != os.getpid()
+
+
+def test_an_exception_in_a_spawned_child_is_raised_here(busy_thread):
+    with pytest.raises(ValueError, match="a bug in the reader"):
+        isolation.run_isolated(fail_like_a_bug)
+
+
+def test_alone_the_child_is_forked(monkeypatch):
+    monkeypatch.setattr(isolation, "_spawn", None)  # calling it would fail the test
+    assert threading.active_count() == 1
+    pid, how = isolation.run_isolated(take_the_lock_and_report_pid)
+    assert how is None and pid != os.getpid()
