@@ -82,7 +82,8 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
               f"and write {Path(out) / 'dedupe.json'}")
         return
     if febrl:
-        from hotpass.bench.dedupe import format_dedupe_table, run_febrl_benchmark
+        from hotpass.bench.dedupe import run_febrl_benchmark
+        from hotpass.bench.dedupe_verdict import format_dedupe_table
 
         try:
             result = run_febrl_benchmark(febrl, out_dir=Path(out), repeat=repeat)
@@ -99,7 +100,8 @@ def dedupe(c, rows=20_000, hard=False, seed=7, out="dist/bench", febrl="", repea
             print(f"[dry-run] would write {', '.join(sets)} as contact files, run them through "
                   f"`hotpass refine` and Splink and write {Path(out) / 'public.json'}")
         return
-    from hotpass.bench.dedupe import format_dedupe_table, run_dedupe_benchmark
+    from hotpass.bench.dedupe import run_dedupe_benchmark
+    from hotpass.bench.dedupe_verdict import format_dedupe_table
 
     result = run_dedupe_benchmark(rows=rows, hard=hard, seed=seed, out_dir=Path(out),
                                   repeat=repeat)

@@ -6,7 +6,7 @@ ingests and normalises them once with refine's own steps into
 ``out_dir/dedupe-records.parquet``, then runs each system in its own child process on that
 file (``python -m hotpass.bench.dedupe hotpass|splink RECORDS LABELS``), scores both
 clusterings pairwise against the truth and writes ``out_dir/dedupe.json``.
-``format_dedupe_table`` renders it.
+``hotpass.bench.dedupe_verdict`` holds the targets and renders the table.
 
 Figures per system: precision, recall, F1; ``seconds`` (from the loaded records to the
 cluster labels, timed in the child: for Splink that includes building its input table from
@@ -43,8 +43,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-TARGETS = {"precision": 0.99, "f1_vs_splink": 1.0, "time_ratio": 0.1,
-           "added_memory_ratio": 0.1}
+from hotpass.bench.dedupe_verdict import ratios, targets
+
 SPLINK_THRESHOLD = 0.99  # the same match probability as the generic profile's default
 REPEAT = 3  # runs per system; figures are the medians
 
@@ -106,8 +106,8 @@ def compare_systems(frame, truth: dict, out_dir: Path, profile: str,
             if report.get("notes"):
                 figures["notes"] = report["notes"]
         result[kind] = figures
-    result["ratios"] = _ratios(result["hotpass"], result["splink"])
-    result["targets"] = _targets(result)
+    result["ratios"] = ratios(result["hotpass"], result["splink"])
+    result["targets"] = targets(result)
     result["all_pass"] = all(t["pass"] for t in result["targets"].values())
     (out_dir / "dedupe.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
@@ -202,75 +202,6 @@ def _best_threshold(keys: list, pairs: list, truth: dict) -> dict[str, Any]:
         if not best or figures["f1"] > best["f1"]:
             best = {"threshold": threshold, **figures}
     return best
-
-
-def _ratios(hot: dict, splink: dict) -> dict[str, float | None]:
-    if not (hot.get("ok") and splink.get("ok")):
-        return {"time": None, "memory": None, "added_memory": None}
-
-    def ratio(a: float, b: float) -> float | None:
-        return round(a / b, 3) if b else None
-
-    return {"time": ratio(hot["seconds"], splink["seconds"]),
-            "memory": ratio(hot["peak_mb"], splink["peak_mb"]),
-            "added_memory": ratio(max(hot["added_mb"], 0.0), splink["added_mb"])}
-
-
-def _targets(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    hot, splink, ratios = result["hotpass"], result["splink"], result["ratios"]
-    both = hot.get("ok") and splink.get("ok")
-    values = {"precision": hot.get("precision"),
-              "f1_vs_splink": round(hot["f1"] - splink["f1"], 4) if both else None,
-              "time_ratio": ratios["time"], "added_memory_ratio": ratios["added_memory"]}
-    checks = {}
-    for name, target in TARGETS.items():
-        value = values[name]
-        if name == "f1_vs_splink":
-            passed, shown = value is not None and value >= 0, ">= Splink's"
-        elif name == "precision":
-            passed, shown = value is not None and value >= target, f">= {target}"
-        else:
-            passed, shown = value is not None and value <= target, f"<= {target}"
-        checks[name] = {"value": value, "target": shown, "pass": passed}
-    return checks
-
-
-def format_dedupe_table(result: dict[str, Any]) -> str:
-    if "dataset" in result:
-        title = (f"dedupe bench: {result['dataset']} ({result['rows']:,} records, "
-                 f"{result['organisations']:,} entities)")
-    else:
-        mode = "hard" if result["hard"] else "easy"
-        title = (f"dedupe bench: {result['rows']:,} rows ({mode}), "
-                 f"{result['organisations']:,} organisations, seed {result['seed']}")
-    out = [title, "",
-           f"{'system':<9}{'precision':>10}{'recall':>8}{'F1':>8}{'seconds':>9}"
-           f"{'peak MB':>9}{'added MB':>10}"]
-    for kind in ("hotpass", "splink"):
-        fig = result[kind]
-        if not fig["ok"]:
-            out.append(f"{kind:<9}FAILED: {fig['error']}")
-            continue
-        out.append(f"{kind:<9}{fig['precision']:>10.4f}{fig['recall']:>8.4f}{fig['f1']:>8.4f}"
-                   f"{fig['seconds']:>9.2f}{fig['peak_mb']:>9.0f}{fig['added_mb']:>10.0f}")
-    best = result["splink"].get("best")
-    if best:
-        out.append(f"(splink at its best threshold {best['threshold']}: precision "
-                   f"{best['precision']:.4f} recall {best['recall']:.4f} F1 {best['f1']:.4f})")
-    ratios = result["ratios"]
-    if ratios["time"] is not None:
-        out.append(f"hotpass/splink: time {ratios['time']:.3f}, peak memory "
-                   f"{ratios['memory']:.3f}, memory added by resolving "
-                   f"{ratios['added_memory']:.3f}")
-    out.append("")
-    for name, check in result["targets"].items():
-        value = "-" if check["value"] is None else check["value"]
-        verdict = "PASS" if check["pass"] else "FAIL"
-        out.append(f"{name:<19}{value!s:>10}   target {check['target']:<12} {verdict}")
-    out.append("(seconds: from the loaded records to the labels; peak MB: largest PSS of the "
-               "child; added MB: peak resident memory during the resolution minus that before "
-               "it; every figure the median of the runs; the memory target compares added MB)")
-    return "\n".join(out)
 
 
 def _child(kind: str, records: Path, labels_path: Path, profile_name: str) -> None:

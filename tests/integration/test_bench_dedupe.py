@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from hotpass.bench.dedupe import format_dedupe_table, run_dedupe_benchmark
+from hotpass.bench.dedupe import run_dedupe_benchmark
+from hotpass.bench.dedupe_verdict import format_dedupe_table
 
 pytestmark = pytest.mark.integration
 
