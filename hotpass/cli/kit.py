@@ -21,8 +21,10 @@ too; the edge then points stdout at ``/dev/null`` so Python's exit flush stays q
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -47,6 +49,15 @@ class OneLineError(click.ClickException):
         click.echo(redact(f"{self.prefix}: error: {self.message}"), err=True)
 
 
+class _Leave(BaseException):
+    """``ctx.exit(code)`` on its way to ``ReportingGroup.main`` (click's main in its
+    non-standalone mode would return the code, indistinguishable from a result)."""
+
+    def __init__(self, exit_code: int) -> None:
+        super().__init__(exit_code)
+        self.exit_code = exit_code
+
+
 class ReportingGroup(click.Group):
     """A click group whose commands (and nested groups) fail through the one edge."""
 
@@ -54,10 +65,35 @@ class ReportingGroup(click.Group):
         super().__init__(*args, **kwargs)
         self.error_prefix = error_prefix
 
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """Click's main, except that a Ctrl-C anywhere in it (click's own context exit
+        included, where the edge below cannot see it) is one line and 130, not
+        "Aborted!" and 1; a command's return value is never taken for an exit code."""
+        if not standalone_mode:  # click's contract: an exit's code is returned
+            try:
+                return super().main(args, prog_name, complete_var, False, **extra)
+            except _Leave as leave:
+                return leave.exit_code
+        try:
+            try:
+                super().main(args, prog_name, complete_var, False, **extra)
+            except (click.Abort, KeyboardInterrupt):
+                raise OneLineError(self.error_prefix, "stopped by SIGINT", 130) from None
+        except _Leave as leave:
+            _leave(leave.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            _leave(exc.exit_code)
+        _leave(0)
+
     def make_context(self, info_name: str | None, args: list[str],
                      parent: click.Context | None = None, **extra: Any) -> click.Context:
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.Exit as exc:  # --help, --version: through click's main
+            raise _Leave(exc.exit_code) from None
         except click.UsageError as exc:
             raise self._one_line(exc) from None
         except KeyboardInterrupt:  # Ctrl-C before a command's own handling: not "Aborted!"
@@ -71,6 +107,8 @@ class ReportingGroup(click.Group):
             install(lambda: _settings_of(ctx))
         try:
             return super().invoke(ctx)
+        except click.exceptions.Exit as exc:  # ctx.exit(code): past click's main to ours
+            raise _Leave(exc.exit_code) from None
         except OneLineError:
             raise
         except (HotpassError, Interrupted) as exc:
@@ -98,6 +136,18 @@ class ReportingGroup(click.Group):
         hint = f" (see {path} --help)" if path else ""
         return OneLineError(self.prefix(exc.ctx), f"{command + ': ' if command else ''}"
                             f"{exc.format_message()}{hint}", exc.exit_code)
+
+
+def _leave(code: int) -> None:
+    """Exit once everything is said: a stop signal while the interpreter shuts down
+    (joining threads) ends the process as the signal would, never with a traceback."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, signal.SIG_DFL)
+    sys.exit(code)
 
 
 def group(name: str, help: str) -> click.Group:
