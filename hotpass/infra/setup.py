@@ -232,7 +232,7 @@ class Setup(Procedure):
     def plan(self, ev: Evidence) -> list[Change]:
         from hotpass.procedure import run
 
-        changes = []
+        changes: list[Change] = []
         for step in self.chosen:
             ok, detail = _safe_check(step)
             if ok:
@@ -241,7 +241,15 @@ class Setup(Procedure):
             if step.asks:  # its child exists once someone answered
                 changes.append(Change(f"{step.name} (step)", "ask", {"detail": detail}))
                 continue
-            child = run(step.child(), dry_run=True, echo=ev.echo)  # the child's own plan
+            try:
+                child = run(step.child(), dry_run=True, echo=ev.echo)  # the child's own plan
+            except HotpassError as exc:
+                if not any(change.pending for change in changes):
+                    raise
+                # it needs what an earlier step will make (ctx: the tunnel): run after it
+                changes.append(Change(f"{step.name} (step)", "run",
+                                      {"detail": f"after the steps before it ({exc.message})"}))
+                continue
             shown = [Change(f"{step.name}: {c.target}", c.action, c.detail)
                      for c in child.changes if c.pending]
             changes += shown or [Change(f"{step.name} (step)", "run", {"detail": detail})]

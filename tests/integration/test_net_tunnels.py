@@ -201,8 +201,10 @@ def test_a_refused_key_fails_in_one_line_and_records_nothing(tmp_path, bastion, 
 def test_setup_staging_is_resumable_through_a_real_tunnel(tmp_path, bastion, services):
     state, home = tmp_path / "state", tmp_path / "prefect-home"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTPASS_", "PREFECT_"))}
+    # the bastion is this machine: its 127.0.0.1:4200 would be the tunnel's own listener, and
+    # one connection to it would loop through ssh until ssh gives up; 127.0.0.2 refuses
     env.update(HOTPASS_STATE_DIR=str(state), PREFECT_HOME=str(home),
-               HOTPASS_PREFECT_HOST="127.0.0.1", HOTPASS_MARQUEZ_HOST="127.0.0.1")
+               HOTPASS_PREFECT_HOST="127.0.0.2", HOTPASS_MARQUEZ_HOST="127.0.0.2")
     args = [sys.executable, "-m", "hotpass.cli", "setup", "--target", "staging",
             *bastion.net_args()]
 
