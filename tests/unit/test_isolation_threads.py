@@ -6,12 +6,16 @@ that takes it (an import, a logger) hung until the deadline. With threads runnin
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
 from hotpass.refine import isolation
 
+ROOT = Path(__file__).resolve().parents[2]
 BUSY = threading.Lock()  # held by a thread of the parent while the child runs
 
 
@@ -54,8 +58,16 @@ def test_an_exception_in_a_spawned_child_is_raised_here(busy_thread):
         isolation.run_isolated(fail_like_a_bug)
 
 
-def test_alone_the_child_is_forked(monkeypatch):
-    monkeypatch.setattr(isolation, "_spawn", None)  # calling it would fail the test
-    assert threading.active_count() == 1
-    pid, how = isolation.run_isolated(take_the_lock_and_report_pid)
-    assert how is None and pid != os.getpid()
+def test_alone_the_child_is_forked():
+    # a fresh interpreter: this test process may hold threads other tests started
+    probe = ("import os, threading\n"
+             "from hotpass.refine import isolation\n"
+             "def refuse(*args): raise AssertionError('spawned while alone')\n"
+             "isolation._spawn = refuse\n"
+             "assert threading.active_count() == 1\n"
+             "pid, how = isolation.run_isolated(os.getpid)\n"
+             "assert how is None and pid != os.getpid(), (pid, how)\n"
+             "print('forked', pid)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert done.returncode == 0 and "forked" in done.stdout, done.stderr
