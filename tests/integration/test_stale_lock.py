@@ -38,9 +38,13 @@ def test_kill_9_leaves_no_lock_and_the_next_run_starts_at_once(tmp_path):
     parent = psutil.Process(proc.pid)
     _wait_for(lambda: (dist / ".hotpass.lock").exists() and len(_family(parent)) >= 2,
               what="the run's lock and pool workers")
+    # frozen, the run cannot finish (and release its lock) while the doctor looks at it
+    parent.send_signal(signal.SIGSTOP)
+    family = _family(parent)
+    for process in family:
+        process.send_signal(signal.SIGSTOP)
     held = _doctor_lock(output, tmp_path)
     assert "held by a running refine" in held["detail"] and f"pid {proc.pid}" in held["detail"]
-    family = _family(parent)
     for process in [parent, *family]:
         process.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
