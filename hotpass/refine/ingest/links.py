@@ -41,6 +41,7 @@ from hotpass.refine.ingest.link_evidence import (
     corroboration,
     row_counter,
 )
+from hotpass.refine.ingest.link_index import KeyIndex, clean_keys
 from hotpass.refine.model import LINK_KEY, SOURCE_ROW, Issue, SourceFrame
 
 SUBSET_SHARE = 0.5
@@ -72,17 +73,18 @@ def link_sheets(frames: list[SourceFrame], profile: Profile,
                     linked.add(id(child))
     ids = profile.fields_of_kind("identifier")
     parents = [(f, key) for f in frames for key in _keys(f, ids) if _is_parent(f, key)]
-    known = {(id(f), key): set(_clean_keys(f.frame[key].dropna())) for f, key in parents}
+    index = KeyIndex([clean_keys(f.frame[key].dropna()) for f, key in parents])
     for child in frames:
         if id(child) in linked or not len(child.frame):
             continue
         considered = []
-        for parent, key in parents:
-            if parent is child or (across_files and parent.file == child.file) or (
-                    not across_files and parent.file != child.file):
-                continue
+        eligible = [(p, parent, key) for p, (parent, key) in enumerate(parents)
+                    if parent is not child and (parent.file == child.file) != across_files]
+        shares = {k: index.shares(clean_keys(child.frame[k].dropna()))
+                  for k in (_keys(child, ids) if eligible else ())}
+        for p, parent, key in eligible:
             for child_key in _keys(child, ids):
-                share = _share_in(child.frame[child_key], known[(id(parent), key)])
+                share = float(shares[child_key][p])
                 if share >= SUBSET_SHARE:
                     considered.append(_judged(Link(parent, key, child, child_key, "inferred",
                                                    share), profile))
@@ -162,11 +164,11 @@ def _pairs(link: Link):
     ``SAMPLE_PAIRS`` spread evenly over the child."""
     lookup = _lookup(link.parent.frame, link.key)
     child = link.child.frame
-    keys = _clean_keys(child[link.child_key])
+    keys = clean_keys(child[link.child_key])
     known = child[keys.isin(lookup.index).to_numpy()]
     step = max(1, len(known) // SAMPLE_PAIRS)
     known = known.iloc[::step][:SAMPLE_PAIRS]
-    parents = lookup.loc[_clean_keys(known[link.child_key])]
+    parents = lookup.loc[clean_keys(known[link.child_key])]
     columns = {}
     for field in COMPARED_FIELDS:
         if field in known:
@@ -179,7 +181,7 @@ def _pairs(link: Link):
 
 
 def _lookup(frame, key: str):
-    lookup = frame.assign(__key=_clean_keys(frame[key]))
+    lookup = frame.assign(__key=clean_keys(frame[key]))
     return lookup.dropna(subset=["__key"]).drop_duplicates("__key").set_index("__key")
 
 
@@ -198,10 +200,6 @@ def _label(key: str) -> str:
     return key.removeprefix(LINK_KEY)
 
 
-def _clean_keys(series):
-    return series.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
-
-
 def _is_parent(source: SourceFrame, key: str) -> bool:
     frame = source.frame
     if key not in frame or "organization_name" not in frame or not len(frame):
@@ -214,14 +212,8 @@ def _is_parent(source: SourceFrame, key: str) -> bool:
 
 
 def _subset_share(child_keys, parent_keys) -> float:
-    return _share_in(child_keys, set(_clean_keys(parent_keys.dropna())))
-
-
-def _share_in(child_keys, parent_keys: set) -> float:
-    values = _clean_keys(child_keys.dropna())
-    if not len(values):
-        return 0.0
-    return float(values.isin(parent_keys).mean())
+    return float(KeyIndex([clean_keys(parent_keys.dropna())]).shares(
+        clean_keys(child_keys.dropna()))[0])
 
 
 def _attach(link: Link, profile: Profile) -> list[Issue]:
@@ -232,7 +224,7 @@ def _attach(link: Link, profile: Profile) -> list[Issue]:
                   if not s.contact and f != key and f in parent.frame]
     lookup = _lookup(parent.frame, key)
     frame = child.frame
-    child_keys = _clean_keys(frame[child_key])
+    child_keys = clean_keys(frame[child_key])
     known = child_keys.isin(lookup.index)
     issues = _fill(frame, child_keys, lookup, org_fields, link, profile)
     conflicts = len(issues)
@@ -285,19 +277,18 @@ def _name_links(frames: list[SourceFrame], profile: Profile, linked: set[int]) -
     org_fields = {f for f, s in profile.fields.items() if not s.contact}
     issues: list[Issue] = []
     key = "organization_name"
+    named = {id(f): clean_keys(f.frame[key].dropna()) for f in frames if key in f.frame}
+    unique = {i for i, names in named.items() if names.is_unique}
+    parents = [f for f in frames if id(f) in unique]
+    index = KeyIndex([named[id(f)] for f in parents])
     for child in frames:
-        if id(child) in linked or key not in child.frame:
+        # a sheet with one row per organisation is a peer list, not a child
+        if id(child) in linked or id(child) not in named or id(child) in unique:
             continue
-        names = _clean_keys(child.frame[key].dropna())
-        if names.is_unique:  # one row per organisation: a peer list, not a child
-            continue
-        for parent in frames:
-            if parent is child or key not in parent.frame or len(
-                    org_fields & set(parent.frame.columns)) < 2:
-                continue
-            parent_names = _clean_keys(parent.frame[key].dropna())
-            share = float(names.isin(set(parent_names)).mean())
-            if parent_names.is_unique and share >= SUBSET_SHARE:
+        shares = index.shares(named[id(child)])
+        for p, parent in enumerate(parents):  # in the frames' order: the first one wins
+            share = float(shares[p])
+            if len(org_fields & set(parent.frame.columns)) >= 2 and share >= SUBSET_SHARE:
                 issues += _attach(Link(parent, key, child, key, "inferred", share), profile)
                 linked.add(id(child))
                 break
