@@ -13,7 +13,10 @@ byte-identical for the same frame.
 Pitfalls: xlsx is written in constant-memory mode, so rows go out strictly in order and
 nothing can be styled after it is written. Excel truncates a cell at 32,767 characters
 while CSV/Parquet keep the full text. Integers and floats are written as numbers, every
-other value as text (``str``), nulls as empty cells. Large workbooks are written on a
+other value as text (``str``), nulls as empty cells. The refined frame is converted to
+Arrow once (``arrow_cells``): that table is the Parquet, its guarded twin the CSV and the
+workbook's first sheet; frames Arrow cannot hold as text and numbers take the pandas path,
+which writes the same bytes. Large workbooks are written on a
 thread beside the CSV and Parquet (``_workbook_written_alongside``); with the xlsxwriter
 fallback (pure Python, holding the GIL) that overlap buys nothing, but costs nothing either.
 """
@@ -34,6 +37,7 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from hotpass.errors import HotpassError
 from hotpass.fileio import AtomicBatch
 from hotpass.refine.model import Issue
+from hotpass.refine.output.arrow_cells import arrow_table, guard_table, write_csv_table
 from hotpass.refine.output.xlsx_cells import guard
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -96,11 +100,16 @@ def write_refined_outputs(
                 f"{OVERFLOW_FILES[name]}.{kind}")
     fitted = {name: _fit_excel(output_path, name, frame, paths)
               for name, frame in sheets.items()}
+    table = arrow_table(refined)  # once, for Parquet, CSV and the workbook
+    guarded = None if table is None else guard_table(table)
     with AtomicBatch() as batch:
         xlsx_path = batch.path_for(paths["xlsx"])
-        with _workbook_written_alongside(fitted, xlsx_path):
-            write_csv(neutralise_formulas(refined), batch.path_for(paths["csv"]))
-            write_parquet(refined, batch.path_for(paths["parquet"]))
+        with _workbook_written_alongside(fitted, xlsx_path, {} if guarded is None or fitted[
+                "Refined Data"] is not refined else {"Refined Data": guarded}):
+            if guarded is None or not write_csv_table(guarded, batch.path_for(paths["csv"])):
+                write_csv(neutralise_formulas(refined), batch.path_for(paths["csv"]))
+            write_parquet(refined, batch.path_for(paths["parquet"]), table)
+            del table
             for name, frame in overflow.items():
                 stem = OVERFLOW_FILES[name]
                 write_csv(neutralise_formulas(frame), batch.path_for(paths[f"{stem}_csv"]))
@@ -109,7 +118,8 @@ def write_refined_outputs(
 
 
 @contextmanager
-def _workbook_written_alongside(sheets: dict[str, pd.DataFrame], path: Path) -> Iterator[None]:
+def _workbook_written_alongside(sheets: dict[str, pd.DataFrame], path: Path,
+                                guarded: dict[str, pa.Table]) -> Iterator[None]:
     """Write the workbook on a thread while the body runs, for large outputs.
 
     The fast writer (rust_xlsxwriter) lets go of the GIL while it writes, so CSV and
@@ -122,13 +132,13 @@ def _workbook_written_alongside(sheets: dict[str, pd.DataFrame], path: Path) -> 
     cells = sum(frame.size for frame in sheets.values())
     if cells < BACKGROUND_MIN_CELLS:
         yield
-        write_xlsx(sheets, path)
+        write_xlsx(sheets, path, guarded)
         return
     failures: list[BaseException] = []
 
     def write() -> None:
         try:
-            write_xlsx(sheets, path)
+            write_xlsx(sheets, path, guarded)
         except Exception as exc:  # reported by the caller, as one line
             failures.append(exc)
 
@@ -166,17 +176,20 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
                  quoting=csv.QUOTE_NONNUMERIC)
 
 
-def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """No index, no timestamps in the metadata: the same frame gives the same bytes."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+def write_parquet(frame: pd.DataFrame, path: Path, table: pa.Table | None = None) -> None:
+    """No index, no timestamps in the metadata: the same frame gives the same bytes.
+    ``table``: the frame already converted (``arrow_cells.arrow_table``)."""
+    if table is None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path)
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path,
+               guarded: dict[str, pa.Table] | None = None) -> None:
     """One worksheet per frame by the fastest writer installed (``workbook``)."""
     from hotpass.refine.output.workbook import write_workbook
 
-    write_workbook(sheets, path)
+    write_workbook(sheets, path, guarded)
 
 
 def _fit_excel(output_path: Path, sheet_name: str, frame: pd.DataFrame,

@@ -12,9 +12,10 @@ does. Either way every cell value is the same (tests compare the two).
 
 Pitfalls: an infinite float is a ``TypeError`` with either writer (Excel has no such
 number). rust_xlsxwriter refuses text over the cell limit instead of cutting it, so
-``cell_frame`` cuts first. Text columns are guarded with vectorised string kernels that
-only pick the candidates (first character ``= + - @`` tab or CR); the decision itself is
-``xlsx_cells.guard``'s regular expression on those few values, so both writers agree.
+``cut_table``/``cell_frame`` cut first. A sheet of text and number columns only goes to
+the writer as an Arrow table (``arrow_cells``: guarded column by column, no Python object
+per cell; refine's own sheets are all such); any other sheet goes cell by cell through
+``cell_frame``, with the same result.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype, is_string_dtype
 
+from hotpass.refine.output.arrow_cells import arrow_table, cut_table, guard_table
 from hotpass.refine.output.xlsx_cells import cell_values, guard, write_xlsx_cells
 
 EXCEL_CELL_CHARS = 32_767
@@ -39,8 +42,10 @@ def fast_writer_available() -> bool:
     return True
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """Write ``sheets`` to ``path`` (see the module contract)."""
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path,
+                   guarded: dict[str, object] | None = None) -> None:
+    """Write ``sheets`` to ``path`` (see the module contract). ``guarded``: sheets already
+    as guarded Arrow tables (``arrow_cells.guard_table``), by name, not converted again."""
     if not fast_writer_available():
         write_xlsx_cells(sheets, path)
         return
@@ -49,12 +54,34 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
     header = Format().set_bold().set_background_color(_HEADER_COLOUR).set_border_bottom("thin")
     book = FastExcel(str(path)).freeze(row=1)
     for name, frame in sheets.items():
-        cells = cell_frame(frame)
-        widths = [column_width(str(column), cells.iloc[:, index])
-                  for index, column in enumerate(cells.columns)]
+        cells = sheet_cells(frame, (guarded or {}).get(name))
+        widths = [column_width(str(column), _sample(cells, index))
+                  for index, column in enumerate(cells.column_names if isinstance(
+                      cells, pa.Table) else cells.columns)]
         book = book.sheet(name, cells, header_format=header, column_widths=widths,
-                          autofilter=bool(len(cells.columns)))
+                          autofilter=bool(len(widths)))
     book.save()
+
+
+def sheet_cells(frame: pd.DataFrame, guarded=None):
+    """The cells of one sheet: an Arrow table of guarded text and numbers (no Python
+    object per value) when the frame holds only those, else ``cell_frame``."""
+    table = guarded
+    if table is None and (table := arrow_table(frame)) is not None:
+        table = guard_table(table)
+    if table is None:
+        return cell_frame(frame)
+    return cut_table(table, EXCEL_CELL_CHARS)
+
+
+def _sample(cells, index: int) -> list:
+    """Up to ``_WIDTH_SAMPLE`` evenly spaced cells of one column, as Python values."""
+    rows = cells.num_rows if isinstance(cells, pa.Table) else len(cells)
+    step = max(rows // _WIDTH_SAMPLE, 1)
+    positions = list(range(0, rows, step))[:_WIDTH_SAMPLE]
+    if isinstance(cells, pa.Table):
+        return cells.column(index).take(positions).to_pylist()
+    return cells.iloc[positions, index].tolist()
 
 
 def cell_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -78,11 +105,9 @@ def cell_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def column_width(header: str, cells: pd.Series) -> int:
-    """Width from the header and up to 200 evenly spaced cells (as the writer shows them)."""
-    step = max(len(cells) // _WIDTH_SAMPLE, 1)
-    sample = cells.iloc[::step].iloc[:_WIDTH_SAMPLE]
-    lengths = [len(str(value)) for value in sample.tolist() if not _is_null(value)]
+def column_width(header: str, sample: list) -> int:
+    """Width from the header and the sampled cells (as the writer shows them)."""
+    lengths = [len(str(value)) for value in sample if not _is_null(value)]
     return min(max(max([len(header), *lengths]) + 2, _WIDTH_MIN), _WIDTH_MAX)
 
 

@@ -32,13 +32,14 @@ _HEADER_FORMAT = {"bold": True, "bg_color": "#DCE6F1", "bottom": 1}
 _WIDTH_MIN, _WIDTH_MAX, _WIDTH_SAMPLE = 8, 60, 200
 
 # A cell starting with one of these is run as a formula by Excel/LibreOffice/Sheets...
-_FORMULA_CHARS = "=+-@\t\r"
+FORMULA_CHARS = "=+-@\t\r"
 # ...unless it is plainly a number or phone (no letters, so no function can be called).
 # Also lists of numbers such as "+27821234567; +27115551234" (no operator between them).
-_PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*(?:[;,/]\s*\+?\d[\d\s().-]*)*$"
-_PLAIN_NUMBER_RE = re.compile(_PLAIN_NUMBER)
+PLAIN_NUMBER = r"^[+-]?\d[\d\s().-]*(?:[;,/]\s*\+?\d[\d\s().-]*)*$"
+_PLAIN_NUMBER_RE = re.compile(PLAIN_NUMBER)
 # ...but digits joined by operators alone (-1-1, +27-82-555) a spreadsheet computes.
-_ARITHMETIC_RE = re.compile(r"^[+-]?[\d.]+(?:[-+][\d.]+)+$")
+ARITHMETIC = r"^[+-]?[\d.]+(?:[-+][\d.]+)+$"
+_ARITHMETIC_RE = re.compile(ARITHMETIC)
 
 
 def write_xlsx_cells(sheets: dict[str, pd.DataFrame], path: Path) -> None:
@@ -86,7 +87,7 @@ def cell_values(column: pd.Series) -> list:
 
 
 def guard(text: str) -> str:
-    if text and text[0] in _FORMULA_CHARS and (
+    if text and text[0] in FORMULA_CHARS and (
             not _PLAIN_NUMBER_RE.match(text) or _ARITHMETIC_RE.match(text)):
         return "'" + text
     return text
