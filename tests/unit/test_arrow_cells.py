@@ -93,3 +93,10 @@ def test_cut_and_infinity():
     assert cut_table(table, 3).column(0).to_pylist() == ["ééé", None, "ab"]
     with pytest.raises(TypeError, match="infinite"):
         guard_table(arrow_table(pd.DataFrame({"f": [1.0, float("inf")]})))
+
+
+def test_a_sheet_with_columns_and_no_rows(tmp_path):
+    frame = pd.DataFrame({"a": pd.Series([], dtype=object), "n": pd.Series([], dtype="int64")})
+    write_xlsx({"S": frame}, tmp_path / "out.xlsx")
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "out.xlsx")).get_sheet_by_name("S")
+    assert sheet.to_python() == [["a", "n"]]

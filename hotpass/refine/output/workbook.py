@@ -80,7 +80,7 @@ def _sample(cells, index: int) -> list:
     step = max(rows // _WIDTH_SAMPLE, 1)
     positions = list(range(0, rows, step))[:_WIDTH_SAMPLE]
     if isinstance(cells, pa.Table):
-        return cells.column(index).take(positions).to_pylist()
+        return cells.column(index).take(pa.array(positions, pa.int64())).to_pylist()
     return cells.iloc[positions, index].tolist()
 
 
