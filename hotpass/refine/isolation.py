@@ -22,6 +22,7 @@ unpickle and is reported as the death it was. The fork is made with stop signals
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -131,6 +132,7 @@ def _child(parent: int, read_end: int | None, write_end: int,
            function: Callable[..., Any], args: tuple) -> None:
     code = 70
     try:
+        gc.freeze()  # the parent's objects: never traversed here, so their pages stay shared
         if read_end is not None:
             os.close(read_end)
         child_init(parent)

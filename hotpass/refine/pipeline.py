@@ -25,15 +25,16 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.profiles.model import Profile
+from hotpass.refine.ingest.cells import RawSheet
 from hotpass.refine.ingest.column_types import ColumnTyper
-from hotpass.refine.ingest.files import read_sheets, refuse_outside
+from hotpass.refine.ingest.files import preload_readers, read_columns, read_sheets, refuse_outside
 from hotpass.refine.ingest.links import link_sheets
 from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.ingest.reference import MAX_ROWS as REFERENCE_MAX_ROWS
@@ -71,13 +72,21 @@ def read_isolated(path: Path, input_root: Path, profile: Profile) -> PreparedSou
     """``read_source``; in a forked child for ``NATIVE_READERS`` (module docstring)."""
     if path.suffix.lower() not in NATIVE_READERS:
         return read_source(path, input_root, profile)
-    prepared, how = run_isolated(read_source, path, input_root, profile)
-    if how is None:
-        return prepared
-    label = _label(path, input_root)
-    failed = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
-    return _unreadable(failed, profile, label, f"{label}: the reader {how}; the file is "
-                                               "skipped (a crafted or damaged file?)")
+    preload_readers()  # once per process, not once per forked reader
+    return read_source(path, input_root, profile, reader=_read_in_child)
+
+
+def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
+    """``read_sheets`` run in a forked child, which hands the sheets over as Arrow columns;
+    each is turned back into text rows here, one at a time, as it is mapped."""
+    sheets, how = run_isolated(read_columns, path, label)
+    if how is not None:
+        raise InputError(f"{label}: the reader {how}; the file is skipped (a crafted or "
+                         "damaged file?)")
+    while sheets:
+        sheet = sheets.pop(0)
+        sheet.texts  # noqa: B018 -- converted here, so the time counts as reading
+        yield sheet
 
 
 def _label(path: Path, input_root: Path) -> str:
@@ -95,8 +104,11 @@ def _unreadable(prepared: PreparedSource, profile: Profile, label: str,
     return prepared
 
 
-def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSource:
-    """Ingest, map and join one file's sheets; frames hold raw (not yet normalised) text."""
+def read_source(path: Path, input_root: Path, profile: Profile,
+                reader: Callable[[Path, str], Iterable[RawSheet]] = read_sheets
+                ) -> PreparedSource:
+    """Ingest, map and join one file's sheets; frames hold raw (not yet normalised) text.
+    ``reader`` yields the sheets (``read_sheets`` in this process by default)."""
     label = _label(path, input_root)
     typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
@@ -104,7 +116,7 @@ def read_source(path: Path, input_root: Path, profile: Profile) -> PreparedSourc
     seconds, start = prepared.stage_seconds, time.perf_counter()
     try:
         refuse_outside(path, input_root, label)
-        for sheet in read_sheets(path, label):
+        for sheet in reader(path, label):
             start = timed(seconds, "read", start)
             outcome = frame_from_sheet(sheet, label, profile, typer)
             start = timed(seconds, "typing", start)

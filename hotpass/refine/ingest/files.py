@@ -93,6 +93,16 @@ def _mtime(path: Path) -> float:
         return float("inf")  # keep it, so reading it reports the real problem
 
 
+def preload_readers() -> None:
+    """Import what reading and typing a file import lazily (calamine, Arrow, psutil, and
+    scipy's assignment solver, ~0.4 s with what it pulls in), so the readers forked
+    afterwards share these modules instead of each importing them again."""
+    import psutil  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import python_calamine  # noqa: F401
+    import scipy.optimize  # noqa: F401
+
+
 def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
     """Yield every sheet of ``path``; ``label`` is how messages name the file."""
     suffix = path.suffix.lower()
@@ -112,6 +122,12 @@ def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
         raise InputError(f"{label}: cannot read file: it does not exist (broken link?)") from exc
     except OSError as exc:
         raise InputError(f"{label}: cannot read file: {exc.strerror or exc}") from exc
+
+
+def read_columns(path: Path, label: str) -> list[RawSheet]:
+    """``read_sheets`` for a reader child: every sheet at once, each in the compact
+    columnar form (``RawSheet.columnar``) it is handed over in."""
+    return [sheet.columnar() for sheet in read_sheets(path, label)]
 
 
 def _check_regular(path: Path, label: str) -> None:
@@ -152,6 +168,7 @@ def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
             raise InputError(f"{label}, sheet {name}: unreadable ({_first_line(exc)})") from exc
         _check_cell_sizes(rows, f"{label}, sheet {name}")
         yield RawSheet(name=name, rows=rows)
+        del rows  # not held while the next sheet is read
 
 
 def _check_expanded_size(path: Path, label: str) -> None:
