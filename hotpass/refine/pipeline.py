@@ -7,10 +7,14 @@ Contract:
   is skipped (a flow maps this over files as tasks). It is ``read_isolated`` then
   ``normalise_frame`` per sheet then ``finish_source``; ``prepare_all`` runs the same
   steps on a process pool, normalising in row chunks, with the same result.
-- ``read_isolated`` is ``read_source`` (ingest, mapping, joins) run in a forked child
-  (``refine.isolation``) for the formats read by native code (``NATIVE_READERS``:
-  calamine is Rust, Arrow C++), so an abort or the OOM killer's SIGKILL there is this
-  file's error, naming how the reader died, never the run's. A CSV is read in this
+- ``read_isolated`` is ``read_source`` (ingest, mapping, joins) with the reading itself
+  (``read_columns``) run in a forked child (``refine.isolation``) for the formats read by
+  native code (``NATIVE_READERS``: calamine is Rust, Arrow C++), so an abort or the OOM
+  killer's SIGKILL there is this file's error, naming how the reader died, never the
+  run's. The child hands each sheet over as Arrow string columns (a few bytes a cell;
+  pickled Python rows cost the child a memo entry per cell and the receiver a second
+  copy while the child still held the first); the typing and mapping run here, after
+  the child is gone. A CSV is read in this
   process on purpose: the stdlib reader allocates only Python objects, within the
   streaming limits of ``ingest.csvfile``; a fork would cost a copy of its rows for
   nothing.
@@ -34,7 +38,7 @@ from hotpass.errors import InputError
 from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.cells import RawSheet
 from hotpass.refine.ingest.column_types import ColumnTyper
-from hotpass.refine.ingest.files import preload_readers, read_columns, read_sheets, refuse_outside
+from hotpass.refine.ingest.files import preload_readers, read_sheets, refuse_outside
 from hotpass.refine.ingest.links import link_sheets
 from hotpass.refine.ingest.mapping import frame_from_sheet
 from hotpass.refine.ingest.reference import MAX_ROWS as REFERENCE_MAX_ROWS
@@ -89,6 +93,12 @@ def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
         yield sheet
 
 
+def read_columns(path: Path, label: str) -> list[RawSheet]:
+    """What a reader child returns: every sheet of ``path`` in the compact columnar form
+    (``RawSheet.columnar``) it is handed over in."""
+    return [sheet.columnar() for sheet in read_sheets(path, label)]
+
+
 def _label(path: Path, input_root: Path) -> str:
     return path.relative_to(input_root).as_posix() if path.is_relative_to(input_root) else str(
         path)
@@ -105,10 +115,10 @@ def _unreadable(prepared: PreparedSource, profile: Profile, label: str,
 
 
 def read_source(path: Path, input_root: Path, profile: Profile,
-                reader: Callable[[Path, str], Iterable[RawSheet]] = read_sheets
+                reader: Callable[[Path, str], Iterable[RawSheet]] | None = None
                 ) -> PreparedSource:
     """Ingest, map and join one file's sheets; frames hold raw (not yet normalised) text.
-    ``reader`` yields the sheets (``read_sheets`` in this process by default)."""
+    ``reader`` yields the sheets (``read_sheets``, in this process, by default)."""
     label = _label(path, input_root)
     typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
@@ -116,7 +126,7 @@ def read_source(path: Path, input_root: Path, profile: Profile,
     seconds, start = prepared.stage_seconds, time.perf_counter()
     try:
         refuse_outside(path, input_root, label)
-        for sheet in reader(path, label):
+        for sheet in (reader or read_sheets)(path, label):
             start = timed(seconds, "read", start)
             outcome = frame_from_sheet(sheet, label, profile, typer)
             start = timed(seconds, "typing", start)

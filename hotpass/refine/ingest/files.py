@@ -124,12 +124,6 @@ def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
         raise InputError(f"{label}: cannot read file: {exc.strerror or exc}") from exc
 
 
-def read_columns(path: Path, label: str) -> list[RawSheet]:
-    """``read_sheets`` for a reader child: every sheet at once, each in the compact
-    columnar form (``RawSheet.columnar``) it is handed over in."""
-    return [sheet.columnar() for sheet in read_sheets(path, label)]
-
-
 def _check_regular(path: Path, label: str) -> None:
     """Refuse before opening: a FIFO would block, a device (``/dev/zero``) never ends."""
     mode = path.stat().st_mode  # follows links; a broken one raises FileNotFoundError
