@@ -2,10 +2,11 @@
 
 Contract: ``measure_limits(input_dir, refined, profile)`` runs, in this process and one
 after another: *read* (python-calamine reading every sheet of every workbook, the stdlib
-csv reader every CSV: what ``ingest.read`` does), *normalise* (phonenumbers parsing,
-checking and formatting each distinct phone value of the columns refine mapped to a phone
-field, as listed in its quality report: the cost that dominates ``ingest.normalise``) and
-*export* (the workbook writer, rustpy-xlsxwriter, writing the refined workbook's cells read
+csv reader every CSV: what ``ingest.read`` does), *normalise* (each field's cleaner, as
+``ingest.normalise`` picks it, once over each distinct value of the columns refine mapped
+to that field, as listed in its quality report: the libraries' work on values that
+phones, e-mails, websites, dates and names cannot avoid, with no frames, chunks or issue
+rows around it) and *export* (the workbook writer, rustpy-xlsxwriter, writing the refined workbook's cells read
 back from it, and pyarrow writing the refined rows as CSV and Parquet; refine writes the
 workbook beside the other two, so the limit is the longer of the two). Returns
 ``{stage: {"limit_seconds", "what", ...}}``; ``limit_table(limits, stage_seconds)``
@@ -14,7 +15,10 @@ pairs them with refine's own stage seconds (``ratio`` = stage / limit).
 Pitfalls: ``ingest.read`` and ``ingest.normalise`` are worker-seconds summed over refine's
 processes, so they compare with these single-process seconds. The limits are measured
 after refine finished, never beside it; timings exclude imports and the gathering of
-distinct values. Memory is not a limit here.
+distinct values. The cleaners are refine's own (phones: phonenumbers' metadata, else
+phonenumbers; e-mails: email-validator past a plain pattern; dates: dateutil past ISO and
+serial dates; websites: urlsplit), so a slower cleaner raises the limit too: the ratio
+is what refine's frames and chunks cost beyond them. Memory is not a limit here.
 """
 
 from __future__ import annotations
@@ -22,32 +26,27 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 # refine's stage -> the limit measured alone
 STAGES = {"ingest.read": "read", "ingest.normalise": "normalise", "export": "export"}
-PHONE_FIELDS = {"contact_phone"}
-_PHONE_PARTS = re.compile(r"\s*(?:[;,|]|\s/\s)\s*")
-_SEPARATORS = re.compile(r"[\s.\-]+")
 
 
 def measure_limits(input_dir: Path, refined: Path, profile: str = "generic") -> dict[str, Any]:
     from hotpass.profiles import load_profile
 
     report = json.loads(refined.with_name("quality-report.json").read_text(encoding="utf-8"))
-    phone_columns = _phone_columns(report)
-    read_seconds, phones, cells = _read_all(input_dir, phone_columns)
-    region = load_profile(profile).locale.default_region
+    read_seconds, values, cells = _read_all(input_dir, _mapped_columns(report))
     limits: dict[str, Any] = {
         "read": {"limit_seconds": round(read_seconds, 2), "cells": cells,
                  "what": "python-calamine / csv reading every sheet"},
-        "normalise": {"limit_seconds": round(_format_phones(phones, region), 2),
-                      "distinct_values": len(phones),
-                      "what": "phonenumbers over the distinct phone values"},
+        "normalise": {"limit_seconds": round(_clean_distinct(values, load_profile(profile)), 2),
+                      "distinct_values": {field: len(v) for field, v in sorted(values.items())},
+                      "what": "the field cleaners once per distinct value, no frames"},
     }
     workbook_seconds, table_seconds = _write_outputs(refined)
     limits["export"] = {"limit_seconds": round(max(workbook_seconds, table_seconds), 2),
@@ -70,24 +69,30 @@ def limit_table(limits: dict[str, Any], stage_seconds: dict[str, float]) -> list
     return rows
 
 
-def _phone_columns(report: dict[str, Any]) -> dict[tuple[str, str], tuple[int, list[int]]]:
-    """(file, sheet) -> (header row, 0-based indexes of the columns mapped to a phone)."""
+Columns = dict[tuple[str, str], tuple[int, list[tuple[int, str]]]]
+
+
+def _mapped_columns(report: dict[str, Any]) -> Columns:
+    """(file, sheet) -> (header row, (0-based index, field) of each column mapped to one)."""
     from openpyxl.utils import column_index_from_string
 
     found = {}
     for source in report.get("sources", []):
-        indexes = [column_index_from_string(c["column"]) - 1 for c in source.get("columns", [])
-                   if c.get("field") in PHONE_FIELDS]
-        if indexes and source.get("header_row"):
-            found[(source["file"], source["sheet"] or "")] = (source["header_row"], indexes)
+        mapped = [(column_index_from_string(c["column"]) - 1, c["field"])
+                  for c in source.get("columns", []) if c.get("field")]
+        if mapped and source.get("header_row"):
+            found[(source["file"], source["sheet"] or "")] = (source["header_row"], mapped)
     return found
 
 
-def _read_all(input_dir: Path, phone_columns: dict) -> tuple[float, set[str], int]:
-    """Seconds reading every cell, the distinct phone parts seen, and the cells read."""
+def _read_all(input_dir: Path, columns: Columns) -> tuple[float, dict[str, set[str]], int]:
+    """Seconds reading every cell, each field's distinct cell texts (as refine's reader
+    makes them), and the cells read."""
     from python_calamine import CalamineWorkbook
 
-    seconds, phones, cells = 0.0, set(), 0
+    from hotpass.refine.ingest.cells import cell_text
+
+    seconds, values, cells = 0.0, defaultdict(set), 0
     for path in sorted(input_dir.iterdir()):
         suffix = path.suffix.lower()
         started = time.perf_counter()
@@ -103,26 +108,25 @@ def _read_all(input_dir: Path, phone_columns: dict) -> tuple[float, set[str], in
         seconds += time.perf_counter() - started
         for sheet, rows in sheets:
             cells += sum(len(row) for row in rows)
-            header_row, indexes = phone_columns.get((path.name, sheet), (0, []))
+            header_row, mapped = columns.get((path.name, sheet), (0, []))
             for row in rows[header_row:]:
-                for index in indexes:
-                    if index < len(row) and row[index] not in ("", None):
-                        phones.update(_PHONE_PARTS.split(str(row[index])))
-    phones.discard("")
-    return seconds, phones, cells
+                for index, field in mapped:
+                    text = cell_text(row[index]) if index < len(row) else None
+                    if text:
+                        values[field].add(text)
+    return seconds, dict(values), cells
 
 
-def _format_phones(values: set[str], region: str) -> float:
-    import phonenumbers
+def _clean_distinct(values: dict[str, set[str]], profile) -> float:
+    """Seconds cleaning each field's distinct values once, each with its field's cleaner."""
+    from hotpass.refine.normalise import cleaner_for
 
+    cleaners = {field: cleaner_for(profile.fields[field], profile) for field in values
+                if field in profile.fields}
     started = time.perf_counter()
-    for value in values:
-        try:
-            number = phonenumbers.parse(_SEPARATORS.sub("", value), region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    for field, cleaner in cleaners.items():
+        for value in values[field]:
+            cleaner(value)
     return time.perf_counter() - started
 
 

@@ -60,8 +60,15 @@ def test_each_stage_limit_is_measured_on_the_same_data(refined_run):
     cells = sum(1 for _ in inputs.truth)  # at least one cell per data row, of ~10 columns
     assert limits["read"]["cells"] > 8 * cells
     assert limits["read"]["limit_seconds"] >= 0
-    # phone values of every mapped phone column, repeats counted once
-    assert 0.5 * inputs.organisations < limits["normalise"]["distinct_values"] < 3 * cells
+    # every mapped field's values, repeats counted once: phones one or two per row, dates
+    # and provinces repeating, names nearly one per organisation
+    distinct = limits["normalise"]["distinct_values"]
+    assert {"contact_phone", "contact_email", "website", "organization_name",
+            "last_interaction_date", "province"} <= set(distinct)
+    assert 0.5 * inputs.organisations < distinct["contact_phone"] < 3 * cells
+    assert distinct["organization_name"] > 0.5 * inputs.organisations
+    assert distinct["province"] < 0.05 * cells < distinct["last_interaction_date"]
+    assert limits["normalise"]["limit_seconds"] > 0
     export = limits["export"]
     assert export["limit_seconds"] == max(export["workbook_seconds"],
                                           export["csv_parquet_seconds"]) > 0
