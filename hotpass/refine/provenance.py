@@ -6,9 +6,11 @@ values of organisation fields; ``provenance_frame(...)`` builds the Provenance s
 (primary source, every source row as JSON, fields taken from other rows, conflicts).
 ``join_groups`` is the fast per-key ``separator.join`` both use, as ``merge`` does.
 
-Pitfalls: the sheet's text is built once per distinct (file, sheet) and once per row that
-is cited; citing text for every input row up front (three strings a row) was the merge's
-memory peak at 200,000 rows.
+Pitfalls: the sheet's text is built in Arrow from one string per distinct (file, sheet)
+and the row numbers: citing text for every input row as Python strings (three a row) was
+the merge's memory peak at 200,000 rows, and joining it per record its longest step.
+Fields are compared as ``factorize`` codes; a conflict's values are sorted per record
+(Python's string order, as ``sort_values`` gives).
 """
 
 from __future__ import annotations
@@ -43,74 +45,133 @@ def join_groups(keys, values, separator: str, prefix: str = "", suffix: str = ""
 
 def field_provenance(work, refined, org_fields: list[str], contact_fields: list[str]):
     """Rank of the row each kept value came from, per record and field; conflicts only for
-    organisation fields (several contacts per organisation are expected, not a conflict)."""
+    organisation fields (several contacts per organisation are expected, not a conflict).
+    Each field is compared as integer codes (one ``factorize`` per field), not value by
+    value."""
     import pandas as pd
 
     field_rank = pd.DataFrame(index=refined.index)
     conflicts: dict[tuple[str, str], list[str]] = {}
-    cluster_to_id = dict(zip(refined.index, refined["organization_id"], strict=True))
-    position = refined.index.get_indexer(work[CLUSTER])
+    cluster_to_id = dict(zip(refined.index, refined["organization_id"].to_numpy(dtype=object),
+                             strict=True))
+    clusters = work[CLUSTER].to_numpy()
+    position = refined.index.get_indexer(clusters)
     ranks = work[RANK].to_numpy()  # ascending within each cluster: first match = top row
     for field in org_fields + contact_fields:
-        values = work[field]
-        present = values.notna().to_numpy()
-        kept = refined[field].to_numpy(dtype=object)[position]
-        match = present & (values.to_numpy(dtype=object) == kept)
-        records, first = np.unique(position[match], return_index=True)
+        conflicting = field not in contact_fields
+        values = work[field].to_numpy(dtype=object)
+        # one hashing pass: the kept values are among the rows' own
+        codes, uniques = pd.factorize(np.concatenate(
+            [values, refined[field].to_numpy(dtype=object)]))
+        codes, kept = codes[:len(values)], codes[len(values):]
+        match = np.flatnonzero((codes >= 0) & (codes == kept[position]))
+        first = match[np.r_[True, clusters[match[1:]] != clusters[match[:-1]]]] \
+            if len(match) else match  # work is in cluster order: first match per cluster
         column = np.full(len(refined), -1, dtype=np.int64)
-        column[records] = ranks[match][first]
+        column[position[first]] = ranks[first]
         field_rank[field] = column
-        if field in contact_fields:
-            continue
-        distinct = work.loc[values.notna(), [CLUSTER, field]].drop_duplicates()
-        many = distinct[distinct.duplicated(CLUSTER, keep=False)].sort_values([CLUSTER, field])
-        for cluster, joined in join_groups(many[CLUSTER], many[field], "\x1f").items():
-            conflicts[(cluster_to_id[cluster], field)] = joined.split("\x1f")
+        if conflicting:
+            for cluster, distinct in _distinct_values(clusters, codes, uniques):
+                conflicts[(cluster_to_id[cluster], field)] = distinct
     return field_rank, conflicts
+
+
+def _distinct_values(groups: np.ndarray, codes: np.ndarray, uniques: np.ndarray):
+    """(group, its distinct values sorted) for each group holding two or more distinct
+    values (codes >= 0), groups ascending."""
+    present = codes >= 0
+    width = np.int64(len(uniques))
+    pairs = np.sort(groups[present].astype(np.int64) * width + codes[present])
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+    group, code = pairs // width, pairs % width
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    ends = np.r_[starts[1:], len(group)]
+    many = (ends - starts) > 1
+    values = uniques[code].tolist()
+    for start, end in zip(starts[many].tolist(), ends[many].tolist(), strict=True):
+        yield group[start], sorted(values[start:end])
 
 
 def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.ndarray):
     """One row per record: its primary source, every source row, the fields that came from
-    another row than the primary one, and conflicting values."""
+    another row than the primary one, and conflicting values. The text is assembled in
+    Arrow from one string per distinct (file, sheet) and the row numbers."""
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    files = rows[SOURCE_FILE].to_numpy(dtype=object)
-    sheets = rows[SOURCE_SHEET].to_numpy(dtype=object)
-    numbers = rows[SOURCE_ROW].to_numpy()
-    # JSON-quote each distinct (file, sheet) once; rows only add their number.
-    places = {place: json.dumps(list(place))[:-1] + ", "
-              for place in set(zip(files, sheets, strict=True))}
-    fragments = [places[(f, s)] + str(r) + "]"
-                 for f, s, r in zip(files, sheets, numbers.tolist(), strict=True)]
-    source_rows = join_groups(work[CLUSTER], fragments, ", ", "[", "]")
+    places, codes = _places(rows)
+    numbers = pc.cast(pa.array(rows[SOURCE_ROW].to_numpy()), pa.string())
+
+    def text(per_place: list[str], suffix: str, at=None):  # per_place[row's place] + number + suffix
+        where = codes if at is None else codes[at]
+        return pc.binary_join_element_wise(
+            pa.array(per_place, pa.string()).take(where),
+            numbers if at is None else numbers.take(at), pa.scalar(suffix), "")
+
+    # source_rows: [["file", "sheet", 12], ...] per cluster; work's rows are in cluster order
+    fragments = text([json.dumps(list(place))[:-1] + ", " for place in places], "]")
+    clusters = work[CLUSTER].to_numpy()
+    starts = np.flatnonzero(np.r_[True, clusters[1:] != clusters[:-1]])
+    grouped = pa.ListArray.from_arrays(pa.array(np.r_[starts, len(clusters)], pa.int32()),
+                                       fragments)
     del fragments
+    at = pd.Index(clusters[starts]).get_indexer(refined.index)
+    source_rows = _wrapped(pc.binary_join(grouped, ", ").take(at), "[", "]")
 
-    quoted = {place: json.dumps("|".join(place) + "|")[:-1] for place in places}
-
-    def plain(rank: int) -> str:  # "file|sheet|row"
-        return f"{files[rank]}|{sheets[rank]}|{numbers[rank]}"
-
-    def cite(rank: int) -> str:  # the same, JSON-quoted
-        return f'{quoted[(files[rank], sheets[rank])]}{numbers[rank]}"'
-
+    # field_sources: {"field": "file|sheet|row", ...} for fields not from the primary row
+    cites = text([json.dumps("|".join(place) + "|")[:-1] for place in places], '"')
     fields = sorted(field_rank.columns)
-    labels = [json.dumps(field) + ": " for field in fields]
-    elsewhere = (
-        ", ".join(label + cite(rank) for label, rank in zip(labels, ranks, strict=True)
-                  if rank >= 0 and rank != top)
-        for ranks, top in zip(field_rank[fields].to_numpy().tolist(), primary.tolist(),
-                              strict=True))
-    field_sources = pd.Series([("{" + text + "}") if text else None for text in elsewhere],
-                              index=field_rank.index, dtype=object)
+    elsewhere = []
+    for field in fields:
+        rank = field_rank[field].to_numpy()
+        cited = (rank >= 0) & (rank != primary)
+        taken = cites.take(pa.array(np.where(cited, rank, 0), mask=~cited))
+        elsewhere.append(pc.fill_null(pc.binary_join_element_wise(
+            pa.scalar(json.dumps(field) + ": "), taken, pa.scalar(", "), ""), ""))
+    # every item ends in '"', so trimming ", " off the end removes the last separator only
+    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*elsewhere, ""), characters=", ") \
+        if fields else pa.array([""] * len(refined), pa.string())
+    field_sources = _wrapped(pc.if_else(pc.equal(pc.utf8_length(joined), 0), None, joined),
+                             "{", "}")
+    del cites, elsewhere, joined
+
     by_record: dict[str, dict[str, list[str]]] = {}
     for (record, field), values in conflicts.items():
         by_record.setdefault(record, {})[field] = values
-    ids = refined["organization_id"]
+    ids = refined["organization_id"].to_numpy(dtype=object)
     return pd.DataFrame({
-        "organization_id": ids.to_numpy(),
-        "primary_source": [plain(r) for r in primary.tolist()],
-        "source_rows": source_rows.reindex(refined.index).to_numpy(),
-        "field_sources": field_sources.reindex(refined.index).to_numpy(),
+        "organization_id": ids,
+        "primary_source": _objects(text(["|".join(place) + "|" for place in places], "",
+                                        primary)),
+        "source_rows": _objects(source_rows),
+        "field_sources": _objects(field_sources),
         "conflicts": [json.dumps(by_record[i], sort_keys=True, ensure_ascii=False)
                       if i in by_record else None for i in ids],
     })
+
+
+def _places(rows):
+    """The distinct (file, sheet) of ``rows`` and each row's index into them."""
+    import pandas as pd
+
+    files, file_names = pd.factorize(rows[SOURCE_FILE].to_numpy(dtype=object),
+                                     use_na_sentinel=False)
+    sheets, sheet_names = pd.factorize(rows[SOURCE_SHEET].to_numpy(dtype=object),
+                                       use_na_sentinel=False)
+    codes, pairs = pd.factorize(files.astype(np.int64) * len(sheet_names) + sheets)
+    places = [(file_names[pair // len(sheet_names)], sheet_names[pair % len(sheet_names)])
+              for pair in pairs.tolist()]
+    return places, codes
+
+
+def _wrapped(array, prefix: str, suffix: str):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(pa.scalar(prefix), array, pa.scalar(suffix), "")
+
+
+def _objects(array) -> np.ndarray:
+    """Python strings, ``None`` for null: what the Provenance frame holds."""
+    return array.to_numpy(zero_copy_only=False)
