@@ -218,6 +218,8 @@ def _one_name_per_person(work, profile: Profile) -> None:
 
 def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: list[str]) -> None:
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     for field in contact_fields:
         kind = profile.fields[field].kind
@@ -227,14 +229,22 @@ def _add_secondary_contacts(refined, work, profile: Profile, contact_fields: lis
         extra_col = {"email": EXTRA_EMAILS, "phone": EXTRA_PHONES, "person": EXTRA_NAMES}[kind]
         if extra_col and extra_col in work:
             extra = work[[CLUSTER, extra_col]].dropna()
-            extra = extra.assign(v=extra[extra_col].str.split("; ")).explode("v")[[CLUSTER, "v"]]
+            parts = pc.split_pattern(pa.array(extra[extra_col].to_numpy(dtype=object),
+                                              pa.string()), "; ")
+            extra = pd.DataFrame({
+                CLUSTER: extra[CLUSTER].to_numpy()[pc.list_parent_indices(parts).to_numpy()],
+                "v": pc.list_flatten(parts).to_numpy(zero_copy_only=False)})
             values = pd.concat([values, extra], ignore_index=True)
         values = values.dropna().drop_duplicates()
         primary = refined[field].rename("p")
         values = values.join(primary, on=CLUSTER)
+        text = pa.array(values["v"].to_numpy(dtype=object), pa.string())
+        kept = pa.array(values["p"].to_numpy(dtype=object), pa.string(), from_pandas=True)
         if kind == "person":  # "Jo Smith (Director)" is the primary "Jo Smith" again
-            values = values[values["v"].str.split(" (", n=1, regex=False).str[0]
-                            != values["p"]]
-        values = values[values["v"] != values["p"]]
+            text = pc.list_element(pc.split_pattern(text, " (", max_splits=1), 0)
+        other = pc.fill_null(pc.not_equal(text, kept), True).to_numpy(zero_copy_only=False)
+        if kind == "person":
+            other &= values["v"].to_numpy(dtype=object) != values["p"].to_numpy(dtype=object)
+        values = values[other]
         joined = join_groups(values[CLUSTER], values["v"], "; ")
         refined[SECONDARY[kind]] = joined.reindex(refined.index)
