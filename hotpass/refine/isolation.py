@@ -132,7 +132,10 @@ def _child(parent: int, read_end: int | None, write_end: int,
            function: Callable[..., Any], args: tuple) -> None:
     code = 70
     try:
-        gc.freeze()  # the parent's objects: never traversed here, so their pages stay shared
+        # no cyclic collection in a short-lived child: it would walk the parent's objects
+        # (copying their pages) and slow the building of a sheet's rows several times
+        gc.freeze()
+        gc.disable()
         if read_end is not None:
             os.close(read_end)
         child_init(parent)

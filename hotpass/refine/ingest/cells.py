@@ -23,6 +23,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from hotpass.refine.heap import gc_paused
+
 Texts = list[list[str | None]]
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 
@@ -39,15 +41,18 @@ class RawSheet:
     def texts(self) -> Texts:
         """Every row as clean text (``None`` for empty cells), computed once; the raw rows
         are converted in place and then gone (``rows`` is empty afterwards)."""
-        if self._texts is None and self._columns is not None:
-            columns = [column.to_numpy(zero_copy_only=False) for column in self._columns.columns]
-            self._columns = None
-            self._texts = [list(row) for row in zip(*columns, strict=True)]
-        if self._texts is None:
-            rows, self.rows = self.rows, []
-            for index, row in enumerate(rows):
-                rows[index] = [cell_text(v) for v in row]
-            self._texts = rows
+        if self._texts is not None:
+            return self._texts
+        with gc_paused():
+            if self._columns is not None:
+                columns = [column.to_pylist() for column in self._columns.columns]
+                self._columns = None
+                self._texts = [list(row) for row in zip(*columns, strict=True)]
+            else:
+                rows, self.rows = self.rows, []
+                for index, row in enumerate(rows):
+                    rows[index] = [cell_text(v) for v in row]
+                self._texts = rows
         return self._texts
 
     def columnar(self) -> RawSheet:

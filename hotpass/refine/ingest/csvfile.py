@@ -26,6 +26,7 @@ import itertools
 from pathlib import Path
 
 from hotpass.errors import InputError
+from hotpass.refine.heap import gc_paused
 from hotpass.refine.ingest.cells import MAX_CELL_CHARS, RawSheet
 from hotpass.refine.ingest.limits import memory_budget
 
@@ -37,12 +38,13 @@ SNIFF_CHARS = 65_536
 
 
 def read_csv(path: Path, label: str) -> RawSheet:
-    try:
-        rows = _read(path, label, "utf-8-sig", "strict")
-    except UnicodeDecodeError:
-        rows = None  # read again below, once the failed read's rows are freed
-    if rows is None:
-        rows = _read(path, label, "cp1252", "replace")
+    with gc_paused():  # a row list per line: no collector passes over the growing heap
+        try:
+            rows = _read(path, label, "utf-8-sig", "strict")
+        except UnicodeDecodeError:
+            rows = None  # read again below, once the failed read's rows are freed
+        if rows is None:
+            rows = _read(path, label, "cp1252", "replace")
     return RawSheet(name="", rows=rows)
 
 

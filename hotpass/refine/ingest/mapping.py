@@ -54,6 +54,8 @@ def classify_empty(texts: list[list[str | None]]) -> str | None:
         if cols:
             filled_rows += 1
             filled_columns.update(cols)
+            if filled_rows >= 2 and len(filled_columns) >= 2:
+                return None  # a table may follow: the rest cannot change that
     if filled_rows == 0:
         return "empty sheet"
     if filled_rows < 2 or len(filled_columns) < 2:
