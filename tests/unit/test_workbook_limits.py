@@ -56,3 +56,35 @@ def test_real_workbooks_pass(tmp_path):
             + "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>1</v></c></row>'
                       for r in range(2, 3000)))
     check_workbook(crafted_workbook(tmp_path / "same.xlsx", data, shared), "same.xlsx")
+
+
+@pytest.mark.parametrize("far", ['<row r="0000999999"><c><v>1</v></c></row><row r="3"></row>',
+                                 '<row r="2"><c r="B0000999999"><v>1</v></c></row>'])
+def test_a_row_number_with_leading_zeros_is_read_as_its_number(tmp_path, monkeypatch, far):
+    """calamine reads ``r="0000999999"`` as row 999,999 (a row tag, or a cell's own)."""
+    from hotpass.refine.ingest import limits
+
+    monkeypatch.setattr(limits, "memory_budget", lambda: 999_999 * 26 * BYTES_PER_CELL // 2)
+    data = '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>' + far
+    crafted = crafted_workbook(tmp_path / "zeros.xlsx", data)
+    with pytest.raises(InputError, match=r"zeros.xlsx: sheet1.xml spans 999,999 rows x 26"):
+        check_workbook(crafted, "zeros.xlsx")
+
+
+def test_the_exact_figures_decide_where_the_upper_bounds_are_over_the_budget(
+        tmp_path, monkeypatch):
+    """The check first judges a sheet on upper bounds (52 columns, a string cell per 5
+    bytes, inline text); a sheet over them is counted exactly, so the verdict is the one
+    the exact figures give on either side of the budget."""
+    from hotpass.refine.ingest import limits
+
+    rows = 5000  # numbers in A..C: no string cell, no inline text, one-letter columns
+    data = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="C{r}"><v>1</v></c></row>'
+                   for r in range(1, rows + 1))
+    sheet = crafted_workbook(tmp_path / "numbers.xlsx", data)
+    exact = rows * 26 * BYTES_PER_CELL  # what the reader builds: 26 columns of cells
+    monkeypatch.setattr(limits, "memory_budget", lambda: int(exact * 1.2))
+    check_workbook(sheet, "numbers.xlsx")  # within the budget, though the bounds are not
+    monkeypatch.setattr(limits, "memory_budget", lambda: int(exact * 0.9))
+    with pytest.raises(InputError, match=r"numbers.xlsx: sheet1.xml spans 5,000 rows x 26"):
+        check_workbook(sheet, "numbers.xlsx")
