@@ -6,10 +6,11 @@ regions from the alias map, dates ISO ``YYYY-MM-DD``) plus the issues found, eac
 file, sheet and row. Extra emails/phones from a multi-valued cell go to the
 ``EXTRA_EMAILS``/``EXTRA_PHONES`` columns (``;``-joined) so no contact is lost.
 
-Pitfalls: each distinct raw value of a frame is cleaned once (``pd.factorize``, and each
-row takes its value's result by code): real exports repeat values heavily and
-email-validator/dateutil cost ~25 us a call; dates are also cached across a worker's chunks. Phones are cleaned
-in ``refine.phones``; what all cleaners share is in ``refine.cleaning``.
+Pitfalls: each distinct raw value of a frame is cleaned once (``pd.factorize``; each row
+takes its value's result by code): real exports repeat values heavily and
+email-validator/dateutil cost ~25 us a call; dates are also cached across a worker's
+chunks. Phones are cleaned in ``refine.phones``, websites in ``refine.websites``; what
+all cleaners share is in ``refine.cleaning``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache, partial
-from urllib.parse import urlsplit
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
@@ -36,19 +36,18 @@ from hotpass.refine.model import (
     Issue,
 )
 from hotpass.refine.phones import clean_phones
+from hotpass.refine.websites import clean_website
 
 _EMAIL_SPLIT = re.compile(r"[;,\s|/]+")
 _PLAIN_EMAIL = re.compile(
     r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,24})$")
 _URL_LIKE = re.compile(r"^(https?:|www\.)|\.[a-z]{2,}(/|$)")
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _PTY = re.compile(r"\(\s*pty\s*\)", re.I)
 _FIRST_LETTER = re.compile(r"[a-z]")
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SERIAL_DATE = re.compile(r"\d{5}(\.\d+)?")
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+)?$")
-_HOST = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 PERSON_PLACEHOLDERS = frozenset({
     "client", "customer", "contact", "contact person", "tbc", "tba", "tbd", "to be confirmed",
     "unknown", "various", "vacant", "none", "nobody", "n a", "na", "nil", "see above",
@@ -93,24 +92,6 @@ def _validated_email(token: str) -> str | None:
         return validate_email(token, check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         return None
-
-
-def clean_website(raw: str) -> Cleaned:
-    text = tidy(raw).lower()
-    if text in JUNK:
-        return [], []
-    if "@" in text and "/" not in text:
-        return [], [("website.invalid", text)]
-    if not _SCHEME.match(text):
-        text = "http://" + text
-    try:
-        host = (urlsplit(text).hostname or "").rstrip(".")
-    except ValueError:
-        host = ""
-    host = host.removeprefix("www.")
-    if not _HOST.match(host):
-        return [], [("website.invalid", tidy(raw))]
-    return [f"https://{host}"], []
 
 
 def tidy_name(raw: str) -> Cleaned:
@@ -228,21 +209,23 @@ def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Iss
 
     out = frame.copy()
     issues: list[Issue] = []
-    for field, spec in profile.fields.items():
-        if field not in out.columns:
-            continue
-        codes, distinct = pd.factorize(out[field])  # empty cells: code -1
-        cleaner = cleaner_for(spec, profile)
-        with _no_cycle_collection():
+    with _no_cycle_collection():
+        for field, spec in profile.fields.items():
+            if field not in out.columns:
+                continue
+            codes, distinct = pd.factorize(out[field])  # empty cells: code -1
+            cleaner = cleaner_for(spec, profile)
             results = [cleaner(value) for value in distinct]
-        out[field] = _spread([kept[0] if kept else None for kept, _ in results], codes, out.index)
-        if spec.kind in ("email", "phone"):
-            column = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
-            out[column] = _spread(["; ".join(kept[1:]) if len(kept) > 1 else None
-                                   for kept, _ in results], codes, out.index)
-        problems = {value: found for value, (_, found) in zip(distinct, results, strict=True)
-                    if found}
-        issues.extend(_issues_for(frame, field, problems, profile))
+            out[field] = _spread([kept[0] if kept else None for kept, _ in results], codes,
+                                 out.index)
+            if spec.kind in ("email", "phone"):
+                column = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
+                out[column] = _spread(["; ".join(kept[1:]) if len(kept) > 1 else None
+                                       for kept, _ in results], codes, out.index)
+            problems = {value: found for value, (_, found) in zip(distinct, results, strict=True)
+                        if found}
+            issues.extend(_issues_for(frame, field, problems, profile))
+            del results  # freed here, not left for the cyclic collector
     return out, issues
 
 
@@ -250,7 +233,8 @@ def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Iss
 def _no_cycle_collection() -> Iterator[None]:
     """Cleaning a column makes ~3 lists and tuples per value, kept until the column is done,
     and no reference cycle: the cyclic collector's passes over them freed nothing and cost
-    ~20% of the stage. Plain reference counting still frees everything."""
+    ~20% of the stage. Reference counting frees them; a cycle pandas makes meanwhile is
+    collected once the collector is back on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
