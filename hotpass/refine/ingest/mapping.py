@@ -22,6 +22,7 @@ field (two phone columns) are joined with "; ".
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from hotpass.profiles.model import Profile
 from hotpass.refine.ingest.cells import RawSheet
@@ -99,8 +100,11 @@ def frame_from_sheet(
     rows = [i for i, k in enumerate(keep) if k]
     kept = [body[i] for i in rows]
     data: dict[str, list[str | None]] = {}
+    shortest = min(map(len, kept), default=0)
     for field, cols in typing.columns.items():
-        if len(cols) == 1:  # most fields: one column, read directly
+        if len(cols) == 1 and cols[0] < shortest:  # most fields: one column, in every row
+            data[field] = list(map(itemgetter(cols[0]), kept))
+        elif len(cols) == 1:
             col = cols[0]
             data[field] = [row[col] if col < len(row) else None for row in kept]
         else:
@@ -157,10 +161,18 @@ def _non_template_rows(body: list[list[str | None]], header: list[str | None],
                if f in typer.profile.fields and typer.kind(f) == "identifier" for c in cols}
     id_cols |= {c for c, name in enumerate(header)
                 if normalise_header(name or "") in _SEQUENCE_HEADERS}
-    keep = []
-    for row in body:
-        keep.append(any(v is not None and c not in id_cols and not _SEQUENCE.match(v)
-                        for c, v in enumerate(row)))
+    # column by column: most rows are settled by their first column that is not an id
+    undecided = list(range(len(body)))
+    for c in range(max(map(len, body), default=0)):
+        if c in id_cols:
+            continue
+        undecided = [i for i in undecided if c >= len(body[i]) or body[i][c] is None
+                     or _SEQUENCE.match(body[i][c])]
+        if not undecided:
+            break
+    keep = [True] * len(body)
+    for i in undecided:
+        keep[i] = False
     return keep
 
 
