@@ -8,19 +8,39 @@ column given (one per candidate parent key); ``shares(values)`` returns, for a c
 cleaned, NA-free values, the share of them found in each indexed column (floats, one per
 column in the order given; all 0 for no values), exactly ``values.isin(column).mean()``.
 
-Pitfalls: the cleaning is Python's (``re``'s ``\\s``, ``str.upper``), not Arrow's kernels,
-whose whitespace class and upper-casing differ on non-ASCII text. The index is built
+Pitfalls: spaces are what Python's ``re`` takes for ``\\s``: Arrow's kernel removes them
+from ASCII texts with the same class spelled out, Python's ``re`` from the others (RE2's
+``\\s`` differs); upper case is Arrow's, as pandas' ``str.upper`` gives it. The index is built
 once, so the parents' key values must not change while it is used (linking fills other
 columns than the keys).
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+
+# Python's ``\s`` over ASCII (RE2's ``\s`` leaves out \v and \x1c-\x1f)
+ASCII_SPACE = "[\t\n\x0b\x0c\r \x1c-\x1f]+"
+SPACE = re.compile(r"\s+")
 
 
 def clean_keys(series):
-    return series.astype("string").str.replace(r"\s+", "", regex=True).str.upper()
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(series.astype("string").array)
+    cleaned = pc.replace_substring_regex(text, ASCII_SPACE, "")
+    ascii_only = pc.fill_null(pc.string_is_ascii(text), True).to_numpy(zero_copy_only=False)
+    if not ascii_only.all():  # the others as Python's re sees them
+        other = np.flatnonzero(~ascii_only)
+        values = cleaned.to_numpy(zero_copy_only=False).astype(object)
+        values[other] = [SPACE.sub("", v) for v in text.take(other).to_pylist()]
+        cleaned = pa.array(values, type=text.type)
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pc.utf8_upper(cleaned)])),
+                     index=series.index, name=series.name)
 
 
 class KeyIndex:

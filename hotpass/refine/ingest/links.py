@@ -165,7 +165,7 @@ def _pairs(link: Link):
     lookup = _lookup(link.parent.frame, link.key)
     child = link.child.frame
     keys = clean_keys(child[link.child_key])
-    known = child[keys.isin(lookup.index).to_numpy()]
+    known = child[_found(keys, lookup.index).to_numpy()]
     step = max(1, len(known) // SAMPLE_PAIRS)
     known = known.iloc[::step][:SAMPLE_PAIRS]
     parents = lookup.loc[clean_keys(known[link.child_key])]
@@ -183,6 +183,14 @@ def _pairs(link: Link):
 def _lookup(frame, key: str):
     lookup = frame.assign(__key=clean_keys(frame[key]))
     return lookup.dropna(subset=["__key"]).drop_duplicates("__key").set_index("__key")
+
+
+def _found(keys, index):
+    """``keys.isin(index)`` through the index's own hash table (``isin`` on Arrow strings
+    turns the index into a Python list first)."""
+    import pandas as pd
+
+    return pd.Series(index.get_indexer(keys) >= 0, index=keys.index)
 
 
 def _keys(source: SourceFrame, ids: list[str]) -> list[str]:
@@ -225,7 +233,7 @@ def _attach(link: Link, profile: Profile) -> list[Issue]:
     lookup = _lookup(parent.frame, key)
     frame = child.frame
     child_keys = clean_keys(frame[child_key])
-    known = child_keys.isin(lookup.index)
+    known = _found(child_keys, lookup.index)
     issues = _fill(frame, child_keys, lookup, org_fields, link, profile)
     conflicts = len(issues)
     orphans = frame.loc[~known & child_keys.notna(), SOURCE_ROW].astype(int).tolist()
@@ -277,6 +285,8 @@ def _name_links(frames: list[SourceFrame], profile: Profile, linked: set[int]) -
     org_fields = {f for f, s in profile.fields.items() if not s.contact}
     issues: list[Issue] = []
     key = "organization_name"
+    if all(id(f) in linked or key not in f.frame for f in frames):
+        return issues  # no child left to link
     named = {id(f): clean_keys(f.frame[key].dropna()) for f in frames if key in f.frame}
     unique = {i for i, names in named.items() if names.is_unique}
     parents = [f for f in frames if id(f) in unique]
