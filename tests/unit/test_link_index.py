@@ -3,6 +3,8 @@ the same figure a membership test per column gives, whatever the number of colum
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,3 +40,13 @@ def test_nothing_to_look_up_or_nothing_indexed():
 
 def test_keys_compare_without_spaces_and_case():
     assert clean_keys(pd.Series([" org - 7\t", "Org-7"])).tolist() == ["ORG-7", "ORG-7"]
+
+
+@pytest.mark.parametrize("values", [
+    ["a\x0bb\x1cc\x1fd", " org -\r\n7\f", "", "  "],  # every ASCII space Python's re knows
+    ["a\x0bb", "caf\u00e9 \u00a0 7", "x\u2003y\u3000z", "ok 1"],  # non-ASCII spaces beside
+])
+def test_spaces_are_the_ones_pythons_re_removes(values):
+    cleaned = clean_keys(pd.Series([*values, None], dtype=object))
+    assert cleaned.tolist()[:-1] == [re.sub(r"\s+", "", v).upper() for v in values]
+    assert cleaned.isna().tolist()[-1]
