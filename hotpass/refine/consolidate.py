@@ -70,7 +70,7 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
     rows_in = len(combined)
     with clock.stage("consolidate.merge"):
         release_free_memory()  # the resolution's garbage: some 170 MB at 200,000 rows
-        merged = merge_clusters(combined, labels, profile, resolution.evidence)
+        merged = merge_clusters(combined, labels, profile, resolution.evidence, consume=True)
         del combined
         release_free_memory()
     with clock.stage("consolidate.validate"):

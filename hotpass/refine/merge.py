@@ -16,6 +16,10 @@ Ids come from ``refine.keys`` (the name key and the cluster's own rows), so two 
 of one name get two ids; ``validate.check_keys`` fails the run if any id still repeats.
 
 Pitfalls: ``groupby().first()`` skips nulls, which is exactly "best non-empty value".
+Memory: with ``consume`` the input's columns go once the sorted copy holds them, the
+copy's values once provenance has compared them, and temporaries as soon as they are
+used; freed heap is handed back between steps (``heap.release_free_memory``). At 200,000
+rows that took the merge's peak from ~595 to ~466 MB (the process, input included).
 """
 
 from __future__ import annotations
@@ -105,14 +109,20 @@ def _priority(file: str, patterns: list[str]) -> int:
 
 
 def merge_clusters(frame, labels: np.ndarray, profile: Profile,
-                   evidence: dict[int, str] | None = None) -> Merged:
+                   evidence: dict[int, str] | None = None, consume: bool = False) -> Merged:
     """``evidence`` (cluster label -> JSON of its deciding links) becomes the Provenance
-    column ``match_evidence``."""
+    column ``match_evidence``. ``consume``: the caller hands ``frame`` over; its columns
+    are dropped once the sorted copy holds them, so the rows that no record keeps are
+    freed as soon as provenance no longer needs them."""
     import pandas as pd
+
+    from hotpass.refine.heap import release_free_memory
 
     fields = [f for f in merged_fields(profile) if f in frame.columns]
     order = _merge_order(frame, labels, fields, profile)
     work = frame.iloc[order]  # one copy, sorted
+    if consume:
+        frame.drop(columns=list(frame.columns), inplace=True)
     work.index = pd.RangeIndex(len(work))
     work[CLUSTER] = np.asarray(labels)[order]
     work[RANK] = np.arange(len(work))
@@ -129,19 +139,26 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
         primary_rows = work[has_contact].groupby(CLUSTER, sort=False).head(1).set_index(CLUSTER)
         for field in contact_fields:
             refined[field] = primary_rows[field].reindex(refined.index)
+        del primary_rows
+    del has_contact
     primary_rank = work.groupby(CLUSTER, sort=False)[RANK].first()  # the top-ranked row
 
+    release_free_memory()
     _add_secondary_contacts(refined, work, profile, contact_fields)
+    release_free_memory()
     refined["source_count"] = groups.size().astype("int64")
+    del groups
     files_per_cluster = work[[CLUSTER, SOURCE_FILE]].drop_duplicates().sort_values(
         [CLUSTER, SOURCE_FILE])
     refined["sources"] = join_groups(files_per_cluster[CLUSTER], files_per_cluster[SOURCE_FILE],
                                      "; ")
+    del files_per_cluster
 
     names = refined.get("organization_name", pd.Series(None, index=refined.index, dtype=object))
     if NAME_KEY in work and "organization_name" in work:  # computed while clustering
         known = dict(zip(work["organization_name"], work[NAME_KEY], strict=True))
         keys = pd.Series([known.get(n, "") for n in names], index=names.index, dtype=object)
+        del known
     else:
         keys = name_keys(names, profile.dedupe.legal_suffixes)
     rows = work[list(PROVENANCE_COLUMNS)].reset_index(drop=True)
@@ -151,7 +168,8 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     refined["organization_id"] = record_ids(
         keys, member_fingerprints(work[[f for f in fields if _evidence(profile, f)]],
                                   work[CLUSTER]).reindex(refined.index),
-        lambda i: tuple(map(str, cites[tops[i]])))
+        lambda i, cites=cites, tops=tops: tuple(map(str, cites[tops[i]])))
+    del cites, tops
     refined = refined.reindex(columns=[c for c in output_columns(profile)
                                        if c in refined.columns or c in fields])
     refined["__unnamed"] = keys == ""
@@ -159,7 +177,10 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     refined = refined.sort_values(["__unnamed", "__sort", "organization_id"], kind="stable")
     refined = refined.drop(columns=["__unnamed", "__sort"])
 
+    release_free_memory()
     field_rank, conflicts = field_provenance(work, refined, org_fields, contact_fields)
+    work = work[[CLUSTER]]  # all provenance needs now: the other rows' values can go
+    release_free_memory()
     ids = refined["organization_id"]
     provenance = provenance_frame(work, refined, rows, field_rank, conflicts,
                                    primary_rank.reindex(refined.index).to_numpy())

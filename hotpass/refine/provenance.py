@@ -120,26 +120,28 @@ def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nda
     starts = np.flatnonzero(np.r_[True, clusters[1:] != clusters[:-1]])
     grouped = pa.ListArray.from_arrays(pa.array(np.r_[starts, len(clusters)], pa.int32()),
                                        fragments)
-    del fragments
     at = pd.Index(clusters[starts]).get_indexer(refined.index)
-    source_rows = _wrapped(pc.binary_join(grouped, ", ").take(at), "[", "]")
+    del fragments
+    source_rows = _objects(_wrapped(pc.binary_join(grouped, ", ").take(at), "[", "]"))
+    del grouped
 
-    # field_sources: {"field": "file|sheet|row", ...} for fields not from the primary row
+    # field_sources: {"field": "file|sheet|row", ...} for fields not from the primary row,
+    # one field at a time onto one growing array (all fields' pieces at once cost ~50 MB)
     cites = text([json.dumps("|".join(place) + "|")[:-1] for place in places], '"')
-    fields = sorted(field_rank.columns)
-    elsewhere = []
-    for field in fields:
+    joined = pa.array([""] * len(refined), pa.string())
+    for field in sorted(field_rank.columns):
         rank = field_rank[field].to_numpy()
         cited = (rank >= 0) & (rank != primary)
         taken = cites.take(pa.array(np.where(cited, rank, 0), mask=~cited))
-        elsewhere.append(pc.fill_null(pc.binary_join_element_wise(
-            pa.scalar(json.dumps(field) + ": "), taken, pa.scalar(", "), ""), ""))
-    # every item ends in '"', so trimming ", " off the end removes the last separator only
-    joined = pc.utf8_rtrim(pc.binary_join_element_wise(*elsewhere, ""), characters=", ") \
-        if fields else pa.array([""] * len(refined), pa.string())
-    field_sources = _wrapped(pc.if_else(pc.equal(pc.utf8_length(joined), 0), None, joined),
-                             "{", "}")
-    del cites, elsewhere, joined
+        piece = pc.fill_null(pc.binary_join_element_wise(
+            pa.scalar(json.dumps(field) + ": "), taken, pa.scalar(", "), ""), "")
+        joined = pc.binary_join_element_wise(joined, piece, "")
+    del cites
+    # every piece ends in '", ', so trimming ", " off the end removes the last separator only
+    joined = pc.utf8_rtrim(joined, characters=", ")
+    field_sources = _objects(_wrapped(pc.if_else(pc.equal(pc.utf8_length(joined), 0), None,
+                                                 joined), "{", "}"))
+    del joined
 
     by_record: dict[str, dict[str, list[str]]] = {}
     for (record, field), values in conflicts.items():
@@ -149,8 +151,8 @@ def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nda
         "organization_id": ids,
         "primary_source": _objects(text(["|".join(place) + "|" for place in places], "",
                                         primary)),
-        "source_rows": _objects(source_rows),
-        "field_sources": _objects(field_sources),
+        "source_rows": source_rows,
+        "field_sources": field_sources,
         "conflicts": [json.dumps(by_record[i], sort_keys=True, ensure_ascii=False)
                       if i in by_record else None for i in ids],
     })
