@@ -122,7 +122,8 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     order = _merge_order(frame, labels, fields, profile)
     work = frame.iloc[order]  # one copy, sorted
     if consume:
-        frame.drop(columns=list(frame.columns), inplace=True)
+        for name in list(frame.columns):
+            del frame[name]
     work.index = pd.RangeIndex(len(work))
     work[CLUSTER] = np.asarray(labels)[order]
     work[RANK] = np.arange(len(work))
