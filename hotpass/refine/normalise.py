@@ -8,9 +8,10 @@ file, sheet and row. Extra emails/phones from a multi-valued cell go to the
 
 Pitfalls: each distinct raw value of a frame is cleaned once (``pd.factorize``; each row
 takes its value's result by code): real exports repeat values heavily and
-email-validator/dateutil cost ~25 us a call; dates are also cached across a worker's
-chunks. Phones are cleaned in ``refine.phones``, websites in ``refine.websites``; what
-all cleaners share is in ``refine.cleaning``.
+email-validator/dateutil cost ~25 us a call; dates and contact names are also cached
+across a worker's chunks (``cleaning.repeating``). Phones are cleaned in
+``refine.phones``, websites in ``refine.websites``; what all cleaners share is in
+``refine.cleaning``.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import gc
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache, partial
+from functools import partial
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hotpass.profiles.model import FieldSpec, Profile
-from hotpass.refine.cleaning import JUNK, Cleaned, tidy
+from hotpass.refine.cleaning import JUNK, Cleaned, repeating, tidy
 from hotpass.refine.ingest.people import ROLE_WORDS
 from hotpass.refine.model import (
     EXTRA_EMAILS,
@@ -105,6 +106,7 @@ def tidy_name(raw: str) -> Cleaned:
     return [text], []
 
 
+@repeating  # the same few thousand contact names recur in every chunk
 def clean_person(raw: str) -> Cleaned:
     """A person's name; placeholders ("- -", "n/a", "TBC", "Client") and cells holding only
     a role ("Director") are no person: dropped and reported (``contact.placeholder``)."""
@@ -139,15 +141,8 @@ def clean_region(raw: str, aliases: dict[str, str], allowed: list[str] | None) -
     return [value], ([("region.unknown", tidy(raw))] if allowed else [])
 
 
+@repeating  # a column holds few distinct dates, and dateutil costs ~30 us a parse
 def clean_date(raw: str, day_first: bool) -> Cleaned:
-    kept, problems = _clean_date(raw, day_first)
-    return list(kept), list(problems)
-
-
-@lru_cache(maxsize=65536)
-def _clean_date(raw: str, day_first: bool) -> Cleaned:
-    """Cached across a worker's chunks: a column holds few distinct dates and dateutil
-    costs ~30 us a parse (callers get copies, so no caller changes a cached list)."""
     text = tidy(raw)
     if not text or text.lower() in JUNK:
         return [], []

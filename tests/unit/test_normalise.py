@@ -112,3 +112,17 @@ def test_normalise_frame_splits_contacts_and_names_rows_in_issues():
     assert out[EXTRA_PHONES].tolist() == ["+27115551234", None]
     assert {(i.rule, i.row, i.sheet) for i in issues} == {
         ("email.url", 5, "S"), ("phone.invalid", 5, "S")}
+
+
+def test_cached_cleaners_hand_out_fresh_lists():
+    """Dates and contact names are remembered across chunks; no caller can change what
+    the next caller gets."""
+    from hotpass.refine.normalise import clean_person
+
+    cases = [(lambda v: clean_date(v, True), "05/01/2024", (["2024-01-05"], [])),
+             (clean_person, "TBC", ([], [("contact.placeholder", "TBC")]))]
+    for clean, raw, expected in cases:
+        kept, problems = clean(raw)
+        kept.append("changed")
+        problems.clear()
+        assert clean(raw) == expected
