@@ -184,12 +184,14 @@ def test_endpoints_down_cost_little_and_warn_once_each(inputs, tmp_path):
                 assert len(lines) == 2, result.stderr
                 assert all(line.startswith("hotpass: warning: ") for line in lines)
                 assert "OpenLineage" in lines[0] and "telemetry" in lines[1]
-    # ~2 s bound plus slack. Most of the difference is importing the OpenTelemetry and
-    # OpenLineage libraries (~1 s, paid when the endpoints are up too); the failed exports
-    # themselves take a few hundredths of a second on a closed port.
+    # Most of the difference is importing the OpenTelemetry and OpenLineage libraries (~1 s
+    # on a quiet machine, paid when the endpoints are up too); the failed exports themselves
+    # take a few hundredths of a second on a closed port. The bound is what a retrying
+    # exporter would blow (its back-off alone is tens of seconds): 3 s plus one more run's
+    # worth, as a loaded machine stretches the imports in step with the run itself.
     overhead = min(timings["down"]) - min(timings["off"])
     print(f"closed-port overhead: {overhead:.2f} s")
-    assert overhead < 3.0, timings
+    assert overhead < 3.0 + min(timings["off"]), timings
 
 
 def test_console_exporter_keeps_stdout_json_and_hides_headers(inputs, tmp_path):
