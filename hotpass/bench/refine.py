@@ -10,8 +10,9 @@ files, seed and generator), runs each pipeline as a child process measured from 
 throwaway Prefect server (``hotpass.bench.manyfiles``), whose CSV and Parquet must equal
 the single-process run's byte for byte. It scores the de-duplication from the refined
 workbook's Provenance sheet, measures each stage's limit alone (``hotpass.bench.limits``)
-unless ``limits=False``, records the run's rows/s in ``out_dir/refine-history.json`` (one
-entry per size, the latest) and writes every figure to ``out_dir/refine.json``.
+unless ``limits=False``, records the run's rows/s and candidate pairs per row (from the run's quality report: the
+blocking's growth with size) in ``out_dir/refine-history.json`` (one entry per size, the
+latest) and writes every figure to ``out_dir/refine.json``.
 ``format_table`` renders the result.
 
 Pitfalls: the machine's load average is recorded beside every figure (a shared machine
@@ -61,6 +62,7 @@ def run_benchmark(*, rows: int = 200_000, seed: int = 7, out_dir: Path = Path("d
         result["dask"] = _many_files(inputs.input_dir, out_dir, refined, rows, profile,
                                      dask_workers, result["hotpass"]["ok"])
     if result["hotpass"]["ok"]:
+        result["hotpass"]["candidate_pairs"] = _candidate_pairs(refined)
         try:
             result.update(score(refined, inputs.truth))
         except (OSError, ValueError) as exc:
@@ -74,6 +76,15 @@ def run_benchmark(*, rows: int = 200_000, seed: int = 7, out_dir: Path = Path("d
     result["scaling"] = _record_scaling(out_dir / "refine-history.json", result)
     (out_dir / "refine.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def _candidate_pairs(refined: Path) -> int | None:
+    """The de-duplication's candidate pairs, from the run's quality report."""
+    try:
+        report = json.loads((refined.parent / "quality-report.json").read_text(encoding="utf-8"))
+        return int(report["dedupe"]["candidate_pairs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _timed(kind: str, input_dir: Path, output: Path, rows: int, **options: Any
@@ -138,6 +149,8 @@ def _record_scaling(history: Path, result: dict[str, Any]) -> list[dict[str, Any
             "rows": result["rows"], "files": result["files"], "seconds": hot["seconds"],
             "rows_per_second": hot["rows_per_second"], "peak_rss_mb": hot["peak_rss_mb"],
             "cpu_seconds": hot.get("cpu_seconds"),
+            "pairs_per_row": (round(hot["candidate_pairs"] / result["rows"], 2)
+                              if hot.get("candidate_pairs") is not None else None),
             "load": hot["load"], "date": result["date"]}
         history.parent.mkdir(parents=True, exist_ok=True)
         history.write_text(json.dumps(sizes, indent=2) + "\n", encoding="utf-8")

@@ -104,14 +104,17 @@ def _scaling_lines(sizes: list[dict[str, Any]], this_run: int) -> list[str]:
     if not sizes:
         return []
     lines = ["", f"{'time per row':<14}{'rows':>10}{'seconds':>9}{'rows/s':>9}"
-                 f"{'us/row':>8}{'CPU us/row':>11}{'peak MB':>9}{'load':>10}  date"]
+                 f"{'us/row':>8}{'CPU us/row':>11}{'pairs/row':>10}{'peak MB':>9}{'load':>10}"
+                 "  date"]
     for entry in sizes:
         mark = " (this run)" if entry["rows"] == this_run else ""
         load = "/".join(f"{x:.1f}" for x in entry.get("load", [])) or "-"
         cpu = entry.get("cpu_seconds")
         cpu_per_row = f"{1e6 * cpu / entry['rows']:.1f}" if cpu else "-"
+        pairs = entry.get("pairs_per_row")
         lines.append(f"{'':<14}{entry['rows']:>10,}{entry['seconds']:>9.1f}"
                      f"{entry['rows_per_second']:>9,}{1e6 / entry['rows_per_second']:>8.1f}"
-                     f"{cpu_per_row:>11}{entry['peak_rss_mb']:>9.0f}{load:>10}  "
+                     f"{cpu_per_row:>11}{'-' if pairs is None else f'{pairs:.2f}':>10}"
+                     f"{entry['peak_rss_mb']:>9.0f}{load:>10}  "
                      f"{entry['date']}{mark}")
     return lines

@@ -109,7 +109,10 @@ def test_the_table_says_the_naive_side_was_left_out_and_shows_dask_and_time_per_
         "load": [2.0, 2.2], "workers": 2, "same_as_hotpass": {"csv": True, "parquet": True}})
     result["targets"] = _targets(result)
     history = tmp_path / "refine-history.json"
-    _record_scaling(history, _result(200_000))
+    smaller = _result(200_000)
+    smaller["hotpass"]["candidate_pairs"] = 486_074  # the 200k bench set's
+    _record_scaling(history, smaller)
+    result["hotpass"]["candidate_pairs"] = 8_477_532
     result["scaling"] = _record_scaling(history, result)
     table = format_table(result)
     assert "naive     not run (--no-naive): no speed-up measured" in table
@@ -120,3 +123,18 @@ def test_the_table_says_the_naive_side_was_left_out_and_shows_dask_and_time_per_
     assert rates[1][-3:] == ["2026-12-06", "(this", "run)"] and rates[0][-1] == "2026-12-06"
     assert [line[3] for line in rates] == ["400.0", "80.0"]  # microseconds per row
     assert [line[4] for line in rates] == ["100.0", "100.0"]  # CPU microseconds per row
+    assert [line[5] for line in rates] == ["2.43", "8.48"]  # candidate pairs per row
+    assert [e["pairs_per_row"] for e in json.loads(history.read_text()).values()] == [2.43, 8.48]
+
+
+def test_candidate_pairs_come_from_the_runs_quality_report(tmp_path):
+    from hotpass.bench.refine import _candidate_pairs
+
+    refined = tmp_path / "hotpass" / "refined.xlsx"
+    assert _candidate_pairs(refined) is None  # no report: no figure, the bench goes on
+    refined.parent.mkdir()
+    report = refined.parent / "quality-report.json"
+    report.write_text(json.dumps({"dedupe": {"candidate_pairs": 486074, "prior": 1e-05}}))
+    assert _candidate_pairs(refined) == 486074
+    report.write_text(json.dumps({"dedupe": {}}))
+    assert _candidate_pairs(refined) is None
