@@ -96,7 +96,7 @@ def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
 def read_columns(path: Path, label: str) -> list[RawSheet]:
     """What a reader child returns: every sheet of ``path`` in the compact columnar form
     (``RawSheet.columnar``) it is handed over in."""
-    return [sheet.columnar() for sheet in read_sheets(path, label)]
+    return [sheet.columnar() for sheet in read_sheets(path, label, columnar=True)]
 
 
 def _label(path: Path, input_root: Path) -> str:

@@ -30,7 +30,7 @@ del sys.argv[1:4]
 if pooled == "pool":
     pipeline.PARALLEL_MIN_BYTES = 0
 real = pipeline.read_sheets
-def hooked(path, label):
+def hooked(path, label, columnar=False):
     if path.name == "doomed.xlsx":
         if mode == "abort":
             os.abort()
@@ -38,7 +38,7 @@ def hooked(path, label):
             out.write(str(os.getpid()))
         os.replace(pidfile + ".tmp", pidfile)
         time.sleep(600)
-    return real(path, label)
+    return real(path, label, columnar)
 pipeline.read_sheets = hooked
 from hotpass.cli import main
 main(prog_name="hotpass")

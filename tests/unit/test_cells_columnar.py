@@ -14,6 +14,7 @@ import pytest
 from hotpass.refine.ingest.cells import RawSheet
 from hotpass.refine.ingest.files import read_sheets
 from hotpass.refine.pipeline import read_columns
+from tests.workbooks import crafted_workbook
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -37,6 +38,24 @@ def test_every_cell_type_comes_back_as_the_same_text():
     sheet = RawSheet("S", [list(r) for r in rows]).columnar()
     assert isinstance(sheet._columns, pa.Table) and sheet._columns.num_rows == len(rows)
     assert pickle.loads(pickle.dumps(sheet)).texts == expected
+
+
+def test_a_sheet_starting_below_and_right_of_a1_keeps_its_place(tmp_path, monkeypatch):
+    """Row numbers in issues are the spreadsheet's: the empty rows and columns before the
+    first cell are kept, in chunks as in one piece."""
+    from hotpass.refine.ingest import files
+
+    data = ('<row r="3"><c r="C3" t="inlineStr"><is><t>Name</t></is></c>'
+            '<c r="E3" t="inlineStr"><is><t> Email </t></is></c></row>'
+            + "".join(f'<row r="{r}"><c r="C{r}" t="inlineStr"><is><t>Org {r}</t></is></c>'
+                      f'<c r="D{r}"><v>{r}.5</v></c></row>' for r in range(4, 40)))
+    path = crafted_workbook(tmp_path / "offset.xlsx", data)
+    expected = [s.texts for s in read_sheets(path, "offset.xlsx")]
+    assert expected[0][2] == [None, None, "Name", None, "Email"] and len(expected[0]) == 39
+    for chunk in (5, 38, 1000):
+        monkeypatch.setattr(files, "CHUNK_ROWS", chunk)
+        handed = pickle.loads(pickle.dumps(read_columns(path, "offset.xlsx")))
+        assert [s.texts for s in handed] == expected, chunk
 
 
 def test_ragged_rows_stay_rows():

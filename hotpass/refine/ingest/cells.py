@@ -72,6 +72,19 @@ class RawSheet:
             return self
         return RawSheet(self.name, [], self.header_known, _columns=table)
 
+    @classmethod
+    def joined(cls, name: str, parts: list[RawSheet]) -> RawSheet:
+        """One sheet from consecutive row chunks of it, each ``columnar()``."""
+        if not parts:
+            return cls(name, [])
+        if all(part._columns is not None for part in parts):
+            import pyarrow as pa
+
+            table = pa.concat_tables([part._columns for part in parts])
+            return cls(name, [], parts[0].header_known, _columns=table)
+        return cls(name, [], parts[0].header_known,
+                   _texts=[row for part in parts for row in part.texts])
+
 
 def _same(text: str | None) -> str | None:
     return text

@@ -23,6 +23,7 @@ file's footer is checked against the same limits before it is read.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import stat
 import zipfile
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.refine.ingest.cells import MAX_CELL_CHARS, RawSheet, column_letter
-from hotpass.refine.ingest.csvfile import MAX_ROWS, read_csv
+from hotpass.refine.ingest.csvfile import CHUNK_ROWS, MAX_ROWS, read_csv
 from hotpass.refine.ingest.limits import BYTES_PER_CELL, check_workbook, memory_budget
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
@@ -103,8 +104,10 @@ def preload_readers() -> None:
     import scipy.optimize  # noqa: F401
 
 
-def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
-    """Yield every sheet of ``path``; ``label`` is how messages name the file."""
+def read_sheets(path: Path, label: str, columnar: bool = False) -> Iterator[RawSheet]:
+    """Yield every sheet of ``path``; ``label`` is how messages name the file. With
+    ``columnar``, each sheet comes as Arrow text columns (``RawSheet.columnar``), a
+    workbook's converted ``CHUNK_ROWS`` rows at a time, never whole as Python rows."""
     suffix = path.suffix.lower()
     try:
         _check_regular(path, label)
@@ -113,7 +116,7 @@ def read_sheets(path: Path, label: str) -> Iterator[RawSheet]:
         elif suffix == ".parquet":
             yield _read_parquet(path, label)
         else:
-            yield from _read_workbook(path, label)
+            yield from _read_workbook(path, label, columnar)
     except InputError:
         raise
     except PermissionError as exc:
@@ -137,7 +140,7 @@ def _check_regular(path: Path, label: str) -> None:
                          f"{MAX_FILE_BYTES / 1e9:.0f} GB an input file may hold; split it")
 
 
-def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
+def _read_workbook(path: Path, label: str, columnar: bool) -> Iterator[RawSheet]:
     from python_calamine import CalamineWorkbook
 
     with path.open("rb") as handle:
@@ -156,13 +159,34 @@ def _read_workbook(path: Path, label: str) -> Iterator[RawSheet]:
     except Exception as exc:  # calamine raises its own error types
         raise InputError(f"{label}: not a readable workbook ({_first_line(exc)})") from exc
     for name in names:
+        where = f"{label}, sheet {name}"
         try:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheet = workbook.get_sheet_by_name(name)
+            if columnar:
+                yield _columns_in_chunks(sheet, name, where)
+                continue
+            rows = sheet.to_python(skip_empty_area=False)
+        except InputError:
+            raise
         except Exception as exc:
-            raise InputError(f"{label}, sheet {name}: unreadable ({_first_line(exc)})") from exc
-        _check_cell_sizes(rows, f"{label}, sheet {name}")
+            raise InputError(f"{where}: unreadable ({_first_line(exc)})") from exc
+        _check_cell_sizes(rows, where)
         yield RawSheet(name=name, rows=rows)
         del rows  # not held while the next sheet is read
+
+
+def _columns_in_chunks(sheet, name: str, where: str) -> RawSheet:
+    """The sheet as ``to_python(skip_empty_area=False)`` gives it (from A1), as Arrow text
+    columns built ``CHUNK_ROWS`` rows at a time: ``iter_rows`` starts at row 1 but at the
+    first used column, so the columns before it are added back as empty cells."""
+    pad = [""] * sheet.start[1] if sheet.start else []
+    rows, parts = sheet.iter_rows(), []
+    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        if pad:
+            chunk = [pad + row for row in chunk]
+        _check_cell_sizes(chunk, where, first_row=CHUNK_ROWS * len(parts) + 1)
+        parts.append(RawSheet(name, chunk).columnar())
+    return RawSheet.joined(name, parts)
 
 
 def _check_expanded_size(path: Path, label: str) -> None:
@@ -190,8 +214,8 @@ def _is_encrypted(path: Path) -> bool:
         return False
 
 
-def _check_cell_sizes(rows: list[list[object]], where: str) -> None:
-    for row_index, row in enumerate(rows, start=1):
+def _check_cell_sizes(rows: list[list[object]], where: str, first_row: int = 1) -> None:
+    for row_index, row in enumerate(rows, start=first_row):
         for col_index, value in enumerate(row):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise InputError(
