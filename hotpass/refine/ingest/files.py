@@ -5,7 +5,9 @@ Contract: ``discover_inputs`` lists the supported files under a folder (sorted, 
 (copies kept for an incident must not be refined again with the live data; point
 ``--input-dir`` at such a folder itself to read it). ``read_sheets`` yields ``RawSheet`` objects whose
 ``rows`` start at spreadsheet row 1 (nothing above the data is trimmed, so row numbers in
-issues match what a user sees in Excel). Any reason a file cannot be read becomes an
+issues match what a user sees in Excel); with ``columnar=True`` (what a reader child
+runs) a workbook sheet is converted to Arrow text columns ``CHUNK_ROWS`` rows at a time
+and is never held whole as Python rows. Any reason a file cannot be read becomes an
 ``InputError`` whose message names the file.
 
 Pitfalls: python-calamine trims leading empty rows unless ``skip_empty_area=False``;
