@@ -45,11 +45,16 @@ class Rules:
 
 def fast_e164(text: str, region: str) -> str | None:
     rules = rules_for(region)
-    shape = _SHAPE.fullmatch(text)
-    if rules is None or shape is None:
+    if rules is None:
         return None
-    plus, head, group, tail = shape.groups()
-    digits = head + (group or "") + tail
+    plus = text.startswith("+")
+    digits = text[1:] if plus else text
+    if not (digits.isascii() and digits.isdigit()):  # plain digits need no regex
+        shape = _SHAPE.fullmatch(text)
+        if shape is None:
+            return None
+        sign, head, group, tail = shape.groups()
+        plus, digits = sign == "+", head + (group or "") + tail
     code = rules.calling_code
     idd = None if plus or rules.international_prefix is None else (
         rules.international_prefix.match(digits))

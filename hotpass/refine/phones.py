@@ -49,7 +49,7 @@ def phone_texts(raw: str) -> list[tuple[str, str]]:
         part = part.strip()
         if not part or part.lower() in JUNK:
             continue
-        if _FLOAT_INTEGER.fullmatch(part):
+        if "." in part and _FLOAT_INTEGER.fullmatch(part):
             part = part.split(".")[0]
         texts.append((part, _SEPARATORS.sub("", part)))
     return texts
@@ -63,8 +63,10 @@ def parse_e164(text: str, region: str) -> str | None:
 
 def candidates(text: str) -> list[str]:
     """The texts to parse, in order: the first valid one is the number."""
+    if text.startswith("+"):
+        return [text]
     digits = _NON_DIGITS.sub("", text)
-    if not text.startswith("+") and len(digits) >= 11 and not digits.startswith("0"):
+    if len(digits) >= 11 and not digits.startswith("0"):
         return ["+" + digits, text]  # a number cell that lost its "+"
     return [text]
 
