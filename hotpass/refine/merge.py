@@ -196,21 +196,23 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
 
 def _merge_order(frame, labels: np.ndarray, fields: list[str], profile: Profile) -> np.ndarray:
     """Row positions by cluster, then the policy (source priority, more complete, more
-    recent, input order); sorted on the keys alone, not on a copy of the whole frame."""
+    recent, input order); one stable ``np.lexsort`` over integer keys (text as the codes
+    of its sorted distinct values), not a sort of a frame of keys."""
     import pandas as pd
 
-    files = pd.Series(frame[SOURCE_FILE].unique())
-    priority = dict(zip(files, files.map(lambda f: _priority(f, profile.dedupe.source_priority)),
-                        strict=True))
-    recency = frame.get("last_interaction_date", pd.Series("", index=frame.index)).fillna("")
-    keys = pd.DataFrame({CLUSTER: labels, "__priority": frame[SOURCE_FILE].map(priority),
-                         "__filled": -frame[fields].notna().sum(axis=1), "__recency": recency,
-                         SOURCE_FILE: frame[SOURCE_FILE], SOURCE_SHEET: frame[SOURCE_SHEET],
-                         SOURCE_ROW: frame[SOURCE_ROW]})
-    keys.index = pd.RangeIndex(len(keys))
-    keys = keys.sort_values(list(keys.columns), kind="stable",
-                            ascending=[True, True, True, False, True, True, True])
-    return keys.index.to_numpy()
+    def ranked(column) -> np.ndarray:  # codes in the values' sorted order
+        return pd.factorize(np.asarray(column, dtype=object), sort=True)[0]
+
+    files, names = pd.factorize(frame[SOURCE_FILE].to_numpy(dtype=object), sort=True)
+    priority = np.array([_priority(name, profile.dedupe.source_priority) for name in names],
+                        dtype=np.int64)[files]
+    filled = np.zeros(len(frame), dtype=np.int64)
+    for field in fields:
+        filled -= frame[field].notna().to_numpy()
+    recency = frame["last_interaction_date"].fillna("") if "last_interaction_date" in frame \
+        else np.full(len(frame), "", dtype=object)
+    return np.lexsort((frame[SOURCE_ROW].to_numpy(), ranked(frame[SOURCE_SHEET]), files,
+                       -ranked(recency), filled, priority, np.asarray(labels)))
 
 
 def _evidence(profile: Profile, field: str) -> bool:
