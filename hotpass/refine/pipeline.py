@@ -36,6 +36,7 @@ from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.profiles.model import Profile
+from hotpass.refine.heap import release_free_memory
 from hotpass.refine.ingest.cells import RawSheet
 from hotpass.refine.ingest.column_types import ColumnTyper
 from hotpass.refine.ingest.files import preload_readers, read_sheets, refuse_outside
@@ -77,7 +78,9 @@ def read_isolated(path: Path, input_root: Path, profile: Profile) -> PreparedSou
     if path.suffix.lower() not in NATIVE_READERS:
         return read_source(path, input_root, profile)
     preload_readers()  # once per process, not once per forked reader
-    return read_source(path, input_root, profile, reader=_read_in_child)
+    prepared = read_source(path, input_root, profile, reader=_read_in_child)
+    release_free_memory()  # the sheets' texts, freed: given back before the result is sent
+    return prepared
 
 
 def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
@@ -88,9 +91,8 @@ def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
         raise InputError(f"{label}: the reader {how}; the file is skipped (a crafted or "
                          "damaged file?)")
     while sheets:
-        sheet = sheets.pop(0)
-        sheet.texts  # noqa: B018 -- converted here, so the time counts as reading
-        yield sheet
+        sheets[0].texts  # noqa: B018 -- converted here, so the time counts as reading
+        yield sheets.pop(0)  # held by the caller alone, which frees it once mapped
 
 
 def read_columns(path: Path, label: str) -> list[RawSheet]:
@@ -140,6 +142,7 @@ def read_source(path: Path, input_root: Path, profile: Profile,
                 prepared.issues.append(_sheet_issue(profile, "sheet.no_header", report))
             else:
                 prepared.issues.append(_sheet_issue(profile, "sheet.skipped", report))
+            del sheet  # its texts are freed before the next sheet is read
     except InputError as exc:
         return _unreadable(prepared, profile, label, exc.message)
     except MemoryError:
