@@ -8,10 +8,11 @@ file, sheet and row. Extra emails/phones from a multi-valued cell go to the
 
 Pitfalls: each distinct raw value of a frame is cleaned once (``pd.factorize``; each row
 takes its value's result by code): real exports repeat values heavily and
-email-validator/dateutil cost ~25 us a call; dates and contact names are also cached
-across a worker's chunks (``cleaning.repeating``). Phones are cleaned in
-``refine.phones``, websites in ``refine.websites``; what all cleaners share is in
-``refine.cleaning``.
+email-validator/dateutil cost ~25 us a call. Dates and contact names (a few thousand
+values recurring in every chunk) are also remembered across a worker's chunks, result
+and all (``_REMEMBERED``): a remembered result is shared, so nothing here may change a
+cleaner's lists. Phones are cleaned in ``refine.phones``, websites in
+``refine.websites``; what all cleaners share is in ``refine.cleaning``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from functools import partial
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from hotpass.profiles.model import FieldSpec, Profile
-from hotpass.refine.cleaning import JUNK, Cleaned, repeating, tidy
+from hotpass.refine.cleaning import JUNK, Cleaned, tidy
 from hotpass.refine.heap import gc_paused
 from hotpass.refine.ingest.people import ROLE_WORDS
 from hotpass.refine.model import (
@@ -105,7 +106,6 @@ def tidy_name(raw: str) -> Cleaned:
     return [text], []
 
 
-@repeating  # the same few thousand contact names recur in every chunk
 def clean_person(raw: str) -> Cleaned:
     """A person's name; placeholders ("- -", "n/a", "TBC", "Client") and cells holding only
     a role ("Director") are no person: dropped and reported (``contact.placeholder``)."""
@@ -140,7 +140,6 @@ def clean_region(raw: str, aliases: dict[str, str], allowed: list[str] | None) -
     return [value], ([("region.unknown", tidy(raw))] if allowed else [])
 
 
-@repeating  # a column holds few distinct dates, and dateutil costs ~30 us a parse
 def clean_date(raw: str, day_first: bool) -> Cleaned:
     text = tidy(raw)
     if not text or text.lower() in JUNK:
@@ -210,23 +209,43 @@ def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Iss
             if field not in out.columns:
                 continue
             codes, distinct = pd.factorize(out[field])  # empty cells: code -1
-            cleaner = cleaner_for(spec, profile)
-            results = [cleaner(value) for value in distinct]
+            results = _clean_distinct(distinct, spec, profile)
             out[field] = _spread([kept[0] if kept else None for kept, _ in results], codes,
                                  out.index)
             if spec.kind in ("email", "phone"):
                 column = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
                 out[column] = _spread(["; ".join(kept[1:]) if len(kept) > 1 else None
                                        for kept, _ in results], codes, out.index)
-            problems = {value: found for value, (_, found) in zip(distinct, results, strict=True)
+            problems = {distinct[i]: results[i][1] for i, (_, found) in enumerate(results)
                         if found}
             issues.extend(_issues_for(frame, field, problems, profile))
             del results  # freed here, not left for the cyclic collector
     return out, issues
 
 
+# (field kind, day-first) -> raw text -> its cleaner's result, kept for a worker's life
+_REMEMBERED: dict[tuple[str, bool], dict[str, Cleaned]] = {}
+REMEMBERED_KINDS = frozenset({"date", "person"})
+REMEMBER_AT_MOST = 32_768  # values per kind; past it the memory starts again (a column
+# with that many distinct dates or contact names repeats few of them across chunks)
+
+
+def _clean_distinct(distinct, spec: FieldSpec, profile: Profile) -> list[Cleaned]:
+    """The cleaner's result for each of ``distinct``, in order."""
+    cleaner = cleaner_for(spec, profile)
+    if spec.kind not in REMEMBERED_KINDS:
+        return list(map(cleaner, distinct))
+    seen = _REMEMBERED.setdefault((spec.kind, profile.locale.day_first), {})
+    if len(seen) > REMEMBER_AT_MOST:
+        seen.clear()
+    new = [value for value in distinct if value not in seen]
+    seen.update(zip(new, map(cleaner, new), strict=True))
+    return [seen[value] for value in distinct]
+
+
 def _spread(per_distinct: list, codes, index):  # -> pd.Series
-    """Each row's value from its distinct value's (``codes`` from ``pd.factorize``)."""
+    """Each row's value from its distinct value's (``codes`` from ``pd.factorize``);
+    ``dtype=object`` stated, or pandas would infer its string dtype from the texts."""
     import numpy as np
     import pandas as pd
 

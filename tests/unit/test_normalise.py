@@ -114,15 +114,28 @@ def test_normalise_frame_splits_contacts_and_names_rows_in_issues():
         ("email.url", 5, "S"), ("phone.invalid", 5, "S")}
 
 
-def test_cached_cleaners_hand_out_fresh_lists():
-    """Dates and contact names are remembered across chunks; no caller can change what
-    the next caller gets."""
-    from hotpass.refine.normalise import clean_person
+def test_remembered_dates_and_names_follow_the_locale_and_each_chunk_rows():
+    """Dates and contact names are remembered across a worker's chunks: a later chunk gets
+    its own rows in the issues, and a month-first profile its own dates."""
+    day_first = load_profile("generic")
+    month_first = day_first.model_copy(
+        update={"locale": day_first.locale.model_copy(update={"day_first": False})})
 
-    cases = [(lambda v: clean_date(v, True), "05/01/2024", (["2024-01-05"], [])),
-             (clean_person, "TBC", ([], [("contact.placeholder", "TBC")]))]
-    for clean, raw, expected in cases:
-        kept, problems = clean(raw)
-        kept.append("changed")
-        problems.clear()
-        assert clean(raw) == expected
+    def chunk(first_row: int) -> pd.DataFrame:
+        return pd.DataFrame({
+            "last_interaction_date": ["05/01/2024", "sometime soon"],
+            "contact_name": ["TBC", "JANE DOE"],
+            SOURCE_FILE: ["f.xlsx"] * 2, SOURCE_SHEET: ["S"] * 2,
+            SOURCE_ROW: [first_row, first_row + 1]}, dtype=object)
+
+    first, first_issues = normalise_frame(chunk(4), day_first)
+    later, later_issues = normalise_frame(chunk(9), day_first)
+    other, _ = normalise_frame(chunk(4), month_first)
+    assert first["last_interaction_date"].tolist() == ["2024-01-05", None]
+    assert later["last_interaction_date"].tolist() == ["2024-01-05", None]
+    assert other["last_interaction_date"].tolist() == ["2024-05-01", None]
+    assert later["contact_name"].tolist() == [None, "Jane Doe"]
+    assert {(i.rule, i.row) for i in first_issues} == {
+        ("date.invalid", 5), ("contact.placeholder", 4)}
+    assert {(i.rule, i.row) for i in later_issues} == {
+        ("date.invalid", 10), ("contact.placeholder", 9)}
