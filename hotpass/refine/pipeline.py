@@ -18,6 +18,11 @@ Contract:
   process on purpose: the stdlib reader allocates only Python objects, within the
   streaming limits of ``ingest.csvfile``; a fork would cost a copy of its rows for
   nothing.
+- In the pool, a worker runs ``read_isolated`` itself in a forked child
+  (``read_detached``), which hands the result over as one pickled ``bytes`` the worker
+  passes on unopened: a worker that typed and mapped a file kept ~100 MB of freed but
+  fragmented heap (Python's small-object arenas, which ``malloc_trim`` cannot return)
+  through all its normalising, where the whole run's peak is.
 - Pick lists and code tables (``ingest.reference``) are listed as "reference" sheets and
   never become organisations.
 The consolidation is ``refine.consolidate``; the whole run (gate, export, report,
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -93,6 +99,25 @@ def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
     while sheets:
         sheets[0].texts  # noqa: B018 -- converted here, so the time counts as reading
         yield sheets.pop(0)  # held by the caller alone, which frees it once mapped
+
+
+def read_detached(path: Path, input_root: Path, profile: Profile) -> bytes:
+    """``read_isolated`` in a forked child; its ``PreparedSource``, pickled (module
+    docstring). A child that dies makes the file unreadable, as a dead reader does."""
+    payload, how = run_isolated(_read_pickled, path, input_root, profile)
+    if how is None:
+        return payload
+    label = _label(path, input_root)
+    prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
+    return pickle.dumps(_unreadable(prepared, profile, label, f"{label}: the reader {how}; "
+                                    "the file is skipped (a crafted or damaged file?)"))
+
+
+def _read_pickled(path: Path, input_root: Path, profile: Profile) -> bytes:
+    import gc
+
+    gc.enable()  # the child's own garbage (typing, mapping) is collected as in a worker
+    return pickle.dumps(read_isolated(path, input_root, profile), protocol=5)
 
 
 def read_columns(path: Path, label: str) -> list[RawSheet]:
@@ -240,7 +265,7 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
     # fork on submit: a signal raised inside the fork callbacks would only be printed.
     order = sorted(range(len(inputs)), key=lambda i: -_size(inputs[i]))
     with held():
-        pending = {pool.submit(_in_worker, read_isolated, inputs[i], input_root, profile):
+        pending = {pool.submit(_in_worker, read_detached, inputs[i], input_root, profile):
                    (i, -1, 0) for i in order}
     watch = PoolWatch(pool, inputs)
     read: dict[int, PreparedSource] = {}
@@ -254,7 +279,7 @@ def _prepare_in_pool(pool: ProcessPoolExecutor, inputs: list[Path], input_root: 
         for future in done:
             index, frame_index, chunk = pending.pop(future)
             if frame_index < 0:
-                read[index] = source = watch.result(future, index)
+                read[index] = source = pickle.loads(watch.result(future, index))
                 cleaned[index] = []
                 waiting[index] = 0
                 for position, sheet in enumerate(source.frames):
