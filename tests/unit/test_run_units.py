@@ -162,6 +162,34 @@ def test_parallel_ingest_in_row_chunks_equals_one_process(tmp_path, monkeypatch)
     assert "email.invalid" in rules and "phone.invalid" in rules
 
 
+def test_a_pool_read_child_killed_skips_that_file_and_the_worker_goes_on(tmp_path,
+                                                                       monkeypatch):
+    # The pool worker reads each file in a forked child (``read_detached``); the OOM
+    # killer there (SIGKILL, here while the doomed file is mapped) must cost that file
+    # only, as a dead native reader does, never the worker or the run.
+    import signal
+
+    for name in ("a.csv", "doomed.csv", "c.csv"):
+        rows = "\n".join(f"{name} Org {n},o{n}@example.com" for n in range(50))
+        (tmp_path / name).write_text(f"Company,Email\n{rows}\n")
+    real = pipeline.read_isolated
+
+    def read_or_die(path, input_root, profile):
+        if path.name == "doomed.csv":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, input_root, profile)
+
+    monkeypatch.setattr(pipeline, "read_isolated", read_or_die)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    prepared = pipeline.prepare_all(sorted(tmp_path.iterdir()), tmp_path, PROFILE)
+    assert [p.relative for p in prepared] == ["a.csv", "c.csv", "doomed.csv"]
+    assert [len(p.frames[0].frame) for p in prepared[:2]] == [50, 50]
+    assert prepared[2].frames == []
+    assert [i.rule for i in prepared[2].issues] == ["file.unreadable"]
+    assert "doomed.csv: the reader was killed by SIGKILL" in prepared[2].issues[0].message
+
+
 def test_release_free_memory_returns_a_fragmented_heap_to_the_system():
     # Freed blocks between live ones stay mapped until the heap is trimmed: the merge and
     # the export would add their own peaks on top of them.
