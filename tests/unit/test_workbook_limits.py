@@ -88,3 +88,18 @@ def test_the_exact_figures_decide_where_the_upper_bounds_are_over_the_budget(
     monkeypatch.setattr(limits, "memory_budget", lambda: int(exact * 0.9))
     with pytest.raises(InputError, match=r"numbers.xlsx: sheet1.xml spans 5,000 rows x 26"):
         check_workbook(sheet, "numbers.xlsx")
+
+
+@pytest.mark.parametrize("cells, past", [
+    ('<row r="5"><c r="AZ5"><v>1</v></c></row>', False),  # AZ: within the 52-column bound
+    ('<row r="5"><c r="BA5"><v>1</v></c></row>', True),  # past AZ
+    ("<row r='5'><c r='ABC5'><v>1</v></c></row>", True),  # three letters, single quotes
+    ('<row r="5"><c r="A6"><v>1</v></c></row>', True),  # a cell below its row tag
+    ('<row r="5"><c r="A0005"><v>1</v></c></row>', False),  # leading zeros: row 5
+    ('<row r="5"></row><row r="06"></row>', True),  # a row tag past the highest seen
+])
+def test_the_one_pass_pre_check_finds_what_the_patterns_find(cells, past):
+    from hotpass.refine.ingest.limits import _above, _nothing_past
+
+    data = b'<sheetData><row r="4"><c r="A4"><v>1</v></c></row>' + cells.encode()
+    assert _nothing_past(data, _above(5)) is not past

@@ -98,12 +98,18 @@ def _mtime(path: Path) -> float:
 
 def preload_readers() -> None:
     """Import what reading and typing a file import lazily (calamine, Arrow, psutil, and
-    scipy's assignment solver, ~0.4 s with what it pulls in), so the readers forked
-    afterwards share these modules instead of each importing them again."""
+    scipy's assignment solver, ~0.4 s with what it pulls in), and make Arrow's first
+    compute call (~0.25 s: its function registry, set up once per process; the workbook
+    check runs RE2 through it), so the readers forked afterwards share all of it instead
+    of each paying for it again. Typing a sheet makes that first call anyway."""
     import psutil  # noqa: F401
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet  # noqa: F401
     import python_calamine  # noqa: F401
     import scipy.optimize  # noqa: F401
+
+    pc.count_substring_regex(pa.array([b""], pa.binary()), "<")
 
 
 def read_sheets(path: Path, label: str, columnar: bool = False) -> Iterator[RawSheet]:
