@@ -13,7 +13,8 @@ workbook beside the other two, so the limit is the longer of the two). Returns
 pairs them with refine's own stage seconds (``ratio`` = stage / limit).
 
 Pitfalls: ``ingest.read`` and ``ingest.normalise`` are worker-seconds summed over refine's
-processes, so they compare with these single-process seconds. The limits are measured
+processes, so they compare with these single-process seconds; ``ingest.normalise`` and
+its limit are CPU seconds (wall seconds in a worker count its wait for a core). The limits are measured
 after refine finished, never beside it; timings exclude imports and the gathering of
 distinct values. The cleaners are refine's own (phones: phonenumbers' metadata, else
 phonenumbers; e-mails: email-validator past a plain pattern; dates: dateutil past ISO and
@@ -118,16 +119,17 @@ def _read_all(input_dir: Path, columns: Columns) -> tuple[float, dict[str, set[s
 
 
 def _clean_distinct(values: dict[str, set[str]], profile) -> float:
-    """Seconds cleaning each field's distinct values once, each with its field's cleaner."""
+    """CPU seconds cleaning each field's distinct values once, each with its field's
+    cleaner (CPU, as refine's ``ingest.normalise`` counts)."""
     from hotpass.refine.normalise import cleaner_for
 
     cleaners = {field: cleaner_for(profile.fields[field], profile) for field in values
                 if field in profile.fields}
-    started = time.perf_counter()
+    started = time.process_time()
     for field, cleaner in cleaners.items():
         for value in values[field]:
             cleaner(value)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def _write_outputs(refined: Path) -> tuple[float, float]:

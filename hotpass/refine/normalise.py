@@ -216,8 +216,8 @@ def normalise_frame(frame, profile: Profile):  # -> tuple[pd.DataFrame, list[Iss
                 column = EXTRA_EMAILS if spec.kind == "email" else EXTRA_PHONES
                 out[column] = _spread(["; ".join(kept[1:]) if len(kept) > 1 else None
                                        for kept, _ in results], codes, out.index)
-            problems = {distinct[i]: results[i][1] for i, (_, found) in enumerate(results)
-                        if found}
+            problems = {distinct[i]: result[1] for i, result in enumerate(results)
+                        if result[1]}
             issues.extend(_issues_for(frame, field, problems, profile))
             del results  # freed here, not left for the cyclic collector
     return out, issues
