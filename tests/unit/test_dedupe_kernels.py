@@ -12,9 +12,9 @@ import pytest
 
 from hotpass.bench.samples.words import distinctive_words, sectors, surnames
 from hotpass.profiles import load_profile
-from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
+from hotpass.refine.model import EXTRA_PHONES, SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 from hotpass.refine.resolve import clustering, textcodes
-from hotpass.refine.resolve.comparisons import FIELDS, LEVELS, compare
+from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS, agreed_values, compare
 from hotpass.refine.resolve.explain import Explainer
 from hotpass.refine.resolve.features import build_features
 from hotpass.refine.resolve.names import name_key, name_keys
@@ -299,7 +299,33 @@ def test_levels_do_not_depend_on_the_chunk_pairs_are_compared_in():
     small = compare(features, left, right, {}, chunk_size=7)
     assert left.size > 7 * 10
     assert np.array_equal(whole.levels, small.levels)
-    assert np.array_equal(whole.agreed, small.agreed)
+
+
+def test_agreed_value_is_the_rarest_shared_one_whichever_pairs_are_asked():
+    """The term-frequency adjustment asks for the agreed values of the exact pairs only: each
+    is a value both rows hold, the one fewest rows hold, the same asked alone or together."""
+    from hotpass.refine.resolve.candidates import candidate_pairs
+
+    rng = random.Random(5)
+    names = [rng.choice(["Falcon Ferries", "Naidoo Logistics", "Hangar 3"]) for _ in range(90)]
+    phones = [[f"+2782555{rng.randint(0, 12):04d}" for _ in range(rng.randint(1, 3))]
+              for _ in names]  # one in the phone column, the others in a second cell
+    features = build_features(_frame(names, contact_phone=[p[0] for p in phones], **{
+        EXTRA_PHONES: ["; ".join(p[1:]) or None for p in phones]}), PROFILE)
+    assert (features.phone[:, 1] >= 0).sum() > 20
+    left, right = candidate_pairs(features, PROFILE.dedupe.max_block)
+    levels = compare(features, left, right, {}).levels
+    for field in ("phone", "name"):
+        exact = np.flatnonzero(levels[:, FIELDS.index(field)] == EXACT[field])
+        a, b = left[exact], right[exact]
+        together = agreed_values(features, field, a, b)
+        alone = [agreed_values(features, field, a[k:k + 1], b[k:k + 1])[0] for k in range(a.size)]
+        assert exact.size > 20 and np.array_equal(together, alone)
+        codes = getattr(features, field).reshape(features.size, -1)
+        counts = features.counts[field]
+        for k, value in enumerate(together.tolist()):
+            shared = set(codes[a[k]].tolist()) & set(codes[b[k]].tolist()) - {-1}
+            assert value in shared and counts[value] == min(counts[v] for v in shared)
 
 
 def test_evidence_of_a_cluster_lists_each_of_its_links_once():

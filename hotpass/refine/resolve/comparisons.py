@@ -2,9 +2,10 @@
 
 Contract: ``compare(features, left, right, thresholds)`` returns ``Compared``: a
 ``(pairs, fields)`` int8 matrix of level indices into ``LEVELS[field]`` (-1: a side lacks
-the field, no evidence either way) and, per field, the code of the agreed value on exact
-levels (-1 elsewhere; of several shared values the one fewest rows hold) for the
-term-frequency adjustment.
+the field, no evidence either way). ``agreed_values(features, field, left, right)`` gives,
+for pairs at a field's exact level, the code of the agreed value (of several shared values
+the one fewest rows hold) for the term-frequency adjustment: asked for those pairs only, so
+no (pairs, fields) matrix of values is held beside the levels (28 bytes a pair).
 
 Levels (graded as Splink's documented setups grade them; each level gets its own m and u):
 - name: the words both names share are set aside; the rest decides. ``exact`` (same words),
@@ -61,7 +62,6 @@ CHUNK = 1 << 15  # pairs compared at a time
 @dataclass
 class Compared:
     levels: np.ndarray  # (pairs, len(FIELDS)) int8, -1 missing
-    agreed: np.ndarray  # (pairs, len(FIELDS)) int32: code of the agreed value, -1 none
 
 
 def compare(features: Features, left: np.ndarray, right: np.ndarray,
@@ -73,31 +73,40 @@ def compare(features: Features, left: np.ndarray, right: np.ndarray,
 
     limits = {**DEFAULT_THRESHOLDS, **thresholds}
     levels = np.full((left.size, len(FIELDS)), -1, dtype=np.int8)
-    agreed = np.full((left.size, len(FIELDS)), -1, dtype=np.int32)
 
     def chunk(start: int) -> None:
         a, b = left[start:start + chunk_size], right[start:start + chunk_size]
-        level, value = levels[start:start + chunk_size], agreed[start:start + chunk_size]
+        level = levels[start:start + chunk_size]
         for i, name in enumerate(FIELDS):
             if name not in fields:
                 continue
             if name == "name":
-                level[:, i], value[:, i] = _name_levels(features, a, b, limits["name"])
+                level[:, i] = _name_levels(features, a, b, limits["name"])
             elif name == "registration":
-                level[:, i], value[:, i] = _registration(features, a, b)
+                level[:, i] = _registration(features, a, b)
             elif name == "address":
                 level[:, i] = _address_levels(features, a, b, limits["address"])
             elif name == "phone":
-                level[:, i], value[:, i] = _phone_levels(features, a, b)
+                level[:, i] = _phone_levels(features, a, b)
             elif name == "region":
-                level[:, i], value[:, i] = _exact(features.region[a], features.region[b])
+                level[:, i] = _exact(features.region[a], features.region[b])
             else:  # email, domain
-                level[:, i], value[:, i] = _shared_slots(getattr(features, name),
-                                                         features.counts[name], a, b)
+                level[:, i] = _shared_slots(getattr(features, name),
+                                            features.counts[name], a, b)[0]
 
     with ThreadPoolExecutor(THREADS) as pool:  # numpy and rapidfuzz release the GIL
         list(pool.map(chunk, range(0, left.size, chunk_size)))
-    return Compared(levels, agreed)
+    return Compared(levels)
+
+
+def agreed_values(features: Features, field: str, left: np.ndarray,
+                  right: np.ndarray) -> np.ndarray:
+    """The code of the value pairs at ``field``'s exact level agree on (``name``,
+    ``registration``: the one value; ``phone``, ``email``, ``domain``: the shared slot
+    value fewest rows hold). Per pair: the same whichever pairs are asked together."""
+    if field in ("name", "registration"):
+        return getattr(features, field)[left]
+    return _shared_slots(getattr(features, field), features.counts[field], left, right)[1]
 
 
 def pattern_codes(levels: np.ndarray) -> np.ndarray:
@@ -110,19 +119,18 @@ def pattern_codes(levels: np.ndarray) -> np.ndarray:
 
 
 def _exact(a: np.ndarray, b: np.ndarray):
-    level = np.where((a < 0) | (b < 0), -1, (a == b).astype(np.int8)).astype(np.int8)
-    return level, np.where(level == 1, a, -1)
+    return np.where((a < 0) | (b < 0), -1, (a == b).astype(np.int8)).astype(np.int8)
 
 
 def _registration(features: Features, left, right):
     from rapidfuzz.distance import DamerauLevenshtein
 
     a, b = features.registration[left], features.registration[right]
-    level, agreed = _exact(a, b)
+    level = _exact(a, b)
     level = np.where(level == 1, 3, level).astype(np.int8)
     _edit_levels(level, a, b, features.registration_text, features.registration_characters,
                  DamerauLevenshtein.distance)
-    return level, agreed
+    return level
 
 
 def _edit_levels(level: np.ndarray, a: np.ndarray, b: np.ndarray, text: pa.Array,
@@ -158,11 +166,11 @@ def _phone_levels(features: Features, left, right):
     first numbers: ``one_edit``, ``two_edits`` or ``different``."""
     from rapidfuzz.distance import Levenshtein
 
-    level, agreed = _shared_slots(features.phone, features.counts["phone"], left, right)
+    level = _shared_slots(features.phone, features.counts["phone"], left, right)[0]
     level = np.where(level == 1, 3, level).astype(np.int8)
     _edit_levels(level, features.phone[:, 0][left], features.phone[:, 0][right],
                  features.phone_text, features.phone_digits, Levenshtein.distance)
-    return level, agreed
+    return level
 
 
 def _shared_slots(slots: np.ndarray, counts: np.ndarray, left, right):
@@ -202,10 +210,9 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     both = (a >= 0) & (b >= 0)
     same = both & (a == b)
     level[same] = 5
-    agreed = np.where(same, a, -1)
     differ = np.flatnonzero(both & ~same)
     if differ.size == 0:
-        return level, agreed
+        return level
     width = max(len(features.name_text), 1)
     pair_codes, inverse = np.unique(a[differ].astype(np.int64) * width + b[differ],
                                     return_inverse=True)
@@ -236,7 +243,7 @@ def _name_levels(features: Features, left, right, limits: list[float]):
     distinct = np.where(subset, 3, distinct)
     numbers = features.name_digits[x] != features.name_digits[y]
     level[differ] = np.where(numbers, 0, distinct).astype(np.int8)[inverse]
-    return level, agreed
+    return level
 
 
 def _words(features: Features, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -47,7 +47,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from hotpass.refine.resolve.clustering import root
-from hotpass.refine.resolve.comparisons import EXACT, FIELDS, LEVELS, compare, pattern_codes
+from hotpass.refine.resolve.comparisons import (
+    EXACT,
+    FIELDS,
+    LEVELS,
+    agreed_values,
+    compare,
+    pattern_codes,
+)
 from hotpass.refine.resolve.features import SLOTS, Features
 from hotpass.refine.resolve.training import candidate_share, m_by_sessions, matched_pairs
 
@@ -127,8 +134,9 @@ def score(model: Model, features: Features, left: np.ndarray, right: np.ndarray,
         if len(exact):
             # the rest of the pair's evidence favours a match: its rows are one holder
             one = evidence[exact] - model.weights(field)[EXACT[field]] > 0
-            losing, bits = _term_adjustment(features, field, left[exact], right[exact],
-                                            compared.agreed[:, i][exact], one, parent)
+            a, b = left[exact], right[exact]
+            losing, bits = _term_adjustment(features, field, a, b,
+                                            agreed_values(features, field, a, b), one, parent)
             adjusted.append((exact[losing], bits))
     for pairs, bits in adjusted:
         evidence[pairs] += bits
