@@ -12,7 +12,9 @@ organisation domain, the registration id, the address and the postcode.
 Pitfalls: a key held by more than ``max_block`` rows is too common to say anything (a
 group switchboard, a head-office postcode) and would cost quadratic time: it is skipped,
 so the number of pairs stays within ``rows * keys * max_block / 2``. Pairs are generated
-per block size with ``np.triu_indices``, never in a Python loop over rows.
+per block size with ``np.triu_indices``, never in a Python loop over rows. The keys' pairs
+(millions, a pair found by several keys) are merged in one array sorted in place, the
+keys' own arrays freed first: no third copy at the resolution's peak.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from hotpass.refine.resolve.features import Features
-from hotpass.refine.resolve.textcodes import THREADS, distinct
+from hotpass.refine.resolve.textcodes import THREADS
 
 LEAD_BLOCK = 10  # rows one address's first two words may join: "40 main" is many streets
 
@@ -44,8 +46,12 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
     with ThreadPoolExecutor(THREADS) as pool:  # numpy's sorts release the GIL
         found = [np.empty(0, dtype=np.int64),
                  *pool.map(lambda key, cap: np.sort(_block_pairs(*key, n, cap)), keys, caps)]
-    encoded = distinct(np.concatenate(found), kind="stable")  # merges the sorted runs
-    return encoded // n, encoded % n
+    encoded = np.concatenate(found)
+    del found  # the keys' own arrays: the copy above holds their pairs
+    encoded.sort(kind="stable")  # in place, merging the sorted runs end to end
+    if encoded.size:
+        encoded = encoded[np.r_[True, encoded[1:] != encoded[:-1]]]
+    return np.divmod(encoded, n)
 
 
 def _block_pairs(codes: np.ndarray, name: np.ndarray | None, n: int,
