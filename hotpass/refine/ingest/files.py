@@ -29,6 +29,7 @@ import itertools
 import stat
 import zipfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 from hotpass.errors import InputError
@@ -96,12 +97,14 @@ def _mtime(path: Path) -> float:
         return float("inf")  # keep it, so reading it reports the real problem
 
 
+@cache
 def preload_readers() -> None:
     """Import what reading and typing a file import lazily (calamine, Arrow, psutil, and
     scipy's assignment solver, ~0.4 s with what it pulls in), and make Arrow's first
     compute call (~0.25 s: its function registry, set up once per process; the workbook
     check runs RE2 through it), so the readers forked afterwards share all of it instead
-    of each paying for it again. Typing a sheet makes that first call anyway."""
+    of each paying for it again. Typing a sheet makes that first call anyway. Cached: once
+    per process, and a forked child inherits that it was done."""
     import psutil  # noqa: F401
     import pyarrow as pa
     import pyarrow.compute as pc
