@@ -18,8 +18,8 @@ bundles sit in its ``children/``); a failed step still leaves it, status ``faile
 ``bootstrap`` prints every step's check, then runs ``Setup`` (``dry_run``: the plan).
 
 The ``stack`` step is ``invoke stack.up``'s procedure (Docker Compose when an engine
-answers, else the native Prefect server and S3 API) on ports 4200 and 9000, or free ones
-when a program that accepts connections holds them (the step's line says so); the
+answers, else the native Prefect server, S3 API and web UI) on ports 4200, 9000 and 8765,
+or free ones when a program that accepts connections holds them (the step's line says so); the
 ``ctx`` step says when it repoints the profile's ``PREFECT_API_URL``.
 
 Pitfalls: ``credentials`` is required only for staging/prod (local uses the stack's
@@ -152,13 +152,15 @@ def _stack(options: Options) -> Step:
                                "and run setup again") from None
 
         mode, reason = stack.choose_mode(False)
-        ports = {"Prefect": (4200, pick_port(4200)), "S3": (9000, pick_port(9000))}
+        ports = {"Prefect": (4200, pick_port(4200)), "S3": (9000, pick_port(9000)),
+                 "the web UI": (8765, pick_port(8765))}
         moved[:] = [f"127.0.0.1:{want} is in use by another program, so {what} runs on {got}"
                     for what, (want, got) in ports.items() if got != want]
         chosen[:] = [f"{mode}: {reason}"]
         return stack.up_procedure(mode, reason, state_dir=Path(options.state_dir) / "stack",
                                   store_dir=options.state_dir,
-                                  prefect_port=ports["Prefect"][1], s3_port=ports["S3"][1])
+                                  prefect_port=ports["Prefect"][1], s3_port=ports["S3"][1],
+                                  web_port=ports["the web UI"][1])
 
     return Step("stack", check, child, lambda done: f"stack up ({chosen[0]})"
                 + (f"; {'; '.join(moved)}" if moved else ""))

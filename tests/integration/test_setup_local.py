@@ -47,12 +47,14 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
             assert line in dry.stdout, dry.stdout
         assert not (tmp_path / ".env.local").exists() and not (tmp_path / "dist").exists()
 
-        with contextlib.ExitStack() as held:  # a program accepting on 4200: setup says so
-            with contextlib.suppress(OSError):
-                holder = held.enter_context(socket.socket())
-                holder.bind(("127.0.0.1", 4200))
-                holder.listen()
+        with contextlib.ExitStack() as held:  # programs accepting on 4200/8765: setup says so
+            for default in (4200, 8765):
+                with contextlib.suppress(OSError):
+                    holder = held.enter_context(socket.socket())
+                    holder.bind(("127.0.0.1", default))
+                    holder.listen()
             busy = not port_free(4200)
+            web_busy = not port_free(8765)
             first = setup()
         assert first.returncode == 0, first.stdout + first.stderr
         for line in ("stack done", "ctx done", "env done"):
@@ -62,6 +64,9 @@ def test_setup_local_starts_the_stack_then_skips_what_is_satisfied(tmp_path):
         if busy:
             port = url.split(":")[2].split("/")[0]
             assert f"127.0.0.1:4200 is in use by another program, so Prefect runs on {port}" \
+                in first.stdout, first.stdout
+        if web_busy:
+            assert "127.0.0.1:8765 is in use by another program, so the web UI runs on" \
                 in first.stdout, first.stdout
         values = dotenv_values(tmp_path / ".env.local")
         assert values["PREFECT_API_URL"] == url

@@ -209,7 +209,7 @@ def test_a_port_held_by_another_program_is_refused_naming_the_flag(tmp_path):
         holder.listen()
         port = holder.getsockname()[1]
         result = invoke(tmp_path, "stack.up", "--native", "--prefect-port", str(port),
-                        "--s3-port", "0", "--state-dir", str(tmp_path / "state"))
+                        "--s3-port", "0", "--web-port", "0", "--state-dir", str(tmp_path / "state"))
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert f"127.0.0.1:{port} is in use by a program stack.up did not start; pass " \
            "--prefect-port N" in result.stderr

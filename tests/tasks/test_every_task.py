@@ -17,7 +17,8 @@ from tests.tasks.test_tasks import ROOT, listed_tasks
 EXAMPLE_BUNDLE = "evidence/examples/example"
 NEEDS = {"workers.start": ["--pool", "dry-pool"],  # required arguments
          "stack.logs": ["prefect-server"],
-         "stack.up": ["--prefect-port", "0", "--s3-port", "0"],  # 4200/9000 may be taken
+         "stack.up": ["--prefect-port", "0", "--s3-port", "0", "--web-port", "0"],  # the
+         # defaults (4200/9000/8765) may be held by a stack another test started
          "evidence.verify": [EXAMPLE_BUNDLE],
          "evidence.export": [EXAMPLE_BUNDLE, "--tar"],
          "incident.capture": ["--ticket", "DRY-1"],
