@@ -12,9 +12,10 @@ workbook beside the other two, so the limit is the longer of the two). Returns
 ``{stage: {"limit_seconds", "what", ...}}``; ``limit_table(limits, stage_seconds)``
 pairs them with refine's own stage seconds (``ratio`` = stage / limit).
 
-Pitfalls: ``ingest.read`` and ``ingest.normalise`` are worker-seconds summed over refine's
-processes, so they compare with these single-process seconds; ``ingest.normalise`` and
-its limit are CPU seconds (wall seconds in a worker count its wait for a core). The limits are measured
+Pitfalls: ``ingest.read`` and ``ingest.normalise`` are summed over refine's processes, so
+they compare with these single-process seconds; both stages and their limits are CPU
+seconds (a pool worker's wall seconds count its wait for a core beside the other worker
+and the command; ``ingest.read`` adds its reader child's CPU). The limits are measured
 after refine finished, never beside it; timings exclude imports and the gathering of
 distinct values. The cleaners are refine's own (phones: phonenumbers' metadata, else
 phonenumbers; e-mails: email-validator past a plain pattern; dates: dateutil past ISO and
@@ -87,8 +88,8 @@ def _mapped_columns(report: dict[str, Any]) -> Columns:
 
 
 def _read_all(input_dir: Path, columns: Columns) -> tuple[float, dict[str, set[str]], int]:
-    """Seconds reading every cell, each field's distinct cell texts (as refine's reader
-    makes them), and the cells read."""
+    """CPU seconds reading every cell, each field's distinct cell texts (as refine's
+    reader makes them), and the cells read."""
     from python_calamine import CalamineWorkbook
 
     from hotpass.refine.ingest.cells import cell_text
@@ -96,7 +97,7 @@ def _read_all(input_dir: Path, columns: Columns) -> tuple[float, dict[str, set[s
     seconds, values, cells = 0.0, defaultdict(set), 0
     for path in sorted(input_dir.iterdir()):
         suffix = path.suffix.lower()
-        started = time.perf_counter()
+        started = time.process_time()
         if suffix in (".xlsx", ".xlsm"):
             workbook = CalamineWorkbook.from_path(str(path))
             sheets = [(name, workbook.get_sheet_by_name(name).to_python(
@@ -106,7 +107,7 @@ def _read_all(input_dir: Path, columns: Columns) -> tuple[float, dict[str, set[s
             sheets = [("", list(csv.reader(io.StringIO(text))))]
         else:
             continue
-        seconds += time.perf_counter() - started
+        seconds += time.process_time() - started
         for sheet, rows in sheets:
             cells += sum(len(row) for row in rows)
             header_row, mapped = columns.get((path.name, sheet), (0, []))

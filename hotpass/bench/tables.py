@@ -26,7 +26,7 @@ LABELS = {"speedup": ("naive/hotpass time", ">= {:g}x", "{:.2f}x"),
 
 def stage_lines(figures: dict[str, Any]) -> list[str]:
     """hotpass's stages as ``refine --json`` timed them: wall seconds and the main process's
-    peak memory; indented steps (``ingest.*`` are worker-seconds summed over processes)."""
+    peak memory; indented steps (``ingest.*`` are CPU seconds summed over processes)."""
     seconds, peaks = figures.get("stage_seconds") or {}, figures.get("stage_peak_mb") or {}
     if not seconds:
         return []

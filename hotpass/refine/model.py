@@ -92,7 +92,7 @@ class PreparedSource:
     frames: list[SourceFrame]
     sheets: list[SheetReport]
     issues: list[Issue]
-    # worker-seconds per ingest step (read, typing, link, normalise): hotpass.refine.stages
+    # CPU seconds per ingest step (read, typing, link, normalise): hotpass.refine.stages
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
 

@@ -54,7 +54,7 @@ from hotpass.refine.isolation import run_isolated
 from hotpass.refine.model import Issue, PreparedSource, SheetReport, SourceFrame
 from hotpass.refine.pool import WATCH_SECONDS, PoolWatch, stop_pool
 from hotpass.refine.signals import child_init, held
-from hotpass.refine.stages import timed
+from hotpass.refine.stages import timed, work_seconds
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 log = logging.getLogger("hotpass.refine")
@@ -153,7 +153,7 @@ def read_source(path: Path, input_root: Path, profile: Profile,
     typer = ColumnTyper(profile)
     prepared = PreparedSource(path=path, relative=label, frames=[], sheets=[], issues=[])
     small: list[tuple[SourceFrame, list]] = []  # reference sheet candidates and their cells
-    seconds, start = prepared.stage_seconds, time.perf_counter()
+    seconds, start = prepared.stage_seconds, work_seconds()
     try:
         refuse_outside(path, input_root, label)
         for sheet in (reader or read_sheets)(path, label):

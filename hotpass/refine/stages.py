@@ -6,20 +6,23 @@ process's peak resident memory while each stage ran. ``with clock.stage("resolve
 times a stage (and, with telemetry on, makes its span and duration metric). Stages nest;
 names of inner stages are dotted (``consolidate.resolve``). ``clock.add(name, seconds)``
 sums seconds measured elsewhere: ingest's reading, typing, linking and normalising run in
-pool workers, so ``ingest.read`` and its siblings are worker-seconds (summed over
-processes), while ``ingest`` itself is wall time.
+pool workers, so ``ingest.read`` and its siblings are CPU seconds (``timed``: the
+worker's and its reader child's, summed over processes), while ``ingest`` itself is wall
+time.
 
 Pitfalls: the peak comes from Linux's ``VmHWM``, reset through ``/proc/self/clear_refs``
 when a stage starts; an outer stage's peak is the largest its inner stages saw, so resets
 never hide one. Elsewhere (no ``/proc``) the peak is the process's peak so far
 (``ru_maxrss``). Worker processes' memory is not in ``peak_mb``; the bench measures the
-whole tree (PSS).
+whole tree (PSS). ``work_seconds`` counts a child once it is reaped, so a step that forks
+must wait for its child before it is timed (``refine.isolation`` does).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import resource
 import time
 from collections.abc import Iterator
@@ -66,9 +69,17 @@ class StageClock(dict):
             entry[1] = max(entry[1], peak)
 
 
+def work_seconds() -> float:
+    """CPU seconds of this process and of the children it has waited for: the work of a
+    step that forks a reader, without the wait for a core that wall seconds count."""
+    spent = os.times()
+    return spent.user + spent.system + spent.children_user + spent.children_system
+
+
 def timed(seconds: dict[str, float], name: str, start: float) -> float:
-    """Add the time since ``start`` to ``seconds[name]``; return now (for the next step)."""
-    now = time.perf_counter()
+    """Add the work (``work_seconds``) since ``start`` to ``seconds[name]``; return the
+    clock now (for the next step)."""
+    now = work_seconds()
     seconds[name] = seconds.get(name, 0.0) + now - start
     return now
 

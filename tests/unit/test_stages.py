@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 
-from hotpass.refine.stages import StageClock, timed
+from hotpass.refine.stages import StageClock, timed, work_seconds
 
 PEAKS = """
 import json
@@ -48,6 +49,28 @@ def test_worker_seconds_add_up_and_timed_moves_the_start():
     seconds: dict[str, float] = {}
     start = timed(seconds, "read", 0.0)
     assert seconds["read"] == pytest.approx(start) and start > 0
+
+
+def _spin(seconds: float) -> int:
+    end, turns = time.process_time() + seconds, 0
+    while time.process_time() < end:
+        turns += 1
+    return turns
+
+
+def test_timed_counts_a_reaped_child_s_work_and_not_a_wait():
+    """A reader child's CPU is the step's work; a wait (for a core, for the child) is not."""
+    from hotpass.refine.isolation import run_isolated
+
+    seconds: dict[str, float] = {}
+    start = timed(seconds, "idle", work_seconds())
+    time.sleep(0.4)
+    start = timed(seconds, "idle", start)
+    turns, how = run_isolated(_spin, 0.4)
+    assert how is None and turns > 0
+    timed(seconds, "read", start)
+    assert seconds["idle"] < 0.1
+    assert 0.35 <= seconds["read"] < 1.0
 
 
 def test_a_failing_stage_is_still_timed():
