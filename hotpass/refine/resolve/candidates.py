@@ -1,8 +1,10 @@
 """Candidate pairs: rows worth comparing, from several blocking keys so that one corrupted
 field never hides a pair.
 
-Contract: ``candidate_pairs(features, max_block)`` returns ``(left, right)`` int64 arrays
-of distinct row pairs, ``left < right``, sorted. Keys: the name match key (sorted words),
+Contract: ``candidate_pairs(features, max_block)`` returns ``(left, right)`` arrays of
+distinct row pairs, ``left < right``, sorted: int32 (int64 past 2**31 rows), half the
+memory of the pairs held through the resolution; code that multiplies a row index (pair
+codes ``left * n + right``) widens it to int64 first. Keys: the name match key (sorted words),
 its phonetic key, its first two words (a word dropped later in the name keeps them), the
 words' first three letters and their last three letters (a typo
 anywhere, even in a first letter, spares one of the two in all but the shortest words,
@@ -51,7 +53,10 @@ def candidate_pairs(features: Features, max_block: int) -> tuple[np.ndarray, np.
     encoded.sort(kind="stable")  # in place, merging the sorted runs end to end
     if encoded.size:
         encoded = encoded[np.r_[True, encoded[1:] != encoded[:-1]]]
-    return np.divmod(encoded, n)
+    index = np.int32 if n <= np.iinfo(np.int32).max else np.int64
+    right = (encoded % n).astype(index)
+    encoded //= n  # in place: the left rows, no third array the size of all the pairs
+    return encoded.astype(index), right
 
 
 def _block_pairs(codes: np.ndarray, name: np.ndarray | None, n: int,

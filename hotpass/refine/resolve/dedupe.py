@@ -61,14 +61,14 @@ def resolve(frame, profile: Profile, seed: int = 0, decisions: list | None = Non
     left, right, weight, levels = honour.without_decided(left, right, weight, levels)
     labels, accepted = link(len(frame), left, right, weight, threshold, spec.cohesion)
     labels, accepted = honour.apart(labels, accepted, left, right, weight, threshold)
+    release_free_memory()  # scoring's and clustering's garbage, before the evidence texts
     explain = Explainer(frame, left, right, weight, levels)
     chosen = np.flatnonzero(accepted)
     evidence = explain.by_cluster(chosen, labels[left[chosen]])
     labels, evidence = honour.finish(labels, evidence)
-    # under the threshold and in different records (other links may join a pair's rows)
-    below = np.flatnonzero((weight < threshold) & (labels[left] != labels[right]))
     near = {"merged": explain.pairs(_first(chosen, weight[chosen]), names=True),
-            "not_merged": explain.pairs(_first(below, -weight[below]), names=True)}
+            "not_merged": explain.pairs(_nearest_apart(labels, left, right, weight,
+                                                       threshold), names=True)}
     near = with_records(frame, near)
     summary = model.to_dict() | {
         "threshold_probability": spec.match_probability, "threshold_weight": round(threshold, 3),
@@ -95,11 +95,29 @@ def scored_pairs(frame, profile: Profile, seed: int = 0):
     release_free_memory()  # the features' garbage: some 150 MB at 200,000 rows
     frame[NAME_KEY] = pd.Series(features.name_key, index=frame.index, dtype=object)
     left, right = candidate_pairs(features, spec.max_block)
+    release_free_memory()  # the blocking keys' pairs: some 300 MB at 1,000,000 rows
     with ThreadPoolExecutor(1) as pool:  # random pairs compare beside the candidate pairs
         sample = pool.submit(sample_levels, features, left, right, spec.levels, seed)
         compared = compare(features, left, right, spec.levels)
+        release_free_memory()  # the chunks' garbage, before the model's patterns
         model = estimate(features, compared, sample.result())
     return left, right, score(model, features, left, right, compared), compared, model
+
+
+def _nearest_apart(labels: np.ndarray, left: np.ndarray, right: np.ndarray,
+                   weight: np.ndarray, threshold: float, chunk: int = 1 << 20) -> list[int]:
+    """The pairs under the threshold whose rows ended in different records (other links
+    may join a pair's rows), the highest weights first (``_first``): ``chunk`` pairs at a
+    time, each chunk's own first ones kept (the first of all are among them), so no mask,
+    index and key arrays the size of all the pairs are held at once."""
+    kept: list[int] = []
+    for start in range(0, left.size, chunk):
+        part = slice(start, start + chunk)
+        below = np.flatnonzero((weight[part] < threshold)
+                               & (labels[left[part]] != labels[right[part]])) + start
+        kept += _first(below, -weight[below])
+    found = np.asarray(kept, dtype=np.int64)
+    return _first(found, -weight[found])
 
 
 def _first(indices: np.ndarray, keys: np.ndarray, count: int = NEAR_THRESHOLD) -> list[int]:

@@ -24,6 +24,8 @@ import pyarrow.compute as pc
 from hotpass.refine.model import SOURCE_FILE, SOURCE_ROW, SOURCE_SHEET
 from hotpass.refine.resolve.comparisons import FIELDS, LEVELS, pattern_codes
 
+CLUSTER_CHUNK = 1 << 16  # links rendered at a time (their Arrow texts held together)
+
 
 def probability(weight: np.ndarray) -> np.ndarray:
     """The match probability of a match weight (log2 of the odds)."""
@@ -54,11 +56,24 @@ class Explainer:
             out.append(entry)
         return out
 
-    def by_cluster(self, indices: np.ndarray, clusters: np.ndarray) -> dict[int, str]:
+    def by_cluster(self, indices: np.ndarray, clusters: np.ndarray,
+                   chunk: int = CLUSTER_CHUNK) -> dict[int, str]:
         if not indices.size:
             return {}
         order = np.argsort(clusters, kind="stable")  # a cluster's links in pair order
         indices, grouped = indices[order], clusters[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        # whole clusters, about ``chunk`` links at a time: the texts of one chunk at once
+        at = np.searchsorted(starts, np.arange(0, grouped.size, chunk))
+        cuts = np.unique(starts[np.minimum(at, starts.size - 1)])
+        evidence: dict[int, str] = {}
+        for begin, end in zip(cuts.tolist(), np.r_[cuts[1:], grouped.size].tolist(),
+                              strict=True):
+            evidence.update(self._by_cluster(indices[begin:end], grouped[begin:end]))
+        return evidence
+
+    def _by_cluster(self, indices: np.ndarray, grouped: np.ndarray) -> dict[int, str]:
+        """``by_cluster`` of links grouped by cluster already."""
         levels = self.levels[indices]
         _, first, inverse = np.unique(pattern_codes(levels), return_index=True,
                                       return_inverse=True)

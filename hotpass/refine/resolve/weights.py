@@ -169,7 +169,9 @@ def _term_adjustment(features: Features, field: str, left, right, agreed, one,
         for slot in range(codes.shape[1] - 1, 0, -1):
             slot_a = np.where(codes[:, slot][left] == agreed, slot, slot_a)
             slot_b = np.where(codes[:, slot][right] == agreed, slot, slot_b)
-        a, b = left * codes.shape[1] + slot_a, right * codes.shape[1] + slot_b
+        width = codes.shape[1]  # node numbers past 2**31 with int32 rows: widen first
+        a = left.astype(np.int64) * width + slot_a
+        b = right.astype(np.int64) * width + slot_b
     _join(parent, a[one], b[one])
     root_a, root_b = root(parent, a), root(parent, b)
     parent[a], parent[b] = a, b
@@ -218,7 +220,7 @@ def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
     sample = np.sort(a.astype(np.int64) * n + b)  # in order: the look-ups below stay local
     a, b = sample // n, sample % n
     rate = len(a) / total if len(a) else 1.0  # one row: no pair, nothing to scale
-    encoded = left * n + right  # ascending
+    encoded = left.astype(np.int64) * n + right  # ascending (int32 rows would overflow)
     at = np.minimum(np.searchsorted(encoded, sample), max(encoded.size - 1, 0))
     outside = ~(encoded[at] == sample) if encoded.size else np.ones(a.size, dtype=bool)
     sampled = compare(features, a[outside], b[outside], thresholds,
