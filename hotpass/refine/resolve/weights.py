@@ -220,9 +220,7 @@ def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
     sample = np.sort(a.astype(np.int64) * n + b)  # in order: the look-ups below stay local
     a, b = sample // n, sample % n
     rate = len(a) / total if len(a) else 1.0  # one row: no pair, nothing to scale
-    encoded = left.astype(np.int64) * n + right  # ascending (int32 rows would overflow)
-    at = np.minimum(np.searchsorted(encoded, sample), max(encoded.size - 1, 0))
-    outside = ~(encoded[at] == sample) if encoded.size else np.ones(a.size, dtype=bool)
+    outside = not_candidates(sample, left, right, n)
     sampled = compare(features, a[outside], b[outside], thresholds,
                       fields=tuple(f for f in FIELDS if f not in COUNTED),
                       chunk_size=SAMPLE_CHUNK)
@@ -232,6 +230,18 @@ def sample_levels(features: Features, left, right, thresholds, seed: int = 0):
         levels[field] = np.bincount(column[column >= 0],
                                     minlength=len(LEVELS[field])).astype(np.float64)
     return levels, rate
+
+
+def not_candidates(encoded: np.ndarray, left: np.ndarray, right: np.ndarray,
+                   n: int) -> np.ndarray:
+    """Which of the pairs ``encoded`` (``a * n + b``, int64) are no candidate pair
+    (``left``/``right``: sorted, as ``candidate_pairs`` returns them; int32 rows are
+    widened before they are multiplied, or ``left * n`` would wrap past 2**31)."""
+    if not left.size:
+        return np.ones(encoded.size, dtype=bool)
+    pairs = left.astype(np.int64) * n + right  # ascending
+    at = np.minimum(np.searchsorted(pairs, encoded), pairs.size - 1)
+    return pairs[at] != encoded
 
 
 def _level_counts(features: Features, patterns, counts, sampled, rate) -> dict:
