@@ -1,6 +1,6 @@
-"""The compact form a reader child hands a sheet over in: Arrow string columns that give
-back exactly the rows of text the sheet read in place gives, on the bundled exports and
-on a sheet of every spreadsheet type; ragged rows (a CSV) stay rows."""
+"""The compact form a reader child hands a sheet over in: one Arrow string array, row after
+row, that gives back exactly the rows of text the sheet read in place gives, on the
+bundled exports and on a sheet of every spreadsheet type; ragged rows (a CSV) stay rows."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_a_bundled_workbook_hands_over_the_same_texts(name):
     path = DATA / name
     expected = [(s.name, s.header_known, s.texts) for s in read_sheets(path, name)]
     handed = pickle.loads(pickle.dumps(read_columns(path, name), protocol=5))
-    assert any(s._columns is not None for s in handed)  # columns, not rows, went over
+    assert any(s._cells is not None for s in handed)  # Arrow, not rows, went over
     assert all(not s.rows for s in handed)
     assert [(s.name, s.header_known, s.texts) for s in handed] == expected
 
@@ -36,7 +36,8 @@ def test_every_cell_type_comes_back_as_the_same_text():
             ["Ω Omega", 1e22, dt.date(2023, 1, 2), None, -0.0, "  "]]
     expected = RawSheet("S", [list(r) for r in rows]).texts
     sheet = RawSheet("S", [list(r) for r in rows]).columnar()
-    assert isinstance(sheet._columns, pa.Table) and sheet._columns.num_rows == len(rows)
+    assert isinstance(sheet._cells, pa.StringArray) and sheet._width == 6
+    assert len(sheet._cells) == 6 * len(rows)
     assert pickle.loads(pickle.dumps(sheet)).texts == expected
 
 
@@ -61,5 +62,5 @@ def test_a_sheet_starting_below_and_right_of_a1_keeps_its_place(tmp_path, monkey
 def test_ragged_rows_stay_rows():
     rows = [["Name", "Email"], ["Acme", "a@acme.co.za", "extra"], ["Bravo"]]
     sheet = RawSheet("", [list(r) for r in rows]).columnar()
-    assert sheet._columns is None
+    assert sheet._cells is None
     assert sheet.texts == [["Name", "Email"], ["Acme", "a@acme.co.za", "extra"], ["Bravo"]]

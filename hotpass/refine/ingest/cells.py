@@ -5,21 +5,31 @@ Contract: ``RawSheet`` is what ingest yields (``rows`` start at spreadsheet row 
 result, so header detection, column typing, template-row checks and the frame build all
 read the same strings instead of converting cells again; the raw values are not kept
 beside them (a sheet's worth of floats, dates and row lists, ~20 MB at 67,000 rows).
-``RawSheet.columnar()`` is the compact form a reader child hands over: the same texts as
-Arrow string columns (a few bytes a cell instead of a Python object and a list slot; no
-per-object pickling), turned back into the same rows by ``texts`` on the other side.
-``cell_text`` is the one rule for turning a spreadsheet value into text;
+The compact form a reader child hands over is the same texts as one Arrow string array,
+row after row (``cells``, ``width`` a row): a few bytes a cell instead of a Python object
+and a list slot, no per-object pickling, turned back into the same rows by ``texts`` on
+the other side (one list and a slice a row). ``RawSheet.columnar()`` makes it from rows;
+``workbook_cells(rows)`` makes it from a workbook reader's rows with the per-cell Python
+work cut to the cells that are not text: a text cell is cleaned in Arrow (``clean_cells``:
+no-break spaces, ``str.strip``'s whitespace, empty to null) exactly as ``cell_text``
+cleans it. ``cell_text`` is the one rule for turning a spreadsheet value into text;
 ``column_letter`` names a column as Excel does.
 
 Pitfalls: spreadsheet phones arrive as floats (``27821234567.0``) and must lose the
 ``.0`` without losing digits; a date at midnight is a date, not a timestamp. Only a
-rectangle of cells (every row as wide, as calamine and Parquet give) becomes columns:
-ragged rows (a CSV) keep their row lists, whose lengths the mapping reads.
+rectangle of cells (every row as wide, as calamine and Parquet give) becomes the compact
+form: ragged rows (a CSV) keep their row lists, whose lengths the mapping reads. Arrow
+cannot hold a lone surrogate: such a sheet stays rows. ``workbook_cells`` cleans the text
+of every cell again, so it is only for the values calamine gives (text, numbers, booleans,
+dates, times, durations), whose ``cell_text`` holds no no-break space and no whitespace
+at either end; ``columnar()`` takes any value. ``WHITESPACE`` is what ``str.strip()``
+strips on this Python (a unit test compares it with ``str.isspace`` over all of Unicode).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +37,8 @@ from hotpass.refine.heap import gc_paused
 
 Texts = list[list[str | None]]
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+              "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 @dataclass
@@ -35,7 +47,8 @@ class RawSheet:
     rows: list[list[object]]
     header_known: bool = False  # parquet: row 0 is the header for sure
     _texts: Texts | None = field(default=None, repr=False)
-    _columns: Any = field(default=None, repr=False)  # a pyarrow Table of the texts
+    _cells: Any = field(default=None, repr=False)  # the texts, row after row, in Arrow
+    _width: int = field(default=0, repr=False)  # cells a row in ``_cells``
 
     @property
     def texts(self) -> Texts:
@@ -44,10 +57,9 @@ class RawSheet:
         if self._texts is not None:
             return self._texts
         with gc_paused():
-            if self._columns is not None:
-                columns = [column.to_pylist() for column in self._columns.columns]
-                self._columns = None
-                self._texts = [list(row) for row in zip(*columns, strict=True)]
+            if self._cells is not None:
+                cells, width, self._cells = self._cells.to_pylist(), self._width, None
+                self._texts = [cells[i:i + width] for i in range(0, len(cells), width)]
             else:
                 rows, self.rows = self.rows, []
                 for index, row in enumerate(rows):
@@ -56,34 +68,58 @@ class RawSheet:
         return self._texts
 
     def columnar(self) -> RawSheet:
-        """This sheet with its texts as Arrow string columns, when its rows form a
-        rectangle (else as it is); ``texts`` gives the same rows back."""
+        """This sheet with its texts in the compact form, when its rows form a rectangle
+        (else as it is); ``texts`` gives the same rows back."""
         rows = self.rows if self._texts is None else self._texts
         width = len(rows[0]) if rows else 0
-        if self._columns is not None or not width or any(len(row) != width for row in rows):
+        if self._cells is not None or not width or any(len(row) != width for row in rows):
             return self
         import pyarrow as pa
 
         convert = cell_text if self._texts is None else _same
         try:
-            table = pa.table([pa.array([convert(row[c]) for row in rows], type=pa.string())
-                              for c in range(width)], names=[str(c) for c in range(width)])
+            cells = pa.array([convert(v) for v in itertools.chain.from_iterable(rows)],
+                             type=pa.string())
         except (ValueError, UnicodeError):  # text Arrow cannot hold (a lone surrogate)
             return self
-        return RawSheet(self.name, [], self.header_known, _columns=table)
+        return RawSheet(self.name, [], self.header_known, _cells=cells, _width=width)
 
     @classmethod
     def joined(cls, name: str, parts: list[RawSheet]) -> RawSheet:
-        """One sheet from consecutive row chunks of it, each ``columnar()``."""
+        """One sheet from consecutive row chunks of it, each ``columnar()`` if it can be."""
         if not parts:
             return cls(name, [])
-        if all(part._columns is not None for part in parts):
+        if all(part._cells is not None and part._width == parts[0]._width for part in parts):
             import pyarrow as pa
 
-            table = pa.concat_tables([part._columns for part in parts])
-            return cls(name, [], parts[0].header_known, _columns=table)
+            cells = pa.concat_arrays([part._cells for part in parts])
+            return cls(name, [], parts[0].header_known, _cells=cells, _width=parts[0]._width)
         return cls(name, [], parts[0].header_known,
                    _texts=[row for part in parts for row in part.texts])
+
+
+def workbook_cells(rows: list[list[object]]) -> Any:
+    """A workbook reader's rectangle of cells, row after row, as one Arrow string array of
+    the raw text (``cell_text`` for the cells that are not text: the only per-cell Python
+    work), or ``None`` when Arrow cannot hold a text. ``clean_cells`` finishes it."""
+    import pyarrow as pa
+
+    try:
+        return pa.array([v if v.__class__ is str else cell_text(v)
+                         for v in itertools.chain.from_iterable(rows)], type=pa.string())
+    except (ValueError, UnicodeError):  # a lone surrogate
+        return None
+
+
+def clean_cells(raw: Any) -> Any:
+    """``cell_text`` of text cells, over an Arrow string array: no-break spaces become
+    spaces, ``str.strip()``'s whitespace goes from both ends, empty text becomes null."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim(pc.replace_substring(raw, "\u00a0", " "), characters=WHITESPACE)
+    filled = pc.fill_null(pc.greater(pc.binary_length(text), 0), False)
+    return pc.if_else(filled, text, pa.scalar(None, pa.string()))
 
 
 def _same(text: str | None) -> str | None:

@@ -33,7 +33,13 @@ from functools import cache
 from pathlib import Path
 
 from hotpass.errors import InputError
-from hotpass.refine.ingest.cells import MAX_CELL_CHARS, RawSheet, column_letter
+from hotpass.refine.ingest.cells import (
+    MAX_CELL_CHARS,
+    RawSheet,
+    clean_cells,
+    column_letter,
+    workbook_cells,
+)
 from hotpass.refine.ingest.csvfile import CHUNK_ROWS, MAX_ROWS, read_csv
 from hotpass.refine.ingest.limits import BYTES_PER_CELL, check_workbook, memory_budget
 
@@ -187,16 +193,24 @@ def _read_workbook(path: Path, label: str, columnar: bool) -> Iterator[RawSheet]
 
 
 def _columns_in_chunks(sheet, name: str, where: str) -> RawSheet:
-    """The sheet as ``to_python(skip_empty_area=False)`` gives it (from A1), as Arrow text
-    columns built ``CHUNK_ROWS`` rows at a time: ``iter_rows`` starts at row 1 but at the
-    first used column, so the columns before it are added back as empty cells."""
+    """The sheet as ``to_python(skip_empty_area=False)`` gives it (from A1), in the compact
+    form (``cells.workbook_cells``) built ``CHUNK_ROWS`` rows at a time: ``iter_rows``
+    starts at row 1 but at the first used column, so the columns before it are added back
+    as empty cells. A chunk holding a text Arrow cannot hold stays rows."""
     pad = [""] * sheet.start[1] if sheet.start else []
     rows, parts = sheet.iter_rows(), []
     while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
         if pad:
             chunk = [pad + row for row in chunk]
-        _check_cell_sizes(chunk, where, first_row=CHUNK_ROWS * len(parts) + 1)
-        parts.append(RawSheet(name, chunk).columnar())
+        first_row, width = CHUNK_ROWS * len(parts) + 1, len(chunk[0])
+        raw = workbook_cells(chunk)
+        if raw is None:
+            _check_cell_sizes(chunk, where, first_row)
+            parts.append(RawSheet(name, chunk))
+            continue
+        del chunk
+        _check_cell_lengths(raw, width, where, first_row)
+        parts.append(RawSheet(name, [], _cells=clean_cells(raw), _width=width))
     return RawSheet.joined(name, parts)
 
 
@@ -233,6 +247,22 @@ def _check_cell_sizes(rows: list[list[object]], where: str, first_row: int = 1) 
                     f"{where}, row {row_index}: cell {column_letter(col_index)} holds "
                     f"{len(value):,} characters (limit {MAX_CELL_CHARS:,})"
                 )
+
+
+def _check_cell_lengths(raw, width: int, where: str, first_row: int) -> None:
+    """``_check_cell_sizes`` over a chunk's raw texts in Arrow (row after row, ``width``
+    a row): bytes first (never fewer than characters), characters only past the limit."""
+    import pyarrow.compute as pc
+
+    if not len(raw) or pc.max(pc.binary_length(raw)).as_py() <= MAX_CELL_CHARS:
+        return
+    lengths = pc.utf8_length(raw).to_numpy(zero_copy_only=False)
+    over = (lengths > MAX_CELL_CHARS).nonzero()[0]
+    if len(over):
+        row_index, col_index = divmod(int(over[0]), width)
+        raise InputError(
+            f"{where}, row {first_row + row_index}: cell {column_letter(col_index)} holds "
+            f"{int(lengths[over[0]]):,} characters (limit {MAX_CELL_CHARS:,})")
 
 
 def _read_parquet(path: Path, label: str) -> RawSheet:
