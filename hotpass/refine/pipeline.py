@@ -11,7 +11,7 @@ Contract:
   (``read_columns``) run in a forked child (``refine.isolation``) for the formats read by
   native code (``NATIVE_READERS``: calamine is Rust, Arrow C++), so an abort or the OOM
   killer's SIGKILL there is this file's error, naming how the reader died, never the
-  run's. The child hands each sheet over as Arrow string columns (a few bytes a cell;
+  run's. The child hands each sheet over as one Arrow string array (a few bytes a cell;
   pickled Python rows cost the child a memo entry per cell and the receiver a second
   copy while the child still held the first); the typing and mapping run here, after
   the child is gone. A CSV is read in this
@@ -92,7 +92,7 @@ def read_isolated(path: Path, input_root: Path, profile: Profile) -> PreparedSou
 
 
 def _read_in_child(path: Path, label: str) -> Iterator[RawSheet]:
-    """``read_sheets`` run in a forked child, which hands the sheets over as Arrow columns;
+    """``read_sheets`` run in a forked child, which hands the sheets over in Arrow;
     each is turned back into text rows here, one at a time, as it is mapped."""
     sheets, how = run_isolated(read_columns, path, label)
     if how is not None:

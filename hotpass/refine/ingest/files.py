@@ -6,8 +6,8 @@ Contract: ``discover_inputs`` lists the supported files under a folder (sorted, 
 ``--input-dir`` at such a folder itself to read it). ``read_sheets`` yields ``RawSheet`` objects whose
 ``rows`` start at spreadsheet row 1 (nothing above the data is trimmed, so row numbers in
 issues match what a user sees in Excel); with ``columnar=True`` (what a reader child
-runs) a workbook sheet is converted to Arrow text columns ``CHUNK_ROWS`` rows at a time
-and is never held whole as Python rows. Any reason a file cannot be read becomes an
+runs) a workbook sheet is converted to Arrow text (``cells.workbook_cells``) ``CHUNK_ROWS``
+rows at a time and is never held whole as Python rows. Any reason a file cannot be read becomes an
 ``InputError`` whose message names the file.
 
 Pitfalls: python-calamine trims leading empty rows unless ``skip_empty_area=False``;
@@ -123,7 +123,7 @@ def preload_readers() -> None:
 
 def read_sheets(path: Path, label: str, columnar: bool = False) -> Iterator[RawSheet]:
     """Yield every sheet of ``path``; ``label`` is how messages name the file. With
-    ``columnar``, each sheet comes as Arrow text columns (``RawSheet.columnar``), a
+    ``columnar``, each sheet comes as Arrow text (``RawSheet.columnar``), a
     workbook's converted ``CHUNK_ROWS`` rows at a time, never whole as Python rows."""
     suffix = path.suffix.lower()
     try:
