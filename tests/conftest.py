@@ -7,6 +7,7 @@ package, a server) would hide a missing install step, so skips are turned into f
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # task subprocesses they start, which inherit this) keep the checkout's log untouched.
 os.environ.setdefault("HOTPASS_NEXT_STEPS_LOG",
                       str(Path(tempfile.mkdtemp(prefix="hotpass-tests-")) / "Next_Steps_Log.md"))
+
+# A suite started in the background of a non-interactive shell (`bash .ci/run &`) inherits
+# SIGINT ignored, and so would every command a test starts; the Ctrl-C tests need it as a
+# terminal gives it (hotpass keeps an ignored SIGINT ignored, as nohup users expect).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _in_ci() -> bool:
