@@ -53,7 +53,9 @@ def consolidate(prepared: list[PreparedSource], profile: Profile,
         combined = pd.concat(frames, ignore_index=True, sort=False)
         del frames
         for source in (s for p in prepared for s in p.frames):
-            source.frame = source.frame.iloc[0:0]  # the combined frame holds the rows now
+            # the combined frame holds the rows now; a copy, as a slice is a view that
+            # keeps every row's values alive (~400 MB at 1,000,000 rows, to the end)
+            source.frame = source.frame.iloc[0:0].copy()
         _as_shared_texts(combined)
         attach_by_domain(combined, profile)
     with clock.stage("consolidate.resolve"):

@@ -8,7 +8,9 @@ values of organisation fields; ``provenance_frame(...)`` builds the Provenance s
 
 Pitfalls: the sheet's text is built in Arrow from one string per distinct (file, sheet)
 and the row numbers: citing text for every input row as Python strings (three a row) was
-the merge's memory peak at 200,000 rows, and joining it per record its longest step.
+the merge's memory peak at 200,000 rows, and joining it per record its longest step. The
+columns stay Arrow text (``text_column``): Python strings only to be converted back by
+pandas were the merge's peak at 1,000,000 rows.
 Fields are compared as ``factorize`` codes; a conflict's values are sorted per record
 (Python's string order, as ``sort_values`` gives).
 """
@@ -43,7 +45,7 @@ def join_groups(keys, values, separator: str, prefix: str = "", suffix: str = ""
         pa.array(np.r_[starts, len(keys)], pa.int32()), text), separator)
     if prefix or suffix:
         joined = _wrapped(joined, prefix, suffix)
-    return pd.Series(_objects(joined), index=keys[starts], dtype=object)
+    return pd.Series(joined.to_numpy(zero_copy_only=False), index=keys[starts], dtype=object)
 
 
 def field_provenance(work, refined, org_fields: list[str], contact_fields: list[str]):
@@ -122,7 +124,7 @@ def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nda
                                        fragments)
     at = pd.Index(clusters[starts]).get_indexer(refined.index)
     del fragments
-    source_rows = _objects(_wrapped(pc.binary_join(grouped, ", ").take(at), "[", "]"))
+    source_rows = text_column(_wrapped(pc.binary_join(grouped, ", ").take(at), "[", "]"))
     del grouped
 
     # field_sources: {"field": "file|sheet|row", ...} for fields not from the primary row,
@@ -139,7 +141,7 @@ def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nda
     del cites
     # every piece ends in '", ', so trimming ", " off the end removes the last separator only
     joined = pc.utf8_rtrim(joined, characters=", ")
-    field_sources = _objects(_wrapped(pc.if_else(pc.equal(pc.utf8_length(joined), 0), None,
+    field_sources = text_column(_wrapped(pc.if_else(pc.equal(pc.utf8_length(joined), 0), None,
                                                  joined), "{", "}"))
     del joined
 
@@ -149,7 +151,7 @@ def provenance_frame(work, refined, rows, field_rank, conflicts, primary: np.nda
     ids = refined["organization_id"].to_numpy(dtype=object)
     return pd.DataFrame({
         "organization_id": ids,
-        "primary_source": _objects(text(["|".join(place) + "|" for place in places], "",
+        "primary_source": text_column(text(["|".join(place) + "|" for place in places], "",
                                         primary)),
         "source_rows": source_rows,
         "field_sources": field_sources,
@@ -179,6 +181,11 @@ def _wrapped(array, prefix: str, suffix: str):
     return pc.binary_join_element_wise(pa.scalar(prefix), array, pa.scalar(suffix), "")
 
 
-def _objects(array) -> np.ndarray:
-    """Python strings, ``None`` for null: what the Provenance frame holds."""
-    return array.to_numpy(zero_copy_only=False)
+def text_column(array):
+    """A Provenance column from Arrow text: a pandas ``str`` column made from the Arrow
+    buffers (what pandas infers from the Python strings, without making them: ~250 MB of
+    them at 1,000,000 rows); empty or all null, Python ``None`` objects (pandas keeps
+    those as ``object``)."""
+    if len(array) == 0 or array.null_count == len(array):
+        return array.to_numpy(zero_copy_only=False)
+    return array.to_pandas().array
