@@ -1,7 +1,9 @@
-"""What the resolution does to hold less memory gives what the plain way gives: pairs as
+"""What consolidation does to hold less memory gives what the plain way gives: pairs as
 int32 rows score as int64 rows do, the evidence texts rendered in chunks of clusters and
-the nearest pairs apart found in chunks of pairs equal the whole-array results, and the
-combined frame's source columns hold one object per distinct value."""
+the nearest pairs apart found in chunks of pairs equal the whole-array results, the
+combined frame's source columns hold one object per distinct value, the emptied per-file
+frames hold no input value, and the Provenance columns made from Arrow are what pandas
+makes of the Python strings."""
 
 from __future__ import annotations
 
@@ -140,3 +142,73 @@ def test_resolution_of_the_combined_frame_is_that_of_the_plain_conversion():
     ours, theirs = resolve(frame, PROFILE), resolve(plain, PROFILE)
     assert np.array_equal(ours.labels, theirs.labels)
     assert ours.evidence == theirs.evidence and len(ours.evidence) > 20
+
+
+def _prepared(frame: pd.DataFrame):
+    from pathlib import Path
+
+    from hotpass.refine.model import PreparedSource, SheetReport, SourceFrame
+
+    sources = []
+    for name, part in frame.groupby(SOURCE_FILE, sort=True):
+        report = SheetReport(name, "S", "used")
+        sources.append(PreparedSource(Path(name), name, [SourceFrame(
+            name, "S", part.reset_index(drop=True).copy(), report)], [report], []))
+    return sources
+
+
+def test_consolidation_leaves_no_input_value_held_by_the_prepared_sources():
+    """The per-file frames are emptied once combined: a zero-row slice would be a view
+    keeping every row's values alive to the end of the run."""
+    import gc
+    import sys
+
+    from hotpass.refine.consolidate import consolidate
+
+    frame = _frame(300)
+    marker = "".join(["a note only ", "one row holds"])  # one object, counted below
+    frame["notes"] = pd.Series([None] * len(frame), dtype=object)
+    frame.loc[7, "notes"] = marker
+    prepared = _prepared(frame)
+    del frame
+    gc.collect()
+    held_before = sys.getrefcount(marker)
+    result = consolidate(prepared, PROFILE)
+    assert any(len(s.frame.columns) for p in prepared for s in p.frames)
+    assert all(len(s.frame) == 0 for p in prepared for s in p.frames)
+    del result
+    gc.collect()
+    assert held_before > sys.getrefcount(marker) == 2  # this name and the call's argument
+
+
+@pytest.mark.parametrize("values", [["[1]", None, "x"], [None, None], [], ["only"]])
+def test_provenance_text_columns_are_what_pandas_makes_of_the_strings(values):
+    import pyarrow as pa
+
+    from hotpass.refine.provenance import text_column
+
+    ours = pd.DataFrame({"c": text_column(pa.array(values, pa.string()))})["c"]
+    plain = pd.DataFrame({"c": np.array(values, dtype=object)})["c"]
+    assert ours.dtype == plain.dtype
+    assert ours.isna().tolist() == plain.isna().tolist()
+    assert ours.dropna().tolist() == plain.dropna().tolist()
+
+
+def test_merge_consumes_the_evidence_into_the_provenance_sheet():
+    """Each record's deciding links (its evidence) in its own Provenance row, once each;
+    the handed-over dict emptied."""
+    from hotpass.refine.merge import merge_clusters
+
+    frame = _frame(300)
+    resolution = resolve(frame, PROFILE)
+    evidence = dict(resolution.evidence)
+    merged = merge_clusters(frame, resolution.labels, PROFILE, resolution.evidence,
+                            consume=True)
+    assert resolution.evidence == {} and len(evidence) > 20
+    column = merged.provenance["match_evidence"]
+    assert column.dtype == pd.Series(np.array([*evidence.values(), None], dtype=object)).dtype
+    assert sorted(column.dropna()) == sorted(evidence.values())
+    for text, rows in zip(column, merged.provenance["source_rows"], strict=True):
+        if isinstance(text, str):
+            file, sheet, row = json.loads(text)[0]["rows"][0].rsplit("|", 2)
+            assert [file, sheet, int(row)] in json.loads(rows)
