@@ -17,7 +17,8 @@ Inputs that are not regular files (a FIFO would block, ``/dev/zero`` never ends,
 link has nothing behind it) are refused before opening, and files are read whole only
 under a size cap (``MAX_FILE_BYTES``, a workbook's unzipped size, at most the memory
 budget of ``ingest.limits``), and a workbook sheet's memory is checked before the
-reader fills it (``limits.check_workbook``). A CSV is streamed (``ingest.csvfile``):
+reader fills it (``limits.check_workbook``). Both read a workbook unzipped once
+(``ingest.unzipped``: a stored copy, so no read inflates a sheet again). A CSV is streamed (``ingest.csvfile``):
 its rows, never its bytes, are held, under a row limit and the memory budget; a Parquet
 file's footer is checked against the same limits before it is read.
 """
@@ -42,6 +43,7 @@ from hotpass.refine.ingest.cells import (
 )
 from hotpass.refine.ingest.csvfile import CHUNK_ROWS, MAX_ROWS, read_csv
 from hotpass.refine.ingest.limits import BYTES_PER_CELL, check_workbook, memory_budget
+from hotpass.refine.ingest.unzipped import unzipped
 
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".parquet")
 MAX_FILE_BYTES = 4 * 10**9  # a Parquet is read whole; this bounds its memory
@@ -158,8 +160,6 @@ def _check_regular(path: Path, label: str) -> None:
 
 
 def _read_workbook(path: Path, label: str, columnar: bool) -> Iterator[RawSheet]:
-    from python_calamine import CalamineWorkbook
-
     with path.open("rb") as handle:
         magic = handle.read(8)
     if magic.startswith(OLE_MAGIC):
@@ -169,6 +169,13 @@ def _read_workbook(path: Path, label: str, columnar: bool) -> Iterator[RawSheet]
     if not magic.startswith(ZIP_MAGIC):
         raise InputError(f"{label}: not a readable workbook (corrupt or not an Excel file)")
     _check_expanded_size(path, label)
+    with unzipped(path) as readable:  # inflated once, not once per read of a sheet
+        yield from _workbook_sheets(readable, label, columnar)
+
+
+def _workbook_sheets(path: Path, label: str, columnar: bool) -> Iterator[RawSheet]:
+    from python_calamine import CalamineWorkbook
+
     check_workbook(path, label)  # a sheet's cell rectangle, before the reader allocates it
     try:
         workbook = CalamineWorkbook.from_path(str(path))
