@@ -47,7 +47,7 @@ class RawSheet:
     rows: list[list[object]]
     header_known: bool = False  # parquet: row 0 is the header for sure
     _texts: Texts | None = field(default=None, repr=False)
-    _cells: Any = field(default=None, repr=False)  # the texts, row after row, in Arrow
+    _cells: Any = field(default=None, repr=False)  # the texts, row after row (Arrow)
     _width: int = field(default=0, repr=False)  # cells a row in ``_cells``
 
     @property
@@ -92,7 +92,7 @@ class RawSheet:
         if all(part._cells is not None and part._width == parts[0]._width for part in parts):
             import pyarrow as pa
 
-            cells = pa.concat_arrays([part._cells for part in parts])
+            cells = pa.chunked_array([part._cells for part in parts], pa.string())  # no copy
             return cls(name, [], parts[0].header_known, _cells=cells, _width=parts[0]._width)
         return cls(name, [], parts[0].header_known,
                    _texts=[row for part in parts for row in part.texts])
@@ -113,13 +113,19 @@ def workbook_cells(rows: list[list[object]]) -> Any:
 
 def clean_cells(raw: Any) -> Any:
     """``cell_text`` of text cells, over an Arrow string array: no-break spaces become
-    spaces, ``str.strip()``'s whitespace goes from both ends, empty text becomes null."""
+    spaces, ``str.strip()``'s whitespace goes from both ends, empty text becomes null
+    (a validity bitmap over the trimmed text, not a copy of it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pc.utf8_trim(pc.replace_substring(raw, "\u00a0", " "), characters=WHITESPACE)
+    if pc.any(pc.match_substring(raw, "\u00a0")).as_py():
+        raw = pc.replace_substring(raw, "\u00a0", " ")
+    text = pc.utf8_trim(raw, characters=WHITESPACE)
     filled = pc.fill_null(pc.greater(pc.binary_length(text), 0), False)
-    return pc.if_else(filled, text, pa.scalar(None, pa.string()))
+    if filled.offset or text.offset:  # a fresh kernel result starts at 0; else copy
+        return pc.if_else(filled, text, pa.scalar(None, pa.string()))
+    return pa.StringArray.from_buffers(len(text), text.buffers()[1], text.buffers()[2],
+                                       filled.buffers()[1])
 
 
 def _same(text: str | None) -> str | None:
