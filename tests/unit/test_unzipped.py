@@ -79,3 +79,10 @@ def test_what_cannot_be_copied_whole_is_read_from_the_original(tmp_path, make):
 def test_a_damaged_member_is_still_one_clear_error_naming_the_file(tmp_path):
     with pytest.raises(InputError, match=r"^bad.xlsx"):
         list(read_sheets(_damaged(tmp_path), "bad.xlsx", columnar=True))
+
+
+def test_no_temporary_folder_reads_the_original(tmp_path, monkeypatch):
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
+    path = DATA / "crm_export.xlsx"
+    with unzipped(path) as readable:
+        assert readable == path

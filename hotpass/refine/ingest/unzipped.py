@@ -38,10 +38,12 @@ def unzipped(path: Path) -> Iterator[Path]:
     if not PROC_FD.is_dir():
         yield path
         return
-    with tempfile.TemporaryFile(prefix="hotpass-workbook-") as copy:
+    with contextlib.ExitStack() as held:
         try:
+            copy = held.enter_context(tempfile.TemporaryFile(prefix="hotpass-workbook-"))
             _store(path, copy)
-        except Exception:  # any failure: the original is read, and reported, as before
+        except Exception:  # any failure (no temporary folder, a full disk, a bad member)
+            held.close()  # a partial copy is not kept while the original is read
             yield path
             return
         yield PROC_FD / str(copy.fileno())
