@@ -187,6 +187,7 @@ def merge_clusters(frame, labels: np.ndarray, profile: Profile,
     ids = refined["organization_id"]
     provenance = provenance_frame(work, refined, rows, field_rank, conflicts,
                                    primary_rank.reindex(refined.index).to_numpy())
+    release_free_memory()  # the Provenance text's pieces, before the evidence's column
     provenance["match_evidence"] = evidence_texts(refined.index)
     merged_primary = pd.Series(primary_rank.reindex(refined.index).to_numpy(), index=ids.to_numpy())
     field_rank.index = ids.to_numpy()
