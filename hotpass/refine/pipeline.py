@@ -19,7 +19,8 @@ Contract:
   streaming limits of ``ingest.csvfile``; a fork would cost a copy of its rows for
   nothing.
 - In the pool, a worker runs ``read_isolated`` itself in a forked child
-  (``read_detached``), which hands the result over as one pickled ``bytes`` the worker
+  (``read_detached``), which hands the result over as one pickled ``bytes`` (``refine.handover``:
+  text columns as Arrow, not a memo entry a cell) the worker
   passes on unopened: a worker that typed and mapped a file kept ~100 MB of freed but
   fragmented heap (Python's small-object arenas, which ``malloc_trim`` cannot return)
   through all its normalising, where the whole run's peak is.
@@ -42,6 +43,7 @@ from pathlib import Path
 
 from hotpass.errors import InputError
 from hotpass.profiles.model import Profile
+from hotpass.refine import handover
 from hotpass.refine.heap import release_free_memory
 from hotpass.refine.ingest.cells import RawSheet
 from hotpass.refine.ingest.column_types import ColumnTyper
@@ -120,7 +122,7 @@ def _read_pickled(path: Path, input_root: Path, profile: Profile) -> bytes:
     import gc
 
     gc.enable()  # the child's own garbage (typing, mapping) is collected as in a worker
-    return pickle.dumps(read_isolated(path, input_root, profile), protocol=5)
+    return handover.dumps(read_isolated(path, input_root, profile))  # text as Arrow
 
 
 def read_columns(path: Path, label: str) -> list[RawSheet]:
