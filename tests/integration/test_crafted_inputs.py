@@ -5,13 +5,12 @@ issue, in process and in pool mode, and the run's peak memory stays under 1 GB."
 from __future__ import annotations
 
 import json
-import resource
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.peak import run_with_peak
 from tests.workbooks import crafted_far_cells, good_rows, write_xlsx
 
 pytestmark = pytest.mark.integration
@@ -21,10 +20,11 @@ POOLED = ("import hotpass.refine.pipeline as p; p.PARALLEL_MIN_BYTES = 0; "
 
 
 def _run(inputs: Path, dist: Path, *extra: str, pooled: bool = False):
+    """The refine's result and its peak memory in MiB (its workers' included)."""
     launcher = ["-c", POOLED] if pooled else ["-m", "hotpass"]
-    return subprocess.run([sys.executable, *launcher, "refine", "--input-dir", str(inputs),
-                           "--output-path", str(dist / "refined.xlsx"), "--json", *extra],
-                          capture_output=True, text=True, timeout=300)
+    return run_with_peak([sys.executable, *launcher, "refine", "--input-dir", str(inputs),
+                          "--output-path", str(dist / "refined.xlsx"), "--json", *extra],
+                         timeout=300)
 
 
 @pytest.mark.parametrize(("refs", "quote", "pooled"), [
@@ -38,14 +38,13 @@ def test_a_crafted_workbook_is_a_skipped_bad_file(tmp_path, refs, quote, pooled)
     write_xlsx(inputs / "good.xlsx", {"Clients": good_rows()})
     crafted = crafted_far_cells(inputs / "crafted.xlsx", refs, quote)
     assert crafted.stat().st_size < 2000
-    result = _run(inputs, tmp_path / "dist", pooled=pooled)
+    result, peak_mib = _run(inputs, tmp_path / "dist", pooled=pooled)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "panicked" not in result.stderr
     report = json.loads(Path(json.loads(result.stdout)["outputs"]["report_json"]).read_text())
     issues = [i for i in report["sample_issues"] if i["rule"] == "file.unreadable"]
     assert [i["file"] for i in issues] == ["crafted.xlsx"], issues
     assert "a crafted or damaged workbook" in issues[0]["message"]
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert peak_kib < 1024 * 1024, f"peak memory {peak_kib / 1024:.0f} MiB"
-    strict = _run(inputs, tmp_path / "strict", "--strict")
+    assert 0 < peak_mib < 1024, f"peak memory {peak_mib:.0f} MiB"
+    strict, _ = _run(inputs, tmp_path / "strict", "--strict")
     assert strict.returncode == 2 and "crafted.xlsx" in strict.stderr, strict.stderr
