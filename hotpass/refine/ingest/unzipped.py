@@ -40,10 +40,12 @@ def unzipped(path: Path) -> Iterator[Path]:
         return
     with contextlib.ExitStack() as held:
         try:
-            copy = held.enter_context(tempfile.TemporaryFile(prefix="hotpass-workbook-"))
+            copy = held.enter_context(tempfile.TemporaryFile(prefix="hotpass-workbook-",
+                                                             buffering=0))
             _store(path, copy)
         except Exception:  # any failure (no temporary folder, a full disk, a bad member)
-            held.close()  # a partial copy is not kept while the original is read
+            with contextlib.suppress(OSError):  # (unbuffered: closing writes nothing)
+                held.close()  # a partial copy is not kept while the original is read
             yield path
             return
         yield PROC_FD / str(copy.fileno())
