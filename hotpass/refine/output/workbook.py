@@ -15,7 +15,8 @@ number). rust_xlsxwriter refuses text over the cell limit instead of cutting it,
 ``cut_table``/``cell_frame`` cut first. A sheet of text and number columns only goes to
 the writer as an Arrow table (``arrow_cells``: guarded column by column, no Python object
 per cell; refine's own sheets are all such); any other sheet goes cell by cell through
-``cell_frame``, with the same result.
+``cell_frame``, with the same result. A write rust_xlsxwriter cannot make (a full disk
+under its temporary files) panics there: ``native_panic`` makes that an ``OSError``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pyarrow as pa
 from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype, is_string_dtype
 
 from hotpass.refine.output.arrow_cells import arrow_table, cut_table, guard_table
+from hotpass.refine.output.native_panic import panics_as_os_error
 from hotpass.refine.output.xlsx_cells import cell_values, guard, write_xlsx_cells
 
 EXCEL_CELL_CHARS = 32_767
@@ -60,7 +62,8 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path,
                       cells, pa.Table) else cells.columns)]
         book = book.sheet(name, cells, header_format=header, column_widths=widths,
                           autofilter=bool(len(widths)))
-    book.save()
+    with panics_as_os_error("the workbook writer"):
+        book.save()
 
 
 def sheet_cells(frame: pd.DataFrame, guarded=None):
