@@ -253,10 +253,7 @@ def _check_cell_sizes(rows: list[list[object]], where: str, first_row: int = 1) 
     for row_index, row in enumerate(rows, start=first_row):
         for col_index, value in enumerate(row):
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-                raise InputError(
-                    f"{where}, row {row_index}: cell {column_letter(col_index)} holds "
-                    f"{len(value):,} characters (limit {MAX_CELL_CHARS:,})"
-                )
+                raise _cell_too_long(where, row_index, col_index, len(value))
 
 
 def _check_cell_lengths(raw, width: int, where: str, first_row: int) -> None:
@@ -270,9 +267,12 @@ def _check_cell_lengths(raw, width: int, where: str, first_row: int) -> None:
     over = (lengths > MAX_CELL_CHARS).nonzero()[0]
     if len(over):
         row_index, col_index = divmod(int(over[0]), width)
-        raise InputError(
-            f"{where}, row {first_row + row_index}: cell {column_letter(col_index)} holds "
-            f"{int(lengths[over[0]]):,} characters (limit {MAX_CELL_CHARS:,})")
+        raise _cell_too_long(where, first_row + row_index, col_index, int(lengths[over[0]]))
+
+
+def _cell_too_long(where: str, row: int, column: int, length: int) -> InputError:
+    return InputError(f"{where}, row {row}: cell {column_letter(column)} holds {length:,} "
+                      f"characters (limit {MAX_CELL_CHARS:,})")
 
 
 def _read_parquet(path: Path, label: str) -> RawSheet:
